@@ -1,0 +1,103 @@
+"""Settings read from the environment, checked once at start-up.
+
+A bad setting stops the app with one line that names it, instead of a stack trace
+minutes later when the first event arrives.
+"""
+
+import os
+import re
+import zoneinfo
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from urllib.parse import urlparse
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; the message names it."""
+
+
+@dataclass
+class Config:
+    """Everything the app reads from the environment, with the embedded defaults."""
+
+    LINE_CHANNEL_SECRET: str = ""
+    LINE_CHANNEL_ACCESS_TOKEN: str = ""
+    LINE_API_BASE: str | None = None
+    DATABASE_URL: str = f"sqlite:///{INSTANCE_DIR / 'bot.sqlite3'}"
+    REDIS_URL: str | None = None
+    BOT_TIMEZONE: str = "Asia/Bangkok"
+    # Threads that handle events and deliver messages when no REDIS_URL (embedded mode).
+    EVENT_THREADS: int = 4
+    DELIVERY_THREADS: int = 32
+    # Background sweeper that re-queues work left behind by a crash; seconds between runs.
+    SWEEP_INTERVAL: float = 15.0
+    # Retries of one LINE call inside one delivery attempt, and the first back-off in seconds.
+    LINE_RETRIES: int = 4
+    LINE_RETRY_BACKOFF: float = 0.5
+    LINE_TIMEOUT: float = 10.0
+    extra: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, environ=os.environ) -> "Config":
+        names = {f.name for f in fields(cls)} - {"extra"}
+        values = {name: environ[name] for name in names if environ.get(name)}
+        for name in ("EVENT_THREADS", "DELIVERY_THREADS", "LINE_RETRIES"):
+            if name in values:
+                values[name] = _number(name, values[name], int)
+        for name in ("SWEEP_INTERVAL", "LINE_RETRY_BACKOFF", "LINE_TIMEOUT"):
+            if name in values:
+                values[name] = _number(name, values[name], float)
+        return cls(**values)
+
+    def validate(self) -> "Config":
+        if not self.LINE_CHANNEL_SECRET:
+            raise ConfigError("LINE_CHANNEL_SECRET is not set (the channel secret from the LINE console)")
+        if not re.fullmatch(r"[0-9a-fA-F]{32}", self.LINE_CHANNEL_SECRET):
+            raise ConfigError("LINE_CHANNEL_SECRET must be the 32 hexadecimal characters LINE shows")
+        if not self.LINE_CHANNEL_ACCESS_TOKEN or any(c.isspace() for c in self.LINE_CHANNEL_ACCESS_TOKEN):
+            raise ConfigError("LINE_CHANNEL_ACCESS_TOKEN is not set or contains spaces")
+        if self.LINE_API_BASE is not None:
+            base = urlparse(self.LINE_API_BASE)
+            if base.scheme not in ("http", "https") or not base.netloc or self.LINE_API_BASE.endswith("/"):
+                raise ConfigError("LINE_API_BASE must be an http(s) URL without a trailing slash")
+        try:
+            make_url(self.DATABASE_URL)
+        except ArgumentError:
+            raise ConfigError("DATABASE_URL is not a database URL (e.g. postgresql://user@host/db)") from None
+        if self.REDIS_URL is not None and urlparse(self.REDIS_URL).scheme not in ("redis", "rediss", "unix"):
+            raise ConfigError("REDIS_URL must start with redis://, rediss:// or unix://")
+        try:
+            zoneinfo.ZoneInfo(self.BOT_TIMEZONE)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise ConfigError(f"BOT_TIMEZONE {self.BOT_TIMEZONE!r} is not a time zone name") from None
+        return self
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        """The URL SQLAlchemy gets: plain postgresql:// means the psycopg 3 driver here."""
+        url = make_url(self.DATABASE_URL)
+        if url.drivername in ("postgresql", "postgres"):
+            url = url.set(drivername="postgresql+psycopg")
+        return url.render_as_string(hide_password=False)
+
+    def as_flask(self) -> dict:
+        settings = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "extra"}
+        settings |= self.extra
+        settings["SQLALCHEMY_DATABASE_URI"] = self.sqlalchemy_url
+        settings["MAX_CONTENT_LENGTH"] = 1024 * 1024
+        return settings
+
+
+def _number(name: str, text: str, kind: type):
+    try:
+        value = kind(text)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, not {text!r}") from None
+    if value < 0:
+        raise ConfigError(f"{name} must not be negative")
+    return value

@@ -1,0 +1,137 @@
+"""The one door to LINE's Messaging API: every call the bot makes goes through `LineGateway`.
+
+It owns the SDK client, the timeouts and the retry policy: 429, 5xx and network failures are
+retried with exponential back-off and the same retry key; any other 4xx is final and is raised
+with LINE's own message.
+"""
+
+import json
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import urllib3
+from flask import Flask, current_app
+from linebot.v3.messaging import (
+    ApiClient,
+    Configuration,
+    MessagingApi,
+    MessagingApiBlob,
+    MulticastRequest,
+    PushMessageRequest,
+    ReplyMessageRequest,
+    ShowLoadingAnimationRequest,
+)
+from linebot.v3.messaging.exceptions import ApiException
+
+log = logging.getLogger(__name__)
+
+
+class LineError(Exception):
+    """A LINE call that did not succeed. `transient` says whether trying again later may help."""
+
+    def __init__(self, status: int | None, message: str, transient: bool):
+        super().__init__(f"LINE answered {status}: {message}" if status else message)
+        self.status = status
+        self.message = message
+        self.transient = transient
+
+    @property
+    def invalid_reply_token(self) -> bool:
+        return self.status == 400 and "reply token" in self.message.lower()
+
+    @property
+    def already_accepted(self) -> bool:
+        """409 on a retried push/multicast: LINE accepted this retry key before, so it was sent."""
+        return self.status == 409
+
+
+@dataclass
+class Profile:
+    user_id: str
+    display_name: str
+    language: str | None = None
+
+
+class LineGateway:
+    def __init__(self, access_token: str, api_base: str | None, timeout: float,
+                 retries: int, backoff: float, pool_size: int):
+        config = Configuration(host=api_base, access_token=access_token)
+        config.retries = False  # this class retries, with the same retry key
+        config.connection_pool_maxsize = pool_size
+        self._client = ApiClient(config)
+        self._api = MessagingApi(self._client)
+        self._blob = MessagingApiBlob(self._client)
+        self.timeout = timeout
+        self.retries = retries
+        self.backoff = backoff
+
+    def reply(self, reply_token: str, messages: list[dict]) -> None:
+        request = ReplyMessageRequest.from_dict({"replyToken": reply_token, "messages": messages})
+        # A reply token is single use: never retry a reply whose fate is unknown (timeout).
+        self._call(lambda: self._api.reply_message(request, _request_timeout=self.timeout), retry=False)
+
+    def push(self, to: str, messages: list[dict], retry_key: str) -> None:
+        request = PushMessageRequest.from_dict({"to": to, "messages": messages})
+        self._call(lambda: self._api.push_message(request, x_line_retry_key=retry_key,
+                                                  _request_timeout=self.timeout))
+
+    def multicast(self, to: list[str], messages: list[dict], retry_key: str) -> None:
+        request = MulticastRequest.from_dict({"to": to, "messages": messages})
+        self._call(lambda: self._api.multicast(request, x_line_retry_key=retry_key,
+                                               _request_timeout=self.timeout))
+
+    def get_profile(self, user_id: str) -> Profile:
+        profile = self._call(lambda: self._api.get_profile(user_id, _request_timeout=self.timeout), retry=False)
+        return Profile(profile.user_id, profile.display_name, profile.language)
+
+    def show_loading(self, user_id: str, seconds: int = 20) -> None:
+        request = ShowLoadingAnimationRequest(chatId=user_id, loadingSeconds=seconds)
+        self._call(lambda: self._api.show_loading_animation(request, _request_timeout=self.timeout),
+                   retry=False)
+
+    def get_content(self, message_id: str) -> bytes:
+        return bytes(self._call(lambda: self._blob.get_message_content(message_id,
+                                                                       _request_timeout=self.timeout)))
+
+    def _call(self, send: Callable, retry: bool = True):
+        attempts = self.retries + 1 if retry else 1
+        for attempt in range(attempts):
+            try:
+                return send()
+            except ApiException as exc:
+                error = LineError(exc.status, _line_message(exc), transient=exc.status == 429 or exc.status >= 500)
+            except (urllib3.exceptions.HTTPError, OSError) as exc:
+                error = LineError(None, f"no answer from LINE: {exc.__class__.__name__}", transient=True)
+            if not error.transient or attempt == attempts - 1:
+                raise error
+            delay = self.backoff * 2**attempt
+            log.info("LINE call failed (%s); retrying in %.2fs", error, delay)
+            time.sleep(delay)
+
+
+def _line_message(exc: ApiException) -> str:
+    """LINE's message and its details, e.g. "The request body has 1 error(s): messages[0].text: ..."."""
+    try:
+        body = json.loads(exc.body or b"{}")
+    except ValueError:
+        return (exc.body or b"").decode("utf-8", "replace")[:500] or exc.reason or ""
+    details = "; ".join(f"{d.get('property', '')}: {d.get('message', '')}" for d in body.get("details") or [])
+    message = body.get("message") or exc.reason or ""
+    return f"{message}: {details}" if details else message
+
+
+def init_app(app: Flask) -> None:
+    app.extensions["line_gateway"] = LineGateway(
+        access_token=app.config["LINE_CHANNEL_ACCESS_TOKEN"],
+        api_base=app.config["LINE_API_BASE"],
+        timeout=app.config["LINE_TIMEOUT"],
+        retries=app.config["LINE_RETRIES"],
+        backoff=app.config["LINE_RETRY_BACKOFF"],
+        pool_size=app.config["DELIVERY_THREADS"] + app.config["EVENT_THREADS"],
+    )
+
+
+def gateway() -> LineGateway:
+    return current_app.extensions["line_gateway"]

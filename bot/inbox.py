@@ -1,0 +1,194 @@
+"""The inbox: webhook events are stored on arrival and handled later, once, in each user's order.
+
+- `store` runs inside the webhook request: one insert per event, duplicates ignored by the
+  unique LINE event id, then one commit. That is all LINE waits for.
+- `drain` is a job per user: it takes a per-user lock and handles that user's pending events
+  oldest first, so one person's messages are answered in order while other people's are
+  handled in parallel.
+- `process` marks the event done in the same transaction as its effects. A second worker
+  holding the same event finds it already done and does nothing.
+"""
+
+import logging
+from datetime import timedelta
+
+import redis
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from bot import jobs, outbox
+from bot.events import fetch, handle, parse
+from bot.redis_store import get_redis
+from models import InboxEvent, db, utcnow
+
+log = logging.getLogger(__name__)
+
+SEEN_TTL = 24 * 3600  # LINE redelivers for at most a day
+LOCK_TTL = 60  # seconds a crashed worker can hold up one user's events
+TRANSIENT = (OperationalError, redis.ConnectionError, redis.TimeoutError)
+
+
+class TransientError(Exception):
+    """The database or Redis was briefly unavailable: the event stays pending and is tried again."""
+
+
+def user_key(event: dict) -> str:
+    source = event.get("source") or {}
+    return source.get("userId") or source.get("groupId") or source.get("roomId") or ""
+
+
+def store(events: list[dict]) -> set[str]:
+    """Insert new events (ignoring ones already stored) and return the users that have work."""
+    red = get_redis()
+    fresh = _unseen(red, events)
+    if fresh:
+        rows = [{
+            "webhook_event_id": event["webhookEventId"],
+            "user_key": user_key(event),
+            "event_type": event.get("type", ""),
+            "payload": event,
+            "redelivery": bool((event.get("deliveryContext") or {}).get("isRedelivery")),
+            "received_at": utcnow(),
+            "status": "pending",
+            "attempts": 0,
+        } for event in fresh]
+        dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
+        db.session.execute(dialect.insert(InboxEvent).values(rows).on_conflict_do_nothing(
+            index_elements=["webhook_event_id"]))
+        db.session.commit()
+        _mark_seen(red, fresh)
+    return {user_key(event) for event in fresh}
+
+
+def _unseen(red, events: list[dict]) -> list[dict]:
+    """Fast path: skip events Redis already saw committed. The database's unique id is the real guard."""
+    ids = [event["webhookEventId"] for event in events]
+    try:
+        seen = red.mget([f"seen:{i}" for i in ids])
+    except TRANSIENT:
+        return events
+    unique = {}
+    for event, hit in zip(events, seen, strict=True):
+        if not hit:
+            unique.setdefault(event["webhookEventId"], event)
+    return list(unique.values())
+
+
+def _mark_seen(red, events: list[dict]) -> None:
+    try:
+        with red.pipeline(transaction=False) as pipe:
+            for event in events:
+                pipe.set(f"seen:{event['webhookEventId']}", 1, ex=SEEN_TTL)
+            pipe.execute()
+    except TRANSIENT:
+        log.warning("Redis unavailable; de-duplication falls back to the database")
+
+
+def schedule(users: set[str]) -> None:
+    for key in users:
+        jobs.enqueue("events", drain, key)
+
+
+def drain(key: str) -> None:
+    """Job: handle every pending event of one user, oldest first, holding that user's lock."""
+    red = get_redis()
+    while True:
+        lock = red.lock(f"lock:user:{key}", timeout=LOCK_TTL)
+        if not lock.acquire(blocking=False):
+            return  # the holder re-checks for pending events after it lets go
+        try:
+            while (event_id := _oldest_pending(key)) is not None:
+                try:
+                    process(event_id)
+                except TransientError:
+                    return  # left pending; the sweeper queues this user again
+                lock.reacquire()
+        finally:
+            _release(lock)
+        if _oldest_pending(key) is None:
+            return
+
+
+def _release(lock) -> None:
+    try:
+        lock.release()
+    except redis.exceptions.LockError:
+        log.warning("user lock %s expired before release", lock.name)
+
+
+def _oldest_pending(key: str) -> int | None:
+    event_id = db.session.scalar(select(InboxEvent.id)
+                                 .where(InboxEvent.status == "pending", InboxEvent.user_key == key)
+                                 .order_by(InboxEvent.id).limit(1))
+    db.session.commit()
+    return event_id
+
+
+def process(event_id: int) -> None:
+    """Handle one stored event exactly once: claim, effects and outbox rows commit together.
+
+    What LINE must tell us first (a profile, image content) is fetched before the transaction.
+    """
+    try:
+        row = db.session.get(InboxEvent, event_id)
+        if row is None or row.status != "pending":
+            db.session.rollback()
+            return
+        event = parse(row.payload)
+        db.session.rollback()  # no transaction (and on SQLite no lock) while LINE is asked
+        fetched = fetch(event)
+        claimed = db.session.execute(
+            update(InboxEvent).where(InboxEvent.id == event_id, InboxEvent.status == "pending")
+            .values(status="done", processed_at=utcnow(), attempts=InboxEvent.attempts + 1)).rowcount
+        if not claimed:
+            db.session.rollback()
+            return
+        outgoing = apply(row, handle(event, fetched))
+        db.session.commit()
+    except TRANSIENT as exc:
+        db.session.rollback()
+        log.warning("event %s left for later: %s", event_id, exc.__class__.__name__)
+        raise TransientError from exc
+    except DBAPIError as exc:
+        if exc.connection_invalidated:
+            db.session.rollback()
+            raise TransientError from exc
+        _fail(event_id, exc)
+        return
+    except Exception as exc:
+        _fail(event_id, exc)
+        return
+    outbox.send_later(outgoing)
+
+
+def apply(row: InboxEvent, outcome) -> list:
+    """The one place where a handler's outcome becomes database rows and outgoing messages."""
+    for record in outcome.store:
+        db.session.merge(record)
+    outgoing = []
+    if outcome.reply:
+        messages = [message.to_dict() for message in outcome.reply]
+        token = row.payload.get("replyToken")
+        if token:
+            outgoing.append(outbox.queue_reply(token, row.user_key, messages, row.webhook_event_id))
+        elif row.user_key:
+            outgoing.append(outbox.queue_push(row.user_key, messages, row.webhook_event_id))
+    db.session.flush()
+    return outgoing
+
+
+def _fail(event_id: int, exc: Exception) -> None:
+    """A bug or bad data: record it on the event (so it is not retried forever) and log its LINE id."""
+    db.session.rollback()
+    row = db.session.get(InboxEvent, event_id)
+    log.error("event %s (%s) failed: %r", row.webhook_event_id, row.event_type, exc, exc_info=exc)
+    row.status, row.error, row.attempts = "failed", repr(exc)[:2000], row.attempts + 1
+    db.session.commit()
+
+
+def stale_users(older_than: timedelta = timedelta(seconds=5)) -> list[str]:
+    """Users with events still pending after a while: their drain job was lost or hit an outage."""
+    keys = db.session.scalars(select(InboxEvent.user_key).distinct()
+                              .where(InboxEvent.status == "pending", InboxEvent.received_at < utcnow() - older_than))
+    return list(keys)

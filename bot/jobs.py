@@ -1,0 +1,119 @@
+"""Background work: thread pools in one process by default, RQ workers when REDIS_URL is set.
+
+Two queues: `events` (handle webhook events, per-user order kept by `bot.inbox`) and
+`delivery` (send outbox messages to LINE, slow and many at once). A sweeper re-queues what a
+crash or an outage left behind, so nothing waits forever.
+"""
+
+import logging
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
+from flask import Flask, current_app
+from rq import Queue, SimpleWorker
+
+log = logging.getLogger(__name__)
+
+QUEUES = ("events", "delivery")
+
+
+class JobRunner:
+    """Runs a function later, inside an app context, on the configured backend."""
+
+    def __init__(self, app: Flask):
+        self.app = app
+        self.embedded = not app.config["REDIS_URL"]
+        if self.embedded:
+            self._pools = {
+                "events": ThreadPoolExecutor(app.config["EVENT_THREADS"], thread_name_prefix="events"),
+                "delivery": ThreadPoolExecutor(app.config["DELIVERY_THREADS"], thread_name_prefix="delivery"),
+            }
+        else:
+            connection = app.extensions["redis"]
+            self._queues = {name: Queue(name, connection=connection) for name in QUEUES}
+        self._sweeper: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self._in_flight = 0
+        self._idle = threading.Condition()
+
+    def enqueue(self, queue: str, func: Callable, *args) -> None:
+        if self.embedded:
+            with self._idle:
+                self._in_flight += 1
+            self._pools[queue].submit(self._run_counted, func, args)
+        else:
+            self._queues[queue].enqueue(func, *args, result_ttl=0, failure_ttl=86400)
+
+    def _run_counted(self, func: Callable, args: tuple) -> None:
+        try:
+            self._run(func, args)
+        finally:
+            with self._idle:
+                self._in_flight -= 1
+                self._idle.notify_all()
+
+    def _run(self, func: Callable, args: tuple) -> None:
+        with self.app.app_context():
+            try:
+                func(*args)
+            except Exception:
+                log.exception("background job %s%r failed", func.__name__, args)
+
+    def start_sweeper(self) -> None:
+        """Start the periodic sweep once per process (embedded mode and RQ workers)."""
+        interval = self.app.config["SWEEP_INTERVAL"]
+        with self._lock:
+            if self._sweeper or not interval:
+                return
+            self._sweeper = threading.Thread(target=self._sweep_forever, args=(interval,),
+                                             name="sweeper", daemon=True)
+            self._sweeper.start()
+
+    def _sweep_forever(self, interval: float) -> None:
+        from bot.recovery import sweep
+
+        stop = threading.Event()
+        while True:
+            self._run(sweep, ())
+            stop.wait(interval)
+
+    def shutdown(self) -> None:
+        """Embedded mode: finish queued jobs and stop the threads."""
+        for pool in self._pools.values():
+            pool.shutdown(wait=True)
+
+    def wait_idle(self, timeout: float = 30.0) -> bool:
+        """Embedded mode: block until every queued job, and the jobs it queued, has finished."""
+        with self._idle:
+            return self._idle.wait_for(lambda: self._in_flight == 0, timeout)
+
+
+class AppWorker(SimpleWorker):
+    """An RQ worker that runs each job in a fresh app context of its Flask app (no fork per job)."""
+
+    app: Flask
+
+    def execute_job(self, job, queue):
+        with self.app.app_context():
+            return super().execute_job(job, queue)
+
+
+def run_worker(app: Flask, queues: list[str], burst: bool = False) -> None:
+    AppWorker.app = app
+    connection = app.extensions["redis"]
+    worker = AppWorker([Queue(name, connection=connection) for name in queues], connection=connection)
+    runner(app).start_sweeper()
+    worker.work(burst=burst, with_scheduler=False)
+
+
+def init_app(app: Flask) -> None:
+    app.extensions["jobs"] = JobRunner(app)
+
+
+def runner(app: Flask | None = None) -> JobRunner:
+    return (app or current_app).extensions["jobs"]
+
+
+def enqueue(queue: str, func: Callable, *args) -> None:
+    runner().enqueue(queue, func, *args)

@@ -1,0 +1,151 @@
+"""The outbox: every message to LINE is a row first, then a send, then marked sent.
+
+A crash between storing and sending leaves the row pending; the sweeper sends it again. Each
+LINE request carries a retry key derived from the row, so a re-send after an unknown outcome
+is answered 409 by LINE instead of reaching the user twice.
+"""
+
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import or_, select, update
+
+from bot import jobs
+from bot.gateway import LineError, gateway
+from models import OutboxMessage, db, utcnow
+
+log = logging.getLogger(__name__)
+
+MESSAGES_PER_REQUEST = 5
+RECIPIENTS_PER_MULTICAST = 500
+# A reply token lives about a minute; past this age the reply is sent as a push instead.
+REPLY_TOKEN_AGE = timedelta(seconds=50)
+# How long one delivery attempt owns a row before another may take it over.
+CLAIM = timedelta(seconds=120)
+# LINE remembers a retry key for 24 hours; past that a re-send could duplicate, so give up.
+GIVE_UP_AFTER = timedelta(hours=23)
+
+
+@dataclass(frozen=True)
+class Request:
+    """One LINE API call of an outbox row."""
+
+    kind: str  # reply | push | multicast
+    to: str | list[str]
+    messages: list[dict]
+    retry_key: str
+
+
+def queue_reply(reply_token: str, user_id: str, messages: list[dict], source_event_id: str | None) -> OutboxMessage:
+    """Store a reply; `user_id` is where it goes as a push if the token is refused or too old."""
+    return _store("reply", [user_id], messages, reply_token=reply_token, source_event_id=source_event_id)
+
+
+def queue_push(user_id: str, messages: list[dict], source_event_id: str | None = None) -> OutboxMessage:
+    return _store("push", [user_id], messages, source_event_id=source_event_id)
+
+
+def queue_multicast(user_ids: list[str], messages: list[dict]) -> OutboxMessage:
+    return _store("multicast", list(dict.fromkeys(user_ids)), messages)
+
+
+def _store(kind: str, recipients: list[str], messages: list[dict], **fields) -> OutboxMessage:
+    if not messages or not recipients:
+        raise ValueError("an outgoing message needs at least one message and one recipient")
+    row = OutboxMessage(kind=kind, recipients=recipients, messages=messages,
+                        retry_key=str(uuid.uuid4()), **fields)
+    db.session.add(row)
+    return row
+
+
+def plan(row: OutboxMessage) -> list[Request]:
+    """Split a row into LINE-sized requests, in sending order, each with its own retry key."""
+    chunks = [row.messages[i:i + MESSAGES_PER_REQUEST] for i in range(0, len(row.messages), MESSAGES_PER_REQUEST)]
+    if row.kind == "multicast":
+        groups = [row.recipients[i:i + RECIPIENTS_PER_MULTICAST]
+                  for i in range(0, len(row.recipients), RECIPIENTS_PER_MULTICAST)]
+        calls = [("multicast", group, chunk) for group in groups for chunk in chunks]
+    else:
+        first = "reply" if row.kind == "reply" and row.reply_token else "push"
+        calls = [(first if i == 0 else "push", row.recipients[0], chunk) for i, chunk in enumerate(chunks)]
+    base = uuid.UUID(row.retry_key)
+    return [Request(kind, to, chunk, str(uuid.uuid5(base, str(i)))) for i, (kind, to, chunk) in enumerate(calls)]
+
+
+def deliver(outbox_id: int) -> None:
+    """Job: send what is left of one row. Safe to run twice at once: only one claims the row."""
+    now = utcnow()
+    claimed = db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == outbox_id, OutboxMessage.status == "pending",
+               or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now))
+        .values(claimed_until=now + CLAIM, attempts=OutboxMessage.attempts + 1)
+    ).rowcount
+    db.session.commit()
+    if not claimed:
+        return
+    row = db.session.get(OutboxMessage, outbox_id)
+    requests = plan(row)
+    try:
+        for index in range(row.requests_done, len(requests)):
+            _send(row, requests[index])
+            row.requests_done = index + 1
+            db.session.commit()
+    except LineError as error:
+        _record_failure(row, error)
+        return
+    row.status, row.sent_at, row.claimed_until, row.error = "sent", utcnow(), None, None
+    db.session.commit()
+
+
+def _send(row: OutboxMessage, request: Request) -> None:
+    line = gateway()
+    if request.kind == "reply":
+        if utcnow() - row.created_at < REPLY_TOKEN_AGE:
+            try:
+                line.reply(row.reply_token, request.messages)
+                return
+            except LineError as error:
+                # Refused token, or an outcome we can't know: fall back to a push, which
+                # carries a retry key and so can't duplicate itself.
+                log.info("reply for outbox %s not accepted (%s); pushing instead", row.id, error)
+        request = Request("push", request.to, request.messages, request.retry_key)
+    try:
+        if request.kind == "multicast":
+            line.multicast(request.to, request.messages, request.retry_key)
+        else:
+            line.push(request.to, request.messages, request.retry_key)
+    except LineError as error:
+        if not error.already_accepted:
+            raise
+
+
+def _record_failure(row: OutboxMessage, error: LineError) -> None:
+    now = utcnow()
+    row.error = str(error)[:2000]
+    row.claimed_until = None
+    if error.transient and now - row.created_at < GIVE_UP_AFTER:
+        row.next_attempt_at = now + min(timedelta(seconds=15 * 2 ** min(row.attempts, 8)), timedelta(hours=1))
+        log.warning("outbox %s will be retried at %s: %s", row.id, row.next_attempt_at, error)
+    else:
+        row.status = "failed"
+        log.error("outbox %s failed for good (event %s): %s", row.id, row.source_event_id, error)
+    db.session.commit()
+
+
+def due_ids(grace: timedelta = timedelta(seconds=5), limit: int = 500) -> list[int]:
+    """Pending rows whose time came `grace` ago (so fresh rows' own jobs go first), unclaimed."""
+    now = utcnow()
+    return list(db.session.scalars(
+        select(OutboxMessage.id)
+        .where(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now - grace,
+               or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now))
+        .order_by(OutboxMessage.id).limit(limit)))
+
+
+def send_later(rows: list[OutboxMessage]) -> None:
+    """After the transaction that stored them has committed: queue their delivery."""
+    for row in rows:
+        jobs.enqueue("delivery", deliver, row.id)

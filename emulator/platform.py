@@ -1,0 +1,484 @@
+"""Thread-safe state of a fake LINE platform.
+
+The HTTP server, the webhook driver and tests all share one `Platform`; every piece of state
+sits behind one lock, and a condition on that lock wakes anyone waiting for bot traffic, so
+tests can wait for an answer instead of sleeping.
+"""
+
+from __future__ import annotations
+
+import copy
+import secrets
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from typing import Literal
+
+RETRY_KEY_LIFETIME_SECONDS = 24 * 60 * 60
+RATE_LIMIT_WINDOW_SECONDS = 1.0
+DEFAULT_FAILURE_BODY = {"message": "Injected failure"}
+
+DeliveryKind = Literal["reply", "push", "multicast"]
+
+
+class PlatformError(Exception):
+    """A request the real platform refuses; the server answers it as `status` with this JSON body."""
+
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        *,
+        details: list[dict] | None = None,
+        headers: dict[str, str] | None = None,
+    ):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.details = details
+        self.headers = headers or {}
+
+    def body(self) -> dict:
+        if self.details is None:
+            return {"message": self.message}
+        return {"message": self.message, "details": self.details}
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """Messages one Messaging API call delivered to one user (multicast makes one per recipient)."""
+
+    seq: int
+    kind: DeliveryKind
+    user_id: str
+    messages: list[dict]
+    retry_key: str | None
+    request_id: str
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class InjectedFailure:
+    """How to answer a request matched by `Platform.fail_next` (`status=None`: only hold the answer)."""
+
+    status: int | None
+    delay: float
+    body: dict
+
+
+class Gate:
+    """Calls stopped by `Platform.hold`, so a test can act while the bot waits on LINE."""
+
+    def __init__(self, platform: Platform, path_prefix: str):
+        self._platform = platform
+        self.path_prefix = path_prefix
+        self.held_calls = 0
+        self.released = False
+
+    def wait_until_held(self, timeout: float = 10.0) -> bool:
+        """True once a call has reached the gate (it stays stuck until release())."""
+        return self._platform.wait_for(lambda: self.held_calls > 0, timeout)
+
+    def release(self) -> None:
+        """Let held calls, and any later ones, through to be processed normally."""
+        self._platform.release_gate(self)
+
+
+@dataclass
+class _PendingFailure:
+    path_prefix: str
+    remaining: int
+    failure: InjectedFailure
+
+
+class Platform:
+    """Users, tokens, content, rich menus and the record of everything the bot sent."""
+
+    def __init__(
+        self,
+        channel_secret: str,
+        access_token: str,
+        *,
+        reply_token_ttl: float = 60.0,
+        clock: Callable[[], float] = time.monotonic,
+    ):
+        self.channel_secret = channel_secret
+        self.access_token = access_token
+        self.reply_token_ttl = reply_token_ttl
+        self._clock = clock
+        # Reentrant so that wait_for predicates may call the public accessors.
+        self._lock = threading.RLock()
+        self._changed = threading.Condition(self._lock)
+        self._users: dict[str, dict] = {}
+        self._reply_tokens: dict[str, tuple[str, float]] = {}
+        self._contents: dict[str, tuple[bytes, str]] = {}
+        self._rich_menus: dict[str, dict] = {}
+        self._rich_menu_images: dict[str, tuple[bytes, str]] = {}
+        self._user_rich_menus: dict[str, str] = {}
+        self._default_rich_menu_id: str | None = None
+        # Never reset, so a long-polling client's `after_seq` stays meaningful across reset().
+        self._last_seq = 0
+        self._clear_traffic_and_knobs()
+
+    def _clear_traffic_and_knobs(self) -> None:
+        self._deliveries: list[Delivery] = []
+        # Per-user index, so waiters re-checking on every change don't rescan everyone's traffic.
+        self._deliveries_by_user: dict[str, list[Delivery]] = {}
+        self._requests: list[dict] = []
+        self._failures: list[_PendingFailure] = []
+        self._accepted_retry_keys: dict[str, tuple[str, float]] = {}
+        self._admitted_call_times: deque[float] = deque()
+        self._gates: list[Gate] = []
+        self._latency_ms = 0.0
+        self._rate_limit_per_second: int | None = None
+
+    def reset(self) -> None:
+        """Forget deliveries, the request log, retry keys, failures and knobs (releasing open gates,
+        so no call stays stuck); keep users, content and rich menus."""
+        with self._lock:
+            for gate in self._gates:
+                gate.released = True
+            self._clear_traffic_and_knobs()
+            self._changed.notify_all()
+
+    # ---- identifiers -------------------------------------------------------------------------
+
+    @staticmethod
+    def new_user_id() -> str:
+        return "U" + secrets.token_hex(16)
+
+    @staticmethod
+    def new_message_id() -> str:
+        """An 18-digit decimal string, the shape of LINE message ids."""
+        return str(10**17 + secrets.randbelow(9 * 10**17))
+
+    @staticmethod
+    def new_quote_token() -> str:
+        return secrets.token_urlsafe(48)
+
+    # ---- users -------------------------------------------------------------------------------
+
+    def add_user(
+        self,
+        user_id: str,
+        display_name: str | None = None,
+        picture_url: str | None = None,
+        language: str = "th",
+    ) -> dict:
+        profile = {
+            "userId": user_id,
+            "displayName": display_name or f"User {user_id[-4:]}",
+            "language": language,
+        }
+        if picture_url is not None:
+            profile["pictureUrl"] = picture_url
+        with self._lock:
+            self._users[user_id] = profile
+        return dict(profile)
+
+    def users(self) -> list[dict]:
+        with self._lock:
+            return [dict(profile) for profile in self._users.values()]
+
+    def profile(self, user_id: str) -> dict | None:
+        with self._lock:
+            profile = self._users.get(user_id)
+            return None if profile is None else dict(profile)
+
+    # ---- reply tokens ------------------------------------------------------------------------
+
+    def issue_reply_token(self, user_id: str) -> str:
+        token = secrets.token_hex(16)
+        with self._lock:
+            self._reply_tokens[token] = (user_id, self._clock())
+        return token
+
+    def redeem_reply_token(self, token: str) -> str:
+        """Use up a reply token and return its user id; unknown, used or expired tokens are refused."""
+        with self._lock:
+            issued = self._reply_tokens.pop(token, None)
+            if issued is None or self._clock() - issued[1] >= self.reply_token_ttl:
+                raise PlatformError(400, "Invalid reply token")
+            return issued[0]
+
+    # ---- message content ---------------------------------------------------------------------
+
+    def store_content(self, message_id: str, data: bytes, content_type: str = "image/jpeg") -> None:
+        with self._lock:
+            self._contents[message_id] = (bytes(data), content_type)
+
+    def content(self, message_id: str) -> tuple[bytes, str] | None:
+        """The (bytes, content type) a user sent in message `message_id`."""
+        with self._lock:
+            return self._contents.get(message_id)
+
+    # ---- behaviour knobs ---------------------------------------------------------------------
+
+    @property
+    def latency_ms(self) -> float:
+        """Delay added before every Messaging API answer."""
+        with self._lock:
+            return self._latency_ms
+
+    @latency_ms.setter
+    def latency_ms(self, value: float) -> None:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+            raise ValueError("latency_ms must be a number >= 0")
+        with self._lock:
+            self._latency_ms = float(value)
+
+    @property
+    def rate_limit_per_second(self) -> int | None:
+        """Messaging API calls admitted per second before answering 429; None means unlimited."""
+        with self._lock:
+            return self._rate_limit_per_second
+
+    @rate_limit_per_second.setter
+    def rate_limit_per_second(self, value: int | None) -> None:
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+            raise ValueError("rate_limit_per_second must be a positive integer or None")
+        with self._lock:
+            self._rate_limit_per_second = value
+            self._admitted_call_times.clear()
+
+    def admit_call(self) -> bool:
+        """Count one Messaging API call against the rate limit; False means answer 429."""
+        with self._lock:
+            if self._rate_limit_per_second is None:
+                return True
+            now = self._clock()
+            window = self._admitted_call_times
+            while window and now - window[0] >= RATE_LIMIT_WINDOW_SECONDS:
+                window.popleft()
+            if len(window) >= self._rate_limit_per_second:
+                return False
+            window.append(now)
+            return True
+
+    def fail_next(
+        self,
+        path_prefix: str,
+        status: int | None = 500,
+        count: int = 1,
+        delay: float = 0.0,
+        body: dict | None = None,
+    ) -> None:
+        """Make the next `count` calls whose path starts with `path_prefix` wait `delay` seconds and
+        then answer `status` with `body`, without doing anything.
+
+        With `status=None` the call is carried out (and logged) at once and only its answer is held
+        back for `delay` seconds: a client with a shorter timeout gives up on a request that did
+        succeed, and its retry deterministically meets the state that request left.
+        """
+        if status is not None and (isinstance(status, bool) or not isinstance(status, int)):
+            raise ValueError("status must be an HTTP status code or None")
+        if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+            raise ValueError("count must be a positive integer")
+        if isinstance(delay, bool) or not isinstance(delay, (int, float)) or delay < 0:
+            raise ValueError("delay must be a number >= 0")
+        if body is not None and not isinstance(body, dict):
+            raise ValueError("body must be a JSON object")
+        failure = InjectedFailure(status, float(delay), dict(body or DEFAULT_FAILURE_BODY))
+        with self._lock:
+            self._failures.append(_PendingFailure(path_prefix, count, failure))
+
+    def take_failure(self, path: str) -> InjectedFailure | None:
+        """The injected failure, if any, that the call to `path` must suffer (used up on return)."""
+        with self._lock:
+            for pending in self._failures:
+                if path.startswith(pending.path_prefix):
+                    pending.remaining -= 1
+                    if pending.remaining == 0:
+                        self._failures.remove(pending)
+                    return pending.failure
+            return None
+
+    def hold(self, path_prefix: str) -> Gate:
+        """Stop every call whose path starts with `path_prefix`, before it is processed, until the
+        returned gate is released: the deterministic way to make LINE slow for a test."""
+        gate = Gate(self, path_prefix)
+        with self._lock:
+            self._gates.append(gate)
+        return gate
+
+    def release_gate(self, gate: Gate) -> None:
+        with self._changed:
+            gate.released = True
+            if gate in self._gates:
+                self._gates.remove(gate)
+            self._changed.notify_all()
+
+    def pass_gates(self, path: str) -> None:
+        """Block the calling request while a gate holds its path."""
+        with self._changed:
+            while True:
+                gate = next((gate for gate in self._gates if path.startswith(gate.path_prefix)), None)
+                if gate is None:
+                    return
+                gate.held_calls += 1
+                self._changed.notify_all()
+                self._changed.wait_for(lambda gate=gate: gate.released)
+
+    # ---- request log -------------------------------------------------------------------------
+
+    def log_request(self, entry: dict) -> None:
+        with self._changed:
+            self._requests.append(entry)
+            self._changed.notify_all()
+
+    @property
+    def requests(self) -> list[dict]:
+        """Every Messaging API call answered, oldest first: method, path, headers, json, status, time."""
+        with self._lock:
+            return [dict(entry) for entry in self._requests]
+
+    # ---- deliveries --------------------------------------------------------------------------
+
+    def deliver(
+        self,
+        kind: DeliveryKind,
+        user_ids: list[str],
+        messages: list[dict],
+        *,
+        request_id: str,
+        retry_key: str | None = None,
+    ) -> list[Delivery]:
+        """Record `messages` as received by each user, at most once per retry key within 24 h."""
+        with self._changed:
+            now = self._clock()
+            if retry_key is not None:
+                accepted = self._accepted_retry_keys.get(retry_key)
+                if accepted is not None and now - accepted[1] < RETRY_KEY_LIFETIME_SECONDS:
+                    raise PlatformError(
+                        409,
+                        "The retry key is already accepted",
+                        headers={"x-line-accepted-request-id": accepted[0]},
+                    )
+                self._accepted_retry_keys[retry_key] = (request_id, now)
+            delivered = []
+            for user_id in user_ids:
+                self._last_seq += 1
+                delivered.append(
+                    Delivery(self._last_seq, kind, user_id, copy.deepcopy(messages), retry_key, request_id)
+                )
+            self._deliveries.extend(delivered)
+            for delivery in delivered:
+                self._deliveries_by_user.setdefault(delivery.user_id, []).append(delivery)
+            self._changed.notify_all()
+            return delivered
+
+    def received(self, user_id: str) -> list[Delivery]:
+        return self.messages_for(user_id)
+
+    def messages_for(self, user_id: str | None, after_seq: int = 0) -> list[Delivery]:
+        """Deliveries to `user_id` (None: to anyone) with seq > after_seq, oldest first."""
+        with self._lock:
+            deliveries = self._deliveries if user_id is None else self._deliveries_by_user.get(user_id, [])
+            return [delivery for delivery in deliveries if delivery.seq > after_seq]
+
+    # ---- waiting -----------------------------------------------------------------------------
+
+    def wait_for(self, predicate: Callable[[], bool], timeout: float = 10.0) -> bool:
+        """Block until `predicate()` holds, re-checking on every new delivery or logged request."""
+        with self._changed:
+            return self._changed.wait_for(predicate, timeout)
+
+    def wait_for_messages(self, user_id: str, count: int, timeout: float = 10.0) -> list[Delivery]:
+        """All deliveries to `user_id` once there are at least `count` of them (one per API call,
+        each carrying up to 5 messages); AssertionError if that takes longer than `timeout`."""
+        if self.wait_for(lambda: len(self.received(user_id)) >= count, timeout):
+            return self.received(user_id)
+        got = self.received(user_id)
+        raise AssertionError(
+            f"expected {count} deliveries to {user_id} within {timeout} s, got {len(got)}: "
+            f"{[delivery.messages for delivery in got]!r}"
+        )
+
+    def wait_for_user_messages(self, user_id: str, after_seq: int, timeout: float) -> list[Delivery]:
+        """Long-poll: deliveries to `user_id` newer than `after_seq`, or [] after `timeout`."""
+        self.wait_for(lambda: bool(self.messages_for(user_id, after_seq)), timeout)
+        return self.messages_for(user_id, after_seq)
+
+    # ---- rich menus --------------------------------------------------------------------------
+
+    def create_rich_menu(self, rich_menu: dict) -> str:
+        rich_menu_id = "richmenu-" + secrets.token_hex(16)
+        with self._lock:
+            self._rich_menus[rich_menu_id] = {"richMenuId": rich_menu_id, **copy.deepcopy(rich_menu)}
+        return rich_menu_id
+
+    def rich_menu(self, rich_menu_id: str) -> dict:
+        with self._lock:
+            return copy.deepcopy(self._existing_rich_menu(rich_menu_id))
+
+    def rich_menus(self) -> list[dict]:
+        with self._lock:
+            return copy.deepcopy(list(self._rich_menus.values()))
+
+    def delete_rich_menu(self, rich_menu_id: str) -> None:
+        """Delete a rich menu; users linked to it, and the default if it was that one, lose it."""
+        with self._lock:
+            self._existing_rich_menu(rich_menu_id)
+            del self._rich_menus[rich_menu_id]
+            self._rich_menu_images.pop(rich_menu_id, None)
+            self._user_rich_menus = {
+                user_id: linked for user_id, linked in self._user_rich_menus.items() if linked != rich_menu_id
+            }
+            if self._default_rich_menu_id == rich_menu_id:
+                self._default_rich_menu_id = None
+
+    def set_rich_menu_image(self, rich_menu_id: str, data: bytes, content_type: str) -> None:
+        """Attach the image; like LINE, a rich menu's image can be uploaded only once."""
+        with self._lock:
+            self._existing_rich_menu(rich_menu_id)
+            if rich_menu_id in self._rich_menu_images:
+                raise PlatformError(400, "An image has already been uploaded to the richmenu")
+            self._rich_menu_images[rich_menu_id] = (bytes(data), content_type)
+
+    def rich_menu_image(self, rich_menu_id: str) -> tuple[bytes, str]:
+        with self._lock:
+            self._existing_rich_menu(rich_menu_id)
+            image = self._rich_menu_images.get(rich_menu_id)
+            if image is None:
+                raise PlatformError(404, "Not found")
+            return image
+
+    def link_rich_menu(self, user_id: str, rich_menu_id: str) -> None:
+        with self._lock:
+            self._require_image(rich_menu_id)
+            self._user_rich_menus[user_id] = rich_menu_id
+
+    def unlink_rich_menu(self, user_id: str) -> None:
+        with self._lock:
+            self._user_rich_menus.pop(user_id, None)
+
+    def linked_rich_menu(self, user_id: str) -> str | None:
+        """The rich menu linked to this very user (the default one does not count, as on LINE)."""
+        with self._lock:
+            return self._user_rich_menus.get(user_id)
+
+    def set_default_rich_menu(self, rich_menu_id: str | None) -> None:
+        with self._lock:
+            if rich_menu_id is not None:
+                self._require_image(rich_menu_id)
+            self._default_rich_menu_id = rich_menu_id
+
+    def default_rich_menu(self) -> str | None:
+        with self._lock:
+            return self._default_rich_menu_id
+
+    def _existing_rich_menu(self, rich_menu_id: str) -> dict:
+        rich_menu = self._rich_menus.get(rich_menu_id)
+        if rich_menu is None:
+            raise PlatformError(404, "Not found")
+        return rich_menu
+
+    def _require_image(self, rich_menu_id: str) -> None:
+        """LINE refuses to show a rich menu that has no image yet."""
+        self._existing_rich_menu(rich_menu_id)
+        if rich_menu_id not in self._rich_menu_images:
+            raise PlatformError(400, "An image has not been uploaded to the richmenu")

@@ -1,0 +1,380 @@
+"""HTTP face of the emulator: the Messaging API endpoints the bot calls, plus control endpoints.
+
+`create_app` returns a plain Flask app holding the platform in `app.extensions["line_platform"]`,
+so other blueprints (a web chat, say) can be registered on it and reach the same state.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+
+from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+
+from emulator import validation
+from emulator.platform import Platform, PlatformError
+
+PLATFORM_EXTENSION = "line_platform"
+RETRY_KEY_HEADER = "X-Line-Retry-Key"
+REQUEST_ID_HEADER = "x-line-request-id"
+LOGGED_HEADERS = ("Authorization", RETRY_KEY_HEADER)
+# Message types a quote token can point at, hence the ones whose sentMessages carry one.
+QUOTABLE_MESSAGE_TYPES = frozenset({"text", "textV2", "sticker", "image", "video"})
+# How often the serving loop checks for stop(); socketserver's default of 0.5 s makes stopping slow.
+SHUTDOWN_POLL_SECONDS = 0.05
+
+messaging_api = Blueprint("line_messaging_api", __name__, url_prefix="/v2/bot")
+control = Blueprint("line_emulator_control", __name__, url_prefix="/_emulator")
+
+
+def current_platform() -> Platform:
+    return current_app.extensions[PLATFORM_EXTENSION]
+
+
+def create_app(platform: Platform) -> Flask:
+    app = Flask(__name__)
+    app.extensions[PLATFORM_EXTENSION] = platform
+    app.register_blueprint(messaging_api)
+    app.register_blueprint(control)
+    return app
+
+
+def _json_object() -> dict:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise PlatformError(400, "The request body must be a JSON object sent as application/json")
+    return body
+
+
+def _reject_invalid(errors: list[dict]) -> None:
+    if errors:
+        raise PlatformError(400, f"The request body has {len(errors)} error(s)", details=errors)
+
+
+def _retry_key() -> str | None:
+    retry_key = request.headers.get(RETRY_KEY_HEADER)
+    if retry_key is not None and not validation.is_retry_key(retry_key):
+        raise PlatformError(400, f"The value for the '{RETRY_KEY_HEADER}' header is invalid")
+    return retry_key
+
+
+def _sent_messages(messages: list[dict]) -> list[dict]:
+    sent = []
+    for message in messages:
+        entry = {"id": Platform.new_message_id()}
+        if message["type"] in QUOTABLE_MESSAGE_TYPES:
+            entry["quoteToken"] = Platform.new_quote_token()
+        sent.append(entry)
+    return sent
+
+
+# ---- Messaging API ---------------------------------------------------------------------------
+
+
+@messaging_api.before_request
+def _behave_like_the_platform() -> Response | None:
+    """Latency, gates, injected failures, authentication and rate limit, in the order a client
+    meets them."""
+    platform = current_platform()
+    g.request_id = str(uuid.uuid4())
+    if platform.latency_ms:
+        time.sleep(platform.latency_ms / 1000)
+    platform.pass_gates(request.path)
+    g.answer_delay = 0.0
+    failure = platform.take_failure(request.path)
+    if failure is not None:
+        if failure.status is None:
+            g.answer_delay = failure.delay
+        else:
+            time.sleep(failure.delay)
+            return jsonify(failure.body), failure.status
+    if request.headers.get("Authorization") != f"Bearer {platform.access_token}":
+        message = "Authentication failed. Confirm that the access token in the authorization header is valid."
+        return jsonify({"message": message}), 401
+    if not platform.admit_call():
+        return jsonify({"message": "The API rate limit has been exceeded. Try again later."}), 429
+    return None
+
+
+@messaging_api.after_request
+def _log_request(response: Response) -> Response:
+    response.headers[REQUEST_ID_HEADER] = g.request_id
+    current_platform().log_request(
+        {
+            "method": request.method,
+            "path": request.path,
+            "headers": {name: request.headers[name] for name in LOGGED_HEADERS if name in request.headers},
+            "json": request.get_json(silent=True),
+            "status": response.status_code,
+            "time": time.time(),
+            "request_id": g.request_id,
+        }
+    )
+    time.sleep(g.answer_delay)
+    return response
+
+
+@messaging_api.errorhandler(PlatformError)
+def _platform_error(error: PlatformError) -> tuple[Response, int, dict]:
+    return jsonify(error.body()), error.status, error.headers
+
+
+@messaging_api.post("/message/reply")
+def reply_message() -> dict:
+    body = _json_object()
+    if RETRY_KEY_HEADER in request.headers:
+        raise PlatformError(400, f"The '{RETRY_KEY_HEADER}' header is not supported for reply messages")
+    _reject_invalid(validation.reply_errors(body))
+    platform = current_platform()
+    user_id = platform.redeem_reply_token(body["replyToken"])
+    platform.deliver("reply", [user_id], body["messages"], request_id=g.request_id)
+    return {"sentMessages": _sent_messages(body["messages"])}
+
+
+@messaging_api.post("/message/push")
+def push_message() -> dict:
+    body = _json_object()
+    retry_key = _retry_key()
+    _reject_invalid(validation.push_errors(body))
+    # Like LINE, an id it cannot resolve is accepted, so the bot learns nothing about it.
+    current_platform().deliver(
+        "push", [body["to"]], body["messages"], request_id=g.request_id, retry_key=retry_key
+    )
+    return {"sentMessages": _sent_messages(body["messages"])}
+
+
+@messaging_api.post("/message/multicast")
+def multicast() -> dict:
+    body = _json_object()
+    retry_key = _retry_key()
+    _reject_invalid(validation.multicast_errors(body))
+    current_platform().deliver(
+        "multicast", body["to"], body["messages"], request_id=g.request_id, retry_key=retry_key
+    )
+    return {}
+
+
+@messaging_api.get("/profile/<user_id>")
+def get_profile(user_id: str) -> dict:
+    profile = current_platform().profile(user_id)
+    if profile is None:
+        raise PlatformError(404, "Not found")
+    return profile
+
+
+@messaging_api.post("/chat/loading/start")
+def show_loading_animation() -> tuple[dict, int]:
+    _reject_invalid(validation.loading_animation_errors(_json_object()))
+    return {}, 202
+
+
+@messaging_api.get("/message/<message_id>/content")
+def get_message_content(message_id: str) -> Response:
+    content = current_platform().content(message_id)
+    if content is None:
+        raise PlatformError(404, "Not found")
+    data, content_type = content
+    return Response(data, content_type=content_type)
+
+
+@messaging_api.post("/richmenu")
+def create_rich_menu() -> dict:
+    body = _json_object()
+    _reject_invalid(validation.rich_menu_errors(body))
+    return {"richMenuId": current_platform().create_rich_menu(body)}
+
+
+@messaging_api.get("/richmenu/list")
+def list_rich_menus() -> dict:
+    return {"richmenus": current_platform().rich_menus()}
+
+
+@messaging_api.get("/richmenu/<rich_menu_id>")
+def get_rich_menu(rich_menu_id: str) -> dict:
+    return current_platform().rich_menu(rich_menu_id)
+
+
+@messaging_api.delete("/richmenu/<rich_menu_id>")
+def delete_rich_menu(rich_menu_id: str) -> dict:
+    current_platform().delete_rich_menu(rich_menu_id)
+    return {}
+
+
+@messaging_api.post("/richmenu/<rich_menu_id>/content")
+def set_rich_menu_image(rich_menu_id: str) -> dict:
+    current_platform().set_rich_menu_image(rich_menu_id, request.get_data(), request.content_type or "")
+    return {}
+
+
+@messaging_api.get("/richmenu/<rich_menu_id>/content")
+def get_rich_menu_image(rich_menu_id: str) -> Response:
+    data, content_type = current_platform().rich_menu_image(rich_menu_id)
+    return Response(data, content_type=content_type)
+
+
+@messaging_api.post("/user/all/richmenu/<rich_menu_id>")
+def set_default_rich_menu(rich_menu_id: str) -> dict:
+    current_platform().set_default_rich_menu(rich_menu_id)
+    return {}
+
+
+@messaging_api.get("/user/all/richmenu")
+def get_default_rich_menu() -> dict:
+    rich_menu_id = current_platform().default_rich_menu()
+    if rich_menu_id is None:
+        raise PlatformError(404, "no default richmenu")
+    return {"richMenuId": rich_menu_id}
+
+
+@messaging_api.delete("/user/all/richmenu")
+def cancel_default_rich_menu() -> dict:
+    current_platform().set_default_rich_menu(None)
+    return {}
+
+
+@messaging_api.post("/user/<user_id>/richmenu/<rich_menu_id>")
+def link_rich_menu(user_id: str, rich_menu_id: str) -> dict:
+    current_platform().link_rich_menu(user_id, rich_menu_id)
+    return {}
+
+
+@messaging_api.get("/user/<user_id>/richmenu")
+def get_linked_rich_menu(user_id: str) -> dict:
+    rich_menu_id = current_platform().linked_rich_menu(user_id)
+    if rich_menu_id is None:
+        raise PlatformError(404, "the user has no richmenu")
+    return {"richMenuId": rich_menu_id}
+
+
+@messaging_api.delete("/user/<user_id>/richmenu")
+def unlink_rich_menu(user_id: str) -> dict:
+    current_platform().unlink_rich_menu(user_id)
+    return {}
+
+
+@messaging_api.route("/<path:unknown>", methods=["GET", "POST", "PUT", "DELETE"])
+def not_emulated(unknown: str) -> Response:
+    """Answer like LINE does for an unknown endpoint, but still authenticated and logged."""
+    raise PlatformError(404, f"Not found: this emulator has no /v2/bot/{unknown}")
+
+
+# ---- control endpoints (no authentication) ---------------------------------------------------
+
+
+def _config() -> dict:
+    platform = current_platform()
+    return {"latency_ms": platform.latency_ms, "rate_limit_per_second": platform.rate_limit_per_second}
+
+
+@control.errorhandler(ValueError)
+def _bad_control_request(error: ValueError) -> tuple[Response, int]:
+    return jsonify({"message": str(error)}), 400
+
+
+@control.get("/config")
+def get_config() -> dict:
+    return _config()
+
+
+@control.post("/config")
+def set_config() -> dict:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise ValueError("expected a JSON object")
+    platform = current_platform()
+    if "latency_ms" in body:
+        platform.latency_ms = body["latency_ms"]
+    if "rate_limit_per_second" in body:
+        platform.rate_limit_per_second = body["rate_limit_per_second"]
+    return _config()
+
+
+@control.post("/fail")
+def inject_failure() -> dict:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or not isinstance(body.get("path_prefix"), str):
+        raise ValueError("expected a JSON object with a path_prefix string")
+    current_platform().fail_next(
+        body["path_prefix"],
+        status=body.get("status", 500),
+        count=body.get("count", 1),
+        delay=body.get("delay", 0.0),
+        body=body.get("body"),
+    )
+    return {}
+
+
+@control.post("/reset")
+def reset() -> dict:
+    current_platform().reset()
+    return {}
+
+
+@control.get("/messages")
+def list_deliveries() -> dict:
+    after = request.args.get("after", "0")
+    if not after.isdigit():
+        raise ValueError("after must be a non-negative integer")
+    deliveries = current_platform().messages_for(request.args.get("user_id") or None, int(after))
+    return {"deliveries": [delivery.to_dict() for delivery in deliveries]}
+
+
+# ---- serving ---------------------------------------------------------------------------------
+
+
+class _QuietRequestHandler(WSGIRequestHandler):
+    """Keeps werkzeug from printing a line per request (errors are still logged)."""
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        pass
+
+
+class EmulatorServer:
+    """Serves `create_app(platform)` from a daemon thread; `port=0` picks a free port.
+
+    `app` is exposed so more blueprints can be registered before `start()`.
+    """
+
+    def __init__(self, platform: Platform, host: str = "127.0.0.1", port: int = 0):
+        self.platform = platform
+        self.app = create_app(platform)
+        self._server: BaseWSGIServer = make_server(
+            host, port, self.app, threaded=True, request_handler=_QuietRequestHandler
+        )
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": SHUTDOWN_POLL_SECONDS},
+            name="line-emulator",
+            daemon=True,
+        )
+
+    @property
+    def url(self) -> str:
+        return f"http://{self._server.host}:{self._server.port}"
+
+    def start(self) -> EmulatorServer:
+        """Start serving (again calling it, or entering `with`, on a running server is harmless)."""
+        if not self._thread.is_alive():
+            self._thread.start()
+        return self
+
+    def serve_forever(self) -> None:
+        """Serve from the calling thread until interrupted."""
+        try:
+            self._server.serve_forever()
+        finally:
+            self._server.server_close()
+
+    def stop(self) -> None:
+        if self._thread.is_alive():
+            self._server.shutdown()
+            self._thread.join()
+        self._server.server_close()
+
+    def __enter__(self) -> EmulatorServer:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()

@@ -1,0 +1,38 @@
+"""Messages to LINE, stored before they are sent so a crash can't lose them."""
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.db import db, utcnow
+
+
+class OutboxMessage(db.Model):
+    """One logical send: a reply, a push or a multicast, of any number of messages and recipients.
+
+    Delivery splits it into LINE-sized requests (5 messages, 500 recipients); `requests_done`
+    records how far it got, so a resumed delivery sends only the rest, each request with its
+    own retry key derived from `retry_key`.
+    """
+
+    __tablename__ = "outbox_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # reply | push | multicast
+    reply_token: Mapped[str | None] = mapped_column(String(64))
+    recipients: Mapped[list[str]] = mapped_column(JSON)
+    messages: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    retry_key: Mapped[str] = mapped_column(String(36))
+    source_event_id: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending | sent | failed
+    requests_done: Mapped[int] = mapped_column(default=0)
+    attempts: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    claimed_until: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]
+    error: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (Index("ix_outbox_messages_due", "status", "next_attempt_at"),)

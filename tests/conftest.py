@@ -1,0 +1,187 @@
+"""Fixtures: the LINE emulator, the app on each backend, a live server, and a driver.
+
+Backends: "embedded" (SQLite file, in-process Redis stand-in, thread pools) always; "servers"
+(real PostgreSQL, real Redis, an RQ worker process) when the binaries exist, as in CI.
+"""
+
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from flask_migrate import upgrade
+from rq import Queue
+from sqlalchemy import func, select, text
+from werkzeug.serving import make_server
+
+from bot import create_app, jobs
+from emulator import EmulatorServer, LineDriver, Platform
+from models import InboxEvent, OutboxMessage, db
+from tests import servers
+
+ROOT = Path(__file__).resolve().parent.parent
+SECRET = "0123456789abcdef0123456789abcdef"
+TOKEN = "test-channel-access-token"
+TABLES = ("inbox_events", "outbox_messages", "line_users")
+
+
+@pytest.fixture(scope="session")
+def platform():
+    return Platform(SECRET, TOKEN)
+
+
+@pytest.fixture(scope="session")
+def emulator(platform):
+    with EmulatorServer(platform) as server:
+        yield server
+
+
+def base_config(emulator_url: str) -> dict:
+    return {
+        "LINE_CHANNEL_SECRET": SECRET,
+        "LINE_CHANNEL_ACCESS_TOKEN": TOKEN,
+        "LINE_API_BASE": emulator_url,
+        "LINE_RETRY_BACKOFF": 0.01,
+        "LINE_TIMEOUT": 2.0,
+        "SWEEP_INTERVAL": 0,
+        "TESTING": True,
+    }
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory, emulator):
+    """One migrated SQLite file, copied for each test (faster than migrating each time)."""
+    path = tmp_path_factory.mktemp("db") / "template.sqlite3"
+    app = create_app(base_config(emulator.url) | {"DATABASE_URL": f"sqlite:///{path}"})
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def real_servers(emulator):
+    """PostgreSQL, Redis and two RQ worker processes, shared by the session's "servers" tests."""
+    if not servers.servers_available():
+        pytest.skip("redis-server or PostgreSQL not installed")
+    redis_server, pg_server = servers.RedisServer(), servers.PostgresServer()
+    config = base_config(emulator.url) | {"DATABASE_URL": pg_server.url, "REDIS_URL": redis_server.url}
+    app = create_app(config)
+    with app.app_context():
+        upgrade()
+    env = os.environ | {key: str(value) for key, value in config.items() if key != "TESTING"}
+    workers = [subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "worker"], cwd=ROOT, env=env)
+               for _ in range(2)]
+    yield config
+    for worker in workers:
+        worker.terminate()
+    for worker in workers:
+        worker.wait(20)
+    with app.app_context():
+        db.engine.dispose()
+    redis_server.stop()
+    pg_server.stop()
+
+
+BACKENDS = ["embedded", "servers"]
+
+
+@pytest.fixture(params=BACKENDS)
+def app(request, emulator, platform, tmp_path, sqlite_template):
+    platform.reset()
+    if request.param == "embedded":
+        path = tmp_path / "bot.sqlite3"
+        shutil.copy(sqlite_template, path)
+        app = create_app(base_config(emulator.url) | {"DATABASE_URL": f"sqlite:///{path}"})
+    else:
+        app = create_app(request.getfixturevalue("real_servers"))
+        with app.app_context():
+            db.session.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY"))
+            db.session.commit()
+        red = app.extensions["redis"]
+        for pattern in ("seen:*", "lock:*"):
+            keys = list(red.scan_iter(pattern))
+            if keys:
+                red.delete(*keys)
+        for name in jobs.QUEUES:
+            Queue(name, connection=red).empty()
+    app.backend = request.param
+    yield app
+    settle(app)
+    if app.backend == "embedded":
+        jobs.runner(app).shutdown()
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def embedded_app(emulator, platform, tmp_path, sqlite_template):
+    """The app on the embedded defaults only, for tests of one component."""
+    platform.reset()
+    path = tmp_path / "bot.sqlite3"
+    shutil.copy(sqlite_template, path)
+    app = create_app(base_config(emulator.url) | {"DATABASE_URL": f"sqlite:///{path}"})
+    app.backend = "embedded"
+    yield app
+    jobs.runner(app).shutdown()
+    with app.app_context():
+        db.engine.dispose()
+
+
+class LiveServer:
+    """The app served over HTTP in a thread, as gunicorn would serve it."""
+
+    def __init__(self, app):
+        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self):
+        self.server.shutdown()
+        self.thread.join(10)
+
+
+@pytest.fixture
+def live(app):
+    server = LiveServer(app)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def line(platform, live):
+    """A LINE driver posting signed events to the live app."""
+    return LineDriver(platform, live.url + "/callback", SECRET)
+
+
+def wait_until(predicate, timeout: float = 20.0, message: str = "condition not met"):
+    """Poll a condition on state we can't subscribe to (a worker process's database writes)."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{message} within {timeout}s")
+        time.sleep(0.02)
+
+
+def settle(app, timeout: float = 30.0) -> None:
+    """Wait until every stored event is handled and every outgoing message has left."""
+    if app.backend == "embedded":
+        assert jobs.runner(app).wait_idle(timeout), "background jobs still running"
+        return
+
+    def quiet():
+        with app.app_context():
+            pending = db.session.scalar(select(func.count()).select_from(InboxEvent)
+                                        .where(InboxEvent.status == "pending"))
+            unsent = db.session.scalar(select(func.count()).select_from(OutboxMessage)
+                                       .where(OutboxMessage.status == "pending",
+                                              OutboxMessage.next_attempt_at <= func.now()))
+            db.session.rollback()
+            return pending == 0 and unsent == 0
+
+    wait_until(quiet, timeout, "work still pending")

@@ -1,0 +1,68 @@
+"""Settings from the environment: defaults, and one clear line for a bad one."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot import create_app
+from bot.config import Config, ConfigError
+
+ROOT = Path(__file__).resolve().parent.parent
+GOOD = {"LINE_CHANNEL_SECRET": "0123456789abcdef0123456789abcdef", "LINE_CHANNEL_ACCESS_TOKEN": "token"}
+
+
+def flask_command(env: dict, *args) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if k not in Config.__dataclass_fields__}
+    return subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", *args], cwd=ROOT,
+                          env=clean | env, capture_output=True, text=True, timeout=60)
+
+
+def test_embedded_defaults():
+    config = Config.from_env(GOOD).validate()
+    assert config.DATABASE_URL.startswith("sqlite:///") and config.DATABASE_URL.endswith("instance/bot.sqlite3")
+    assert config.REDIS_URL is None and config.LINE_API_BASE is None
+    assert config.BOT_TIMEZONE == "Asia/Bangkok"
+
+
+def test_postgres_urls_use_psycopg3():
+    config = Config.from_env(GOOD | {"DATABASE_URL": "postgresql://bot:pw@db/bot"}).validate()
+    assert config.sqlalchemy_url == "postgresql+psycopg://bot:pw@db/bot"
+
+
+@pytest.mark.parametrize(("change", "named"), [
+    ({"LINE_CHANNEL_SECRET": ""}, "LINE_CHANNEL_SECRET"),
+    ({"LINE_CHANNEL_SECRET": "not-hex"}, "LINE_CHANNEL_SECRET"),
+    ({"LINE_CHANNEL_ACCESS_TOKEN": ""}, "LINE_CHANNEL_ACCESS_TOKEN"),
+    ({"LINE_API_BASE": "http://127.0.0.1:5100/"}, "LINE_API_BASE"),
+    ({"LINE_API_BASE": "ftp://x"}, "LINE_API_BASE"),
+    ({"DATABASE_URL": "not a url"}, "DATABASE_URL"),
+    ({"REDIS_URL": "http://localhost"}, "REDIS_URL"),
+    ({"BOT_TIMEZONE": "Asia/Nowhere"}, "BOT_TIMEZONE"),
+    ({"DELIVERY_THREADS": "many"}, "DELIVERY_THREADS"),
+])
+def test_bad_settings_are_named(change, named):
+    with pytest.raises(ConfigError, match=named):
+        Config.from_env(GOOD | change).validate()
+
+
+def test_create_app_checks_the_settings_it_is_given():
+    with pytest.raises(ConfigError, match="LINE_API_BASE"):
+        create_app(GOOD | {"LINE_API_BASE": "http://127.0.0.1:5100/"})
+
+
+def test_start_up_stops_with_one_line_naming_the_missing_setting():
+    result = flask_command({"LINE_CHANNEL_ACCESS_TOKEN": "token"}, "db", "upgrade")
+    assert result.returncode != 0
+    assert result.stderr.strip().splitlines() == [
+        "Configuration error: LINE_CHANNEL_SECRET is not set (the channel secret from the LINE console)"]
+
+
+def test_db_upgrade_creates_the_schema_on_sqlite(tmp_path):
+    database = tmp_path / "fresh.sqlite3"
+    result = flask_command(GOOD | {"DATABASE_URL": f"sqlite:///{database}"}, "db", "upgrade")
+    assert result.returncode == 0, result.stderr
+    check = flask_command(GOOD | {"DATABASE_URL": f"sqlite:///{database}"}, "db", "check")
+    assert check.returncode == 0, check.stdout + check.stderr  # the models match the migrations

@@ -1,0 +1,191 @@
+"""Outgoing messages: stored first, sent through the gateway, retried safely, never lost."""
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select, update
+
+from bot import outbox
+from bot.gateway import gateway
+from bot.recovery import sweep
+from models import OutboxMessage, db, utcnow
+from tests.conftest import settle
+
+
+def text(n: int) -> dict:
+    return {"type": "text", "text": f"ข้อความที่ {n}"}
+
+
+def queue(app, make):
+    """Store rows in one committed transaction and queue their delivery, as a handler's outcome is."""
+    with app.app_context():
+        rows = make()
+        rows = rows if isinstance(rows, list) else [rows]
+        db.session.commit()
+        outbox.send_later(rows)
+        return [row.id for row in rows]
+
+
+def row(app, outbox_id):
+    with app.app_context():
+        found = db.session.get(OutboxMessage, outbox_id)
+        db.session.expunge(found)
+        return found
+
+
+def requests_to(platform, path):
+    return [r for r in platform.requests if r["path"] == path]
+
+
+def test_a_used_reply_token_falls_back_to_push(app, platform):
+    user = platform.add_user(platform.new_user_id())["userId"]
+    token = platform.issue_reply_token(user)
+    with app.app_context():
+        gateway().reply(token, [text(0)])  # the token is now used up
+    [outbox_id] = queue(app, lambda: outbox.queue_reply(token, user, [text(1)], None))
+    first, second = platform.wait_for_messages(user, 2)
+    assert first.kind == "reply"
+    assert second.kind == "push" and second.retry_key and second.messages == [text(1)]
+    settle(app)
+    assert row(app, outbox_id).status == "sent"
+
+
+def test_a_reply_too_old_for_its_token_goes_as_push(embedded_app, platform):
+    user = platform.add_user(platform.new_user_id())["userId"]
+    token = platform.issue_reply_token(user)
+    with embedded_app.app_context():
+        message = outbox.queue_reply(token, user, [text(1)], None)
+        message.created_at = utcnow() - timedelta(minutes=2)
+        db.session.commit()
+        outbox.deliver(message.id)
+    [delivery] = platform.received(user)
+    assert delivery.kind == "push"
+    assert requests_to(platform, "/v2/bot/message/reply") == []
+
+
+@pytest.mark.parametrize("status", [500, 503, 429])
+def test_push_is_retried_on_5xx_and_429_with_the_same_retry_key(app, platform, status):
+    user = platform.add_user(platform.new_user_id())["userId"]
+    platform.fail_next("/v2/bot/message/push", status=status, count=2)
+    queue(app, lambda: outbox.queue_push(user, [text(1)]))
+    [delivery] = platform.wait_for_messages(user, 1)
+    settle(app)
+    pushes = requests_to(platform, "/v2/bot/message/push")
+    assert [p["status"] for p in pushes] == [status, status, 200]
+    assert len({p["headers"]["X-Line-Retry-Key"] for p in pushes}) == 1
+    assert delivery.retry_key == pushes[0]["headers"]["X-Line-Retry-Key"]
+
+
+def test_a_timed_out_push_that_did_arrive_is_not_sent_twice(embedded_app, platform):
+    user = platform.add_user(platform.new_user_id())["userId"]
+    # LINE takes longer than our timeout, then accepts the message anyway.
+    platform.fail_next("/v2/bot/message/push", status=None, delay=embedded_app.config["LINE_TIMEOUT"] + 0.5)
+    [outbox_id] = queue(embedded_app, lambda: outbox.queue_push(user, [text(1)]))
+    settle(embedded_app)
+    assert len(platform.received(user)) == 1
+    statuses = [p["status"] for p in requests_to(platform, "/v2/bot/message/push")]
+    assert sorted(statuses) == [200, 409]
+    assert row(embedded_app, outbox_id).status == "sent"
+
+
+def test_other_4xx_is_recorded_as_failed_with_lines_message(app, platform):
+    user = platform.add_user(platform.new_user_id())["userId"]
+    [outbox_id] = queue(app, lambda: outbox.queue_push(user, [{"type": "text", "text": "ก" * 5001}]))
+    settle(app)
+    failed = row(app, outbox_id)
+    assert failed.status == "failed"
+    assert "400" in failed.error and "5000" in failed.error
+    assert len(requests_to(platform, "/v2/bot/message/push")) == 1
+
+
+def test_long_replies_are_split_into_requests_of_five_in_order(app, platform):
+    user = platform.add_user(platform.new_user_id())["userId"]
+    token = platform.issue_reply_token(user)
+    queue(app, lambda: outbox.queue_reply(token, user, [text(n) for n in range(12)], None))
+    deliveries = platform.wait_for_messages(user, 3)
+    assert [d.kind for d in deliveries] == ["reply", "push", "push"]
+    assert [len(d.messages) for d in deliveries] == [5, 5, 2]
+    assert [m["text"] for d in deliveries for m in d.messages] == [f"ข้อความที่ {n}" for n in range(12)]
+
+
+def test_multicast_is_split_at_500_recipients(app, platform):
+    users = [platform.new_user_id() for _ in range(1201)]
+    queue(app, lambda: outbox.queue_multicast(users, [text(1)]))
+    settle(app)
+    calls = requests_to(platform, "/v2/bot/message/multicast")
+    assert [len(c["json"]["to"]) for c in calls] == [500, 500, 201]
+    assert len({c["headers"]["X-Line-Retry-Key"] for c in calls}) == 3
+    assert all(len(platform.received(u)) == 1 for u in users)
+
+
+def test_a_row_stored_before_a_crash_is_sent_after_restart(app, platform):
+    user = platform.add_user(platform.new_user_id())["userId"]
+    with app.app_context():
+        message = outbox.queue_push(user, [text(n) for n in range(7)])
+        message.next_attempt_at = utcnow() - timedelta(minutes=1)
+        db.session.commit()  # stored; the process dies before it sends anything
+        outbox_id = message.id
+    assert platform.received(user) == []
+    with app.app_context():
+        assert sweep() == (0, 1)  # what a restarted process does first
+    assert len(platform.wait_for_messages(user, 2)) == 2
+    settle(app)
+    assert row(app, outbox_id).status == "sent"
+
+
+def test_a_half_sent_row_resumes_with_the_rest_only(embedded_app, platform):
+    user = platform.add_user(platform.new_user_id())["userId"]
+    with embedded_app.app_context():
+        message = outbox.queue_push(user, [text(n) for n in range(7)])
+        db.session.commit()
+        first = outbox.plan(message)[0]
+        gateway().push(user, first.messages, first.retry_key)  # sent, then the crash
+        db.session.execute(update(OutboxMessage).values(claimed_until=utcnow() - timedelta(seconds=1)))
+        db.session.commit()
+        outbox.deliver(message.id)  # the first request is re-sent with its key, LINE answers 409
+    texts = [m["text"] for d in platform.received(user) for m in d.messages]
+    assert texts == [f"ข้อความที่ {n}" for n in range(7)]
+
+
+def test_line_down_for_long_leaves_the_row_pending_for_later(embedded_app, platform):
+    user = platform.add_user(platform.new_user_id())["userId"]
+    platform.fail_next("/v2/bot/message/push", status=503, count=100)
+    with embedded_app.app_context():
+        message = outbox.queue_push(user, [text(1)])
+        db.session.commit()
+        outbox.deliver(message.id)
+        db.session.refresh(message)
+        assert message.status == "pending" and "503" in message.error
+        assert message.next_attempt_at > utcnow()
+        assert outbox.due_ids() == []
+        platform.reset()
+        message.next_attempt_at = utcnow() - timedelta(minutes=1)
+        db.session.commit()
+        assert sweep() == (0, 1)
+    platform.wait_for_messages(user, 1)
+
+
+def test_two_deliveries_of_the_same_row_at_once_send_it_once(embedded_app, platform):
+    import concurrent.futures
+
+    user = platform.add_user(platform.new_user_id())["userId"]
+    with embedded_app.app_context():
+        message = outbox.queue_push(user, [text(1)])
+        db.session.commit()
+        outbox_id = message.id
+
+    def deliver():
+        with embedded_app.app_context():
+            outbox.deliver(outbox_id)
+
+    with concurrent.futures.ThreadPoolExecutor(4) as pool:
+        list(pool.map(lambda _: deliver(), range(4)))
+    assert len(platform.received(user)) == 1
+    assert len(requests_to(platform, "/v2/bot/message/push")) == 1
+
+
+def test_an_empty_message_is_refused_before_it_is_stored(embedded_app):
+    with embedded_app.app_context():
+        with pytest.raises(ValueError):
+            outbox.queue_push("U" + "0" * 32, [])
+        assert db.session.scalars(select(OutboxMessage)).all() == []

@@ -1,0 +1,232 @@
+"""POST /callback: signatures, bad bodies, exactly-once handling, order, and fast answers."""
+
+import concurrent.futures
+import json
+import logging
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select, update
+
+from bot import create_app, inbox
+from bot.recovery import sweep
+from emulator import LineDriver
+from models import InboxEvent, LineUser, OutboxMessage, db, utcnow
+from tests.conftest import SECRET, LiveServer, base_config, settle
+from tests.servers import free_port
+
+NOT_AVAILABLE = "ยังไม่เปิดให้บริการ"
+
+
+def texts(deliveries):
+    return [m["text"] for d in deliveries for m in d.messages if m["type"] == "text"]
+
+
+def stored_events(app):
+    with app.app_context():
+        return db.session.scalars(select(InboxEvent).order_by(InboxEvent.id)).all()
+
+
+def test_missing_or_wrong_signature_is_refused_and_nothing_stored(app, line, platform):
+    user = platform.add_user(platform.new_user_id())["userId"]
+    body = line.body(line.text(user, "สวัสดี"))
+    assert line.post(body, signature="").status_code == 400
+    assert line.post(body, signature=line.sign(body + b" ")).status_code == 400
+    impostor = LineDriver(platform, line.webhook_url, "f" * 32)
+    assert line.post(body, signature=impostor.sign(body)).status_code == 400
+    settle(app)
+    assert stored_events(app) == []
+    assert platform.received(user) == []
+
+
+def test_body_over_one_mebibyte_is_refused(app, line):
+    body = json.dumps({"destination": "U0", "events": [], "pad": "x" * (1024 * 1024)}).encode()
+    assert line.post(body).status_code == 413
+
+
+@pytest.mark.parametrize("body", [
+    b"{not json",
+    b"[]",
+    b'{"destination": "U0"}',
+    json.dumps({"destination": "U0", "events": [{"type": "message", "timestamp": "soon",
+                                                  "webhookEventId": "01J0000000000000000000000A"}]}).encode(),
+])
+def test_malformed_bodies_are_refused_and_the_server_keeps_working(app, line, platform, body, caplog):
+    with caplog.at_level(logging.WARNING, logger="bot.webhook"):
+        assert line.post(body).status_code == 400
+    assert "webhook refused" in caplog.text
+    user = platform.add_user(platform.new_user_id())["userId"]
+    assert line.send(line.text(user, "ยังอยู่ไหม")).status_code == 200
+    assert NOT_AVAILABLE in texts(platform.wait_for_messages(user, 1))[0]
+
+
+def test_verify_request_without_events_answers_200(app, line):
+    assert line.send().status_code == 200
+    assert stored_events(app) == []
+
+
+def test_text_from_a_stranger_gets_a_polite_thai_answer(app, line, platform):
+    user = platform.add_user(platform.new_user_id())["userId"]
+    assert line.send(line.text(user, "สวัสดีครับ")).status_code == 200
+    [reply] = platform.wait_for_messages(user, 1)
+    assert reply.kind == "reply"
+    assert NOT_AVAILABLE in reply.messages[0]["text"]
+
+
+def test_follow_greets_by_profile_and_unfollow_is_recorded(app, line, platform):
+    user = platform.add_user(platform.new_user_id(), display_name="สมศรี")["userId"]
+    line.send(line.follow(user))
+    [greeting] = platform.wait_for_messages(user, 1)
+    assert "สวัสดี" in greeting.messages[0]["text"]
+    line.send(line.unfollow(user))
+    settle(app)
+    with app.app_context():
+        person = db.session.get(LineUser, user)
+        assert person.display_name == "สมศรี"
+        assert person.following is False and person.unfollowed_at is not None
+
+
+@pytest.mark.parametrize("kind", ["image", "sticker", "location", "postback"])
+def test_non_text_messages_get_a_polite_redirect(app, line, platform, kind):
+    user = platform.add_user(platform.new_user_id())["userId"]
+    event = {"image": lambda: line.image(user), "sticker": lambda: line.sticker(user),
+             "location": lambda: line.location(user, 14.97, 102.1, "บ้าน"),
+             "postback": lambda: line.postback(user, "action=menu")}[kind]()
+    assert line.send(event).status_code == 200
+    [reply] = platform.wait_for_messages(user, 1)
+    assert "พิมพ์" in reply.messages[0]["text"]
+
+
+def test_unknown_event_types_are_accepted_and_ignored(app, line, platform):
+    user = platform.add_user(platform.new_user_id())["userId"]
+    odd = line.text(user, "x") | {"type": "somethingNew", "somethingNew": {"level": 1}}
+    odd.pop("message")
+    known = line.text(user, "ทดสอบ")
+    assert line.send(odd, known).status_code == 200
+    assert len(platform.wait_for_messages(user, 1)) == 1
+    settle(app)
+    assert [e.status for e in stored_events(app)] == ["done", "done"]
+    assert len(platform.received(user)) == 1
+
+
+def test_same_event_twice_at_once_and_redelivered_has_effect_once(app, line, platform):
+    user = platform.add_user(platform.new_user_id())["userId"]
+    event = line.text(user, "ซ้ำ")
+    body = line.body(event)
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(lambda _: line.post(body).status_code, range(8)))
+    assert answers == [200] * 8
+    line.send(line.redeliver(event))
+    platform.wait_for_messages(user, 1)
+    settle(app)
+    assert len(platform.received(user)) == 1
+    assert len(stored_events(app)) == 1
+    with app.app_context():
+        assert db.session.scalar(select(db.func.count()).select_from(OutboxMessage)) == 1
+
+
+def test_one_users_events_are_handled_in_the_order_received(app, line, platform):
+    users = [platform.add_user(platform.new_user_id())["userId"] for _ in range(3)]
+    for i in range(8):
+        for user in users:
+            line.send(line.text(user, f"ข้อความ {i}"))
+    for user in users:
+        platform.wait_for_messages(user, 8)
+    settle(app)
+    with app.app_context():
+        for user in users:
+            events = db.session.scalars(select(InboxEvent).where(InboxEvent.user_key == user)
+                                        .order_by(InboxEvent.id)).all()
+            handled = [e.processed_at for e in events]
+            assert handled == sorted(handled)
+            ids = [e.webhook_event_id for e in events]
+            replies = db.session.scalars(select(OutboxMessage.source_event_id)
+                                         .where(OutboxMessage.source_event_id.in_(ids))
+                                         .order_by(OutboxMessage.id)).all()
+            assert replies == ids
+
+
+def test_a_slow_user_does_not_hold_up_another(app, line, platform):
+    slow, quick = (platform.add_user(platform.new_user_id())["userId"] for _ in range(2))
+    gate = platform.hold("/v2/bot/profile")
+    try:
+        line.send(line.follow(slow))  # its handler waits on the held profile call
+        assert gate.wait_until_held(10)
+        line.send(line.text(quick, "ด่วน"))
+        platform.wait_for_messages(quick, 1)
+        assert platform.received(slow) == []
+    finally:
+        gate.release()
+    platform.wait_for_messages(slow, 1)
+
+
+def test_answer_does_not_wait_for_a_slow_line_api(app, line, platform):
+    user = platform.add_user(platform.new_user_id())["userId"]
+    gate = platform.hold("/v2/bot/message/reply")
+    try:
+        assert line.send(line.text(user, "เร็วไหม")).status_code == 200
+        assert gate.wait_until_held(10)  # the reply is still stuck at LINE, yet LINE had its 200
+        assert platform.received(user) == []
+    finally:
+        gate.release()
+    platform.wait_for_messages(user, 1)
+
+
+def test_a_failing_event_does_not_lose_the_others(embedded_app, platform, monkeypatch, caplog):
+    from bot import events
+
+    real_handle = events.handle
+
+    def handle(event, fetched):
+        if getattr(getattr(event, "message", None), "text", "") == "พัง":
+            raise RuntimeError("handler bug")
+        return real_handle(event, fetched)
+
+    monkeypatch.setattr(inbox, "handle", handle)
+    server = LiveServer(embedded_app)
+    try:
+        line = LineDriver(platform, server.url + "/callback", SECRET)
+        first, second = (platform.add_user(platform.new_user_id())["userId"] for _ in range(2))
+        bad = line.text(first, "พัง")
+        with caplog.at_level(logging.ERROR, logger="bot.inbox"):
+            assert line.send(line.text(first, "ก่อน"), bad, line.text(first, "หลัง"),
+                             line.text(second, "อื่น")).status_code == 200
+            assert len(platform.wait_for_messages(first, 2)) == 2
+            platform.wait_for_messages(second, 1)
+            settle(embedded_app)
+        assert bad["webhookEventId"] in caplog.text
+        statuses = {e.webhook_event_id: e.status for e in stored_events(embedded_app)}
+        assert statuses[bad["webhookEventId"]] == "failed"
+        assert sorted(statuses.values()) == ["done", "done", "done", "failed"]
+    finally:
+        server.stop()
+
+
+def test_unreachable_database_answers_503_and_the_redelivery_is_handled_once(app, line, platform, emulator):
+
+    broken = create_app(base_config(emulator.url) | {
+        "DATABASE_URL": f"postgresql://nobody@127.0.0.1:{free_port()}/none"})
+    server = LiveServer(broken)
+    try:
+        user = platform.add_user(platform.new_user_id())["userId"]
+        event = line.text(user, "ฐานข้อมูลล่ม")
+        outage = LineDriver(platform, server.url + "/callback", SECRET)
+        assert outage.send(event).status_code == 503
+    finally:
+        server.stop()
+    assert line.send(line.redeliver(event)).status_code == 200
+    platform.wait_for_messages(user, 1)
+    settle(app)
+    assert len(platform.received(user)) == 1
+
+
+def test_events_whose_job_was_lost_are_picked_up_by_the_sweeper(app, line, platform):
+    user = platform.add_user(platform.new_user_id())["userId"]
+    event = line.text(user, "ค้าง")
+    with app.app_context():
+        inbox.store([event])  # stored, then the process died before queueing it
+        db.session.execute(update(InboxEvent).values(received_at=utcnow() - timedelta(minutes=1)))
+        db.session.commit()
+        assert platform.received(user) == []
+        assert sweep()[0] == 1
+    platform.wait_for_messages(user, 1)
