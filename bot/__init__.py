@@ -7,7 +7,6 @@ from flask import Flask
 from flask_migrate import Migrate
 from sqlalchemy import event
 
-from bot import cli, gateway, jobs, redis_store, webhook
 from bot.config import INSTANCE_DIR, Config
 from models import db
 
@@ -17,6 +16,7 @@ migrate = Migrate()
 
 def create_app(config: dict | None = None) -> Flask:
     """Build the app from the environment; `config` overrides settings (tests, the demo)."""
+    from bot import cli, gateway, jobs, redis_store, webhook
     settings = Config.from_env()
     for key, value in (config or {}).items():
         if hasattr(settings, key) and key != "extra":

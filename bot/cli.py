@@ -2,13 +2,22 @@
 
 import click
 from flask import Flask, current_app
+from flask.cli import AppGroup
+from sqlalchemy import select
 
-from bot import jobs
+from bot import audit, jobs
+from bot import staff as staff_service
+from bot.recovery import sweep
+from bot.translations import translate
+from models import Staff, db
+from models.staff import ROLES
 
 
 def init_app(app: Flask) -> None:
     app.cli.add_command(worker)
     app.cli.add_command(sweep_command)
+    app.cli.add_command(translate)
+    app.cli.add_command(staff_group)
 
 
 @click.command("worker")
@@ -25,10 +34,52 @@ def worker(queues: str, burst: bool) -> None:
 @click.command("sweep")
 def sweep_command() -> None:
     """Queue pending events and unsent messages now (the workers also do this every few seconds)."""
-    from bot.recovery import sweep
-
     users, messages = sweep()
     runner = jobs.runner()
     if runner.embedded:
         runner.wait_idle(timeout=120)
     click.echo(f"re-queued events of {users} users and {messages} outgoing messages")
+
+
+staff_group = AppGroup("staff", help="Invite, list and revoke staff.")
+
+
+@staff_group.command("invite")
+@click.option("--role", required=True, type=click.Choice(ROLES))
+@click.option("--area", "area_code", required=True, help="Area code: village 8 digits, subdistrict 6, district 4, "
+              "province 2, or TH (admin only).")
+@click.option("--name", default=None, help="Who the code is for (shown to supervisors).")
+def staff_invite(role: str, area_code: str, name: str | None) -> None:
+    """Print a one-time invitation code (valid 7 days)."""
+    try:
+        invite, code = staff_service.create_invite(role, area_code.upper(), name, None)
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from None
+    db.session.add(invite)
+    db.session.flush()
+    db.session.add(audit.entry("invite.create", "invite", invite.id,
+                               after={"role": role, "area": invite.area_code, "name": name, "by": "cli"}))
+    db.session.commit()
+    click.echo(f"Invitation code: {code}  (role {role}, area {invite.area_code}, valid until "
+               f"{invite.expires_at:%Y-%m-%d %H:%M} UTC)")
+
+
+@staff_group.command("list")
+def staff_list() -> None:
+    """Every staff member with roles, areas and status."""
+    for person in db.session.scalars(select(Staff).order_by(Staff.id)):
+        roles = ", ".join(f"{r.role}@{r.area_code}" for r in person.roles)
+        status = "active" if person.active else "revoked"
+        click.echo(f"{person.id}\t{person.name}\t{person.position}\t{roles}\t{status}")
+
+
+@staff_group.command("revoke")
+@click.argument("staff_id", type=int)
+def staff_revoke(staff_id: int) -> None:
+    """Take away a staff member's access (their records and history stay)."""
+    person = db.session.get(Staff, staff_id)
+    if person is None:
+        raise click.BadParameter(f"no staff member with id {staff_id}")
+    db.session.add(staff_service.revoke(person, None))
+    db.session.commit()
+    click.echo(f"Revoked {person.name} (id {person.id}).")

@@ -4,6 +4,7 @@ A bad setting stops the app with one line that names it, instead of a stack trac
 minutes later when the first event arrives.
 """
 
+import hashlib
 import os
 import re
 import zoneinfo
@@ -28,6 +29,8 @@ class Config:
     LINE_CHANNEL_SECRET: str = ""
     LINE_CHANNEL_ACCESS_TOKEN: str = ""
     LINE_API_BASE: str | None = None
+    # Keys the hashes of invite codes and national IDs. Changing it invalidates both.
+    SECRET_KEY: str = ""
     DATABASE_URL: str = f"sqlite:///{INSTANCE_DIR / 'bot.sqlite3'}"
     REDIS_URL: str | None = None
     BOT_TIMEZONE: str = "Asia/Bangkok"
@@ -61,6 +64,10 @@ class Config:
             raise ConfigError("LINE_CHANNEL_SECRET must be the 32 hexadecimal characters LINE shows")
         if not self.LINE_CHANNEL_ACCESS_TOKEN or any(c.isspace() for c in self.LINE_CHANNEL_ACCESS_TOKEN):
             raise ConfigError("LINE_CHANNEL_ACCESS_TOKEN is not set or contains spaces")
+        if not self.SECRET_KEY:
+            self.SECRET_KEY = hashlib.sha256(b"frontline-bot:" + self.LINE_CHANNEL_SECRET.encode()).hexdigest()
+        elif len(self.SECRET_KEY) < 16:
+            raise ConfigError("SECRET_KEY must be at least 16 characters")
         if self.LINE_API_BASE is not None:
             base = urlparse(self.LINE_API_BASE)
             if base.scheme not in ("http", "https") or not base.netloc or self.LINE_API_BASE.endswith("/"):

@@ -1,34 +1,33 @@
-"""What the bot does for each kind of webhook event, before the dialogs exist.
+"""What the bot does for each kind of webhook event.
 
-Two phases per event. `fetch` asks LINE for what the handler needs (a profile, later image
+Two phases per event. `fetch` asks LINE for what the handler needs (a profile, a photo's
 content) before any database transaction opens, so a slow LINE never holds a lock. `handle`
-then gets the SDK's parsed event and what was fetched, and returns an `Outcome`: the messages
-to answer with and the records to store. It sends and commits nothing; `bot.inbox.apply` does.
+then turns the SDK's parsed event and what was fetched into an `Outcome`: messages to answer
+with, records and audit entries to store. It sends and commits nothing; `bot.inbox.apply` does.
 """
 
 import contextlib
-from dataclasses import dataclass, field
+from datetime import datetime
 
-from linebot.v3.messaging import Message, TextMessage
+from linebot.v3.messaging import TextMessage
 from linebot.v3.models import UnknownEvent
 from linebot.v3.webhooks import (
     Event,
     FollowEvent,
+    ImageMessageContent,
+    LocationMessageContent,
     MessageEvent,
     PostbackEvent,
+    StickerMessageContent,
     TextMessageContent,
     UnfollowEvent,
 )
 
-from bot.gateway import LineError, Profile, gateway
-from bot.i18n import _
-from models import LineUser, db, utcnow
-
-
-@dataclass
-class Outcome:
-    reply: list[Message] = field(default_factory=list)
-    store: list[object] = field(default_factory=list)
+from bot import staff as staff_service
+from bot.gateway import LineError, gateway
+from dialogs import buttons, conversation, sessions
+from dialogs.engine import DIALOGS, Context, Input, Outcome
+from models import LineUser, Photo, db, utcnow
 
 
 def parse(payload: dict) -> Event:
@@ -45,37 +44,76 @@ def fetch(event: Event) -> dict:
     if isinstance(event, FollowEvent):
         with contextlib.suppress(LineError):  # the greeting works without a name
             fetched["profile"] = gateway().get_profile(event.source.user_id)
+    elif (isinstance(event, MessageEvent) and isinstance(event.message, ImageMessageContent)
+          and _expects_photo(event.source.user_id)):
+        with contextlib.suppress(LineError):
+            fetched["image"] = gateway().get_content(event.message.id)
     return fetched
 
 
+def _expects_photo(user_id: str) -> bool:
+    session = sessions.active(user_id)
+    expects = session is not None and DIALOGS[session.dialog].questions[session.state].kind == "photo"
+    db.session.rollback()
+    return expects
+
+
 def handle(event: Event, fetched: dict) -> Outcome:
-    if isinstance(event, FollowEvent):
-        return on_follow(event, fetched.get("profile"))
+    user_id = getattr(getattr(event, "source", None), "user_id", None)
+    if user_id is None:
+        return Outcome()  # group and room events: the bot works in one-to-one chats only
+    now = utcnow()
+    line_user = db.session.get(LineUser, user_id) or LineUser(user_id=user_id, following=True, language="th",
+                                                               first_seen_at=now)
     if isinstance(event, UnfollowEvent):
-        return on_unfollow(event)
-    if isinstance(event, MessageEvent) and isinstance(event.message, TextMessageContent):
-        return Outcome(reply=[TextMessage(text=_(
-            "Sorry, this service is not yet available to your LINE account. "
-            "Please ask your district office for an invitation code."))])
-    if isinstance(event, MessageEvent | PostbackEvent):
-        return Outcome(reply=[TextMessage(text=_(
-            "Sorry, I can only read typed text for now. Please type your message."))])
-    return Outcome()  # other events (joins, reads, unsends...) need no answer
+        line_user.following, line_user.unfollowed_at = False, now
+        return Outcome(store=[line_user])
+    if isinstance(event, FollowEvent):
+        return on_follow(line_user, fetched.get("profile"), event.webhook_event_id, now)
+    if not isinstance(event, MessageEvent | PostbackEvent):
+        return Outcome()  # joins, reads, unsends...: nothing to answer
+    line_user.following = True  # only friends can write; a missed follow event is healed here
+    ctx = Context(line_user=line_user, staff=staff_service.for_line_user(line_user),
+                  event_id=event.webhook_event_id, now=now)
+    outcome = conversation.converse(ctx, to_input(event, fetched, line_user, now))
+    outcome.store.insert(0, line_user)
+    return outcome
 
 
-def on_follow(event: FollowEvent, profile: Profile | None) -> Outcome:
-    user_id = event.source.user_id
-    user = db.session.get(LineUser, user_id) or LineUser(user_id=user_id)
-    user.following, user.followed_at = True, utcnow()
+def to_input(event: Event, fetched: dict, line_user: LineUser, now: datetime) -> Input:
+    if isinstance(event, PostbackEvent):
+        data = buttons.decode(event.postback.data)
+        picked = {key: value for key, value in (event.postback.params or {}).items() if value}  # date pickers
+        return Input("postback", data=data | picked)
+    message = event.message
+    if isinstance(message, TextMessageContent):
+        return Input("text", text=message.text)
+    if isinstance(message, LocationMessageContent):
+        return Input("location", value={"latitude": message.latitude, "longitude": message.longitude,
+                                        "title": message.title, "address": message.address})
+    if isinstance(message, ImageMessageContent):
+        content = fetched.get("image")
+        if content is None:
+            return Input("image")
+        photo = Photo(line_message_id=message.id, line_user_id=line_user.user_id, content_type="image/jpeg",
+                      size=len(content), content=content, created_at=now)
+        db.session.add(photo)
+        db.session.flush()
+        return Input("image", value=photo.id)
+    if isinstance(message, StickerMessageContent):
+        return Input("sticker")
+    return Input("other")
+
+
+def on_follow(line_user: LineUser, profile, event_id: str, now: datetime) -> Outcome:
+    line_user.following, line_user.followed_at = True, now
     if profile:
-        user.display_name = profile.display_name
-    greeting = _("Hello! This is the household poverty-alleviation assistant of the Ministry of Interior.")
-    return Outcome(reply=[TextMessage(text=greeting)], store=[user])
-
-
-def on_unfollow(event: UnfollowEvent) -> Outcome:
-    user = db.session.get(LineUser, event.source.user_id)
-    if user is None:
-        return Outcome()
-    user.following, user.unfollowed_at = False, utcnow()
-    return Outcome(store=[user])
+        line_user.display_name = profile.display_name
+        if profile.language == "en":
+            line_user.language = "en"
+    ctx = Context(line_user=line_user, staff=staff_service.for_line_user(line_user), event_id=event_id, now=now)
+    greeting = ctx._("Hello! This is the household poverty-alleviation assistant of the Ministry of Interior.")
+    outcome = conversation.greet(ctx)
+    outcome.reply.insert(0, TextMessage(text=greeting))
+    outcome.store.insert(0, line_user)
+    return outcome

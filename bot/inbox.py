@@ -165,7 +165,10 @@ def process(event_id: int) -> None:
 def apply(row: InboxEvent, outcome) -> list:
     """The one place where a handler's outcome becomes database rows and outgoing messages."""
     for record in outcome.store:
-        db.session.merge(record)
+        db.session.add(record)
+    for entry in outcome.audit:
+        entry.event_id = entry.event_id or row.webhook_event_id
+        db.session.add(entry)
     outgoing = []
     if outcome.reply:
         messages = [message.to_dict() for message in outcome.reply]

@@ -8,9 +8,10 @@ is answered 409 by LINE instead of reaching the user twice.
 import logging
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import exists, or_, select, update
+from sqlalchemy.orm import aliased
 
 from bot import jobs
 from bot.gateway import LineError, gateway
@@ -54,8 +55,8 @@ def queue_multicast(user_ids: list[str], messages: list[dict]) -> OutboxMessage:
 def _store(kind: str, recipients: list[str], messages: list[dict], **fields) -> OutboxMessage:
     if not messages or not recipients:
         raise ValueError("an outgoing message needs at least one message and one recipient")
-    row = OutboxMessage(kind=kind, recipients=recipients, messages=messages,
-                        retry_key=str(uuid.uuid4()), **fields)
+    row = OutboxMessage(kind=kind, recipients=recipients, messages=messages, retry_key=str(uuid.uuid4()),
+                        user_key=recipients[0] if kind != "multicast" else None, **fields)
     db.session.add(row)
     return row
 
@@ -75,22 +76,51 @@ def plan(row: OutboxMessage) -> list[Request]:
 
 
 def deliver(outbox_id: int) -> None:
-    """Job: send what is left of one row. Safe to run twice at once: only one claims the row."""
+    """Job: send what is left of one row, then queue the same person's next row.
+
+    Safe to run twice at once: only one claims the row. A row waits while an older row to the
+    same person is still pending, so each person receives messages in the order they were made.
+    """
     now = utcnow()
+    older = aliased(OutboxMessage)
     claimed = db.session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id == outbox_id, OutboxMessage.status == "pending",
-               or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now))
+               or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
+               ~exists().where(older.user_key == OutboxMessage.user_key, older.status == "pending",
+                               older.id < OutboxMessage.id))
         .values(claimed_until=now + CLAIM, attempts=OutboxMessage.attempts + 1)
     ).rowcount
     db.session.commit()
     if not claimed:
         return
+    try:
+        _deliver_claimed(outbox_id)
+    finally:
+        _queue_next_for(outbox_id)
+
+
+def _queue_next_for(outbox_id: int) -> None:
+    """Queue the oldest pending row to the same person, now that this one is out of the way."""
+    row = db.session.get(OutboxMessage, outbox_id)
+    if row.status == "pending" or row.user_key is None:
+        return  # still pending (will retry later): the person's later rows keep waiting behind it
+    following = db.session.scalar(select(OutboxMessage.id)
+                                  .where(OutboxMessage.user_key == row.user_key, OutboxMessage.status == "pending")
+                                  .order_by(OutboxMessage.id).limit(1))
+    db.session.commit()
+    if following is not None:
+        jobs.enqueue("delivery", deliver, following)
+
+
+def _deliver_claimed(outbox_id: int) -> None:
     row = db.session.get(OutboxMessage, outbox_id)
     requests = plan(row)
+    sending, first = Sending(row.id, row.created_at, row.reply_token), row.requests_done
+    db.session.rollback()  # no transaction (and on SQLite no lock) while LINE is asked
     try:
-        for index in range(row.requests_done, len(requests)):
-            _send(row, requests[index])
+        for index in range(first, len(requests)):
+            _send(sending, requests[index])
             row.requests_done = index + 1
             db.session.commit()
     except LineError as error:
@@ -100,7 +130,16 @@ def deliver(outbox_id: int) -> None:
     db.session.commit()
 
 
-def _send(row: OutboxMessage, request: Request) -> None:
+@dataclass(frozen=True)
+class Sending:
+    """What sending a row needs, read before its transaction ends (the row itself would reload)."""
+
+    id: int
+    created_at: datetime
+    reply_token: str | None
+
+
+def _send(row: Sending, request: Request) -> None:
     line = gateway()
     if request.kind == "reply":
         if utcnow() - row.created_at < REPLY_TOKEN_AGE:

@@ -1,4 +1,5 @@
-"""Run the emulator in the foreground: `python -m emulator --port 5100 [--latency-ms 0]`."""
+"""Run the emulator in the foreground: `python -m emulator --port 5100 [--latency-ms 0]
+[--webhook-url http://127.0.0.1:5000/callback | --no-webchat]`; the web chat is at its `/`."""
 
 import argparse
 import contextlib
@@ -14,6 +15,12 @@ def main() -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=5100)
     parser.add_argument("--latency-ms", type=float, default=0.0, help="delay added to every API answer")
+    parser.add_argument(
+        "--webhook-url",
+        default="http://127.0.0.1:5000/callback",
+        help="the bot's webhook, where the web chat posts users' events (default: %(default)s)",
+    )
+    parser.add_argument("--no-webchat", action="store_true", help="serve only the Messaging API, no web chat")
     args = parser.parse_args()
     secret = os.environ.get("LINE_CHANNEL_SECRET")
     token = os.environ.get("LINE_CHANNEL_ACCESS_TOKEN")
@@ -21,8 +28,11 @@ def main() -> None:
         sys.exit("error: set LINE_CHANNEL_SECRET and LINE_CHANNEL_ACCESS_TOKEN to the bot's values")
     platform = Platform(secret, token)
     platform.latency_ms = args.latency_ms
-    server = EmulatorServer(platform, host=args.host, port=args.port)
+    webhook_url = None if args.no_webchat else args.webhook_url
+    server = EmulatorServer(platform, host=args.host, port=args.port, webhook_url=webhook_url)
     print(f"LINE platform emulator on {server.url} (Ctrl-C to stop)", flush=True)
+    if webhook_url:
+        print(f"Web chat on {server.url}/ posting events to {webhook_url}", flush=True)
     with contextlib.suppress(KeyboardInterrupt):
         server.serve_forever()
 

@@ -1,7 +1,8 @@
 """HTTP face of the emulator: the Messaging API endpoints the bot calls, plus control endpoints.
 
 `create_app` returns a plain Flask app holding the platform in `app.extensions["line_platform"]`,
-so other blueprints (a web chat, say) can be registered on it and reach the same state.
+so other blueprints can be registered on it and reach the same state. Given the bot's webhook
+URL, it also serves the web chat (`emulator.webchat`) at `/`.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import uuid
 from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
-from emulator import validation
+from emulator import validation, webchat
 from emulator.platform import Platform, PlatformError
 
 PLATFORM_EXTENSION = "line_platform"
@@ -33,11 +34,15 @@ def current_platform() -> Platform:
     return current_app.extensions[PLATFORM_EXTENSION]
 
 
-def create_app(platform: Platform) -> Flask:
-    app = Flask(__name__)
+def create_app(platform: Platform, webhook_url: str | None = None) -> Flask:
+    """The emulator's app; with `webhook_url` (the bot's `/callback`) the web chat is served too
+    (it can also be added later with `emulator.webchat.init_app`)."""
+    app = Flask(__name__, static_folder=None)
     app.extensions[PLATFORM_EXTENSION] = platform
     app.register_blueprint(messaging_api)
     app.register_blueprint(control)
+    if webhook_url is not None:
+        webchat.init_app(app, platform, webhook_url)
     return app
 
 
@@ -332,14 +337,16 @@ class _QuietRequestHandler(WSGIRequestHandler):
 
 
 class EmulatorServer:
-    """Serves `create_app(platform)` from a daemon thread; `port=0` picks a free port.
+    """Serves `create_app(platform, webhook_url)` from a daemon thread; `port=0` picks a free port.
 
     `app` is exposed so more blueprints can be registered before `start()`.
     """
 
-    def __init__(self, platform: Platform, host: str = "127.0.0.1", port: int = 0):
+    def __init__(
+        self, platform: Platform, host: str = "127.0.0.1", port: int = 0, webhook_url: str | None = None
+    ):
         self.platform = platform
-        self.app = create_app(platform)
+        self.app = create_app(platform, webhook_url)
         self._server: BaseWSGIServer = make_server(
             host, port, self.app, threaded=True, request_handler=_QuietRequestHandler
         )

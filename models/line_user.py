@@ -16,6 +16,7 @@ class LineUser(db.Model):
     user_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     display_name: Mapped[str | None] = mapped_column(String(200))
     following: Mapped[bool] = mapped_column(default=True)
+    language: Mapped[str] = mapped_column(String(8), default="th")
     first_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
     followed_at: Mapped[datetime | None]
     unfollowed_at: Mapped[datetime | None]

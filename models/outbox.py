@@ -23,6 +23,8 @@ class OutboxMessage(db.Model):
     kind: Mapped[str] = mapped_column(String(16))  # reply | push | multicast
     reply_token: Mapped[str | None] = mapped_column(String(64))
     recipients: Mapped[list[str]] = mapped_column(JSON)
+    # The one recipient of a reply or push: that person's rows are sent one after another, in order.
+    user_key: Mapped[str | None] = mapped_column(String(64))
     messages: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     retry_key: Mapped[str] = mapped_column(String(36))
     source_event_id: Mapped[str | None] = mapped_column(String(64))
@@ -35,4 +37,5 @@ class OutboxMessage(db.Model):
     sent_at: Mapped[datetime | None]
     error: Mapped[str | None] = mapped_column(Text)
 
-    __table_args__ = (Index("ix_outbox_messages_due", "status", "next_attempt_at"),)
+    __table_args__ = (Index("ix_outbox_messages_due", "status", "next_attempt_at"),
+                      Index("ix_outbox_messages_user_pending", "user_key", "status", "id"))

@@ -26,7 +26,8 @@ from tests import servers
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "0123456789abcdef0123456789abcdef"
 TOKEN = "test-channel-access-token"
-TABLES = ("inbox_events", "outbox_messages", "line_users")
+TABLES = ("inbox_events", "outbox_messages", "line_users", "dialog_sessions", "invite_attempts", "photos",
+          "invites", "staff_roles", "staff", "audit_log")
 
 
 @pytest.fixture(scope="session")
@@ -185,3 +186,50 @@ def settle(app, timeout: float = 30.0) -> None:
             return pending == 0 and unsent == 0
 
     wait_until(quiet, timeout, "work still pending")
+
+
+class Chat:
+    """One LINE user talking to the bot through signed webhook events, reading what comes back."""
+
+    def __init__(self, line: LineDriver, platform: Platform, user_id: str):
+        self.line, self.platform, self.user_id = line, platform, user_id
+        self.last = None
+
+    def send(self, event):
+        seen = len(self.platform.received(self.user_id))
+        assert self.line.send(event).status_code == 200
+        self.last = self.platform.wait_for_messages(self.user_id, seen + 1)[seen]
+        return self.text
+
+    def say(self, text: str) -> str:
+        return self.send(self.line.text(self.user_id, text))
+
+    def follow(self) -> str:
+        return self.send(self.line.follow(self.user_id))
+
+    def postback(self, data: str) -> str:
+        return self.send(self.line.postback(self.user_id, data))
+
+    @property
+    def text(self) -> str:
+        return "\n".join(m.get("text", m.get("altText", "")) for m in self.last.messages)
+
+    def buttons(self) -> dict[str, dict]:
+        """Quick-reply actions of the last message, by label."""
+        items = (self.last.messages[-1].get("quickReply") or {}).get("items", [])
+        return {item["action"]["label"]: item["action"] for item in items}
+
+    def tap(self, label: str) -> str:
+        action = self.buttons()[label]
+        if action["type"] == "postback":
+            return self.postback(action["data"])
+        return self.say(action["text"])
+
+
+@pytest.fixture
+def new_user(line, platform):
+    """Make a LINE user (not yet a friend of the bot) and a chat with them."""
+    def make(name: str = "ผู้ใช้ทดสอบ") -> Chat:
+        user_id = platform.add_user(platform.new_user_id(), display_name=name)["userId"]
+        return Chat(line, platform, user_id)
+    return make

@@ -189,3 +189,17 @@ def test_an_empty_message_is_refused_before_it_is_stored(embedded_app):
         with pytest.raises(ValueError):
             outbox.queue_push("U" + "0" * 32, [])
         assert db.session.scalars(select(OutboxMessage)).all() == []
+
+
+def test_one_persons_messages_arrive_in_the_order_they_were_made(app, platform):
+    user, other = (platform.add_user(platform.new_user_id())["userId"] for _ in range(2))
+    gate = platform.hold("/v2/bot/message/push")
+    try:
+        queue(app, lambda: [outbox.queue_push(user, [text(n)]) for n in range(5)])
+        assert gate.wait_until_held(10)  # the first is stuck at LINE; the others must wait behind it
+    finally:
+        gate.release()
+    queue(app, lambda: outbox.queue_push(other, [text(9)]))
+    deliveries = platform.wait_for_messages(user, 5)
+    assert [d.messages[0]["text"] for d in deliveries] == [f"ข้อความที่ {n}" for n in range(5)]
+    platform.wait_for_messages(other, 1)

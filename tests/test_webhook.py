@@ -15,7 +15,7 @@ from models import InboxEvent, LineUser, OutboxMessage, db, utcnow
 from tests.conftest import SECRET, LiveServer, base_config, settle
 from tests.servers import free_port
 
-NOT_AVAILABLE = "ยังไม่เปิดให้บริการ"
+NOT_AVAILABLE = "รหัสเชิญ"  # a stranger is asked for an invitation code
 
 
 def texts(deliveries):
@@ -57,7 +57,7 @@ def test_malformed_bodies_are_refused_and_the_server_keeps_working(app, line, pl
     assert "webhook refused" in caplog.text
     user = platform.add_user(platform.new_user_id())["userId"]
     assert line.send(line.text(user, "ยังอยู่ไหม")).status_code == 200
-    assert NOT_AVAILABLE in texts(platform.wait_for_messages(user, 1))[0]
+    assert NOT_AVAILABLE in " ".join(texts(platform.wait_for_messages(user, 1)))
 
 
 def test_verify_request_without_events_answers_200(app, line):
@@ -70,7 +70,7 @@ def test_text_from_a_stranger_gets_a_polite_thai_answer(app, line, platform):
     assert line.send(line.text(user, "สวัสดีครับ")).status_code == 200
     [reply] = platform.wait_for_messages(user, 1)
     assert reply.kind == "reply"
-    assert NOT_AVAILABLE in reply.messages[0]["text"]
+    assert "ยินดีต้อนรับ" in reply.messages[0]["text"] and NOT_AVAILABLE in reply.messages[1]["text"]
 
 
 def test_follow_greets_by_profile_and_unfollow_is_recorded(app, line, platform):
@@ -86,15 +86,22 @@ def test_follow_greets_by_profile_and_unfollow_is_recorded(app, line, platform):
         assert person.following is False and person.unfollowed_at is not None
 
 
-@pytest.mark.parametrize("kind", ["image", "sticker", "location", "postback"])
-def test_non_text_messages_get_a_polite_redirect(app, line, platform, kind):
+@pytest.mark.parametrize("kind", ["image", "sticker", "location"])
+def test_non_text_messages_where_text_is_expected_get_a_polite_redirect(app, line, platform, kind):
     user = platform.add_user(platform.new_user_id())["userId"]
+    line.send(line.text(user, "สวัสดี"))  # the invitation-code question is now open
     event = {"image": lambda: line.image(user), "sticker": lambda: line.sticker(user),
-             "location": lambda: line.location(user, 14.97, 102.1, "บ้าน"),
-             "postback": lambda: line.postback(user, "action=menu")}[kind]()
+             "location": lambda: line.location(user, 14.97, 102.1, "บ้าน")}[kind]()
     assert line.send(event).status_code == 200
+    first, redirect = platform.wait_for_messages(user, 2)
+    assert "ขอบคุณ" in redirect.messages[0]["text"] and NOT_AVAILABLE in redirect.messages[0]["text"]
+
+
+def test_a_postback_from_a_stranger_opens_registration(app, line, platform):
+    user = platform.add_user(platform.new_user_id())["userId"]
+    assert line.send(line.postback(user, "menu=staff")).status_code == 200
     [reply] = platform.wait_for_messages(user, 1)
-    assert "พิมพ์" in reply.messages[0]["text"]
+    assert NOT_AVAILABLE in " ".join(texts([reply]))
 
 
 def test_unknown_event_types_are_accepted_and_ignored(app, line, platform):

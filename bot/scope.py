@@ -1,0 +1,58 @@
+"""Area scope: the one place that decides which areas a staff member may see.
+
+Area codes nest by prefix (province 30 ⊃ district 3006 ⊃ subdistrict 300601 ⊃ village 30060105),
+so a person's scope is the set of area-code prefixes of their roles, and a row is in scope when
+its area code starts with one of them. Every list, report and export filters through here.
+"""
+
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, false, or_, select, true
+
+from models import Staff, StaffRole
+from models.staff import NATIONWIDE
+
+
+class OutOfScope(Exception):
+    """Someone asked for an area outside their scope."""
+
+
+@dataclass(frozen=True)
+class Scope:
+    prefixes: tuple[str, ...]
+
+    @property
+    def nationwide(self) -> bool:
+        return "" in self.prefixes
+
+    def contains(self, area_code: str) -> bool:
+        return any(area_code.startswith(prefix) for prefix in self.prefixes)
+
+    def require(self, area_code: str) -> None:
+        if not self.contains(area_code):
+            raise OutOfScope(area_code)
+
+    def condition(self, column) -> ColumnElement[bool]:
+        """A WHERE clause limiting `column` (an area code) to this scope."""
+        if self.nationwide:
+            return true()
+        if not self.prefixes:
+            return false()
+        return or_(*(column.startswith(prefix, autoescape=True) for prefix in self.prefixes))
+
+
+NOTHING = Scope(())
+
+
+def of(staff: Staff | None) -> Scope:
+    """The areas a person may see: those of all their roles. No one (or a revoked person): nothing."""
+    if staff is None or not staff.active:
+        return NOTHING
+    prefixes = {"" if role.area_code == NATIONWIDE else role.area_code for role in staff.roles}
+    return Scope(tuple(sorted(prefixes)))
+
+
+def staff_query(viewer: Staff):
+    """Staff who hold at least one role inside the viewer's scope."""
+    inside = select(StaffRole.staff_id).where(of(viewer).condition(StaffRole.area_code))
+    return select(Staff).where(Staff.id.in_(inside)).order_by(Staff.name)

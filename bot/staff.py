@@ -1,0 +1,119 @@
+"""Staff: invites, registration, revocation, and who a LINE user is.
+
+Invite codes are 8 digits (easy to type on a Thai phone keyboard), single use, valid 7 days,
+and only their keyed hash is stored. Five wrong codes in an hour lock a LINE user out for an hour.
+"""
+
+import hashlib
+import hmac
+import secrets
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import select
+
+from bot import audit
+from bot.thai import to_ascii_digits
+from models import Invite, InviteAttempt, LineUser, Staff, StaffRole, db, utcnow
+from models.staff import NATIONWIDE, ROLE_AREA_LENGTHS, ROLES
+
+INVITE_LIFETIME = timedelta(days=7)
+LOCKOUT_FAILURES = 5
+LOCKOUT_WINDOW = timedelta(hours=1)
+CODE_DIGITS = 8
+
+# Which roles each role may invite (always inside its own area).
+GRANTABLE = {
+    "admin": ROLES,
+    "supervisor_province": ("supervisor_district", "supervisor_subdistrict", "volunteer", "caretaker"),
+    "supervisor_district": ("supervisor_subdistrict", "volunteer", "caretaker"),
+    "supervisor_subdistrict": ("volunteer", "caretaker"),
+}
+
+
+def hash_code(code: str) -> str:
+    key = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(key, b"invite:" + code.encode(), hashlib.sha256).hexdigest()
+
+
+def normalise_code(raw: str) -> str:
+    return "".join(ch for ch in to_ascii_digits(raw) if ch.isdigit())
+
+
+def area_code_fits(role: str, area_code: str) -> bool:
+    if area_code == NATIONWIDE:
+        return role == "admin"
+    return area_code.isdigit() and len(area_code) in ROLE_AREA_LENGTHS[role]
+
+
+def create_invite(role: str, area_code: str, name: str | None, created_by: Staff | None,
+                  now: datetime | None = None) -> tuple[Invite, str]:
+    """A new invite and its code (shown once, never stored)."""
+    if role not in ROLES:
+        raise ValueError(f"unknown role {role!r}; one of {', '.join(ROLES)}")
+    if not area_code_fits(role, area_code):
+        raise ValueError(f"area {area_code!r} does not fit role {role}")
+    now = now or utcnow()
+    code = "".join(secrets.choice("0123456789") for _ in range(CODE_DIGITS))
+    invite = Invite(code_hash=hash_code(code), role=role, area_code=area_code, name=name,
+                    created_by=created_by.id if created_by else None, created_at=now,
+                    expires_at=now + INVITE_LIFETIME)
+    return invite, code
+
+
+def usable_invite(code: str, now: datetime) -> Invite | None:
+    invite = db.session.scalar(select(Invite).where(Invite.code_hash == hash_code(normalise_code(code))))
+    if invite is None or invite.used_at is not None or invite.expires_at <= now:
+        return None
+    return invite
+
+
+def locked_until(line_user_id: str, now: datetime) -> datetime | None:
+    """When a LINE user may try codes again, if five failed within the last hour."""
+    failures = db.session.scalars(
+        select(InviteAttempt.at).where(InviteAttempt.line_user_id == line_user_id,
+                                       InviteAttempt.succeeded.is_(False),
+                                       InviteAttempt.at > now - LOCKOUT_WINDOW)
+        .order_by(InviteAttempt.at.desc()).limit(LOCKOUT_FAILURES)).all()
+    if len(failures) < LOCKOUT_FAILURES:
+        return None
+    return failures[0] + LOCKOUT_WINDOW
+
+
+def for_line_user(line_user: LineUser) -> Staff | None:
+    """The active staff member bound to this LINE account, if any (unfollowed: none until re-follow)."""
+    if not line_user.following:
+        return None
+    return db.session.scalar(select(Staff).where(Staff.line_user_id == line_user.user_id, Staff.active.is_(True)))
+
+
+def register(invite: Invite, line_user: LineUser, name: str, position: str, phone: str,
+             now: datetime, event_id: str | None) -> tuple[Staff, list]:
+    """Bind a LINE user to a new staff record with the invite's role; returns it and the audit entries."""
+    staff = Staff(name=name, position=position, phone=phone, line_user_id=line_user.user_id,
+                  active=True, created_at=now, roles=[StaffRole(role=invite.role, area_code=invite.area_code)])
+    invite.used_at = now
+    db.session.add(staff)
+    db.session.flush()
+    invite.used_by = staff.id
+    entries = [
+        audit.entry("staff.register", "staff", staff.id, staff_id=staff.id, line_user_id=line_user.user_id,
+                    after=describe(staff), event_id=event_id),
+        audit.entry("invite.use", "invite", invite.id, staff_id=staff.id, line_user_id=line_user.user_id,
+                    after={"used_by": staff.id}, event_id=event_id),
+    ]
+    return staff, entries
+
+
+def revoke(staff: Staff, by: Staff | None, now: datetime | None = None) -> object:
+    """Take away access: the LINE binding goes, the record and its history stay."""
+    before = describe(staff)
+    staff.active, staff.revoked_at, staff.line_user_id = False, now or utcnow(), None
+    return audit.entry("staff.revoke", "staff", staff.id, staff_id=by.id if by else None,
+                       before=before, after=describe(staff))
+
+
+def describe(staff: Staff) -> dict:
+    return {"name": staff.name, "position": staff.position, "phone": staff.phone, "active": staff.active,
+            "line_user_id": staff.line_user_id,
+            "roles": [{"role": r.role, "area": r.area_code} for r in staff.roles]}

@@ -1,0 +1,1 @@
+"""Conversations with field staff: dialog definitions and the validators for what people type."""

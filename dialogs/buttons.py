@@ -1,0 +1,32 @@
+"""Postback data that says which session and which step a button belongs to.
+
+A tap on a button from an older message (an earlier step, a finished or another dialog) is
+recognised and answered "this button has expired" instead of being taken as an answer.
+"""
+
+import secrets
+from urllib.parse import parse_qsl, urlencode
+
+MAX_DATA = 300  # LINE's limit for postback data
+
+
+def new_key() -> str:
+    return secrets.token_hex(6)
+
+
+def encode(session, data: dict) -> str:
+    payload = urlencode({"s": session.key, "v": session.version, **data})
+    if len(payload) > MAX_DATA:
+        raise ValueError(f"postback data over {MAX_DATA} characters: {payload[:50]}...")
+    return payload
+
+
+def decode(raw: str) -> dict[str, str]:
+    return dict(parse_qsl(raw or "", keep_blank_values=True))
+
+
+def belongs(data: dict, session) -> bool:
+    """True for buttons of this session's current step, and for buttons that name no session (menus)."""
+    if "s" not in data:
+        return True
+    return data.get("s") == session.key and data.get("v") == str(session.version)

@@ -1,0 +1,491 @@
+"""The dialog engine.
+
+A dialog is data: a list of questions and one static `transitions` Machine, built once at
+import, whose `advance` transitions say which question follows which (with conditions for
+branches). A session (`models.DialogSession`) is where one person is: the engine loads it,
+applies one input and returns an `Outcome` with the messages to send and the records to store,
+the session among them. Nothing here commits or sends; `bot.inbox.apply` does, in the same
+transaction as the event, so every answer is saved the moment it is given.
+
+Global commands work in every question: menu, cancel, back, help, language.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from linebot.v3.messaging import (
+    CameraAction,
+    CameraRollAction,
+    LocationAction,
+    Message,
+    PostbackAction,
+    QuickReply,
+    QuickReplyItem,
+    TextMessage,
+)
+from transitions import Machine
+
+from bot.i18n import gettext
+from dialogs import buttons, commands, validators
+from dialogs.validators import N_, Invalid
+from models import DialogSession, LineUser, Staff
+
+STALE_AFTER = timedelta(days=3)
+MAX_FAILURES = 3
+QUICK_REPLY_LIMIT = 13
+LABEL_LIMIT = 20  # LINE's limit for a quick-reply label
+
+
+@dataclass
+class Outcome:
+    """What handling one input produced: messages to answer with, records and audit entries to store."""
+
+    reply: list[Message] = field(default_factory=list)
+    store: list[object] = field(default_factory=list)
+    audit: list[object] = field(default_factory=list)
+
+    def extend(self, other: Outcome) -> Outcome:
+        self.reply += other.reply
+        self.store += other.store
+        self.audit += other.audit
+        return self
+
+
+@dataclass
+class Context:
+    """Who is talking, in which language, and which LINE event this is."""
+
+    line_user: LineUser
+    staff: Staff | None
+    event_id: str | None
+    now: datetime
+
+    @property
+    def locale(self) -> str:
+        return self.line_user.language or "th"
+
+    def _(self, message: str, **values) -> str:
+        return gettext(message, self.locale, **values)
+
+
+@dataclass(frozen=True)
+class Input:
+    """One thing a person did: typed text, tapped a button, shared a location, sent a photo or a sticker."""
+
+    kind: str  # text | postback | location | image | sticker | other
+    text: str | None = None
+    data: dict[str, str] = field(default_factory=dict)
+    value: Any = None  # location dict, or the stored photo's id
+
+
+Options = Sequence[tuple[str, str]] | Callable[[Context, dict], Sequence[tuple[str, str]]]
+
+
+@dataclass(frozen=True)
+class Question:
+    """One state of a dialog. `kind` says what input it takes and which buttons it shows."""
+
+    name: str
+    prompt: str | Callable[[Context, dict], str]  # a message id, or a function of the answers so far
+    kind: str = "text"  # text | choice | multi | yes_no | location | photo
+    parse: Callable[[str], Any] | None = None  # for typed answers: raw text → value, or raises Invalid
+    check: Callable[[Any, Context, dict], Any] | None = None  # a further check needing the database or answers
+    options: Options | None = None
+    help: str | None = None
+    optional: bool = False
+    shown: Callable[[Any, Context], str] | None = None  # how an earlier answer is shown on "back"
+
+    def choices(self, ctx: Context, answers: dict) -> list[tuple[str, str]]:
+        options = self.options(ctx, answers) if callable(self.options) else self.options
+        return [(value, ctx._(label)) for value, label in options or ()]
+
+    def show(self, value: Any, ctx: Context, answers: dict) -> str:
+        if self.shown:
+            return self.shown(value, ctx)
+        if self.kind == "yes_no":
+            return ctx._("Yes") if value else ctx._("No")
+        if self.kind in ("choice", "multi"):
+            labels = dict(self.choices(ctx, answers))
+            picked = value if isinstance(value, list) else [value]
+            return ", ".join(labels.get(v, str(v)) for v in picked)
+        if self.kind == "location":
+            return value.get("title") or f"{value['latitude']:.5f}, {value['longitude']:.5f}"
+        if self.kind == "photo":
+            return ctx._("a photo")
+        return str(value)
+
+
+class Refused(Invalid):
+    """An answer refused by a check that also has something to record (e.g. a wrong invite code)."""
+
+    def __init__(self, message: str, store: list | None = None, **values):
+        super().__init__(message, **values)
+        self.store = list(store or [])
+
+
+class WrongKind(Exception):
+    """The input is of another kind than the question takes (a sticker where text is expected)."""
+
+
+class Dialog:
+    """A conversation as data: questions, forward transitions, and what to do with the answers."""
+
+    def __init__(self, name: str, title: str, questions: list[Question],
+                 finish: Callable[[Context, dict], Outcome],
+                 branches: list[dict] | None = None):
+        self.name = name
+        self.title = title
+        self.questions = {q.name: q for q in questions}
+        self.first = questions[0].name
+        self.finish = finish
+        # Forward moves: explicit branches first (tried in order), then the next question in the list,
+        # unless a branch already leaves that question unconditionally.
+        self.transitions = list(branches or [])
+        decided = {b["source"] for b in self.transitions if not b.get("conditions")}
+        for current, following in zip(questions, [*questions[1:], None], strict=True):
+            if current.name not in decided:
+                self.transitions.append({"trigger": "advance", "source": current.name,
+                                         "dest": following.name if following else "done"})
+        self.machine = Machine(model=None, states=[*self.questions, "done"], transitions=self.transitions,
+                               initial=self.first, auto_transitions=False)
+
+    def next_state(self, state: str, answers: dict) -> str:
+        turn = _Turn(state)
+        self.machine.events["advance"].trigger(turn, answers)
+        return turn.state
+
+
+class _Turn:
+    """The lightweight model the static Machine moves: just a state."""
+
+    __slots__ = ("state",)
+
+    def __init__(self, state: str):
+        self.state = state
+
+
+DIALOGS: dict[str, Dialog] = {}
+
+
+def register(dialog: Dialog) -> Dialog:
+    DIALOGS[dialog.name] = dialog
+    return dialog
+
+
+# ---- starting, asking ---------------------------------------------------------------------------
+
+def start(ctx: Context, name: str, answers: dict | None = None, intro: str | None = None) -> Outcome:
+    """Open a new session of dialog `name` and ask its first question."""
+    dialog = DIALOGS[name]
+    session = DialogSession(key=buttons.new_key(), line_user_id=ctx.line_user.user_id, dialog=name,
+                            state=dialog.first,
+                            answers=dict(answers or {}), history=[], version=1, failures=0,
+                            status="active", created_at=ctx.now, updated_at=ctx.now)
+    outcome = Outcome()
+    if intro:
+        outcome.reply.append(TextMessage(text=intro))
+    return outcome.extend(ask(ctx, session))
+
+
+def ask(ctx: Context, session: DialogSession, note: str | None = None, page: int = 0) -> Outcome:
+    """The current question as a message, with its buttons and any note (an error, the old answer)."""
+    question = DIALOGS[session.dialog].questions[session.state]
+    text = question.prompt(ctx, session.answers) if callable(question.prompt) else ctx._(question.prompt)
+    if note:
+        text = f"{note}\n\n{text}"
+    items: list[QuickReplyItem] = []
+    control = _control_buttons(ctx, session, question)
+    if question.kind in ("choice", "multi"):
+        options = question.choices(ctx, session.answers)
+        picked = session.answers.get(_picked_key(question)) or []
+        room = QUICK_REPLY_LIMIT - len(control) - (1 if question.kind == "multi" else 0)
+        pages = _pages(options, room)
+        page = min(page, len(pages) - 1)
+        numbered = "\n".join(f"{i}. {'✓ ' if value in picked else ''}{label}"
+                             for i, (value, label) in enumerate(options, 1))
+        text = f"{text}\n{numbered}"
+        for value, label in pages[page]:
+            items.append(_postback(session, label, {"a": value}, display=label))
+        if question.kind == "multi":
+            items.append(_postback(session, ctx._("Done"), {"a": "__done__"}))
+        if page + 1 < len(pages):
+            items.append(_postback(session, ctx._("More..."), {"page": str(page + 1)}))
+    elif question.kind == "yes_no":
+        items += [_postback(session, ctx._("Yes"), {"a": "yes"}, display=ctx._("Yes")),
+                  _postback(session, ctx._("No"), {"a": "no"}, display=ctx._("No"))]
+    elif question.kind == "location":
+        items.append(QuickReplyItem(action=LocationAction(label=ctx._("Share location")[:LABEL_LIMIT])))
+    elif question.kind == "photo":
+        items += [QuickReplyItem(action=CameraAction(label=ctx._("Camera")[:LABEL_LIMIT])),
+                  QuickReplyItem(action=CameraRollAction(label=ctx._("Photos")[:LABEL_LIMIT]))]
+    items += control
+    return Outcome(reply=[TextMessage(text=text, quickReply=QuickReply(items=items[:QUICK_REPLY_LIMIT]))],
+                   store=[session])
+
+
+def _pages(options: list, size: int) -> list[list]:
+    """Options split into pages that fit the quick-reply limit, leaving room for "More..."."""
+    if len(options) <= size:
+        return [options]
+    size -= 1
+    return [options[i:i + size] for i in range(0, len(options), size)]
+
+
+def _control_buttons(ctx: Context, session: DialogSession, question: Question) -> list[QuickReplyItem]:
+    items = []
+    if question.name in session.answers:
+        items.append(_postback(session, ctx._("Keep answer"), {"keep": "1"}))
+    if session.history:
+        items.append(_postback(session, ctx._("Back"), {"cmd": "back"}))
+    if question.optional:
+        items.append(_postback(session, ctx._("Skip"), {"a": "__skip__"}))
+    items.append(_postback(session, ctx._("Cancel"), {"cmd": "cancel"}))
+    return items
+
+
+def _postback(session: DialogSession, label: str, data: dict, display: str | None = None) -> QuickReplyItem:
+    payload = buttons.encode(session, data)
+    return QuickReplyItem(action=PostbackAction(label=label[:LABEL_LIMIT], data=payload,
+                                                displayText=(display or label)[:300]))
+
+
+def _picked_key(question: Question) -> str:
+    return f"_picked_{question.name}"
+
+
+# ---- one step -----------------------------------------------------------------------------------
+
+def step(ctx: Context, session: DialogSession, inp: Input) -> Outcome:
+    """Apply one input to an active session. Every step moves the version on, so the buttons of
+    earlier messages expire, and stores the session with whatever else the step produced."""
+    expired = inp.kind == "postback" and not buttons.belongs(inp.data, session)
+    session.version += 1
+    session.updated_at = ctx.now
+    if expired:
+        outcome = ask(ctx, session, note=ctx._("This button has expired. Here is the current question again."))
+    else:
+        outcome = _step(ctx, session, inp)
+    if session not in outcome.store:
+        outcome.store.insert(0, session)
+    return outcome
+
+
+def _step(ctx: Context, session: DialogSession, inp: Input) -> Outcome:
+    dialog = DIALOGS[session.dialog]
+    question = dialog.questions[session.state]
+    if session.confirming == "cancel":
+        return _confirm_cancel(ctx, session, inp)
+    command = commands.match(inp)
+    if command:
+        return COMMAND_HANDLERS[command](ctx, session)
+    if "page" in inp.data:
+        return ask(ctx, session, page=int(inp.data["page"]))
+    if inp.data.get("keep") and question.name in session.answers:
+        return _advance(ctx, session, dialog, question, session.answers[question.name])
+    if inp.data.get("a") == "__skip__" and question.optional:
+        return _advance(ctx, session, dialog, question, None)
+    try:
+        value = _accept(ctx, session, question, inp)
+    except WrongKind as wrong:
+        return ask(ctx, session, note=str(wrong))
+    except Invalid as invalid:
+        return _reject(ctx, session, question, invalid)
+    if value is _PICKING:
+        return ask(ctx, session)
+    return _advance(ctx, session, dialog, question, value)
+
+
+_PICKING = object()  # a multiple-choice tap that changed the selection but did not finish it
+
+
+def _accept(ctx: Context, session: DialogSession, question: Question, inp: Input) -> Any:
+    """The value of an answer, if the input fits the question; raises Invalid or WrongKind."""
+    kind = question.kind
+    if kind == "location":
+        if inp.kind != "location":
+            raise WrongKind(ctx._("Please share a location: tap \"Share location\" below."))
+        return inp.value
+    if kind == "photo":
+        if inp.kind != "image":
+            raise WrongKind(ctx._("Please send a photo: tap \"Camera\" or \"Photos\" below."))
+        return inp.value
+    if inp.kind in ("sticker", "image", "location", "other"):
+        raise WrongKind(ctx._("Thank you! For this question please type your answer as text, or tap a button."))
+    if kind == "yes_no":
+        tapped = inp.data.get("a")
+        return tapped == "yes" if tapped in ("yes", "no") else validators.yes_no(inp.text or "")
+    if kind == "choice":
+        options = question.choices(ctx, session.answers)
+        tapped = inp.data.get("a")
+        if tapped is not None:
+            if tapped not in dict(options):
+                raise Invalid(N_("That option is no longer available. Please choose again."))
+            return tapped
+        return validators.choice(inp.text or "", options)
+    if kind == "multi":
+        return _accept_multi(ctx, session, question, inp)
+    if inp.kind != "text":
+        raise WrongKind(ctx._("Please type your answer."))
+    value = question.parse(inp.text) if question.parse else validators.text(inp.text)
+    return question.check(value, ctx, session.answers) if question.check else value
+
+
+def _accept_multi(ctx: Context, session: DialogSession, question: Question, inp: Input) -> Any:
+    options = question.choices(ctx, session.answers)
+    key = _picked_key(question)
+    picked = list(session.answers.get(key) or [])
+    tapped = inp.data.get("a")
+    if tapped == "__done__":
+        if not picked:
+            raise Invalid(N_("Please choose at least one option, then tap Done."))
+        session.answers = {k: v for k, v in session.answers.items() if k != key}
+        return picked
+    if tapped is not None:
+        if tapped not in dict(options):
+            raise Invalid(N_("That option is no longer available. Please choose again."))
+        picked = [v for v in picked if v != tapped] if tapped in picked else [*picked, tapped]
+        session.answers = {**session.answers, key: picked}
+        return _PICKING
+    return validators.choices(inp.text or "", options)
+
+
+def _jsonable(value: Any) -> Any:
+    """Answers are stored as JSON: money as a decimal string, dates as ISO dates."""
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def _advance(ctx: Context, session: DialogSession, dialog: Dialog, question: Question, value: Any) -> Outcome:
+    answers = {**session.answers, question.name: _jsonable(value)}
+    state = dialog.next_state(question.name, answers)
+    session.answers = answers
+    session.history = [*session.history, question.name]
+    session.failures = 0
+    if state == "done":
+        session.status = "done"
+        Outcome()
+        return Outcome(store=[session]).extend(dialog.finish(ctx, answers))
+    session.state = state
+    return _ask_with_old_answer(ctx, session)
+
+
+def _ask_with_old_answer(ctx: Context, session: DialogSession) -> Outcome:
+    question = DIALOGS[session.dialog].questions[session.state]
+    if question.name in session.answers and session.answers[question.name] is not None:
+        old = question.show(session.answers[question.name], ctx, session.answers)
+        return ask(ctx, session, note=ctx._("Your earlier answer: %(answer)s", answer=old))
+    return ask(ctx, session)
+
+
+def _reject(ctx: Context, session: DialogSession, question: Question, invalid: Invalid) -> Outcome:
+    session.failures += 1
+    note = invalid.text(ctx.locale)
+    if session.failures >= MAX_FAILURES:
+        note += "\n\n" + _help_text(ctx, question)
+        if question.optional:
+            note += "\n" + ctx._("You can also tap \"Skip\" and answer this later.")
+    outcome = ask(ctx, session, note=note)
+    outcome.store += getattr(invalid, "store", [])
+    return outcome
+
+
+def _help_text(ctx: Context, question: Question) -> str:
+    if question.help:
+        return ctx._(question.help)
+    return ctx._(GENERIC_HELP.get(question.kind, GENERIC_HELP["text"]))
+
+
+GENERIC_HELP = {
+    "text": N_("Type your answer as a message and send it."),
+    "choice": N_("Tap one of the buttons below, or type the number in front of your choice."),
+    "multi": N_("Tap each option that applies, then tap Done. You can also type the numbers, e.g. 1,3."),
+    "yes_no": N_("Tap Yes or No below."),
+    "location": N_("Tap \"Share location\" below, then pick the place on the map and send it."),
+    "photo": N_("Tap \"Camera\" to take a photo, or \"Photos\" to choose one, and send it."),
+}
+
+
+# ---- commands -------------------------------------------------------------------------------------
+
+def _cmd_back(ctx: Context, session: DialogSession) -> Outcome:
+    if not session.history:
+        return ask(ctx, session, note=ctx._("This is the first question; there is "
+                                                                  "nothing to go back to."))
+    session.state = session.history[-1]
+    session.history = session.history[:-1]
+    session.failures = 0
+    return _ask_with_old_answer(ctx, session)
+
+
+def _cmd_help(ctx: Context, session: DialogSession) -> Outcome:
+    question = DIALOGS[session.dialog].questions[session.state]
+    return ask(ctx, session, note=_help_text(ctx, question))
+
+
+def _cmd_cancel(ctx: Context, session: DialogSession) -> Outcome:
+    if not any(not key.startswith("_") for key in session.answers):
+        return _close(ctx, session, ctx._("Cancelled."))
+    session.confirming = "cancel"
+    title = ctx._(DIALOGS[session.dialog].title)
+    return Outcome(reply=[TextMessage(
+        text=ctx._("Cancel \"%(title)s\"? The answers you have given so far will be discarded.", title=title),
+        quickReply=QuickReply(items=[
+            _postback(session, ctx._("Yes, cancel"), {"a": "yes"}),
+            _postback(session, ctx._("No, continue"), {"a": "no"}),
+        ]))])
+
+
+def _confirm_cancel(ctx: Context, session: DialogSession, inp: Input) -> Outcome:
+    tapped = inp.data.get("a")
+    try:
+        yes = tapped == "yes" if tapped in ("yes", "no") else validators.yes_no(inp.text or "")
+    except Invalid:
+        yes = None
+    if yes is None:
+        return Outcome(reply=[TextMessage(
+            text=ctx._("Please tap \"Yes, cancel\" or \"No, continue\"."))])
+    session.confirming = None
+    if yes:
+        return _close(ctx, session, ctx._("Cancelled. Nothing was saved."))
+    return ask(ctx, session, note=ctx._("Let's continue."))
+
+
+def _close(ctx: Context, session: DialogSession, text: str) -> Outcome:
+    from dialogs import menu
+
+    session.status = "cancelled"
+    session.confirming = None
+    return Outcome(reply=[TextMessage(text=text)]).extend(menu.show(ctx))
+
+
+def _cmd_menu(ctx: Context, session: DialogSession) -> Outcome:
+    """Leave the question for the menu; the session becomes a draft that can be resumed."""
+    from dialogs import menu
+
+    session.status = "draft"
+    note = ctx._("Your answers so far are kept; choose \"%(title)s\" again to continue.",
+                 title=ctx._(DIALOGS[session.dialog].title))
+    return Outcome(reply=[TextMessage(text=note)]).extend(menu.show(ctx))
+
+
+def _cmd_language(ctx: Context, session: DialogSession) -> Outcome:
+    from dialogs import menu
+
+    return menu.language_choice(ctx, session)
+
+
+COMMAND_HANDLERS = {
+    "back": _cmd_back,
+    "help": _cmd_help,
+    "cancel": _cmd_cancel,
+    "menu": _cmd_menu,
+    "language": _cmd_language,
+}

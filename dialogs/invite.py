@@ -1,0 +1,76 @@
+"""Inviting staff from the chat: a supervisor picks a role and an area inside their own, and gets a code."""
+
+from linebot.v3.messaging import TextMessage
+
+from bot import audit, scope
+from bot import staff as staff_service
+from bot.thai import format_date, to_ascii_digits
+from dialogs import validators
+from dialogs.engine import N_, Context, Dialog, Outcome, Question, Refused, register
+from dialogs.labels import ROLE_LABELS, area_label
+from models import db
+from models.staff import ROLE_AREA_LENGTHS
+
+
+def grantable(ctx: Context, answers: dict) -> list[tuple[str, str]]:
+    roles: list[str] = []
+    for role in ctx.staff.role_names() if ctx.staff else ():
+        roles += [r for r in staff_service.GRANTABLE.get(role, ()) if r not in roles]
+    return [(role, ROLE_LABELS[role]) for role in roles]
+
+
+def area_prompt(ctx: Context, answers: dict) -> str:
+    lengths = {8: ctx._("village (8 digits)"), 6: ctx._("subdistrict (6 digits)"), 4: ctx._("district (4 digits)"),
+               2: ctx._("province (2 digits)"), 0: ctx._("TH for the whole country")}
+    kinds = ", ".join(lengths[n] for n in ROLE_AREA_LENGTHS[answers["role"]])
+    return ctx._("Which area is this person for? Type its code: %(kinds)s.", kinds=kinds)
+
+
+def check_area(raw: str, ctx: Context, answers: dict) -> str:
+    code = to_ascii_digits(raw).strip().upper().replace(" ", "")
+    role = answers["role"]
+    if not staff_service.area_code_fits(role, code):
+        raise Refused(N_("%(code)s is not an area code of the right kind for this role."), code=code)
+    if not scope.of(ctx.staff).contains("" if code == "TH" else code):
+        raise Refused(N_("Area %(code)s is outside your own area; you can only invite people inside it."), code=code)
+    return code
+
+
+def summary(ctx: Context, answers: dict) -> str:
+    role = ROLE_LABELS[answers["role"]]
+    return ctx._("Create an invitation for %(role)s, %(area)s%(name)s?",
+                 role=ctx._(role), area=area_label(answers["area"], ctx),
+                 name=f" ({answers['name']})" if answers.get("name") else "")
+
+
+def not_confirmed(answers: dict) -> bool:
+    return answers.get("confirm") is False
+
+
+def finish(ctx: Context, answers: dict) -> Outcome:
+    invite, code = staff_service.create_invite(answers["role"], answers["area"], answers.get("name"), ctx.staff,
+                                               ctx.now)
+    db.session.add(invite)
+    db.session.flush()  # the audit entry names the invite's id
+    text = ctx._("Invitation code: %(code)s\nGive it to the person you invite. They add this LINE account as a "
+                 "friend and type the code. It works once, until %(date)s.", code=f"{code[:4]} {code[4:]}",
+                 date=format_date(invite.expires_at, ctx.locale))
+    entry = audit.entry("invite.create", "invite", invite.id, staff_id=ctx.staff.id, line_user_id=ctx.line_user.user_id,
+                        after={"role": invite.role, "area": invite.area_code, "name": invite.name},
+                        event_id=ctx.event_id)
+    return Outcome(reply=[TextMessage(text=text)], audit=[entry])
+
+
+INVITE = register(Dialog(
+    name="invite",
+    title=N_("Invite staff"),
+    questions=[
+        Question("role", N_("Which role will the new person have?"), kind="choice", options=grantable),
+        Question("area", area_prompt, check=check_area),
+        Question("name", N_("The person's name (optional; tap Skip if you don't know it)."), optional=True,
+                 parse=lambda raw: validators.text(raw, min_len=2, max_len=100)),
+        Question("confirm", summary, kind="yes_no"),
+    ],
+    branches=[{"trigger": "advance", "source": "confirm", "dest": "role", "conditions": [not_confirmed]}],
+    finish=finish,
+))

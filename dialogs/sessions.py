@@ -1,0 +1,28 @@
+"""Loading sessions: the persistence side of the dialog engine (saving happens in `bot.inbox.apply`)."""
+
+from sqlalchemy import select
+
+from models import DialogSession, db
+
+
+def active(line_user_id: str) -> DialogSession | None:
+    return db.session.scalar(select(DialogSession).where(DialogSession.line_user_id == line_user_id,
+                                                         DialogSession.status == "active"))
+
+
+def latest_draft(line_user_id: str, dialog: str) -> DialogSession | None:
+    return db.session.scalar(select(DialogSession)
+                             .where(DialogSession.line_user_id == line_user_id, DialogSession.dialog == dialog,
+                                    DialogSession.status == "draft")
+                             .order_by(DialogSession.updated_at.desc()).limit(1))
+
+
+def draft_by_key(line_user_id: str, key: str) -> DialogSession | None:
+    return db.session.scalar(select(DialogSession).where(DialogSession.line_user_id == line_user_id,
+                                                         DialogSession.key == key, DialogSession.status == "draft"))
+
+
+def set_aside(session: DialogSession) -> None:
+    """Make an active session a draft now, before another one becomes active (one active per user)."""
+    session.status = "draft"
+    db.session.flush()

@@ -1,0 +1,38 @@
+"""The audit log: who changed what, when, and which LINE event caused it. Rows are never changed."""
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Index, String, event
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.db import db, utcnow
+
+
+class AuditEntry(db.Model):
+    """Append-only: the ORM refuses updates and deletes, and so do database triggers (see migrations)."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    staff_id: Mapped[int | None]
+    line_user_id: Mapped[str | None] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(64))
+    entity: Mapped[str] = mapped_column(String(64))
+    entity_id: Mapped[str | None] = mapped_column(String(64))
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    event_id: Mapped[str | None] = mapped_column(String(64))
+
+    __table_args__ = (Index("ix_audit_log_entity", "entity", "entity_id"),)
+
+
+class AppendOnlyError(Exception):
+    """Raised on any attempt to change or remove an audit entry."""
+
+
+@event.listens_for(AuditEntry, "before_update")
+@event.listens_for(AuditEntry, "before_delete")
+def _refuse_change(mapper, connection, target):
+    raise AppendOnlyError("the audit log is append-only")

@@ -1,0 +1,245 @@
+"""The dialog engine, driven by signed LINE events: every question type, the global commands,
+expired buttons, drafts and resuming, and answers surviving a restart."""
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+
+from bot import create_app, jobs, outbox
+from dialogs import engine, validators
+from dialogs.engine import Context, Dialog, Outcome, Question
+from models import DialogSession, LineUser, Staff, StaffRole, db, utcnow
+from tests.conftest import LiveServer, base_config
+
+NEEDS = [(f"n{i}", f"ความต้องการ {i}") for i in range(1, 16)]
+FINISHED = []
+
+
+def finish(ctx: Context, answers: dict) -> Outcome:
+    FINISHED.append(answers)
+    return Outcome(reply=[engine.TextMessage(text="บันทึกแบบสำรวจแล้ว")])
+
+
+engine.register(Dialog(
+    name="survey",
+    title="Survey",
+    questions=[
+        Question("size", "How many people live here?", parse=lambda raw: validators.integer(raw, 1, 30)),
+        Question("income", "Monthly income?", parse=lambda raw: validators.money(raw, 0, 1_000_000)),
+        Question("visited", "Visit date?",
+                 parse=lambda raw: validators.date_value(raw, date(2020, 1, 1), date(2030, 12, 31))),
+        Question("needs", "What does the household need?", kind="multi", options=NEEDS),
+        Question("place", "Where is the house?", kind="location", optional=True),
+        Question("photo", "A photo of the house?", kind="photo", optional=True),
+        Question("head_id", "National ID of the head?", parse=validators.national_id),
+        Question("ok", "Save?", kind="yes_no"),
+    ],
+    finish=finish,
+))
+
+
+@pytest.fixture
+def staff_chat(embedded_app, platform, new_user):
+    """A registered volunteer in the middle of nothing."""
+    chat = new_user("อาสา")
+    with embedded_app.app_context():
+        db.session.add(LineUser(user_id=chat.user_id, following=True, language="th"))
+        db.session.add(Staff(name="อาสา ทดสอบ", position="อช.", line_user_id=chat.user_id,
+                             roles=[StaffRole(role="volunteer", area_code="30060101")]))
+        db.session.commit()
+    return chat
+
+
+@pytest.fixture
+def live(embedded_app):
+    server = LiveServer(embedded_app)
+    yield server
+    server.stop()
+
+
+def open_survey(app, chat):
+    """Start the test dialog as a menu item would, and read its first question."""
+    seen = len(chat.platform.received(chat.user_id))
+    with app.app_context():
+        line_user = db.session.get(LineUser, chat.user_id)
+        outcome = engine.start(Context(line_user, None, None, utcnow()), "survey")
+        for record in outcome.store:
+            db.session.add(record)
+        rows = [outbox.queue_push(chat.user_id, [m.to_dict() for m in outcome.reply])]
+        db.session.commit()
+        outbox.send_later(rows)
+    chat.last = chat.platform.wait_for_messages(chat.user_id, seen + 1)[seen]
+    return chat.text
+
+
+def session(app):
+    with app.app_context():
+        found = db.session.scalar(select(DialogSession).order_by(DialogSession.id.desc()))
+        db.session.expunge(found)
+        return found
+
+
+def test_a_whole_dialog_with_every_question_type(embedded_app, staff_chat, line):
+    chat = staff_chat
+    FINISHED.clear()
+    assert "How many" in open_survey(embedded_app, chat) or "กี่คน" in chat.text
+    chat.say("๔ คน")
+    chat.say("2,500 บาท")
+    chat.say("25 พ.ย. 2569")
+    assert "ถัดไป" in " ".join(chat.buttons()) or "More..." in chat.buttons()  # 15 options: paged
+    chat.say("1, 3")
+    chat.send(line.location(chat.user_id, 15.0167, 102.4333, "บ้านเลขที่ 12"))
+    chat.send(line.image(chat.user_id))
+    chat.say("3-1006-00445-63-5")
+    chat.tap(next(label for label in chat.buttons() if label in ("ใช่", "Yes")))
+    assert "บันทึกแบบสำรวจแล้ว" in chat.text
+    [answers] = FINISHED
+    assert answers["size"] == 4 and Decimal(answers["income"]) == Decimal("2500")
+    assert answers["needs"] == ["n1", "n3"] and answers["place"]["title"] == "บ้านเลขที่ 12"
+    assert isinstance(answers["photo"], int) and answers["head_id"] == "3100600445635"
+    assert session(embedded_app).status == "done"
+
+
+def test_back_reasks_the_previous_question_showing_the_old_answer(embedded_app, staff_chat):
+    chat = staff_chat
+    open_survey(embedded_app, chat)
+    chat.say("4")
+    chat.say("ย้อนกลับ")
+    assert "4" in chat.text and "How many" in chat.text or "กี่คน" in chat.text
+    keep = next(label for label in chat.buttons() if label in ("ใช้คำตอบเดิม", "Keep answer"))
+    chat.tap(keep)
+    assert "income" in chat.text.lower() or "รายได้" in chat.text
+    assert session(embedded_app).answers["size"] == 4
+
+
+def test_wrong_answers_get_the_reason_and_after_three_help_and_skip(embedded_app, staff_chat, line):
+    chat = staff_chat
+    open_survey(embedded_app, chat)
+    reason = chat.say("สี่สิบห้า")
+    assert reason != "" and session(embedded_app).state == "size"
+    chat.say("99")
+    assert "30" in chat.text  # the bound is named
+    for _ in range(3):
+        chat.say("0")
+    chat.say("2")
+    chat.say("1000")
+    chat.say("1/1/2569")
+    chat.postback(chat.buttons()["ความต้องการ 2"]["data"])  # tapping picks, Done finishes
+    chat.tap(next(label for label in chat.buttons() if label in ("เสร็จ", "Done")))
+    assert session(embedded_app).answers["needs"] == ["n2"]
+    for _ in range(3):
+        chat.say("ไม่ใช่สถานที่")
+    assert any(label in chat.buttons() for label in ("ข้าม", "Skip"))
+    chat.tap(next(label for label in chat.buttons() if label in ("ข้าม", "Skip")))
+    assert session(embedded_app).state == "photo" and session(embedded_app).answers["place"] is None
+
+
+def test_a_sticker_where_text_is_expected_gets_a_polite_redirect(embedded_app, staff_chat, line):
+    chat = staff_chat
+    open_survey(embedded_app, chat)
+    chat.send(line.sticker(chat.user_id))
+    assert session(embedded_app).state == "size" and session(embedded_app).failures == 0
+
+
+def test_help_explains_the_current_question(embedded_app, staff_chat):
+    chat = staff_chat
+    open_survey(embedded_app, chat)
+    chat.say("4")
+    chat.say("1000")
+    chat.say("1/1/2569")
+    before = session(embedded_app).version
+    chat.say("ช่วยเหลือ")
+    assert "1,3" in chat.text  # the multiple-choice help shows how to type several numbers
+    assert session(embedded_app).state == "needs" and session(embedded_app).version == before + 1
+
+
+def test_cancel_asks_first_when_answers_would_be_lost(embedded_app, staff_chat):
+    chat = staff_chat
+    open_survey(embedded_app, chat)
+    chat.say("4")
+    chat.say("ยกเลิก")
+    assert session(embedded_app).status == "active"
+    chat.tap(next(label for label in chat.buttons() if label in ("ไม่ ทำต่อ", "No, continue")))
+    assert session(embedded_app).status == "active" and session(embedded_app).state == "income"
+    chat.say("cancel")
+    chat.tap(next(label for label in chat.buttons() if label in ("ใช่ ยกเลิก", "Yes, cancel")))
+    assert session(embedded_app).status == "cancelled"
+
+
+def test_a_button_from_an_earlier_step_has_expired(embedded_app, staff_chat):
+    chat = staff_chat
+    open_survey(embedded_app, chat)
+    for text in ("4", "1000", "1/1/2569"):
+        chat.say(text)
+    old_buttons = chat.buttons()
+    chat.say("2")
+    answers_before = session(embedded_app).answers
+    chat.postback(old_buttons["ความต้องการ 1"]["data"])
+    assert "หมดอายุ" in chat.text or "expired" in chat.text
+    assert session(embedded_app).answers == answers_before
+
+
+def test_menu_keeps_a_draft_and_offers_to_continue_or_start_over(embedded_app, staff_chat):
+    chat = staff_chat
+    open_survey(embedded_app, chat)
+    chat.say("4")
+    chat.say("เมนู")
+    assert session(embedded_app).status == "draft"
+    with embedded_app.app_context():
+        from dialogs import conversation
+        conversation.MENU_DIALOGS["profile"] = "survey"  # open the survey from a menu item for this test
+    try:
+        chat.postback("menu=profile")
+        assert set(chat.buttons()) >= {"ทำต่อ", "เริ่มใหม่"} or set(chat.buttons()) >= {"Continue", "Start over"}
+        chat.tap(next(label for label in chat.buttons() if label in ("ทำต่อ", "Continue")))
+        assert session(embedded_app).status == "active" and session(embedded_app).answers["size"] == 4
+    finally:
+        del conversation.MENU_DIALOGS["profile"]
+
+
+def test_a_session_untouched_for_three_days_becomes_a_draft_and_is_offered(embedded_app, staff_chat):
+    chat = staff_chat
+    open_survey(embedded_app, chat)
+    chat.say("4")
+    with embedded_app.app_context():
+        stored = db.session.scalar(select(DialogSession))
+        stored.updated_at = utcnow() - timedelta(days=4)
+        db.session.commit()
+    chat.say("2500")
+    assert session(embedded_app).status == "draft" and session(embedded_app).answers["size"] == 4
+    assert "2500" not in str(session(embedded_app).answers)
+    chat.tap(next(label for label in chat.buttons() if label in ("ทำต่อ", "Continue")))
+    assert session(embedded_app).state == "income"
+
+
+def test_language_switches_mid_question_and_back(embedded_app, staff_chat):
+    chat = staff_chat
+    open_survey(embedded_app, chat)
+    chat.say("ภาษา")
+    chat.tap("English")
+    assert "Language set to English" in chat.text and "How many people" in chat.text
+    assert "Back" not in chat.buttons() and "Cancel" in chat.buttons()
+    chat.say("language")
+    chat.tap("ภาษาไทย")
+    assert "ยกเลิก" in chat.buttons()
+
+
+def test_answers_survive_a_restart(embedded_app, staff_chat, platform, emulator):
+    chat = staff_chat
+    open_survey(embedded_app, chat)
+    chat.say("4")
+    chat.say("2500")
+    jobs.runner(embedded_app).shutdown()  # the process goes away; a new one starts on the same database
+    restarted = create_app(base_config(emulator.url) | {"DATABASE_URL": embedded_app.config["DATABASE_URL"]})
+    server = LiveServer(restarted)
+    try:
+        chat.line.webhook_url = server.url + "/callback"
+        chat.say("1/1/2569")
+        with restarted.app_context():
+            assert db.session.scalar(select(DialogSession)).answers["income"] == "2500"
+            assert db.session.scalar(select(DialogSession)).state == "needs"
+    finally:
+        server.stop()
+        jobs.runner(restarted).shutdown()
