@@ -18,6 +18,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(sweep_command)
     app.cli.add_command(translate)
     app.cli.add_command(staff_group)
+    app.cli.add_command(dialogs_group)
 
 
 @click.command("worker")
@@ -83,3 +84,15 @@ def staff_revoke(staff_id: int) -> None:
     db.session.add(staff_service.revoke(person, None))
     db.session.commit()
     click.echo(f"Revoked {person.name} (id {person.id}).")
+
+
+dialogs_group = AppGroup("dialogs", help="About the conversation dialogs.")
+
+
+@dialogs_group.command("diagrams")
+def dialog_diagrams() -> None:
+    """Write a Mermaid diagram of each dialog into docs/dialogs/."""
+    from dialogs.diagrams import write_all
+
+    for path in write_all():
+        click.echo(f"wrote {path}")

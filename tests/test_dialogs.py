@@ -10,7 +10,8 @@ from sqlalchemy import select
 from bot import create_app, jobs, outbox
 from dialogs import engine, validators
 from dialogs.engine import Context, Dialog, Outcome, Question
-from models import DialogSession, LineUser, Staff, StaffRole, db, utcnow
+from emulator.driver import TINY_JPEG
+from models import DialogSession, LineUser, Photo, Staff, StaffRole, db, utcnow
 from tests.conftest import LiveServer, base_config
 
 NEEDS = [(f"n{i}", f"ความต้องการ {i}") for i in range(1, 16)]
@@ -26,7 +27,8 @@ engine.register(Dialog(
     name="survey",
     title="Survey",
     questions=[
-        Question("size", "How many people live here?", parse=lambda raw: validators.integer(raw, 1, 30)),
+        Question("size", "How many people live here?", parse=lambda raw: validators.integer(raw, 1, 30),
+                 help="Count everyone who sleeps here most nights."),
         Question("income", "Monthly income?", parse=lambda raw: validators.money(raw, 0, 1_000_000)),
         Question("visited", "Visit date?",
                  parse=lambda raw: validators.date_value(raw, date(2020, 1, 1), date(2030, 12, 31))),
@@ -98,8 +100,25 @@ def test_a_whole_dialog_with_every_question_type(embedded_app, staff_chat, line)
     [answers] = FINISHED
     assert answers["size"] == 4 and Decimal(answers["income"]) == Decimal("2500")
     assert answers["needs"] == ["n1", "n3"] and answers["place"]["title"] == "บ้านเลขที่ 12"
-    assert isinstance(answers["photo"], int) and answers["head_id"] == "3100600445635"
+    assert answers["head_id"] == "3100600445635"
     assert session(embedded_app).status == "done"
+    with embedded_app.app_context():
+        photo = db.session.get(Photo, answers["photo"])
+        assert photo.line_user_id == chat.user_id and photo.content == TINY_JPEG  # fetched from LINE, stored
+
+
+def test_more_than_a_page_of_options_is_paged(embedded_app, staff_chat):
+    chat = staff_chat
+    open_survey(embedded_app, chat)
+    for text in ("4", "1000", "1/1/2569"):
+        chat.say(text)
+    first_page = [label for label in chat.buttons() if label.startswith("ความต้องการ")]
+    assert len(chat.buttons()) <= 13 and "ความต้องการ 15" not in first_page
+    chat.tap("ถัดไป")
+    assert "ความต้องการ 15" in chat.buttons()
+    chat.tap("ความต้องการ 15")
+    chat.tap("เสร็จ")
+    assert session(embedded_app).answers["needs"] == ["n15"]
 
 
 def test_back_reasks_the_previous_question_showing_the_old_answer(embedded_app, staff_chat):
@@ -117,12 +136,10 @@ def test_back_reasks_the_previous_question_showing_the_old_answer(embedded_app, 
 def test_wrong_answers_get_the_reason_and_after_three_help_and_skip(embedded_app, staff_chat, line):
     chat = staff_chat
     open_survey(embedded_app, chat)
-    reason = chat.say("สี่สิบห้า")
-    assert reason != "" and session(embedded_app).state == "size"
-    chat.say("99")
-    assert "30" in chat.text  # the bound is named
-    for _ in range(3):
-        chat.say("0")
+    assert "ตัวเลข" in chat.say("สี่สิบห้า") and session(embedded_app).state == "size"
+    assert "30" in chat.say("99")  # the bound is named
+    assert "sleeps here" not in chat.text
+    assert "sleeps here" in chat.say("0")  # the third failure brings the question's help
     chat.say("2")
     chat.say("1000")
     chat.say("1/1/2569")
