@@ -7,7 +7,9 @@ from sqlalchemy import select
 
 from bot import audit, jobs
 from bot import staff as staff_service
+from bot.demo import demo_group
 from bot.recovery import sweep
+from bot.richmenu import richmenu_group
 from bot.translations import translate
 from models import Staff, db
 from models.staff import ROLES
@@ -18,6 +20,8 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(sweep_command)
     app.cli.add_command(translate)
     app.cli.add_command(staff_group)
+    app.cli.add_command(richmenu_group)
+    app.cli.add_command(demo_group)
     app.cli.add_command(dialogs_group)
 
 

@@ -21,6 +21,7 @@ from linebot.v3.messaging import (
     MulticastRequest,
     PushMessageRequest,
     ReplyMessageRequest,
+    RichMenuRequest,
     ShowLoadingAnimationRequest,
 )
 from linebot.v3.messaging.exceptions import ApiException
@@ -94,6 +95,34 @@ class LineGateway:
     def get_content(self, message_id: str) -> bytes:
         return bytes(self._call(lambda: self._blob.get_message_content(message_id,
                                                                        _request_timeout=self.timeout)))
+
+    def create_rich_menu(self, menu: dict) -> str:
+        """A new rich menu's id. Not idempotent: a retried timeout may leave a spare menu behind, which
+        `bot.richmenu.sync` deletes with the other menus it no longer uses."""
+        request = RichMenuRequest.from_dict(menu)
+        return self._call(lambda: self._api.create_rich_menu(request, _request_timeout=self.timeout)).rich_menu_id
+
+    def set_rich_menu_image(self, rich_menu_id: str, png: bytes) -> None:
+        # Without an explicit Content-Type the SDK tries to serialise the bytes as JSON and fails.
+        self._call(lambda: self._blob.set_rich_menu_image(rich_menu_id, png, _headers={"Content-Type": "image/png"},
+                                                          _request_timeout=self.timeout))
+
+    def rich_menus(self) -> dict[str, str]:
+        """Every rich menu of the channel: id → name."""
+        listed = self._call(lambda: self._api.get_rich_menu_list(_request_timeout=self.timeout))
+        return {menu.rich_menu_id: menu.name for menu in listed.richmenus}
+
+    def delete_rich_menu(self, rich_menu_id: str) -> None:
+        self._call(lambda: self._api.delete_rich_menu(rich_menu_id, _request_timeout=self.timeout))
+
+    def set_default_rich_menu(self, rich_menu_id: str) -> None:
+        self._call(lambda: self._api.set_default_rich_menu(rich_menu_id, _request_timeout=self.timeout))
+
+    def link_rich_menu(self, user_id: str, rich_menu_id: str) -> None:
+        self._call(lambda: self._api.link_rich_menu_id_to_user(user_id, rich_menu_id, _request_timeout=self.timeout))
+
+    def unlink_rich_menu(self, user_id: str) -> None:
+        self._call(lambda: self._api.unlink_rich_menu_id_from_user(user_id, _request_timeout=self.timeout))
 
     def _call(self, send: Callable, retry: bool = True):
         attempts = self.retries + 1 if retry else 1

@@ -5,11 +5,11 @@ from linebot.v3.messaging import TextMessage
 from bot import audit, scope
 from bot import staff as staff_service
 from bot.thai import format_date, to_ascii_digits
-from dialogs import validators
+from dialogs import drafts, menu, validators
 from dialogs.engine import N_, Context, Dialog, Outcome, Question, Refused, register
 from dialogs.labels import ROLE_LABELS, area_label
 from models import db
-from models.staff import ROLE_AREA_LENGTHS
+from models.staff import ROLE_AREA_LENGTHS, SUPERVISOR_ROLES
 
 
 def grantable(ctx: Context, answers: dict) -> list[tuple[str, str]]:
@@ -59,6 +59,11 @@ def finish(ctx: Context, answers: dict) -> Outcome:
                         after={"role": invite.role, "area": invite.area_code, "name": invite.name},
                         event_id=ctx.event_id)
     return Outcome(reply=[TextMessage(text=text)], audit=[entry])
+
+
+@menu.item("invite", N_("Invite staff"), roles=SUPERVISOR_ROLES, order=60)
+def open_invite(ctx: Context, data: dict) -> Outcome:
+    return drafts.start_dialog(ctx, "invite")
 
 
 INVITE = register(Dialog(

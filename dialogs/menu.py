@@ -1,4 +1,12 @@
-"""The main menu of each role, and the small screens it opens (my details, staff in my area, help)."""
+"""The main menu of each role, and the small screens it opens (my details, staff in my area, help).
+
+Features add themselves with `item(...)`: a key (the postback `menu=<key>`), a label (None for an
+action reached from a button elsewhere, e.g. opening one household), the roles allowed, and what
+opening it does. The conversation refuses a key the person's roles don't allow.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from linebot.v3.messaging import PostbackAction, QuickReply, QuickReplyItem, TextMessage
 from sqlalchemy import func, select
@@ -11,20 +19,38 @@ from models.staff import SUPERVISOR_ROLES
 
 STAFF_PAGE = 15
 
-ITEMS = {
-    "profile": N_("My details"),
-    "invite": N_("Invite staff"),
-    "staff": N_("Staff in my area"),
-    "language": N_("Language"),
-    "help": N_("Help"),
-}
 
 
-def items_for(ctx: Context) -> list[str]:
-    keys = ["profile"]
-    if ctx.staff and ctx.staff.role_names() & set(SUPERVISOR_ROLES):
-        keys += ["invite", "staff"]
-    return keys + ["language", "help"]
+@dataclass(frozen=True)
+class Item:
+    key: str
+    label: str | None
+    roles: frozenset[str] | None  # None: every registered person
+    order: int
+    open: Callable[[Context, dict], Outcome]
+
+
+ITEMS: dict[str, Item] = {}
+
+
+def item(key: str, label: str | None, roles=None, order: int = 50):
+    """Decorator: register what `menu=<key>` opens."""
+    def register(open_item: Callable[[Context, dict], Outcome]):
+        ITEMS[key] = Item(key, label, frozenset(roles) if roles else None, order, open_item)
+        return open_item
+    return register
+
+
+def allowed(ctx: Context, key: str) -> bool:
+    found = ITEMS.get(key)
+    if found is None or ctx.staff is None:
+        return False
+    return found.roles is None or bool(ctx.staff.role_names() & found.roles)
+
+
+def items_for(ctx: Context) -> list[Item]:
+    """The items shown in this person's menu, in order."""
+    return sorted((i for i in ITEMS.values() if i.label and allowed(ctx, i.key)), key=lambda i: (i.order, i.key))
 
 
 def _button(label: str, data: str) -> QuickReplyItem:
@@ -38,7 +64,7 @@ def show(ctx: Context, note: str | None = None) -> Outcome:
     text = ctx._("Main menu: what would you like to do?")
     if note:
         text = f"{note}\n\n{text}"
-    items = [_button(ctx._(ITEMS[key]), f"menu={key}") for key in items_for(ctx)]
+    items = [_button(ctx._(i.label), f"menu={i.key}") for i in items_for(ctx)]
     return Outcome(reply=[TextMessage(text=text, quickReply=QuickReply(items=items))])
 
 
@@ -59,7 +85,13 @@ def set_language(ctx: Context, locale: str, session: DialogSession | None) -> Ou
     return Outcome(store=[ctx.line_user]).extend(show(ctx, note=note))
 
 
-def profile(ctx: Context) -> Outcome:
+@item("language", N_("Language"), order=90)
+def language_item(ctx: Context, data: dict) -> Outcome:
+    return language_choice(ctx)
+
+
+@item("profile", N_("My details"), order=10)
+def profile(ctx: Context, data: dict) -> Outcome:
     staff = ctx.staff
     roles = "\n".join(f"• {ctx._(ROLE_LABELS[r.role])}: {area_label(r.area_code, ctx)}" for r in staff.roles)
     text = ctx._("Name: %(name)s\nPosition: %(position)s\nPhone: %(phone)s\nRoles:\n%(roles)s",
@@ -67,8 +99,10 @@ def profile(ctx: Context) -> Outcome:
     return Outcome(reply=[TextMessage(text=text)]).extend(show(ctx))
 
 
-def staff_list(ctx: Context, page: int = 0) -> Outcome:
+@item("staff", N_("Staff in my area"), roles=SUPERVISOR_ROLES, order=70)
+def staff_list(ctx: Context, data: dict) -> Outcome:
     """Staff in the viewer's area, a page at a time: never anyone outside it."""
+    page = int(data.get("page", "0") or 0)
     query = scope.staff_query(ctx.staff)
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
     people = db.session.scalars(query.offset(page * STAFF_PAGE).limit(STAFF_PAGE)).all()
@@ -83,7 +117,8 @@ def staff_list(ctx: Context, page: int = 0) -> Outcome:
     return outcome.extend(show(ctx))
 
 
-def help_text(ctx: Context) -> Outcome:
+@item("help", N_("Help"), order=95)
+def help_text(ctx: Context, data: dict | None = None) -> Outcome:
     text = ctx._("While answering questions you can type at any time:\n"
                  "• back (ย้อนกลับ): the previous question\n• cancel (ยกเลิก): stop this task\n"
                  "• help (ช่วยเหลือ): explain the question\n• menu (เมนู): the main menu; your answers are kept\n"

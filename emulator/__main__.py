@@ -1,11 +1,14 @@
 """Run the emulator in the foreground: `python -m emulator --port 5100 [--latency-ms 0]
-[--webhook-url http://127.0.0.1:5000/callback | --no-webchat]`; the web chat is at its `/`."""
+[--webhook-url http://127.0.0.1:5000/callback [--demo-identities FILE] | --no-webchat]`; the web chat
+is at its `/`."""
 
 import argparse
 import contextlib
 import os
 import sys
+from pathlib import Path
 
+from emulator import webchat
 from emulator.platform import Platform
 from emulator.server import EmulatorServer
 
@@ -21,7 +24,16 @@ def main() -> None:
         help="the bot's webhook, where the web chat posts users' events (default: %(default)s)",
     )
     parser.add_argument("--no-webchat", action="store_true", help="serve only the Messaging API, no web chat")
+    parser.add_argument(
+        "--demo-identities",
+        type=Path,
+        metavar="FILE",
+        help="offer one-click registration in the web chat with the codes in FILE "
+        "(written by `flask --app wsgi demo invites`)",
+    )
     args = parser.parse_args()
+    if args.no_webchat and args.demo_identities:
+        parser.error("--demo-identities needs the web chat")
     secret = os.environ.get("LINE_CHANNEL_SECRET")
     token = os.environ.get("LINE_CHANNEL_ACCESS_TOKEN")
     if not secret or not token:
@@ -30,6 +42,11 @@ def main() -> None:
     platform.latency_ms = args.latency_ms
     webhook_url = None if args.no_webchat else args.webhook_url
     server = EmulatorServer(platform, host=args.host, port=args.port, webhook_url=webhook_url)
+    if args.demo_identities:
+        try:
+            webchat.use_demo_identities(server.app, args.demo_identities)
+        except ValueError as error:
+            sys.exit(f"error: {error}")
     print(f"LINE platform emulator on {server.url} (Ctrl-C to stop)", flush=True)
     if webhook_url:
         print(f"Web chat on {server.url}/ posting events to {webhook_url}", flush=True)

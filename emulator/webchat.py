@@ -7,12 +7,18 @@ multicasts) is read back from the shared `Platform`, long-polled so it shows as 
 The person's own events are kept here, per user, in a `Transcripts` record, so a reload shows
 the conversation in order: each entry is anchored after the last delivery its user had received
 when it was sent.
+
+Given the demo identities file (`flask --app wsgi demo invites`), the page also offers one-click
+registration: a new user types a code from the file and the identity's answers, as a person would.
 """
 
 from __future__ import annotations
 
+import json
 import threading
 import time
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import requests
@@ -38,6 +44,8 @@ PRESET_LOCATION = {
     "latitude": 15.0167,
     "longitude": 102.4333,
 }
+# How long one-click registration waits for the bot's answer to each step before giving up.
+DEMO_STEP_TIMEOUT_SECONDS = 15.0
 
 webchat = Blueprint(
     "webchat",
@@ -50,6 +58,14 @@ webchat = Blueprint(
 
 class BadRequest(ValueError):
     """A web chat request the page should not have made; answered 400 with the message."""
+
+
+class CodesUsedUp(Exception):
+    """Every code the demo identities file holds for an identity was typed already; answered 409."""
+
+
+class StepFailed(Exception):
+    """A one-click registration step whose answer from the bot was not the one expected."""
 
 
 class Transcripts:
@@ -95,14 +111,54 @@ class Transcripts:
             return [dict(entry) for entry in self._by_user.get(user_id, []) if entry["id"] > after_id]
 
 
+@dataclass(frozen=True)
+class DemoIdentity:
+    """Someone to register in one click: a role in an area, and what they type and tap."""
+
+    label: str
+    role: str
+    area: str
+    name: str
+    position: str  # the label of the position button to tap
+    phone: str
+    codes: tuple[str, ...]
+
+
+class DemoIdentities:
+    """The file `flask --app wsgi demo invites` writes; each of its single-use codes is typed once."""
+
+    def __init__(self, path: Path):
+        try:
+            document = json.loads(path.read_text(encoding="utf-8"))
+            self.place = str(document.get("place") or "")
+            self.confirm = str(document["confirm"])  # the label of the registration summary's Yes button
+            self.identities = [DemoIdentity(**{**entry, "codes": tuple(entry["codes"])})
+                               for entry in document["identities"]]
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
+            raise ValueError(f"{path} is not a demo identities file: {error}") from None
+        self._lock = threading.Lock()
+        self._taken: set[str] = set()
+
+    def take_code(self, identity: DemoIdentity) -> str:
+        with self._lock:
+            code = next((code for code in identity.codes if code not in self._taken), None)
+            if code is None:
+                raise CodesUsedUp(f"รหัสเชิญของ {identity.label} ในไฟล์ถูกใช้หมดแล้ว: สร้างชุดใหม่ด้วย "
+                                  "flask --app wsgi demo invites แล้วเริ่ม emulator ใหม่ (bin/demo ทำให้เอง)")
+            self._taken.add(code)
+            return code
+
+
 class WebChat:
-    """The web chat's state on one emulator app: the platform, the driver and the transcripts."""
+    """The web chat's state on one emulator app: the platform, the driver, the transcripts and,
+    if given, the demo identities."""
 
     def __init__(self, platform: Platform, webhook_url: str):
         self.platform = platform
         self.webhook_url = webhook_url
         self.driver = LineDriver(platform, webhook_url)
         self.transcripts = Transcripts()
+        self.demo: DemoIdentities | None = None
         # requests.Session is not documented as thread-safe, so each serving thread posts with
         # its own driver (same channel, same destination).
         self._local = threading.local()
@@ -147,6 +203,99 @@ class WebChat:
             "mine": max([after_id] + [entry["id"] for entry in mine]),
         }
 
+    def register_demo(self, identity: DemoIdentity) -> dict:
+        """A new user named after `identity`, registered with the next unused code as a person would:
+        follow, type the code and the name, tap the position, type the phone, tap Yes. Stops at the
+        first step the bot does not answer as expected; `error` then says which and why."""
+        code = self.demo.take_code(identity)
+        profile = self.platform.add_user(self.platform.new_user_id(),
+                                         display_name=identity.name[:MAX_DISPLAY_NAME_LENGTH])
+        walk = _Registration(self, profile["userId"])
+        try:
+            walk.step("เพิ่มเพื่อน", *_follow(self.driver, walk.user_id))
+            walk.type("รหัสเชิญ", code)
+            walk.type("ชื่อ", identity.name, chip=identity.position)
+            walk.tap("ตำแหน่ง", identity.position)
+            walk.type("เบอร์โทร", identity.phone, chip=self.demo.confirm)
+            walk.tap("ยืนยัน", self.demo.confirm, text=identity.name)
+        except StepFailed as failure:
+            return {"user": profile, "error": f"ลงทะเบียน {identity.label} ไม่สำเร็จ ที่ขั้น{failure}"}
+        return {"user": profile, "error": None}
+
+
+class _Registration:
+    """One user's steps through the registration dialog, each waiting for the bot's answer (no sleeps)."""
+
+    def __init__(self, chat: WebChat, user_id: str):
+        self.chat, self.user_id = chat, user_id
+        self.answer: list[Delivery] = []
+
+    def step(self, what: str, event: dict, display: dict, *, chip: str | None = None,
+             text: str | None = None) -> None:
+        """Send the event; the bot must answer in time without asking the same question again, and offer
+        the button `chip` / say `text` when given (what the next step needs). A problem is also noted
+        under the step's own message in the transcript."""
+        entry = self.chat.send(self.user_id, event, display, None)
+        if entry["error"]:
+            raise StepFailed(f"{what}: {entry['error']}")
+        answer = self.chat.platform.wait_for_user_messages(self.user_id, entry["anchor"], DEMO_STEP_TIMEOUT_SECONDS)
+        problem = None
+        if not answer:
+            problem = f"บอทไม่ตอบภายใน {DEMO_STEP_TIMEOUT_SECONDS:g} วินาที"
+        elif self.answer and _question(answer) == _question(self.answer):
+            problem = "บอทไม่รับคำตอบนี้ และถามคำถามเดิมอีกครั้ง"
+        elif chip is not None and _chip(answer, chip) is None:
+            problem = f"คำตอบของบอทไม่มีปุ่ม «{chip}»"
+        elif text is not None and not any(text in message.get("text", "")
+                                           for delivery in answer for message in delivery.messages):
+            problem = f"คำตอบของบอทไม่มีคำว่า «{text}»"
+        if problem:
+            self.chat.transcripts.set_result(entry["id"], entry["status"], problem)
+            raise StepFailed(f"{what}: {problem}")
+        self.answer = answer
+
+    def type(self, what: str, text: str, **expected: str) -> None:
+        self.step(what, *_text(self.chat.driver, self.user_id, text), **expected)
+
+    def tap(self, what: str, label: str, **expected: str) -> None:
+        """Tap the button `label` of the bot's last answer (the step before made sure it is there)."""
+        self.step(what, *_tap(self.chat.driver, self.user_id, _chip(self.answer, label)), **expected)
+
+
+def _question(answer: list[Delivery]) -> str:
+    """What a bot answer asks: the last paragraph of its last message (a refused answer repeats it)."""
+    return str(answer[-1].messages[-1].get("text", "")).rsplit("\n\n", 1)[-1]
+
+
+def _chip(answer: list[Delivery], label: str) -> dict | None:
+    """The action of quick-reply button `label` on the answer's last message, the only one LINE shows."""
+    items = (answer[-1].messages[-1].get("quickReply") or {}).get("items", [])
+    return next((item["action"] for item in items if item.get("action", {}).get("label") == label), None)
+
+
+# ---- what a person does: the event for the bot and what the transcript shows --------------------
+
+
+def _follow(driver: LineDriver, user_id: str) -> tuple[dict, dict]:
+    return driver.follow(user_id), {"type": "follow"}
+
+
+def _text(driver: LineDriver, user_id: str, text: str) -> tuple[dict, dict]:
+    return driver.text(user_id, text), {"type": "text", "text": text}
+
+
+def _postback(driver: LineDriver, user_id: str, data: str, params: dict[str, str] | None,
+              display_text: str | None) -> tuple[dict, dict]:
+    display = {"type": "postback", "text": display_text, "data": data, "params": params}
+    return driver.postback(user_id, data, params), display
+
+
+def _tap(driver: LineDriver, user_id: str, action: dict) -> tuple[dict, dict]:
+    """A tap on a message or postback button, shown as the page shows it."""
+    if action["type"] == "postback":
+        return _postback(driver, user_id, action["data"], None, action.get("displayText") or action["label"])
+    return _text(driver, user_id, action.get("text") or action["label"])
+
 
 def _delivery_key(delivery: Delivery) -> tuple[int, int, int]:
     return (delivery.seq, 0, 0)
@@ -162,6 +311,11 @@ def init_app(app: Flask, platform: Platform, webhook_url: str) -> WebChat:
     app.extensions[WEBCHAT_EXTENSION] = chat
     app.register_blueprint(webchat)
     return chat
+
+
+def use_demo_identities(app: Flask, path: Path) -> None:
+    """Offer one-click registration as the identities in `path` (ValueError if it is not such a file)."""
+    app.extensions[WEBCHAT_EXTENSION].demo = DemoIdentities(path)
 
 
 def current_chat() -> WebChat:
@@ -227,6 +381,11 @@ def _bad_request(error: BadRequest) -> tuple[Response, int]:
     return jsonify({"message": str(error)}), 400
 
 
+@webchat.errorhandler(CodesUsedUp)
+def _codes_used_up(error: CodesUsedUp) -> tuple[Response, int]:
+    return jsonify({"message": str(error)}), 409
+
+
 # ---- the page --------------------------------------------------------------------------------
 
 
@@ -237,6 +396,7 @@ def page() -> str:
         preset_location=PRESET_LOCATION,
         sticker={"packageId": DEFAULT_STICKER[0], "stickerId": DEFAULT_STICKER[1]},
         webhook_url=current_chat().webhook_url,
+        demo=current_chat().demo,
     )
 
 
@@ -266,8 +426,20 @@ def create_user() -> dict:
     chat = current_chat()
     profile = chat.platform.add_user(chat.platform.new_user_id(), display_name=name)
     user_id = profile["userId"]
-    entry = chat.send(user_id, chat.driver.follow(user_id), {"type": "follow"}, _client_id(body.get("client_id")))
+    entry = chat.send(user_id, *_follow(chat.driver, user_id), _client_id(body.get("client_id")))
     return {"user": profile, "entry": entry}
+
+
+@webchat.post("/webchat/api/demo")
+def register_demo() -> dict:
+    """One click in the quick registration panel: a new user registered as the chosen identity.
+    Answers `user` and `error` (None, or the step that went wrong); 409 when its codes are used up."""
+    chat = current_chat()
+    index = _json_object().get("identity")
+    identities = chat.demo.identities if chat.demo else []
+    if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < len(identities):
+        raise BadRequest("identity must be the number of a demo identity")
+    return chat.register_demo(identities[index])
 
 
 @webchat.post("/webchat/api/send")
@@ -280,16 +452,14 @@ def send() -> dict:
     client_id = _client_id(body.get("client_id"))
     kind = body.get("type")
     if kind == "text":
-        text = _string(body, "text", MAX_TEXT_LENGTH)
-        event, display = driver.text(user_id, text), {"type": "text", "text": text}
+        event, display = _text(driver, user_id, _string(body, "text", MAX_TEXT_LENGTH))
     elif kind == "postback":
         data = body.get("data")
         if not isinstance(data, str) or len(data) > MAX_POSTBACK_DATA_LENGTH:
             raise BadRequest(f"data must be a string of at most {MAX_POSTBACK_DATA_LENGTH} characters")
         params = _postback_params(body.get("params"))
         display_text = _string(body, "display_text", MAX_TEXT_LENGTH, required=False)
-        event = driver.postback(user_id, data, params)
-        display = {"type": "postback", "text": display_text, "data": data, "params": params}
+        event, display = _postback(driver, user_id, data, params, display_text)
     elif kind == "location":
         title = _string(body, "title", 100, required=False)
         address = _string(body, "address", 100, required=False)

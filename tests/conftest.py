@@ -26,8 +26,6 @@ from tests import servers
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "0123456789abcdef0123456789abcdef"
 TOKEN = "test-channel-access-token"
-TABLES = ("inbox_events", "outbox_messages", "line_users", "dialog_sessions", "invite_attempts", "photos",
-          "invites", "staff_roles", "staff", "audit_log")
 
 
 @pytest.fixture(scope="session")
@@ -101,7 +99,8 @@ def app(request, emulator, platform, tmp_path, sqlite_template):
     else:
         app = create_app(request.getfixturevalue("real_servers"))
         with app.app_context():
-            db.session.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY"))
+            tables = ", ".join(db.metadata.tables)
+            db.session.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
             db.session.commit()
         red = app.extensions["redis"]
         for pattern in ("seen:*", "lock:*"):

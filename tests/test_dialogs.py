@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from bot import create_app, jobs, outbox
-from dialogs import engine, validators
+from dialogs import drafts, engine, menu, validators
 from dialogs.engine import Context, Dialog, Outcome, Question
 from emulator.driver import TINY_JPEG
 from models import DialogSession, LineUser, Photo, Staff, StaffRole, db, utcnow
@@ -204,16 +204,14 @@ def test_menu_keeps_a_draft_and_offers_to_continue_or_start_over(embedded_app, s
     chat.say("4")
     chat.say("เมนู")
     assert session(embedded_app).status == "draft"
-    with embedded_app.app_context():
-        from dialogs import conversation
-        conversation.MENU_DIALOGS["profile"] = "survey"  # open the survey from a menu item for this test
+    menu.item("survey", "Survey")(lambda ctx, data: drafts.start_dialog(ctx, "survey"))
     try:
-        chat.postback("menu=profile")
+        chat.postback("menu=survey")
         assert set(chat.buttons()) >= {"ทำต่อ", "เริ่มใหม่"} or set(chat.buttons()) >= {"Continue", "Start over"}
         chat.tap(next(label for label in chat.buttons() if label in ("ทำต่อ", "Continue")))
         assert session(embedded_app).status == "active" and session(embedded_app).answers["size"] == 4
     finally:
-        del conversation.MENU_DIALOGS["profile"]
+        del menu.ITEMS["survey"]
 
 
 def test_a_session_untouched_for_three_days_becomes_a_draft_and_is_offered(embedded_app, staff_chat):

@@ -2,21 +2,26 @@
 
 The bot runs on the embedded backend (`embedded_app` served by `LiveServer`) and calls the
 session's emulator; the web chat is a second `EmulatorServer` over the same `Platform`, so it
-sees every message the bot sends and posts the page's events to the bot's `/callback`.
+sees every message the bot sends and posts the page's events to the bot's `/callback`, and offers
+one-click registration as the demo identities of a file like `flask --app wsgi demo invites` writes.
 """
 
+import json
 import os
 import re
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from bot import outbox
+from bot.demo import IDENTITIES, write_identities
 from emulator import EmulatorServer
 from emulator.driver import TINY_JPEG
-from models import InboxEvent, db
+from emulator.webchat import use_demo_identities
+from models import InboxEvent, Invite, db, utcnow
 from tests.conftest import LiveServer, settle
+from tests.test_registration import invite
 
 CHROMIUM = "/usr/bin/chromium"
 if not os.path.exists(CHROMIUM):
@@ -100,8 +105,16 @@ def open_page(browser, url: str):
 
 
 @pytest.fixture
-def webchat(platform, bot):
+def demo_identities(embedded_app, tmp_path):
+    """The identities file with one fresh code each, as `flask --app wsgi demo invites --count 1` writes it."""
+    codes = [[invite(embedded_app, identity.role, identity.area, identity.name)] for identity in IDENTITIES]
+    return write_identities(tmp_path / "demo-identities.json", codes)
+
+
+@pytest.fixture
+def webchat(platform, bot, demo_identities):
     with EmulatorServer(platform, webhook_url=bot.url + "/callback") as server:
+        use_demo_identities(server.app, demo_identities)
         yield server
 
 
@@ -136,6 +149,20 @@ def create_user(page, name: str) -> str:
     return parse_qs(urlparse(page.url).query)["user"][0]
 
 
+def say(page, text: str) -> None:
+    page.fill("#text-input", text)
+    page.press("#text-input", "Enter")
+
+
+def chip(page, label: str):
+    """The quick-reply button labelled exactly `label` ("ใช่", not "ไม่ใช่")."""
+    return page.locator("#chips").get_by_role("button", name=label, exact=True)
+
+
+def demo_button(page, label: str):
+    return page.locator("#demo button").filter(has=page.locator(".demo-label", has_text=re.compile(f"^{label}$")))
+
+
 def open_chat_as(page, name: str) -> str:
     user_id = create_user(page, name)
     expect(bot_bubbles(page).first).to_contain_text(GREETING)
@@ -165,8 +192,7 @@ def test_a_new_user_is_greeted_and_gets_an_answer_in_thai(page, platform):
     expect(page.locator(".row.center .system")).to_contain_text("follow")
     expect(page.locator(".row.bot .kind").first).to_have_text("reply")
 
-    page.fill("#text-input", "สวัสดีครับ")
-    page.press("#text-input", "Enter")
+    say(page, "สวัสดีครับ")
     expect(user_bubbles(page)).to_have_text(["สวัสดีครับ"])
     expect(page.locator("#text-input")).to_have_value("")
     expect(answers(page, NOT_AVAILABLE)).to_have_count(2)
@@ -276,10 +302,71 @@ def test_an_image_the_preset_location_and_a_sticker_reach_the_bot(page, embedded
     expect(page.locator(".row.user img")).to_have_js_property("naturalWidth", 1)
 
 
+def test_a_volunteer_registers_by_typing_and_tapping_like_a_person(page, embedded_app):
+    code = invite(embedded_app, "volunteer", "30060101")
+    open_chat_as(page, "สมศรี")
+    expect(answers(page, "รหัสเชิญ 8 หลัก")).to_have_count(1)
+
+    say(page, f"{code[:4]} {code[4:]}")
+    expect(answers(page, "ชื่อและนามสกุล")).to_have_count(1)
+    say(page, "สมศรี ใจดี")
+    chip(page, "พัฒนากร").click()
+    expect(answers(page, "เบอร์โทรศัพท์มือถือ")).to_have_count(1)
+    say(page, "081-234-5678")
+    chip(page, "ใช่").click()
+
+    welcome = answers(page, "ทีมเคาะประตู")
+    expect(welcome).to_have_count(1)
+    expect(welcome).to_contain_text("สมศรี ใจดี")
+    expect(chip(page, "ข้อมูลของฉัน")).to_be_visible()
+    expect(chip(page, "เชิญเจ้าหน้าที่")).to_have_count(0)
+    expect(user_bubbles(page)).to_have_text([f"{code[:4]} {code[4:]}", "สมศรี ใจดี", "พัฒนากร", "081-234-5678",
+                                             "ใช่"])
+    expect(page.locator(".error-line")).to_have_count(0)
+
+
+def test_one_click_registers_a_subdistrict_supervisor_once_per_code(page, platform, demo_identities):
+    identity = next(identity for identity in json.loads(demo_identities.read_text(encoding="utf-8"))["identities"]
+                    if identity["label"] == "ศจพ.ต.")
+    demo_button(page, "ศจพ.ต.").click()
+
+    expect(page).to_have_url(USER_ID_IN_URL)
+    expect(page.locator("#chat-name")).to_have_text(identity["name"])
+    expect(page.locator(".row.center .system")).to_contain_text("follow")
+    # The whole exchange, as if a person had typed and tapped it.
+    expect(user_bubbles(page)).to_have_text(
+        [identity["codes"][0], identity["name"], identity["position"], identity["phone"], "ใช่"])
+    expect(answers(page, identity["name"]).last).to_contain_text("ศจพ.ต.")
+    expect(chip(page, "เชิญเจ้าหน้าที่")).to_be_visible()
+    expect(page.locator("#demo-status")).to_contain_text("ลงทะเบียน ศจพ.ต. แล้ว")
+    expect(page.locator(".error-line")).to_have_count(0)
+
+    # The file held one code for it: a second click says so and creates nobody.
+    users = len(platform.users())
+    page.click("#users-open")
+    demo_button(page, "ศจพ.ต.").click()
+    expect(page.locator("#demo-status")).to_contain_text("ใช้หมดแล้ว")
+    expect(page.locator("#demo-status")).to_have_class(re.compile("error"))
+    assert len(platform.users()) == users
+
+
+def test_one_click_stops_with_the_reason_when_the_bot_refuses_a_step(page, embedded_app):
+    with embedded_app.app_context():
+        db.session.execute(update(Invite).values(expires_at=utcnow()))  # every code has just expired
+        db.session.commit()
+    demo_button(page, "ผู้ดูแลระบบ").click()
+
+    expect(page.locator("#demo-status")).to_contain_text("ผู้ดูแลระบบ ไม่สำเร็จ ที่ขั้นรหัสเชิญ")
+    expect(page.locator(".row.user .error-line")).to_contain_text("ถามคำถามเดิม")
+    expect(answers(page, "หมดอายุ")).to_have_count(1)
+    expect(user_bubbles(page)).to_have_count(1)
+
+
 def test_a_webhook_that_answers_an_error_shows_it_under_the_message(browser, platform, bot):
     with EmulatorServer(platform, webhook_url=bot.url + "/no-such-callback") as broken:
         context, page = open_page(browser, broken.url + "/")
         try:
+            expect(page.locator("#demo")).to_have_count(0)  # no identities file, no quick registration
             create_user(page, "ทดสอบ")
             expect(page.locator(".row.center .error-line")).to_contain_text("404")
             page.fill("#text-input", "ฮัลโหล")

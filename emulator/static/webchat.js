@@ -13,6 +13,8 @@
     usersEmpty: $("users-empty"),
     newUserForm: $("new-user-form"),
     newUserName: $("new-user-name"),
+    demo: $("demo"), // absent when the emulator was given no demo identities
+    demoStatus: $("demo-status"),
     usersOpen: $("users-open"),
     usersClose: $("users-close"),
     chatName: $("chat-name"),
@@ -174,6 +176,35 @@
     state.users.push(data.user);
     selectUser(data.user.userId, true);
     showOwnEntry(data.entry);
+  }
+
+  /** One click on a demo identity: the emulator registers a new user as it, then we switch to them. */
+  async function registerDemo(button) {
+    const buttons = els.demo.querySelectorAll("button[data-demo]");
+    const label = button.querySelector(".demo-label").textContent;
+    for (const each of buttons) each.disabled = true;
+    showDemoStatus("กำลังลงทะเบียน " + label + "…", false);
+    try {
+      const data = await postJson("/demo", { identity: Number(button.dataset.demo) });
+      state.users.push(data.user);
+      selectUser(data.user.userId, true);
+      if (data.error) {
+        showDemoStatus("⚠ " + data.error, true);
+        els.body.classList.add("show-users"); // phones: keep the panel, and the error, in view
+      } else {
+        showDemoStatus("ลงทะเบียน " + label + " แล้ว: " + data.user.displayName, false);
+      }
+    } catch (err) {
+      showDemoStatus("⚠ " + err.message, true);
+    } finally {
+      for (const each of buttons) each.disabled = false;
+    }
+  }
+
+  function showDemoStatus(text, isError) {
+    els.demoStatus.textContent = text;
+    els.demoStatus.classList.toggle("error", isError);
+    els.demoStatus.hidden = false;
   }
 
   function setUrl(userId, push) {
@@ -932,6 +963,12 @@
       submit.disabled = false;
     }
   });
+
+  if (els.demo) {
+    for (const button of els.demo.querySelectorAll("button[data-demo]")) {
+      button.addEventListener("click", () => registerDemo(button));
+    }
+  }
 
   els.composer.addEventListener("submit", (event) => {
     event.preventDefault();

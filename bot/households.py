@@ -1,0 +1,94 @@
+"""Households: national IDs kept as keyed hashes, income against the poverty line, scoped search.
+
+Every query here takes the person asking and goes through `bot.scope`, so nothing outside their
+area can be listed, found or opened.
+"""
+
+import hashlib
+import hmac
+from dataclasses import dataclass
+from decimal import Decimal
+
+from flask import current_app
+from sqlalchemy import func, or_, select
+
+from bot import scope
+from models import Household, Member, Staff, db
+
+# จปฐ. income line (baht per person per year) by the survey years it applies to, Buddhist Era.
+POVERTY_LINES = {year: 38_000 for year in range(2560, 2565)}
+SEARCH_PAGE = 10
+
+
+class NotFound(Exception):
+    """No such household within the person's scope (outside it looks the same as missing)."""
+
+
+def hash_national_id(national_id: str) -> str:
+    """A keyed hash: equal IDs can be found, the ID can't be read back."""
+    key = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(key, b"nid:" + national_id.encode(), hashlib.sha256).hexdigest()
+
+
+def set_national_id(member: Member, national_id: str | None) -> None:
+    """Store a checksum-valid ID as hash + last 4 digits (or clear it)."""
+    member.national_id_hash = hash_national_id(national_id) if national_id else None
+    member.national_id_last = national_id[-4:] if national_id else None
+
+
+def masked_national_id(member: Member) -> str:
+    """x-xxxx-xxxxx-xx-5: only the last digit shows, in the ID's 1-4-5-2-1 grouping."""
+    return f"x-xxxx-xxxxx-xx-{member.national_id_last[-1]}" if member.national_id_last else "-"
+
+
+def poverty_line(source_year: int) -> int | None:
+    return current_app.config.get("POVERTY_LINES", POVERTY_LINES).get(source_year)
+
+
+@dataclass(frozen=True)
+class Income:
+    per_person_year: Decimal | None
+    line: int | None
+
+    @property
+    def below_line(self) -> bool | None:
+        if self.per_person_year is None or self.line is None:
+            return None
+        return self.per_person_year < self.line
+
+
+def income(household: Household) -> Income:
+    """Average yearly income per member, from members' monthly incomes, against the จปฐ. line."""
+    members = household.members
+    known = [m.monthly_income for m in members if m.monthly_income is not None]
+    if not members or not known:
+        return Income(None, poverty_line(household.source_year))
+    per_person = (sum(known, Decimal(0)) * 12 / len(members)).quantize(Decimal("1"))
+    return Income(per_person, poverty_line(household.source_year))
+
+
+def visible(viewer: Staff):
+    """Households in the viewer's scope: the base of every household query."""
+    return select(Household).where(scope.of(viewer).condition(Household.village_code))
+
+
+def get(viewer: Staff, household_id: int) -> Household:
+    household = db.session.scalar(visible(viewer).where(Household.id == household_id))
+    if household is None:
+        raise NotFound(household_id)
+    return household
+
+
+def search(viewer: Staff, text: str, village_code: str | None = None, page: int = 0) -> tuple[list[Household], int]:
+    """Households whose house number or head's name matches, in scope, a page at a time; and the total."""
+    query = visible(viewer)
+    words = text.strip()
+    if words:
+        query = query.where(or_(Household.house_number == words, Household.house_code == words,
+                                Household.head_name.contains(words, autoescape=True)))
+    if village_code:
+        query = query.where(Household.village_code == village_code)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    rows = db.session.scalars(query.order_by(Household.village_code, Household.house_number, Household.id)
+                              .offset(page * SEARCH_PAGE).limit(SEARCH_PAGE)).all()
+    return list(rows), total

@@ -1,0 +1,52 @@
+"""Unfinished dialogs: starting one offers the draft left earlier, to continue or start over."""
+
+from linebot.v3.messaging import PostbackAction, QuickReply, QuickReplyItem, TextMessage
+
+from bot.thai import format_date
+from dialogs import engine, menu, sessions
+from dialogs.engine import LABEL_LIMIT, Context, Outcome
+
+
+def start_dialog(ctx: Context, name: str, answers: dict | None = None) -> Outcome:
+    draft = sessions.latest_draft(ctx.line_user.user_id, name)
+    if draft is not None:
+        return offer_resume(ctx, draft)
+    return engine.start(ctx, name, answers=answers)
+
+
+def offer_resume(ctx: Context, draft) -> Outcome:
+    title = ctx._(engine.DIALOGS[draft.dialog].title)
+    text = ctx._("You have an unfinished \"%(title)s\" from %(date)s. Continue where you left off, or start over?",
+                 title=title, date=format_date(draft.updated_at, ctx.locale))
+    items = [QuickReplyItem(action=PostbackAction(label=label[:LABEL_LIMIT], data=f"{verb}={draft.key}",
+                                                  displayText=label))
+             for verb, label in (("resume", ctx._("Continue")), ("restart", ctx._("Start over")))]
+    return Outcome(reply=[TextMessage(text=text, quickReply=QuickReply(items=items))], store=[draft])
+
+
+def resume(ctx: Context, data: dict, session) -> Outcome:
+    key = data.get("resume") or data.get("restart")
+    draft = sessions.draft_by_key(ctx.line_user.user_id, key)
+    if draft is None or (ctx.staff is None and draft.dialog != "registration"):
+        note = ctx._("This button has expired.")
+        if session is not None:
+            return engine.ask(ctx, session, note=note)
+        if ctx.staff is None:
+            from dialogs.conversation import unregistered
+
+            return unregistered(ctx, None, None)
+        return menu.show(ctx, note=note)
+    if session is not None:
+        sessions.set_aside(session)
+    if "restart" in data:
+        draft.status = "cancelled"
+        return Outcome(store=[draft]).extend(engine.start(ctx, draft.dialog, answers=_kept(draft.answers)))
+    draft.status = "active"
+    draft.version += 1
+    draft.updated_at = ctx.now
+    return engine.ask(ctx, draft, note=ctx._("Welcome back. Let's continue where you left off."))
+
+
+def _kept(answers: dict) -> dict:
+    """What a fresh start keeps: the context a dialog was opened with (keys starting with '@')."""
+    return {key: value for key, value in answers.items() if key.startswith("@")}

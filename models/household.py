@@ -1,0 +1,97 @@
+"""Target households, their members and their problems (step 1 of the process)."""
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import ForeignKey, Index, Numeric, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.db import db, utcnow
+
+SOURCES = ("jpt", "thaiqm", "forum", "walk_in")  # จปฐ./TPMAP, ThaiQM, community forum, walk-in
+STATUSES = ("open", "in_progress", "solved", "solved_self", "moved", "deceased", "withdrawn")
+STAGES = ("survival", "sufficiency", "sustainable")  # อยู่รอด → พอเพียง → ยั่งยืน
+CLASSIFICATIONS = ("welfare", "self_development")  # สงเคราะห์ / พัฒนาตนเอง
+DIMENSIONS = ("health", "living", "education", "income", "public_services")  # TPMAP's five
+PROBLEM_STATUSES = ("open", "in_progress", "solved", "solved_self")
+
+
+class Household(db.Model):
+    __tablename__ = "households"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    house_code: Mapped[str | None] = mapped_column(String(11), unique=True)  # รหัสประจำบ้าน
+    house_number: Mapped[str] = mapped_column(String(30))
+    village_code: Mapped[str] = mapped_column(String(8), ForeignKey("areas.code"))
+    head_name: Mapped[str] = mapped_column(String(200))  # kept here for search and lists
+    source: Mapped[str] = mapped_column(String(12))
+    source_year: Mapped[int]  # Buddhist Era
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    stage: Mapped[str | None] = mapped_column(String(16))
+    classification: Mapped[str | None] = mapped_column(String(20))
+    classification_reason: Mapped[str | None] = mapped_column(Text)
+    consent: Mapped[bool | None]  # PDPA consent at the last visit; False: no personal data kept
+    import_key: Mapped[str | None] = mapped_column(String(64), unique=True)  # stable id of an imported row
+    test_data: Mapped[bool] = mapped_column(default=False)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    members: Mapped[list["Member"]] = relationship(back_populates="household", cascade="all, delete-orphan",
+                                                   order_by="Member.id")
+    problems: Mapped[list["Problem"]] = relationship(back_populates="household", cascade="all, delete-orphan",
+                                                     order_by="Problem.id")
+
+    __table_args__ = (
+        Index("ix_households_village_number", "village_code", "house_number"),
+        Index("ix_households_head_name", "head_name"),
+    )
+
+
+class Member(db.Model):
+    """A household member. The national ID is kept as a keyed hash (to look it up) and its last digits."""
+
+    __tablename__ = "members"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"))
+    name: Mapped[str] = mapped_column(String(200))
+    national_id_hash: Mapped[str | None] = mapped_column(String(64))
+    national_id_last: Mapped[str | None] = mapped_column(String(4))
+    sex: Mapped[str | None] = mapped_column(String(8))  # male | female
+    birth_date: Mapped[date | None]
+    relation: Mapped[str | None] = mapped_column(String(30))  # to the head: head, spouse, child, ...
+    education: Mapped[str | None] = mapped_column(String(60))
+    occupation: Mapped[str | None] = mapped_column(String(100))
+    monthly_income: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    disabled: Mapped[bool] = mapped_column(default=False)
+    bedridden: Mapped[bool] = mapped_column(default=False)
+    chronic_illness: Mapped[bool] = mapped_column(default=False)
+    welfare_card: Mapped[bool] = mapped_column(default=False)  # บัตรสวัสดิการแห่งรัฐ
+    can_work: Mapped[bool] = mapped_column(default=True)
+    test_data: Mapped[bool] = mapped_column(default=False)
+
+    household: Mapped[Household] = relationship(back_populates="members")
+
+    __table_args__ = (Index("ix_members_national_id_hash", "national_id_hash"),
+                      Index("ix_members_household", "household_id"))
+
+
+class Problem(db.Model):
+    """One problem of one household, in one of TPMAP's five dimensions."""
+
+    __tablename__ = "problems"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"))
+    dimension: Mapped[str] = mapped_column(String(20))
+    indicator: Mapped[str | None] = mapped_column(String(100))
+    description: Mapped[str | None] = mapped_column(Text)
+    agency: Mapped[str | None] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    opened_on: Mapped[date | None]
+    solved_on: Mapped[date | None]
+
+    household: Mapped[Household] = relationship(back_populates="problems")
+
+    __table_args__ = (Index("ix_problems_household", "household_id"),)

@@ -1,0 +1,258 @@
+"""Rich menus: `richmenu sync` through the emulator, each person's menu following their roles, taps."""
+
+import logging
+import struct
+import zlib
+
+import pytest
+from sqlalchemy import select
+
+from bot import richmenu
+from bot import staff as staff_service
+from bot.gateway import LineError
+from bot.i18n import gettext
+from bot.richmenu import KINDS, RichMenu
+from dialogs import menu
+from dialogs.engine import Context
+from models import Staff, StaffRole, db
+from models.staff import ROLES
+from tests.conftest import settle
+from tests.test_registration import invite, register
+
+
+@pytest.fixture
+def clean(app, platform):
+    """No rich menus on the emulator, which keeps them across tests (the app's database starts empty)."""
+    def wipe():
+        for listed in platform.rich_menus():
+            platform.delete_rich_menu(listed["richMenuId"])
+        platform.set_default_rich_menu(None)
+
+    wipe()
+    yield
+    settle(app)
+    wipe()
+
+
+def sync(app) -> str:
+    result = app.test_cli_runner().invoke(args=["richmenu", "sync"])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def in_use(app) -> dict[str, str]:
+    with app.app_context():
+        return dict(db.session.execute(select(RichMenu.kind, RichMenu.rich_menu_id)).all())
+
+
+def linked(platform, user_id: str, rich_menu_id: str | None) -> None:
+    assert platform.wait_for(lambda: platform.linked_rich_menu(user_id) == rich_menu_id), \
+        f"{user_id} has {platform.linked_rich_menu(user_id)}, not {rich_menu_id}"
+
+
+def link_calls(platform, user_id: str) -> list[dict]:
+    return [r for r in platform.requests if r["path"].startswith(f"/v2/bot/user/{user_id}/richmenu")]
+
+
+def pixel(image: bytes, x: int, y: int) -> tuple[int, int, int]:
+    width = struct.unpack(">I", image[16:20])[0]
+    length = struct.unpack(">I", image[33:37])[0]
+    raw = zlib.decompress(image[41:41 + length])
+    start = y * (width * 3 + 1) + 1 + x * 3
+    return tuple(raw[start:start + 3])
+
+
+# ---- definitions ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("kind", ["guest", *KINDS])
+def test_each_image_is_a_png_line_accepts_with_one_colour_per_area(kind):
+    definition, image = richmenu.definition(kind)
+    assert image[:8] == b"\x89PNG\r\n\x1a\n" and image[12:16] == b"IHDR" and len(image) < 1024 * 1024
+    assert struct.unpack(">II", image[16:24]) == (2500, definition["size"]["height"])
+    assert definition["size"]["height"] in (843, 1686)
+    colours = set()
+    for area in definition["areas"]:
+        bounds = area["bounds"]
+        colours.add(pixel(image, bounds["x"] + bounds["width"] // 2, bounds["y"] + bounds["height"] // 2))
+        assert pixel(image, bounds["x"], bounds["y"]) == (255, 255, 255)  # the separating margin
+    assert len(colours) == len(definition["areas"]) and (255, 255, 255) not in colours
+    assert richmenu.definition(kind) == (definition, image)  # deterministic, so the name's hash is stable
+    assert len(definition["chatBarText"]) <= 14
+
+
+@pytest.mark.parametrize("count", range(1, 15))
+def test_the_grid_covers_the_menu_without_overlap(count):
+    height, cells = richmenu.grid(count)
+    assert height in (843, 1686) and len(cells) == count
+    assert all(c["x"] + c["width"] <= 2500 and c["y"] + c["height"] <= height for c in cells)
+
+    def overlap(a, b):
+        return (a["x"] < b["x"] + b["width"] and b["x"] < a["x"] + a["width"]
+                and a["y"] < b["y"] + b["height"] and b["y"] < a["y"] + a["height"])
+
+    assert not any(overlap(a, b) for i, a in enumerate(cells) for b in cells[i + 1:])
+
+
+def context(*roles) -> Context:
+    return Context(line_user=None, staff=Staff(roles=[StaffRole(role=r, area_code="TH") for r in roles]),
+                   event_id=None, now=None)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_each_roles_rich_menu_offers_its_quick_reply_items_and_nothing_it_may_not_open(role):
+    ctx = context(role)
+    items = {item.key: gettext(item.label, "th") for item in menu.items_for(ctx)}
+    areas = richmenu.buttons(richmenu.kind_for(ctx.staff))
+    offered = {b.data.removeprefix("menu="): b.label for b in areas if b.data.startswith("menu=")}
+    assert offered.items() <= items.items() and areas[-1] == richmenu.MAIN_MENU
+    assert {"profile", "language", "help"} <= set(offered)
+    assert ({"invite", "staff"} <= set(offered)) == (role in richmenu.KINDS["supervisor"])
+
+
+# ---- sync -----------------------------------------------------------------------------------------
+
+def test_sync_creates_the_three_menus_with_images_and_sets_the_default(app, clean, platform):
+    output = sync(app)
+    ids = in_use(app)
+    assert set(ids) == {"guest", "staff", "supervisor"} and output.count("created frontline:") == 3
+    assert {m["richMenuId"]: m["name"].split(":")[1] for m in platform.rich_menus()} == {v: k for k, v in ids.items()}
+    for kind, rich_menu_id in ids.items():
+        image, content_type = platform.rich_menu_image(rich_menu_id)
+        assert content_type == "image/png" and image == richmenu.definition(kind)[1]
+        actions = [area["action"] for area in platform.rich_menu(rich_menu_id)["areas"]]
+        assert all(a["type"] == "postback" and a["displayText"] for a in actions)
+    assert platform.default_rich_menu() == ids["guest"]
+    assert [a["action"]["data"] for a in platform.rich_menu(ids["guest"])["areas"]] == ["cmd=help"]
+
+
+def test_a_second_sync_changes_nothing(app, clean, platform):
+    sync(app)
+    before, menus, calls = in_use(app), platform.rich_menus(), len(platform.requests)
+    output = sync(app)
+    assert "created" not in output and "deleted" not in output
+    assert in_use(app) == before and platform.rich_menus() == menus and platform.default_rich_menu() == before["guest"]
+    changes = [r for r in platform.requests[calls:] if r["path"].startswith("/v2/bot/richmenu")
+               and r["method"] != "GET"]
+    assert changes == []
+
+
+def test_a_new_menu_item_replaces_only_the_menus_showing_it(app, clean, platform, new_user, monkeypatch):
+    register(volunteer := new_user(), invite(app, "volunteer", "30060101"))
+    sync(app)
+    before = in_use(app)
+    linked(platform, volunteer.user_id, before["staff"])
+    monkeypatch.setitem(menu.ITEMS, "survey", menu.Item("survey", "Survey", frozenset(richmenu.FIELD_ROLES), 50,
+                                                        lambda ctx, data: menu.help_text(ctx)))
+    output = sync(app)
+    after = in_use(app)
+    assert after["staff"] != before["staff"] and output.count("created") == 1 and output.count("deleted") == 1
+    assert {k: v for k, v in after.items() if k != "staff"} == {k: v for k, v in before.items() if k != "staff"}
+    assert {m["richMenuId"] for m in platform.rich_menus()} == set(after.values())
+    assert "menu=survey" in [a["action"]["data"] for a in platform.rich_menu(after["staff"])["areas"]]
+    linked(platform, volunteer.user_id, after["staff"])
+
+
+def test_sync_links_nobody_else(app, clean, platform, new_user):
+    stranger = new_user()
+    stranger.follow()
+    sync(app)
+    assert platform.linked_rich_menu(stranger.user_id) is None and link_calls(platform, stranger.user_id) == []
+
+
+# ---- each person's menu ---------------------------------------------------------------------------
+
+def test_registering_links_the_menu_of_the_persons_role(app, clean, platform, new_user):
+    sync(app)
+    ids = in_use(app)
+    register(supervisor := new_user("หัวหน้า"), invite(app, "supervisor_subdistrict", "300601"))
+    register(volunteer := new_user("อาสา"), invite(app, "volunteer", "30060101"))
+    linked(platform, supervisor.user_id, ids["supervisor"])
+    linked(platform, volunteer.user_id, ids["staff"])
+
+
+def test_revoking_unlinks_back_to_the_default(app, clean, platform, new_user):
+    sync(app)
+    register(chat := new_user(), invite(app))
+    linked(platform, chat.user_id, in_use(app)["staff"])
+    with app.app_context():
+        person = db.session.scalar(select(Staff).where(Staff.line_user_id == chat.user_id))
+        db.session.add(staff_service.revoke(person, None))
+        db.session.commit()
+    linked(platform, chat.user_id, None)
+
+
+def test_without_a_sync_nothing_is_linked(app, clean, platform, new_user):
+    register(chat := new_user(), invite(app))
+    with app.app_context():
+        richmenu.relink(chat.user_id)
+    assert link_calls(platform, chat.user_id) == []
+
+
+def test_a_line_error_while_linking_is_retried(app, clean, platform, new_user):
+    sync(app)
+    chat = new_user()
+    platform.fail_next(f"/v2/bot/user/{chat.user_id}/richmenu", 500, count=2)
+    register(chat, invite(app))
+    linked(platform, chat.user_id, in_use(app)["staff"])
+    assert [r["status"] for r in link_calls(platform, chat.user_id)] == [500, 500, 200]
+
+
+def test_a_link_that_keeps_failing_is_logged_and_the_next_sync_repairs_it(app, clean, platform, new_user, caplog):
+    sync(app)
+    chat = new_user()
+    attempts = app.config["LINE_RETRIES"] + 1
+    platform.fail_next(f"/v2/bot/user/{chat.user_id}/richmenu", 503, count=attempts)
+    register(chat, invite(app))
+    assert platform.wait_for(lambda: len(link_calls(platform, chat.user_id)) == attempts)
+    settle(app)
+    assert platform.linked_rich_menu(chat.user_id) is None
+    if app.backend == "embedded":  # with RQ the worker logs it and keeps the job among the failed ones
+        assert any(r.levelno == logging.ERROR and "relink" in r.getMessage() for r in caplog.records)
+    platform.fail_next(f"/v2/bot/user/{chat.user_id}/richmenu", 503, count=attempts)
+    with app.app_context(), pytest.raises(LineError):
+        richmenu.relink(chat.user_id)
+    platform.fail_next(f"/v2/bot/user/{chat.user_id}/richmenu", 503, count=attempts)
+    result = app.test_cli_runner().invoke(args=["richmenu", "sync"])
+    assert result.exit_code == 1 and f"could not link {chat.user_id}" in result.output
+    assert "staff linked to their menus: 1" in sync(app)
+    linked(platform, chat.user_id, in_use(app)["staff"])
+
+
+# ---- taps -----------------------------------------------------------------------------------------
+
+def test_tapping_each_area_of_the_supervisor_menu_opens_that_item(app, clean, platform, new_user):
+    sync(app)
+    register(chat := new_user(), invite(app, "supervisor_subdistrict", "300601"), name="สมชาย หัวหน้า")
+    linked(platform, chat.user_id, in_use(app)["supervisor"])
+    expected = {
+        "menu=profile": "สมชาย หัวหน้า",
+        "menu=invite": "ผู้ที่จะเชิญมีบทบาทใด",
+        "menu=staff": "เจ้าหน้าที่ในพื้นที่ของท่าน",
+        "menu=language": "เลือกภาษา",
+        "menu=help": "ย้อนกลับ",
+        "cmd=menu": "เมนูหลัก",
+    }
+    areas = [area["action"]["data"] for area in platform.rich_menu(in_use(app)["supervisor"])["areas"]]
+    assert set(expected) <= set(areas)
+    for data in areas:
+        answer = chat.postback(data)
+        assert "ไม่เปิดให้ท่านใช้งาน" not in answer and "รหัสเชิญ" not in answer
+        assert expected.get(data, "") in answer
+
+
+def test_an_unregistered_user_tapping_any_area_gets_only_registration(app, clean, platform, new_user):
+    sync(app)
+    chat = new_user()
+    chat.follow()
+    for area in platform.rich_menu(in_use(app)["supervisor"])["areas"]:
+        assert "รหัสเชิญ" in chat.postback(area["action"]["data"])
+
+
+def test_the_guest_area_starts_registration_then_explains_each_question(app, clean, platform, new_user):
+    sync(app)
+    [area] = platform.rich_menu(in_use(app)["guest"])["areas"]
+    chat = new_user()
+    assert "รหัสเชิญ" in chat.postback(area["action"]["data"])
+    chat.say(invite(app))
+    assert "พิมพ์คำตอบเป็นข้อความ" in chat.postback(area["action"]["data"])
+    assert "ชื่อและนามสกุล" in chat.text  # still the same question
