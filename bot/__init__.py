@@ -6,17 +6,23 @@ from pathlib import Path
 from flask import Flask
 from flask_migrate import Migrate
 from sqlalchemy import event
+from sqlalchemy.engine import make_url
 
 from bot.config import INSTANCE_DIR, Config
 from models import db
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 migrate = Migrate()
+# SQLite: one connection. Every transaction takes the write lock (BEGIN IMMEDIATE, below), so
+# only one runs at a time anyway; with one connection the other threads wait their turn in the
+# pool and are woken when it is free, instead of napping in SQLite's busy handler (up to 100 ms
+# a try) while the lock sits unused. The timeout matches busy_timeout.
+SQLITE_POOL = {"pool_size": 1, "max_overflow": 0, "pool_timeout": 30}
 
 
 def create_app(config: dict | None = None) -> Flask:
     """Build the app from the environment; `config` overrides settings (tests, the demo)."""
-    from bot import cli, gateway, jobs, redis_store, webhook
+    from bot import cli, folder, gateway, jobs, redis_store, webhook
     settings = Config.from_env()
     for key, value in (config or {}).items():
         if hasattr(settings, key) and key != "extra":
@@ -30,6 +36,8 @@ def create_app(config: dict | None = None) -> Flask:
     INSTANCE_DIR.mkdir(exist_ok=True)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
+    if make_url(app.config["SQLALCHEMY_DATABASE_URI"]).get_backend_name() == "sqlite":
+        app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", SQLITE_POOL)
     db.init_app(app)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
@@ -39,6 +47,7 @@ def create_app(config: dict | None = None) -> Flask:
     jobs.init_app(app)
     gateway.init_app(app)
     app.register_blueprint(webhook.bp)
+    app.register_blueprint(folder.bp)
     cli.init_app(app)
     return app
 

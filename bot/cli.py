@@ -7,7 +7,9 @@ from sqlalchemy import select
 
 from bot import audit, jobs
 from bot import staff as staff_service
+from bot.areas import areas_group
 from bot.demo import demo_group
+from bot.importer import households_group
 from bot.recovery import sweep
 from bot.richmenu import richmenu_group
 from bot.translations import translate
@@ -22,7 +24,9 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(staff_group)
     app.cli.add_command(richmenu_group)
     app.cli.add_command(demo_group)
+    app.cli.add_command(areas_group)
     app.cli.add_command(dialogs_group)
+    app.cli.add_command(households_group)
 
 
 @click.command("worker")

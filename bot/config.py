@@ -43,6 +43,8 @@ class Config:
     LINE_RETRIES: int = 4
     LINE_RETRY_BACKOFF: float = 0.5
     LINE_TIMEOUT: float = 10.0
+    # Where staff's phones reach this app (links to printable Family Folders); no trailing slash needed.
+    PUBLIC_BASE_URL: str = "http://127.0.0.1:5000"
     extra: dict = field(default_factory=dict)
 
     @classmethod
@@ -78,6 +80,8 @@ class Config:
             raise ConfigError("DATABASE_URL is not a database URL (e.g. postgresql://user@host/db)") from None
         if self.REDIS_URL is not None and urlparse(self.REDIS_URL).scheme not in ("redis", "rediss", "unix"):
             raise ConfigError("REDIS_URL must start with redis://, rediss:// or unix://")
+        if urlparse(self.PUBLIC_BASE_URL).scheme not in ("http", "https") or not urlparse(self.PUBLIC_BASE_URL).netloc:
+            raise ConfigError("PUBLIC_BASE_URL must be an http(s) URL, e.g. https://bot.example.go.th")
         try:
             zoneinfo.ZoneInfo(self.BOT_TIMEZONE)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):

@@ -16,6 +16,7 @@ from flask.cli import AppGroup
 from bot import audit
 from bot import staff as staff_service
 from bot.i18n import gettext
+from bot.seed import seed
 from dialogs.engine import LABEL_LIMIT
 from dialogs.labels import POSITIONS
 from models import db
@@ -76,6 +77,7 @@ def _invite(identity: Identity) -> str:
 
 
 demo_group = AppGroup("demo", help="Data for the web chat demo.")
+demo_group.add_command(seed)
 
 
 @demo_group.command("invites")

@@ -145,6 +145,7 @@ def process(event_id: int) -> None:
             db.session.rollback()
             return
         outgoing = apply(row, handle(event, fetched))
+        row.payload = without_content(row.payload)
         db.session.commit()
     except TRANSIENT as exc:
         db.session.rollback()
@@ -160,6 +161,18 @@ def process(event_id: int) -> None:
         _fail(event_id, exc)
         return
     outbox.send_later(outgoing)
+
+
+# What a handled event keeps: enough to recognise it, nothing a person typed (it may hold a national ID).
+KEPT_FIELDS = ("type", "mode", "timestamp", "source", "webhookEventId", "deliveryContext")
+
+
+def without_content(payload: dict) -> dict:
+    """The event minus what the person typed, tapped or shared: the answers live in their own records."""
+    kept = {key: payload[key] for key in KEPT_FIELDS if key in payload}
+    if isinstance(payload.get("message"), dict):
+        kept["message"] = {key: payload["message"][key] for key in ("type", "id") if key in payload["message"]}
+    return kept
 
 
 def apply(row: InboxEvent, outcome) -> list:

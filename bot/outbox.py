@@ -10,7 +10,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import exists, or_, select, update
+from sqlalchemy import bindparam, exists, inspect, or_, select, update
 from sqlalchemy.orm import aliased
 
 from bot import jobs
@@ -75,6 +75,16 @@ def plan(row: OutboxMessage) -> list[Request]:
     return [Request(kind, to, chunk, str(uuid.uuid5(base, str(i)))) for i, (kind, to, chunk) in enumerate(calls)]
 
 
+_older = aliased(OutboxMessage)
+# Built once: building it anew (with a fresh alias) cost about 1 ms of CPU per delivery.
+_CLAIM = (update(OutboxMessage)
+          .where(OutboxMessage.id == bindparam("outbox_id"), OutboxMessage.status == "pending",
+                 or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < bindparam("now")),
+                 ~exists().where(_older.user_key == OutboxMessage.user_key, _older.status == "pending",
+                                 _older.id < OutboxMessage.id))
+          .values(claimed_until=bindparam("until"), attempts=OutboxMessage.attempts + 1))
+
+
 def deliver(outbox_id: int) -> None:
     """Job: send what is left of one row, then queue the same person's next row.
 
@@ -82,15 +92,7 @@ def deliver(outbox_id: int) -> None:
     same person is still pending, so each person receives messages in the order they were made.
     """
     now = utcnow()
-    older = aliased(OutboxMessage)
-    claimed = db.session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id == outbox_id, OutboxMessage.status == "pending",
-               or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
-               ~exists().where(older.user_key == OutboxMessage.user_key, older.status == "pending",
-                               older.id < OutboxMessage.id))
-        .values(claimed_until=now + CLAIM, attempts=OutboxMessage.attempts + 1)
-    ).rowcount
+    claimed = db.session.execute(_CLAIM, {"outbox_id": outbox_id, "now": now, "until": now + CLAIM}).rowcount
     db.session.commit()
     if not claimed:
         return
@@ -121,12 +123,18 @@ def _deliver_claimed(outbox_id: int) -> None:
     try:
         for index in range(first, len(requests)):
             _send(sending, requests[index])
-            row.requests_done = index + 1
-            db.session.commit()
+            if index + 1 < len(requests):
+                _update(outbox_id, requests_done=index + 1)
     except LineError as error:
         _record_failure(row, error)
         return
-    row.status, row.sent_at, row.claimed_until, row.error = "sent", utcnow(), None, None
+    _update(outbox_id, requests_done=len(requests), status="sent", sent_at=utcnow(), claimed_until=None, error=None)
+
+
+def _update(outbox_id: int, **values) -> None:
+    """Set columns of one row and commit, without first reloading the (expired) row object."""
+    db.session.execute(update(OutboxMessage).where(OutboxMessage.id == outbox_id).values(**values)
+                       .execution_options(synchronize_session=False))
     db.session.commit()
 
 
@@ -187,4 +195,5 @@ def due_ids(grace: timedelta = timedelta(seconds=5), limit: int = 500) -> list[i
 def send_later(rows: list[OutboxMessage]) -> None:
     """After the transaction that stored them has committed: queue their delivery."""
     for row in rows:
-        jobs.enqueue("delivery", deliver, row.id)
+        # The id from the identity key: `row.id` would reload the expired row in a new transaction.
+        jobs.enqueue("delivery", deliver, inspect(row).identity[0])

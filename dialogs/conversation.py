@@ -5,7 +5,7 @@ from dialogs import commands, drafts, engine, menu, sessions
 from dialogs.engine import Context, Input, Outcome
 
 # Dialogs register themselves on import.
-from dialogs import invite, registration  # noqa: F401, I001  isort: skip
+from dialogs import households, interview, invite, registration  # noqa: F401, I001  isort: skip
 
 
 def converse(ctx: Context, inp: Input) -> Outcome:

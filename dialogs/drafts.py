@@ -8,7 +8,7 @@ from dialogs.engine import LABEL_LIMIT, Context, Outcome
 
 
 def start_dialog(ctx: Context, name: str, answers: dict | None = None) -> Outcome:
-    draft = sessions.latest_draft(ctx.line_user.user_id, name)
+    draft = sessions.latest_draft(ctx.line_user.user_id, name, context=_kept(answers or {}))
     if draft is not None:
         return offer_resume(ctx, draft)
     return engine.start(ctx, name, answers=answers)

@@ -8,10 +8,16 @@ the session among them. Nothing here commits or sends; `bot.inbox.apply` does, i
 transaction as the event, so every answer is saved the moment it is given.
 
 Global commands work in every question: menu, cancel, back, help, language.
+
+A `Roster` repeats a group of questions for each item of a list (a household's members): those
+questions read and write the current item, and the dialog's loops are transitions back to an
+earlier question, with conditions, whose callbacks (plain functions of the answers) move the
+current item.
 """
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -87,6 +93,43 @@ Options = Sequence[tuple[str, str]] | Callable[[Context, dict], Sequence[tuple[s
 
 
 @dataclass(frozen=True)
+class Roster:
+    """A list of like items answered with the same questions, one item at a time.
+
+    `answers[name]` is the list of items (dicts of answers); `answers[cursor]` the index of the current
+    one. An index equal to the list's length is a new item, created by its first answer. `heading`
+    says which item a question is about; it is shown above each of the roster's questions.
+    """
+
+    name: str
+    heading: Callable[[Context, dict], str] | None = None
+
+    @property
+    def cursor(self) -> str:
+        return f"_{self.name}_at"
+
+    def items(self, answers: dict) -> list[dict]:
+        return answers.get(self.name) or []
+
+    def index(self, answers: dict) -> int:
+        return answers.get(self.cursor, 0)
+
+    def current(self, answers: dict) -> dict:
+        items, index = self.items(answers), self.index(answers)
+        return items[index] if index < len(items) else {}
+
+    def move(self, answers: dict, index: int) -> None:
+        """Make item `index` the current one (for transition callbacks, on the answers being built)."""
+        answers[self.cursor] = index
+
+    def put(self, answers: dict, key: str, value: Any) -> None:
+        items, index = list(self.items(answers)), self.index(answers)
+        items += [{} for _ in range(index + 1 - len(items))]
+        items[index] = {**items[index], key: value}
+        answers[self.name] = items
+
+
+@dataclass(frozen=True)
 class Question:
     """One state of a dialog. `kind` says what input it takes and which buttons it shows."""
 
@@ -99,6 +142,7 @@ class Question:
     help: str | None = None
     optional: bool = False
     shown: Callable[[Any, Context], str] | None = None  # how an earlier answer is shown on "back"
+    roster: Roster | None = None  # asked once per item: the answer goes into the roster's current item
 
     def choices(self, ctx: Context, answers: dict) -> list[tuple[str, str]]:
         options = self.options(ctx, answers) if callable(self.options) else self.options
@@ -119,6 +163,15 @@ class Question:
             return ctx._("a photo")
         return str(value)
 
+    def answers_of(self, answers: dict) -> dict:
+        """Where this question's answer is kept: the answers, or its roster's current item."""
+        return self.roster.current(answers) if self.roster else answers
+
+    def keepable(self, answers: dict) -> bool:
+        """An earlier answer can be kept: one given (a skip only where skipping is allowed)."""
+        earlier = self.answers_of(answers)
+        return self.name in earlier and (earlier[self.name] is not None or self.optional)
+
 
 class Refused(Invalid):
     """An answer refused by a check that also has something to record (e.g. a wrong invite code)."""
@@ -137,8 +190,11 @@ class Dialog:
 
     def __init__(self, name: str, title: str, questions: list[Question],
                  finish: Callable[[Context, dict], Outcome],
-                 branches: list[dict] | None = None):
+                 branches: list[dict] | None = None, forget_answers: bool = False):
         self.name = name
+        # Personal data: once finished (stored in its own records) or cancelled, the session keeps only the
+        # context it was opened with.
+        self.forget_answers = forget_answers
         self.title = title
         self.questions = {q.name: q for q in questions}
         self.first = questions[0].name
@@ -196,6 +252,8 @@ def ask(ctx: Context, session: DialogSession, note: str | None = None, page: int
     """The current question as a message, with its buttons and any note (an error, the old answer)."""
     question = DIALOGS[session.dialog].questions[session.state]
     text = question.prompt(ctx, session.answers) if callable(question.prompt) else ctx._(question.prompt)
+    if question.roster and question.roster.heading:
+        text = f"{question.roster.heading(ctx, session.answers)}\n{text}"
     if note:
         text = f"{note}\n\n{text}"
     items: list[QuickReplyItem] = []
@@ -238,7 +296,7 @@ def _pages(options: list, size: int) -> list[list]:
 
 def _control_buttons(ctx: Context, session: DialogSession, question: Question) -> list[QuickReplyItem]:
     items = []
-    if question.name in session.answers:
+    if question.keepable(session.answers):
         items.append(_postback(session, ctx._("Keep answer"), {"keep": "1"}))
     if session.history:
         items.append(_postback(session, ctx._("Back"), {"cmd": "back"}))
@@ -285,8 +343,8 @@ def _step(ctx: Context, session: DialogSession, inp: Input) -> Outcome:
         return COMMAND_HANDLERS[command](ctx, session)
     if "page" in inp.data:
         return ask(ctx, session, page=int(inp.data["page"]))
-    if inp.data.get("keep") and question.name in session.answers:
-        return _advance(ctx, session, dialog, question, session.answers[question.name])
+    if inp.data.get("keep") and question.keepable(session.answers):
+        return _advance(ctx, session, dialog, question, question.answers_of(session.answers)[question.name])
     if inp.data.get("a") == "__skip__" and question.optional:
         return _advance(ctx, session, dialog, question, None)
     try:
@@ -304,7 +362,14 @@ _PICKING = object()  # a multiple-choice tap that changed the selection but did 
 
 
 def _accept(ctx: Context, session: DialogSession, question: Question, inp: Input) -> Any:
-    """The value of an answer, if the input fits the question; raises Invalid or WrongKind."""
+    """The value of an answer, if the input fits the question and its check; raises Invalid or WrongKind."""
+    value = _read(ctx, session, question, inp)
+    if value is _PICKING or question.check is None:
+        return value
+    return question.check(value, ctx, session.answers)
+
+
+def _read(ctx: Context, session: DialogSession, question: Question, inp: Input) -> Any:
     kind = question.kind
     if kind == "location":
         if inp.kind != "location":
@@ -331,8 +396,7 @@ def _accept(ctx: Context, session: DialogSession, question: Question, inp: Input
         return _accept_multi(ctx, session, question, inp)
     if inp.kind != "text":
         raise WrongKind(ctx._("Please type your answer."))
-    value = question.parse(inp.text) if question.parse else validators.text(inp.text)
-    return question.check(value, ctx, session.answers) if question.check else value
+    return question.parse(inp.text) if question.parse else validators.text(inp.text)
 
 
 def _accept_multi(ctx: Context, session: DialogSession, question: Question, inp: Input) -> Any:
@@ -364,23 +428,42 @@ def _jsonable(value: Any) -> Any:
 
 
 def _advance(ctx: Context, session: DialogSession, dialog: Dialog, question: Question, value: Any) -> Outcome:
-    answers = {**session.answers, question.name: _jsonable(value)}
+    answers = copy.deepcopy(session.answers)  # transition callbacks change it; the stored answers stay as they were
+    kept = _bookkeeping(answers)
+    if question.roster:
+        question.roster.put(answers, question.name, _jsonable(value))
+    else:
+        answers[question.name] = _jsonable(value)
     state = dialog.next_state(question.name, answers)
     session.answers = answers
-    session.history = [*session.history, question.name]
+    session.history = [*session.history, [question.name, kept] if kept else question.name]
     session.failures = 0
     if state == "done":
         session.status = "done"
-        Outcome()
-        return Outcome(store=[session]).extend(dialog.finish(ctx, answers))
+        outcome = Outcome(store=[session]).extend(dialog.finish(ctx, answers))
+        _forget(session)
+        return outcome
     session.state = state
     return _ask_with_old_answer(ctx, session)
 
 
+def _forget(session: DialogSession) -> None:
+    """A closed session of a dialog that forgets keeps only its context (answers whose key starts with "@")."""
+    if DIALOGS[session.dialog].forget_answers:
+        session.answers = {key: value for key, value in session.answers.items() if key.startswith("@")}
+        session.history = []
+
+
+def _bookkeeping(answers: dict) -> dict:
+    """The dialog's own keys ("_" in front: roster cursors, loop modes), not partial picks: "back" restores them."""
+    return {key: value for key, value in answers.items() if key.startswith("_") and not key.startswith("_picked_")}
+
+
 def _ask_with_old_answer(ctx: Context, session: DialogSession) -> Outcome:
     question = DIALOGS[session.dialog].questions[session.state]
-    if question.name in session.answers and session.answers[question.name] is not None:
-        old = question.show(session.answers[question.name], ctx, session.answers)
+    earlier = question.answers_of(session.answers).get(question.name)
+    if earlier is not None:
+        old = question.show(earlier, ctx, session.answers)
         return ask(ctx, session, note=ctx._("Your earlier answer: %(answer)s", answer=old))
     return ask(ctx, session)
 
@@ -419,7 +502,11 @@ def _cmd_back(ctx: Context, session: DialogSession) -> Outcome:
     if not session.history:
         return ask(ctx, session, note=ctx._("This is the first question; there is "
                                                                   "nothing to go back to."))
-    session.state = session.history[-1]
+    last = session.history[-1]
+    state, kept = (last, {}) if isinstance(last, str) else last  # [question, bookkeeping as it was asked]
+    session.answers = {**{k: v for k, v in session.answers.items() if k not in _bookkeeping(session.answers)},
+                       **kept}
+    session.state = state
     session.history = session.history[:-1]
     session.failures = 0
     return _ask_with_old_answer(ctx, session)
@@ -431,7 +518,7 @@ def _cmd_help(ctx: Context, session: DialogSession) -> Outcome:
 
 
 def _cmd_cancel(ctx: Context, session: DialogSession) -> Outcome:
-    if not any(not key.startswith("_") for key in session.answers):
+    if not any(not key.startswith(("_", "@")) for key in session.answers):  # nothing given, only context
         return _close(ctx, session, ctx._("Cancelled."))
     session.confirming = "cancel"
     title = ctx._(DIALOGS[session.dialog].title)
@@ -463,6 +550,7 @@ def _close(ctx: Context, session: DialogSession, text: str) -> Outcome:
 
     session.status = "cancelled"
     session.confirming = None
+    _forget(session)
     return Outcome(reply=[TextMessage(text=text)]).extend(menu.show(ctx))
 
 

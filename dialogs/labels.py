@@ -1,5 +1,6 @@
 """Names people see for roles and positions (English message ids; Thai in the catalog)."""
 
+from bot import areas
 from dialogs.engine import N_
 
 ROLE_LABELS = {
@@ -24,9 +25,12 @@ POSITIONS = [
 
 
 def area_label(area_code: str, ctx) -> str:
-    """How an area code is shown until area names are loaded (a later step)."""
+    """The area's name ("หมู่ 1 บ้าน... ต.จักราช ..."); its kind and code while names aren't loaded."""
     if area_code == "TH":
         return ctx._("the whole country")
+    known = areas.name(area_code, ctx.locale)
+    if known:
+        return known
     kinds = {2: N_("province %(code)s"), 4: N_("district %(code)s"), 6: N_("subdistrict %(code)s"),
              8: N_("village %(code)s")}
     return ctx._(kinds.get(len(area_code), "%(code)s"), code=area_code)

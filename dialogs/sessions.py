@@ -10,11 +10,13 @@ def active(line_user_id: str) -> DialogSession | None:
                                                          DialogSession.status == "active"))
 
 
-def latest_draft(line_user_id: str, dialog: str) -> DialogSession | None:
-    return db.session.scalar(select(DialogSession)
-                             .where(DialogSession.line_user_id == line_user_id, DialogSession.dialog == dialog,
-                                    DialogSession.status == "draft")
-                             .order_by(DialogSession.updated_at.desc()).limit(1))
+def latest_draft(line_user_id: str, dialog: str, context: dict | None = None) -> DialogSession | None:
+    """The most recent draft; with `context`, the most recent one opened with it (e.g. the same household)."""
+    drafts = db.session.scalars(select(DialogSession)
+                                .where(DialogSession.line_user_id == line_user_id, DialogSession.dialog == dialog,
+                                       DialogSession.status == "draft")
+                                .order_by(DialogSession.updated_at.desc()))
+    return next((d for d in drafts if all(d.answers.get(k) == v for k, v in (context or {}).items())), None)
 
 
 def draft_by_key(line_user_id: str, key: str) -> DialogSession | None:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from flask_migrate import upgrade
-from rq import Queue
+from rq import Queue, Worker
 from sqlalchemy import func, select, text
 from werkzeug.serving import make_server
 
@@ -75,6 +75,9 @@ def real_servers(emulator):
     env = os.environ | {key: str(value) for key, value in config.items() if key != "TESTING"}
     workers = [subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "worker"], cwd=ROOT, env=env)
                for _ in range(2)]
+    connection = app.extensions["redis"]
+    wait_until(lambda: len(Worker.all(connection=connection)) == len(workers), timeout=120,
+               message="RQ workers did not start")
     yield config
     for worker in workers:
         worker.terminate()

@@ -6,20 +6,21 @@ sees every message the bot sends and posts the page's events to the bot's `/call
 one-click registration as the demo identities of a file like `flask --app wsgi demo invites` writes.
 """
 
+import io
 import json
 import os
 import re
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import update
 
 from bot import outbox
 from bot.demo import IDENTITIES, write_identities
 from emulator import EmulatorServer
 from emulator.driver import TINY_JPEG
 from emulator.webchat import use_demo_identities
-from models import InboxEvent, Invite, db, utcnow
+from models import Invite, db, utcnow
 from tests.conftest import LiveServer, settle
 from tests.test_registration import invite
 
@@ -89,8 +90,23 @@ def browser():
         browser.close()
 
 
+class RecordsWebhooks:
+    """WSGI middleware keeping the events posted to the bot (the bot itself keeps none of their content)."""
+
+    def __init__(self, app):
+        self.app, self.events = app, []
+
+    def __call__(self, environ, start_response):
+        if environ.get("PATH_INFO") == "/callback":
+            body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+            self.events += json.loads(body or b"{}").get("events", [])
+            environ["wsgi.input"] = io.BytesIO(body)
+        return self.app(environ, start_response)
+
+
 @pytest.fixture
 def bot(embedded_app):
+    embedded_app.wsgi_app = embedded_app.received = RecordsWebhooks(embedded_app.wsgi_app)
     server = LiveServer(embedded_app)
     yield server
     server.stop()
@@ -178,11 +194,10 @@ def push(app, user_id: str, *messages: dict) -> None:
 
 
 def events_from(app, user_id: str, event_type: str) -> list[dict]:
-    """The events of this type the bot stored for the user, oldest first."""
-    with app.app_context():
-        stored = db.session.scalars(select(InboxEvent).order_by(InboxEvent.id)).all()
-        return [event.payload for event in stored
-                if event.event_type == event_type and event.payload["source"]["userId"] == user_id]
+    """The events of this type the web chat posted to the bot for the user, oldest first."""
+    settle(app)
+    return [event for event in app.received.events
+            if event["type"] == event_type and event["source"]["userId"] == user_id]
 
 
 def test_a_new_user_is_greeted_and_gets_an_answer_in_thai(page, platform):

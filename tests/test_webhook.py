@@ -237,3 +237,13 @@ def test_events_whose_job_was_lost_are_picked_up_by_the_sweeper(app, line, platf
         assert platform.received(user) == []
         assert sweep()[0] == 1
     platform.wait_for_messages(user, 1)
+
+
+def test_a_handled_event_keeps_nothing_the_person_typed(app, line, platform):
+    user = platform.add_user(platform.new_user_id())["userId"]
+    line.send(line.text(user, "3100600445635"))
+    platform.wait_for_messages(user, 1)
+    settle(app)
+    [event] = stored_events(app)
+    assert event.status == "done" and "3100600445635" not in str(event.payload)
+    assert event.payload["message"]["type"] == "text" and event.payload["source"]["userId"] == user

@@ -1,0 +1,362 @@
+"""The Family Folder: one household's summary as a Flex card in the chat, and as a printable page.
+
+The page sits behind a signed link that lasts 15 minutes and names the household and the staff member
+it was made for. Opening it checks again that the person is still active and that the household is in
+their scope, so a forwarded or old link shows nothing. National IDs only ever appear masked.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+
+from flask import Blueprint, current_app, make_response, render_template
+from itsdangerous import BadData, SignatureExpired, URLSafeTimedSerializer
+from linebot.v3.messaging import (
+    FlexBox,
+    FlexBubble,
+    FlexButton,
+    FlexMessage,
+    FlexSeparator,
+    FlexText,
+    PostbackAction,
+    URIAction,
+)
+from sqlalchemy import select
+
+from bot import audit, households
+from bot.thai import format_date, format_datetime, format_money, local_date
+from dialogs.engine import LABEL_LIMIT, N_, Context
+from dialogs.labels import area_label
+from models import Household, LineUser, Member, Problem, Staff, Visit, db, utcnow
+from models.household import DIMENSIONS
+
+bp = Blueprint("folder", __name__)
+
+LINK_SALT = "family-folder"
+LINK_LIFETIME = 15 * 60  # seconds
+CARD_MEMBERS = 8  # members listed on the card; the page lists them all
+CARD_PROBLEMS = 3  # problems listed per dimension on the card
+HEADER_COLOUR, BELOW_COLOUR, ABOVE_COLOUR, MUTED_COLOUR = "#1B5E20", "#C62828", "#2E7D32", "#757575"
+
+DIMENSION_LABELS = {  # TPMAP's five dimensions
+    "health": N_("Health"),
+    "living": N_("Living conditions"),
+    "education": N_("Education"),
+    "income": N_("Income"),
+    "public_services": N_("Access to public services"),
+}
+CLASSIFICATION_LABELS = {"welfare": N_("Welfare"), "self_development": N_("Self-development")}
+PROBLEM_STATUS_LABELS = {
+    "open": N_("Not yet solved"),
+    "in_progress": N_("In progress"),
+    "solved": N_("Solved"),
+    "solved_self": N_("Solved by the family itself"),
+}
+HOUSEHOLD_STATUS_LABELS = {
+    "open": N_("Open (not yet started)"),
+    "in_progress": N_("In progress"),
+    "solved": N_("Solved"),
+    "solved_self": N_("Solved by the family itself"),
+    "moved": N_("Moved away"),
+    "deceased": N_("Deceased"),
+    "withdrawn": N_("Withdrawn"),
+}
+STAGE_LABELS = {"survival": N_("Survival"), "sufficiency": N_("Sufficiency"), "sustainable": N_("Sustainable")}
+SOURCE_LABELS = {
+    "jpt": N_("Basic minimum needs survey (TPMAP)"),
+    "thaiqm": N_("ThaiQM"),
+    "forum": N_("Community forum"),
+    "walk_in": N_("Walk-in"),
+}
+RELATION_LABELS = {"head": N_("Head of household"), "spouse": N_("Spouse"), "child": N_("Child"),
+                   "child_in_law": N_("Son- or daughter-in-law"), "grandchild": N_("Grandchild"),
+                   "parent": N_("Parent"), "sibling": N_("Brother or sister"), "relative": N_("Relative"),
+                   "other": N_("Other")}
+SEX_LABELS = {"male": N_("Male"), "female": N_("Female")}
+# Problems recorded by indicator key (e.g. the 4ท interview's checklists) are shown by these labels (msgids);
+# the feature that records them adds its labels here. Other indicators (imported text) show as they are.
+INDICATOR_LABELS: dict[str, str] = {}
+# What the printable page says; English msgids, translated into the reader's language when it opens.
+FOLDER_TITLE = N_("Family Folder")
+PAGE_TEXT = {
+    "title": FOLDER_TITLE,
+    "house_code": N_("House code"),
+    "source": N_("Source"),
+    "status": N_("Status"),
+    "stage": N_("Stage"),
+    "classification": N_("Classification"),
+    "reason": N_("Reason"),
+    "members": N_("Members"),
+    "name": N_("Name"),
+    "relation": N_("Relation"),
+    "national_id": N_("National ID"),
+    "age": N_("Age"),
+    "sex": N_("Sex"),
+    "occupation": N_("Occupation"),
+    "monthly_income": N_("Income per month"),
+    "notes": N_("Notes"),
+    "disabled": N_("disabled"),
+    "bedridden": N_("bedridden"),
+    "chronic_illness": N_("chronic illness"),
+    "welfare_card": N_("state welfare card"),
+    "cannot_work": N_("cannot work"),
+    "income": N_("Income against the poverty line"),
+    "problems": N_("Problems by dimension"),
+    "problem": N_("Problem"),
+    "agency": N_("Responsible agency"),
+    "opened": N_("Found on"),
+    "solved_on": N_("Solved on"),
+    "none": N_("None recorded"),
+    "visit": N_("Latest visit"),
+    "consent": N_("Consent to keep personal data"),
+    "consent_refused": N_("Refused: no personal data from this visit is kept."),
+    "consent_given": N_("Yes, given"),
+    "causes": N_("Causes of poverty"),
+    "acknowledged": N_("Acknowledged by the family"),
+    "printed": N_("Printed by %(name)s on %(time)s. Personal data: keep this page safe and destroy it when no "
+                  "longer needed."),
+    "print": N_("Print"),
+}
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What both the card and the page show, in the reader's language."""
+
+    title: str  # house number
+    village: str
+    head: str
+    members: list[tuple[str, str]]  # name, masked national ID
+    classification: str
+    problems: list[tuple[str, list[tuple[str, str]]]]  # dimension label, [(problem, status label)], all five
+    income: str
+    below_line: bool | None
+    visit: str
+
+
+def summary(ctx: Context, household: Household) -> Summary:
+    visit = latest_visit(household)
+    return Summary(
+        title=ctx._("House %(number)s", number=household.house_number),
+        village=area_label(household.village_code, ctx),
+        head=ctx._("Head of household: %(name)s", name=household.head_name),
+        members=[(m.name, households.masked_national_id(m)) for m in household.members],
+        classification=(ctx._(CLASSIFICATION_LABELS[household.classification])
+                        if household.classification in CLASSIFICATION_LABELS else ctx._("Not classified yet")),
+        problems=[(ctx._(DIMENSION_LABELS[dimension]),
+                   [(problem_title(ctx, problem), ctx._(PROBLEM_STATUS_LABELS.get(problem.status, problem.status)))
+                    for problem in household.problems if problem.dimension == dimension])
+                  for dimension in DIMENSIONS],
+        income=income_text(ctx, household),
+        below_line=households.income(household).below_line,
+        visit=(ctx._("Latest visit: %(date)s", date=format_date(_local_day(visit.visited_at), ctx.locale))
+               if visit else ctx._("Not visited yet")),
+    )
+
+
+def problem_title(ctx: Context, problem: Problem) -> str:
+    if problem.indicator:
+        label = INDICATOR_LABELS.get(problem.indicator)
+        return ctx._(label) if label else problem.indicator
+    return problem.description or "-"
+
+
+def latest_visit(household: Household) -> Visit | None:
+    return db.session.scalar(select(Visit).where(Visit.household_id == household.id)
+                             .order_by(Visit.visited_at.desc(), Visit.id.desc()).limit(1))
+
+
+def income_text(ctx: Context, household: Household) -> str:
+    found = households.income(household)
+    if found.per_person_year is None:
+        return ctx._("Income: not recorded yet")
+    amount = format_money(found.per_person_year, ctx.locale)
+    if found.line is None:
+        return ctx._("Income %(amount)s per person per year (no poverty line is set for %(year)s)",
+                     amount=amount, year=household.source_year)
+    verdict = ctx._("below the line") if found.below_line else ctx._("at or above the line")
+    return ctx._("Income %(amount)s per person per year; the basic-needs (จปฐ.) line is %(line)s: %(verdict)s",
+                 amount=amount, line=format_money(found.line, ctx.locale), verdict=verdict)
+
+
+def _local_day(moment) -> date:
+    return local_date(moment, current_app.config["BOT_TIMEZONE"])
+
+
+# ---- the Flex card ----------------------------------------------------------------------------------
+
+def card(ctx: Context, household: Household) -> FlexMessage:
+    """The household's Family Folder as one Flex bubble, with buttons to visit and to print it."""
+    s = summary(ctx, household)
+    body = [
+        _section(ctx._("Members: %(count)s", count=len(s.members)),
+                 [f"• {name}  {masked}" for name, masked in s.members[:CARD_MEMBERS]]
+                 + _more(ctx, len(s.members) - CARD_MEMBERS)),
+        _section(ctx._("Classification"), [s.classification]),
+        _section(ctx._("Problems by dimension"), _problem_lines(ctx, s.problems)),
+        _section(ctx._("Income"), [s.income],
+                 colour=None if s.below_line is None else BELOW_COLOUR if s.below_line else ABOVE_COLOUR),
+        FlexText(text=s.visit, size="sm", color=MUTED_COLOUR, wrap=True, margin="lg"),
+    ]
+    visit_label, print_label = ctx._("Home visit (4T)"), ctx._("Print folder")
+    bubble = FlexBubble(
+        header=FlexBox(layout="vertical", backgroundColor=HEADER_COLOUR, paddingAll="lg", contents=[
+            FlexText(text=s.title, weight="bold", size="lg", color="#FFFFFF", wrap=True),
+            FlexText(text=s.village, size="sm", color="#FFFFFF", wrap=True),
+            FlexText(text=s.head, size="sm", color="#FFFFFF", wrap=True),
+        ]),
+        body=FlexBox(layout="vertical", spacing="md", contents=body),
+        footer=FlexBox(layout="vertical", spacing="sm", contents=[
+            FlexButton(style="primary", color=HEADER_COLOUR, height="sm",
+                       action=PostbackAction(label=visit_label[:LABEL_LIMIT], displayText=visit_label,
+                                             data=f"menu=interview&household={household.id}")),
+            FlexButton(style="secondary", height="sm",
+                       action=URIAction(label=print_label[:LABEL_LIMIT], uri=link(ctx.staff, household))),
+        ]),
+    )
+    alt = ctx._("Family folder: %(title)s, %(village)s", title=s.title, village=s.village)
+    return FlexMessage(altText=alt[:400], contents=bubble)
+
+
+def _section(title: str, lines: list[str], colour: str | None = None) -> FlexBox:
+    texts = [FlexText(text=line, size="sm", wrap=True, **({"color": colour} if colour else {})) for line in lines]
+    return FlexBox(layout="vertical", spacing="xs", contents=[
+        FlexSeparator(), FlexText(text=title, weight="bold", size="sm", margin="md"), *texts])
+
+
+def _problem_lines(ctx: Context, problems: list[tuple[str, list[tuple[str, str]]]]) -> list[str]:
+    lines = []
+    for dimension, found in problems:
+        if found:
+            lines.append(f"{dimension} ({len(found)})")
+            lines += [f"  • {problem}: {status}" for problem, status in found[:CARD_PROBLEMS]]
+            lines += _more(ctx, len(found) - CARD_PROBLEMS)
+    return lines or [ctx._("No problems recorded yet")]
+
+
+def _more(ctx: Context, hidden: int) -> list[str]:
+    return [ctx._("… and %(count)s more in the printable folder", count=hidden)] if hidden > 0 else []
+
+
+# ---- the signed link and the printable page -----------------------------------------------------------
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=LINK_SALT)
+
+
+def link(staff: Staff, household: Household) -> str:
+    """A link to the printable folder that only `staff` can use, for 15 minutes."""
+    token = _serializer().dumps({"household": household.id, "staff": staff.id})
+    return f"{current_app.config['PUBLIC_BASE_URL'].rstrip('/')}/folder/{token}"
+
+
+@bp.get("/folder/<token>")
+def page(token: str):
+    """The printable Family Folder, for the staff member the link was made for, if they may still see it."""
+    try:
+        claim = _serializer().loads(token, max_age=LINK_LIFETIME)
+    except SignatureExpired:
+        return _refusal(410, N_("This link has expired. Open the household in the LINE chat again for a new link."))
+    except BadData:
+        return _refusal(403, N_("This link is not valid. Open the household in the LINE chat for a new link."))
+    staff = db.session.get(Staff, claim["staff"])
+    try:
+        household = households.get(staff, claim["household"])  # a revoked person's scope is empty
+    except households.NotFound:
+        return _refusal(403, N_("You do not have access to this household's folder."))
+    ctx = _reader(staff)
+    t = {key: ctx._(text) for key, text in PAGE_TEXT.items()}
+    s = summary(ctx, household)
+    printed = t["printed"] % {"name": staff.name,
+                              "time": format_datetime(utcnow(), ctx.locale, current_app.config["BOT_TIMEZONE"])}
+    body = render_template("folder.html", lang=ctx.locale, t=t, s=s, printed=printed,
+                           details=_details(ctx, t, household, s), members=_members(ctx, t, household),
+                           problems=_problems(ctx, household), visit=_visit(ctx, t, household))
+    db.session.add(audit.entry("folder.view", "household", household.id, staff_id=staff.id,
+                               line_user_id=staff.line_user_id))
+    db.session.commit()
+    return _private(make_response(body))
+
+
+def _reader(staff: Staff | None) -> Context:
+    """The staff member as a reader: their language from LINE (Thai if unknown)."""
+    line_user = db.session.get(LineUser, staff.line_user_id) if staff and staff.line_user_id else None
+    return Context(line_user=line_user or LineUser(language="th"), staff=staff, event_id=None, now=utcnow())
+
+
+def _details(ctx: Context, t: dict, household: Household, s: Summary) -> list[tuple[str, str]]:
+    """The household's facts shown at the top of the page, as (label, value)."""
+    source = ctx._(SOURCE_LABELS.get(household.source, household.source))
+    rows = [
+        (t["house_code"], household.house_code or "-"),
+        (t["source"], f"{source} {household.source_year}"),
+        (t["status"], ctx._(HOUSEHOLD_STATUS_LABELS.get(household.status, household.status))),
+        (t["stage"], ctx._(STAGE_LABELS[household.stage]) if household.stage in STAGE_LABELS else "-"),
+        (t["classification"], s.classification),
+    ]
+    if household.classification_reason:
+        rows.append((t["reason"], household.classification_reason))
+    return rows
+
+
+def _members(ctx: Context, t: dict, household: Household) -> list[dict]:
+    today = _local_day(utcnow())
+    return [{
+        "name": m.name,
+        "relation": ctx._(RELATION_LABELS[m.relation]) if m.relation in RELATION_LABELS else (m.relation or "-"),
+        "national_id": households.masked_national_id(m),
+        "age": _age(m, today),
+        "sex": ctx._(SEX_LABELS[m.sex]) if m.sex in SEX_LABELS else "-",
+        "occupation": m.occupation or "-",
+        "income": format_money(m.monthly_income, ctx.locale) if m.monthly_income is not None else "-",
+        "notes": ", ".join([t[flag] for flag in ("disabled", "bedridden", "chronic_illness", "welfare_card")
+                            if getattr(m, flag)] + ([] if m.can_work else [t["cannot_work"]])) or "-",
+    } for m in household.members]
+
+
+def _age(member: Member, today: date) -> str:
+    born = member.birth_date
+    if born is None:
+        return "-"
+    return str(today.year - born.year - ((today.month, today.day) < (born.month, born.day)))
+
+
+def _problems(ctx: Context, household: Household) -> list[tuple[str, list[dict]]]:
+    """All five dimensions, each with its problems (an empty list reads "none recorded")."""
+    def when(day: date | None) -> str:
+        return format_date(day, ctx.locale) if day else "-"
+
+    return [(ctx._(DIMENSION_LABELS[dimension]),
+             [{"problem": problem_title(ctx, p), "detail": p.description if p.indicator else None,
+               "agency": p.agency or "-", "status": ctx._(PROBLEM_STATUS_LABELS.get(p.status, p.status)),
+               "opened": when(p.opened_on), "solved": when(p.solved_on)}
+              for p in household.problems if p.dimension == dimension])
+            for dimension in DIMENSIONS]
+
+
+def _visit(ctx: Context, t: dict, household: Household) -> list[tuple[str, str]] | None:
+    visit = latest_visit(household)
+    if visit is None:
+        return None
+    rows = [(t["visit"], format_date(_local_day(visit.visited_at), ctx.locale)),
+            (t["consent"], t["consent_given"] if visit.consent else t["consent_refused"])]
+    if visit.causes:
+        rows.append((t["causes"], visit.causes))
+    if visit.acknowledged_by:
+        when = format_date(_local_day(visit.acknowledged_at), ctx.locale) if visit.acknowledged_at else ""
+        rows.append((t["acknowledged"], f"{visit.acknowledged_by} {when}".strip()))
+    return rows
+
+
+def _refusal(status: int, message: str):
+    """A short page in Thai: why the folder did not open, and what to do."""
+    ctx = _reader(None)
+    return _private(make_response(render_template("folder.html", refusal=ctx._(message),
+                                                  t={"title": ctx._(FOLDER_TITLE)}), status))
+
+
+def _private(response):
+    """Personal data: never cached, never indexed, the link never passed on as a referrer."""
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Robots-Tag"] = "noindex, nofollow"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response

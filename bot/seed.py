@@ -1,0 +1,233 @@
+"""`flask --app wsgi demo seed`: อ.จักราช with synthetic villages, households and staff for the demo.
+
+Everything is drawn from one seeded random generator, so every run plans the same data; what already
+exists is skipped, so running it again adds nothing. National IDs pass the checksum but belong to no
+one, and households and members are marked as test data.
+"""
+
+import random
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+import click
+from flask.cli import with_appcontext
+from sqlalchemy import select
+
+from bot import areas, audit
+from bot.households import set_national_id
+from bot.i18n import gettext
+from dialogs.labels import POSITIONS
+from dialogs.validators import national_id_check_digit
+from models import Household, Member, Problem, Staff, StaffRole, db
+
+DISTRICT = "3006"  # อ.จักราช, จ.นครราชสีมา
+# หมู่บ้าน per subdistrict: 109 in all, as in อ.จักราช (the split is made up).
+VILLAGES = {"300601": 16, "300603": 14, "300604": 13, "300605": 14, "300607": 12, "300610": 14, "300611": 13,
+            "300613": 13}
+HOUSEHOLDS = 300
+SEED = 3006
+TODAY = date(2025, 10, 1)  # ages are counted from here, so the data doesn't change with the calendar
+SOURCE_YEAR = 2564  # จปฐ. survey year (BE) with a configured income line
+KEY = "demo-"  # import_key prefix of seeded households
+
+VILLAGE_STARTS = [("โนน", "Non"), ("หนอง", "Nong"), ("ดอน", "Don"), ("โคก", "Khok"), ("นา", "Na"), ("ท่า", "Tha"),
+                  ("สระ", "Sa"), ("หัว", "Hua"), ("ซับ", "Sap"), ("บุ", "Bu")]
+VILLAGE_ENDS = [("สูง", "Sung"), ("ใหญ่", "Yai"), ("แดง", "Daeng"), ("ไผ่", "Phai"), ("ตะโก", "Tako"),
+                ("มะค่า", "Makha"), ("สำโรง", "Samrong"), ("กระทุ่ม", "Krathum"), ("บัว", "Bua"), ("ยาง", "Yang"),
+                ("จาน", "Chan"), ("ขี้เหล็ก", "Khilek")]
+MEN = ["สมชาย", "สมศักดิ์", "บุญมี", "ประยูร", "สุรชัย", "วิชัย", "ทองดี", "สมบัติ", "อำนาจ", "ชัยวัฒน์", "มานพ",
+       "สุพจน์", "เสถียร", "บุญเลิศ", "ประสิทธิ์", "กิตติ", "ธนากร", "ณัฐพล", "อนุชา", "ศักดิ์ชัย"]
+WOMEN = ["สมศรี", "บุญเรือน", "ทองใบ", "มาลัย", "สุดา", "วันเพ็ญ", "นงลักษณ์", "ประไพ", "จันทร์เพ็ญ", "ละเอียด",
+         "สายสุนีย์", "รัตนา", "พิมพ์ใจ", "อรทัย", "กาญจนา", "สุภาพร", "ศิริพร", "นภา", "ปราณี", "ลำดวน"]
+SURNAMES = ["ศรีสุข", "ใจดี", "ทองคำ", "แก้วมณี", "บุญมา", "สุขเจริญ", "พรหมมา", "ชัยมงคล", "ศรีจันทร์", "วงศ์ใหญ่",
+            "จันทร์หอม", "เพชรรัตน์", "มีสุข", "ดวงดี", "ภูมิใจ", "สีดา", "คำแหง", "นาคสวัสดิ์", "ปัญญาดี", "รุ่งเรือง",
+            "โพธิ์ทอง", "ทองสุข", "บัวบาน", "กองแก้ว", "ศรีอ่อน"]
+WORK = ["ทำนา", "ทำไร่มันสำปะหลัง", "ทำไร่อ้อย", "รับจ้างทั่วไป", "ค้าขาย", "เลี้ยงโคกระบือ", "ก่อสร้าง",
+        "พนักงานโรงงาน"]
+ADULT_EDUCATION = ["ประถมศึกษา", "ประถมศึกษา", "มัธยมศึกษาตอนต้น", "มัธยมศึกษาตอนปลาย", "ปวช./ปวส.", "ปริญญาตรี"]
+# By TPMAP dimension: (indicator, description, the agency responsible)
+PROBLEMS = {
+    "health": [(None, "ป่วยเรื้อรัง ขาดการดูแลต่อเนื่อง", "โรงพยาบาลส่งเสริมสุขภาพตำบล"),
+               (None, "ดื่มสุราเป็นประจำ", "โรงพยาบาลส่งเสริมสุขภาพตำบล")],
+    "living": [(None, "บ้านทรุดโทรม หลังคารั่ว", "องค์การบริหารส่วนตำบล"),
+               (None, "ไม่มีน้ำสะอาดดื่มพอตลอดปี", "องค์การบริหารส่วนตำบล")],
+    "education": [(None, "เด็กวัยเรียนไม่ได้เรียนต่อ", "กศน.อำเภอจักราช"),
+                  (None, "สมาชิกอ่านเขียนภาษาไทยไม่ได้", "กศน.อำเภอจักราช")],
+    "income": [("จปฐ. ตัวชี้วัดที่ 22", "รายได้ต่ำกว่าเกณฑ์ จปฐ.", "สำนักงานพัฒนาชุมชนอำเภอจักราช"),
+               (None, "มีหนี้นอกระบบ", "สำนักงานพัฒนาชุมชนอำเภอจักราช")],
+    "public_services": [(None, "ยังไม่ได้ลงทะเบียนบัตรสวัสดิการแห่งรัฐ", "ที่ว่าการอำเภอจักราช"),
+                        (None, "ยังไม่ได้รับเบี้ยยังชีพที่มีสิทธิ", "องค์การบริหารส่วนตำบล")],
+}
+# Demo staff (no LINE account): per subdistrict a ศจพ.ต., a volunteer and a caretaker; then ศจพ.อ., ศจพ.จ., admin.
+SUBDISTRICT_STAFF = [("supervisor_subdistrict", "cd_officer"), ("volunteer", "cd_volunteer"),
+                     ("caretaker", "village_head")]
+UPPER_STAFF = [("supervisor_district", "district_officer", DISTRICT), ("supervisor_province", "cd_officer", "30"),
+               ("admin", "district_officer", "TH")]
+
+
+@dataclass
+class Person:
+    name: str
+    sex: str
+    born: date
+    relation: str
+    disabled: bool = False
+    bedridden: bool = False
+
+    @property
+    def age(self) -> int:
+        return (TODAY - self.born).days // 365
+
+
+class Planner:
+    """Draws the demo data. The order of draws is fixed, so the same records come out every time."""
+
+    def __init__(self):
+        self.rng = random.Random(SEED)
+        self.ids: set[str] = set()
+
+    def village_names(self) -> list[tuple[str, str]]:
+        pairs = [(f"บ้าน{a}{b}", f"Ban {a_en} {b_en}") for a, a_en in VILLAGE_STARTS for b, b_en in VILLAGE_ENDS]
+        return self.rng.sample(pairs, sum(VILLAGES.values()))
+
+    def person(self, sex: str, age: int, relation: str, surname: str) -> Person:
+        first = self.rng.choice(MEN if sex == "male" else WOMEN)
+        born = TODAY - timedelta(days=age * 365 + self.rng.randrange(365))
+        return Person(f"{first} {surname}", sex, born, relation)
+
+    def people(self, surname: str) -> list[Person]:
+        """A household of 1-6: a family, old people alone, or a family caring for a disabled or bedridden member."""
+        rng = self.rng
+        kind = rng.choices(["family", "elderly", "disabled", "bedridden", "single"], weights=[50, 15, 10, 8, 17])[0]
+        head_sex = rng.choice(["male", "female"])
+        other = "female" if head_sex == "male" else "male"
+        if kind == "elderly":  # no member of working age
+            people = [self.person(head_sex, rng.randint(66, 88), "head", surname)]
+            if rng.random() < 0.6:
+                people.append(self.person(other, rng.randint(63, 85), "spouse", surname))
+            people += [self.person(rng.choice(["male", "female"]), rng.randint(5, 14), "grandchild", surname)
+                       for _ in range(rng.randint(0, 2))]
+            return people
+        people = [self.person(head_sex, rng.randint(25, 62), "head", surname)]
+        if kind != "single" or rng.random() < 0.3:
+            people.append(self.person(other, rng.randint(23, 62), "spouse", surname))
+        people += [self.person(rng.choice(["male", "female"]), rng.randint(0, 22), "child", surname)
+                   for _ in range(rng.randint(0, 3))]
+        if kind == "bedridden":
+            elder = self.person(rng.choice(["male", "female"]), rng.randint(70, 92), "parent", surname)
+            elder.bedridden = True
+            people.append(elder)
+        if kind == "disabled":
+            rng.choice(people).disabled = True
+        return people[:6]
+
+    def national_id(self, person: Person) -> str:
+        """13 digits passing the checksum: 1 for people born from 1984 on, 3 before, then the district's office."""
+        while True:
+            first12 = ("1" if person.born.year >= 1984 else "3") + DISTRICT + f"{self.rng.randrange(10 ** 7):07d}"
+            number = first12 + str(national_id_check_digit(first12))
+            if number not in self.ids:
+                self.ids.add(number)
+                return number
+
+    def member(self, person: Person) -> Member:
+        rng, age = self.rng, person.age
+        working_age = 15 <= age < 60
+        can_work = working_age and not (person.disabled or person.bedridden)
+        if can_work:
+            occupation, income = rng.choice(WORK), Decimal(rng.randrange(1_500, 9_001, 500))
+        elif age < 15 or (age < 23 and person.relation == "child"):
+            occupation, income = ("นักเรียน" if age >= 6 else None), None
+        else:  # older people's allowance (เบี้ยยังชีพ) or the disability allowance
+            occupation, income = "ไม่ได้ประกอบอาชีพ", Decimal(rng.choice([600, 700, 800, 1_000]))
+        member = Member(name=person.name, sex=person.sex, birth_date=person.born, relation=person.relation,
+                        education=rng.choice(ADULT_EDUCATION) if age >= 15 else None, occupation=occupation,
+                        monthly_income=income, disabled=person.disabled, bedridden=person.bedridden,
+                        chronic_illness=age >= 60 and rng.random() < 0.4, welfare_card=age >= 18 and rng.random() < 0.6,
+                        can_work=can_work, test_data=True)
+        set_national_id(member, self.national_id(person))
+        return member
+
+    def problems(self) -> list[Problem]:
+        rng = self.rng
+        problems = []
+        for dimension in rng.sample(list(PROBLEMS), rng.randint(1, 3)):
+            indicator, description, agency = rng.choice(PROBLEMS[dimension])
+            status = rng.choices(["open", "in_progress", "solved"], weights=[70, 20, 10])[0]
+            opened = TODAY - timedelta(days=rng.randint(30, 400))
+            solved = opened + timedelta(days=rng.randint(10, 25)) if status == "solved" else None
+            problems.append(Problem(dimension=dimension, indicator=indicator, description=description, agency=agency,
+                                    status=status, opened_on=opened, solved_on=solved))
+        return problems
+
+    def households(self, villages: list[str]) -> list[Household]:
+        rng = self.rng
+        numbers = dict.fromkeys(villages, 0)
+        planned = []
+        for index in range(1, HOUSEHOLDS + 1):
+            village = rng.choice(villages)
+            numbers[village] += rng.randint(1, 9)
+            house_number = str(numbers[village]) + (f"/{rng.randint(1, 3)}" if rng.random() < 0.1 else "")
+            people = self.people(rng.choice(SURNAMES))
+            source = rng.choices(["jpt", "forum", "walk_in"], weights=[80, 15, 5])[0]
+            planned.append(Household(
+                house_code=f"{DISTRICT}{index:07d}", house_number=house_number, village_code=village,
+                head_name=people[0].name, source=source, source_year=SOURCE_YEAR, status="open",
+                import_key=f"{KEY}{index:03d}", test_data=True,
+                members=[self.member(person) for person in people], problems=self.problems()))
+        return planned
+
+
+def _staff(rng: random.Random, villages: list[str]) -> list[Staff]:
+    positions = dict(POSITIONS)
+    plan = [(role, position, village[:6] if role == "supervisor_subdistrict" else village)
+            for village in (min(v for v in villages if v.startswith(sub)) for sub in VILLAGES)
+            for role, position in SUBDISTRICT_STAFF] + UPPER_STAFF
+    people = []
+    for number, (role, position, area) in enumerate(plan, 1):
+        sex = rng.choice(["male", "female"])
+        name = f"{rng.choice(MEN if sex == 'male' else WOMEN)} {rng.choice(SURNAMES)}"
+        people.append(Staff(name=name, position=gettext(positions[position]), phone=f"09{number:08d}",
+                            roles=[StaffRole(role=role, area_code=area)]))
+    return people
+
+
+def seed_demo() -> dict[str, int]:
+    """Add what is missing of the demo data; returns how many of each kind were added (all 0 the second time)."""
+    areas.load_from_geothai(DISTRICT)
+    planner = Planner()
+    added = {"villages": 0}
+    names, codes = iter(planner.village_names()), []
+    for subdistrict, count in VILLAGES.items():
+        for moo in range(1, count + 1):
+            name_th, name_en = next(names)
+            village, action = areas.add_village(subdistrict, moo, name_th, name_en=name_en, source="demo")
+            codes.append(village.code)
+            added["villages"] += action == "added"
+    db.session.flush()  # households refer to the villages
+
+    households = planner.households(codes)
+    existing = set(db.session.scalars(select(Household.import_key).where(Household.import_key.startswith(KEY))))
+    new = [household for household in households if household.import_key not in existing]
+    db.session.add_all(new)
+    added["households"] = len(new)
+    added["members"] = sum(len(household.members) for household in new)
+
+    staff = _staff(planner.rng, codes)
+    have = set(db.session.execute(select(Staff.name, StaffRole.role, StaffRole.area_code).join(StaffRole)).all())
+    new_staff = [p for p in staff if (p.name, p.roles[0].role, p.roles[0].area_code) not in have]
+    db.session.add_all(new_staff)
+    added["staff"] = len(new_staff)
+    if any(added.values()):
+        db.session.add(audit.entry("demo.seed", "area", DISTRICT, after=added))
+    return added
+
+
+@click.command("seed")
+@with_appcontext
+def seed() -> None:
+    """Create อ.จักราช (8 subdistricts, 109 villages), about 300 test households and demo staff (idempotent)."""
+    added = seed_demo()
+    db.session.commit()
+    click.echo(", ".join(f"{count} {kind}" for kind, count in added.items()) + " added (test data, อ.จักราช).")

@@ -1,0 +1,336 @@
+"""Households in the chat: find one in your area, add one found at a community forum, open its folder.
+
+Every lookup goes through `bot.households` (scoped to the person asking), and a household outside the
+person's area answers exactly like one that doesn't exist.
+"""
+
+import re
+
+from flask import current_app
+from linebot.v3.messaging import PostbackAction, QuickReply, QuickReplyItem, TextMessage
+from sqlalchemy import and_, or_, select
+
+from bot import areas, audit, folder, households, scope
+from bot.thai import fiscal_year, local_date, to_ascii_digits
+from dialogs import drafts, menu, validators
+from dialogs.engine import LABEL_LIMIT, N_, Context, Dialog, Outcome, Question, register
+from dialogs.labels import area_label
+from dialogs.validators import Invalid
+from models import Area, Household, Member, db
+from models.staff import ROLES
+
+PICK_LIMIT = 40  # up to this many villages in scope are offered as buttons; beyond it, the code is typed
+TYPE_CODE = "__code__"  # the option that leads to typing a village code
+FORUM = "forum"
+
+# ---- villages --------------------------------------------------------------------------------------
+
+
+def villages_in_scope(ctx: Context, limit: int | None = None) -> list[Area]:
+    query = (select(Area).where(Area.level == "village", scope.of(ctx.staff).condition(Area.code))
+             .order_by(Area.code))
+    return list(db.session.scalars(query.limit(limit) if limit else query))
+
+
+def village_options(ctx: Context, answers: dict) -> list[tuple[str, str]]:
+    """The villages in scope to tap, or (for a large area) one option that leads to typing the code."""
+    found = villages_in_scope(ctx, PICK_LIMIT + 1)
+    if not found or len(found) > PICK_LIMIT:
+        return [(TYPE_CODE, N_("Type the village code"))]
+    return [(area.code, show_village(area.code, ctx)) for area in found]
+
+
+def typing_code(answers: dict) -> bool:
+    return answers.get("village") == TYPE_CODE
+
+
+def check_village_code(raw: str, ctx: Context, answers: dict) -> str:
+    code = re.sub(r"[\s\-]", "", to_ascii_digits(raw))
+    if not re.fullmatch(r"\d{8}", code):
+        raise Invalid(N_("A village code has 8 digits: the subdistrict code and the village number, "
+                         "for example 30060101."))
+    area = db.session.get(Area, code)
+    if area is None or area.level != "village" or not scope.of(ctx.staff).contains(code):
+        raise Invalid(N_("There is no village %(code)s in your area. Please check the code."), code=code)
+    return code
+
+
+def chosen_village(answers: dict) -> str:
+    return answers["village_code"] if typing_code(answers) else answers["village"]
+
+
+def show_village(code: str, ctx: Context) -> str:
+    """A village's short name ("หมู่ 1 บ้านโนนสูง"), where the full area name would crowd a list."""
+    if code == TYPE_CODE:
+        return ctx._("Type the village code")
+    return areas.name(code, ctx.locale, full=False) or area_label(code, ctx)
+
+
+VILLAGE_QUESTIONS = [
+    Question("village", N_("Which village?"), kind="choice", options=village_options, shown=show_village),
+    Question("village_code", N_("Type the village's 8-digit code (subdistrict code and village number, for example "
+                                "30060101)."), check=check_village_code, shown=show_village),
+]
+
+
+# ---- finding ---------------------------------------------------------------------------------------
+
+SEARCH_BY = [("number", N_("House number")), ("name", N_("Head's name")), ("village", N_("Village"))]
+
+
+def search_text(raw: str) -> str:
+    return validators.text(to_ascii_digits(raw), min_len=1, max_len=30)
+
+
+def by(kind: str):
+    def chosen(answers: dict) -> bool:
+        return answers.get("how") == kind
+    chosen.__name__ = f"by_{kind}"
+    return chosen
+
+
+def finish_search(ctx: Context, answers: dict) -> Outcome:
+    text = answers.get("number") if answers["how"] == "number" else answers.get("name")
+    village = chosen_village(answers) if answers["how"] == "village" else ""
+    return results(ctx, {"q": text or "", "v": village, "page": "0"})
+
+
+register(Dialog(
+    name="find_household",
+    title=N_("Find household"),
+    questions=[
+        Question("how", N_("Find a household in your area by:"), kind="choice", options=SEARCH_BY),
+        Question("number", N_("Type the house number (for example 12/3) or the 11-digit house code."),
+                 parse=search_text),
+        Question("name", N_("Type the head's name, or part of it."),
+                 parse=lambda raw: validators.text(raw, min_len=2, max_len=60)),  # it goes in "More..." data
+        *VILLAGE_QUESTIONS,
+    ],
+    branches=[
+        {"trigger": "advance", "source": "how", "dest": "number", "conditions": [by("number")]},
+        {"trigger": "advance", "source": "how", "dest": "name", "conditions": [by("name")]},
+        {"trigger": "advance", "source": "how", "dest": "village"},
+        {"trigger": "advance", "source": "number", "dest": "done"},
+        {"trigger": "advance", "source": "name", "dest": "done"},
+        {"trigger": "advance", "source": "village", "dest": "village_code", "conditions": [typing_code]},
+        {"trigger": "advance", "source": "village", "dest": "done"},
+    ],
+    finish=finish_search,
+))
+
+
+@menu.item("find_household", N_("Find household"), roles=ROLES, order=20)
+def open_search(ctx: Context, data: dict) -> Outcome:
+    return drafts.start_dialog(ctx, "find_household")
+
+
+def _pack(**fields: str) -> str:
+    """Postback data keeping Thai letters as they are: percent-escaped, each would take 9 of LINE's 300 characters."""
+    escape = {"%": "%25", "&": "%26", "=": "%3D", "+": "%2B"}
+    return "&".join(f"{key}={''.join(escape.get(ch, ch) for ch in str(value))}" for key, value in fields.items())
+
+
+def _whole(raw: str | None, digits: int) -> int | None:
+    """A number from postback data, or None: data can be forged, so nothing else reaches a query."""
+    return int(raw) if raw and raw.isascii() and raw.isdigit() and len(raw) <= digits else None
+
+
+@menu.item("household_results", None, roles=ROLES)
+def results(ctx: Context, data: dict) -> Outcome:
+    """One page of search results (the search is in the postback data, so "More..." needs no state)."""
+    text, village, page = data.get("q", ""), data.get("v", ""), _whole(data.get("page"), 5) or 0
+    found, total = households.search(ctx.staff, text, village_code=village or None, page=page)
+    if not found:
+        note = (ctx._("No more results.") if total else
+                ctx._("No household in your area matches %(what)s.",
+                      what=f"“{text}”" if text else show_village(village, ctx)))
+        return menu.show(ctx, note=note)
+    first = page * households.SEARCH_PAGE + 1
+    heads = _head_ids(found)
+    lines = [f"{n}. {ctx._('House %(number)s', number=h.house_number)}, {show_village(h.village_code, ctx)}: "
+             f"{h.head_name} ({heads.get(h.id, '-')})" for n, h in enumerate(found, first)]
+    pages = -(-total // households.SEARCH_PAGE)
+    intro = ctx._("Households found: %(total)s (page %(page)s of %(pages)s). Tap one to open its folder.",
+                  total=total, page=page + 1, pages=pages)
+    items = [_button(f"{n}. {h.house_number} {h.head_name}", f"menu=household&id={h.id}",
+                     ctx._("House %(number)s", number=h.house_number) + f" {h.head_name}")
+             for n, h in enumerate(found, first)]
+    if first - 1 + len(found) < total:
+        items.append(_button(ctx._("More..."), _pack(menu="household_results", q=text, v=village, page=page + 1)))
+    items.append(_button(ctx._("Main menu"), "cmd=menu"))
+    return Outcome(reply=[TextMessage(text=intro + "\n" + "\n".join(lines), quickReply=QuickReply(items=items))])
+
+
+def _head_ids(found: list[Household]) -> dict[int, str]:
+    """Each household's head's masked national ID, in one query."""
+    heads = db.session.scalars(select(Member).where(Member.household_id.in_([h.id for h in found]),
+                                                   Member.relation == "head"))
+    return {m.household_id: households.masked_national_id(m) for m in heads}
+
+
+def _button(label: str, data: str, display: str | None = None) -> QuickReplyItem:
+    return QuickReplyItem(action=PostbackAction(label=label[:LABEL_LIMIT], data=data,
+                                                displayText=(display or label)[:300]))
+
+
+# ---- opening one ------------------------------------------------------------------------------------
+
+@menu.item("household", None, roles=ROLES)
+def open_household(ctx: Context, data: dict) -> Outcome:
+    """`menu=household&id=42`: the Family Folder card; unknown and out-of-area ids answer alike."""
+    household_id = _whole(data.get("id"), 9)  # ids fit a 32-bit integer column
+    try:
+        household = households.get(ctx.staff, household_id) if household_id else None
+    except households.NotFound:
+        household = None
+    if household is None:
+        return menu.show(ctx, note=ctx._("That household was not found in your area."))
+    return Outcome(reply=[folder.card(ctx, household)]).extend(menu.show(ctx))
+
+
+# ---- adding one found at a community forum ------------------------------------------------------------
+
+def house_number(raw: str) -> str:
+    value = re.sub(r"\s+", "", to_ascii_digits(raw))
+    if not re.fullmatch(r"\d[\d/\-]{0,19}", value):
+        raise Invalid(N_("Please type the house number in digits, for example 12 or 45/1."))
+    return value
+
+
+def house_code(raw: str) -> str:
+    digits = re.sub(r"[\s\-]", "", to_ascii_digits(raw))
+    if not digits.isascii() or not digits.isdigit():
+        raise Invalid(N_("A house code has digits only. Please type its 11 digits."))
+    if len(digits) != 11:
+        raise Invalid(N_("A house code has 11 digits, but you typed %(count)s. Please check it."),
+                                 count=len(digits))
+    return digits
+
+
+def refuse_duplicate(ctx: Context, village: str, number: str | None = None, code: str | None = None) -> None:
+    """Refuse a household that is already registered, naming it (or, outside the area, only saying so)."""
+    same = [Household.house_code == code] if code else []
+    if number:
+        same.append(and_(Household.village_code == village, Household.house_number == number))
+    existing = db.session.scalar(select(Household).where(or_(*same)).limit(1))
+    if existing is None:
+        return
+    if not scope.of(ctx.staff).contains(existing.village_code):
+        raise Invalid(N_("House code %(code)s is already registered in another area. Please check the code, or "
+                         "ask the district office."), code=code)
+    raise Invalid(N_("This household is already registered: house %(number)s, %(village)s, head %(head)s. "
+                     "Open it with \"Find household\" instead of adding it again."),
+                  number=existing.house_number, village=area_label(existing.village_code, ctx),
+                  head=existing.head_name)
+
+
+def check_house_number(value: str, ctx: Context, answers: dict) -> str:
+    refuse_duplicate(ctx, chosen_village(answers), number=value)
+    return value
+
+
+def check_house_code(value: str, ctx: Context, answers: dict) -> str:
+    refuse_duplicate(ctx, chosen_village(answers), code=value)
+    return value
+
+
+def seal_national_id(value: str, ctx: Context, answers: dict) -> dict:
+    """Only the stored form is kept in the session, so a draft never holds a readable ID."""
+    head = Member()
+    households.set_national_id(head, value)
+    return {"hash": head.national_id_hash, "last": head.national_id_last}
+
+
+def show_sealed(value: dict, ctx: Context) -> str:
+    return validators.mask_national_id(value["last"])
+
+
+def source_years(ctx: Context, answers: dict) -> list[tuple[str, str]]:
+    """This fiscal year first (the default), then next year's and last year's."""
+    year = current_year(ctx)
+    return [(str(y), str(y)) for y in (year, year + 1, year - 1)]
+
+
+def current_year(ctx: Context) -> int:
+    return fiscal_year(local_date(ctx.now, current_app.config["BOT_TIMEZONE"]))
+
+
+def year_prompt(ctx: Context, answers: dict) -> str:
+    return ctx._("For which fiscal year (B.E.) did the forum name this household? This fiscal year is %(year)s.",
+                 year=current_year(ctx))
+
+
+def confirm_prompt(ctx: Context, answers: dict) -> str:
+    head_id = answers.get("head_id")
+    return ctx._("Add this household?\nVillage: %(village)s\nHouse number: %(number)s\nHouse code: %(code)s\n"
+                 "Head: %(head)s\nHead's national ID: %(id)s\nSource: community forum, fiscal year %(year)s",
+                 village=show_village(chosen_village(answers), ctx), number=answers["house_number"],
+                 code=answers.get("house_code") or "-", head=answers["head_name"],
+                 id=show_sealed(head_id, ctx) if head_id else "-", year=answers["source_year"])
+
+
+def not_confirmed(answers: dict) -> bool:
+    return answers.get("confirm") is False
+
+
+def finish_add(ctx: Context, answers: dict) -> Outcome:
+    village = chosen_village(answers)
+    try:
+        scope.of(ctx.staff).require(village)
+        refuse_duplicate(ctx, village, number=answers["house_number"], code=answers.get("house_code"))
+    except scope.OutOfScope:
+        return menu.show(ctx, note=ctx._("There is no village %(code)s in your area. Please check the code.",
+                                         code=village))
+    except Invalid as refused:  # registered by someone else while this dialog was open
+        return menu.show(ctx, note=refused.text(ctx.locale))
+    head = Member(name=answers["head_name"], relation="head")
+    if answers.get("head_id"):
+        head.national_id_hash, head.national_id_last = answers["head_id"]["hash"], answers["head_id"]["last"]
+    household = Household(village_code=village, house_number=answers["house_number"],
+                          house_code=answers.get("house_code"), head_name=answers["head_name"], source=FORUM,
+                          source_year=int(answers["source_year"]), status="open", created_by=ctx.staff.id,
+                          created_at=ctx.now, updated_at=ctx.now, members=[head])
+    db.session.add(household)
+    db.session.flush()  # the audit entry and the card need the id
+    entry = audit.entry("household.create", "household", household.id, staff_id=ctx.staff.id,
+                        line_user_id=ctx.line_user.user_id, event_id=ctx.event_id,
+                        after={"village": village, "house_number": household.house_number,
+                               "house_code": household.house_code, "head_name": household.head_name,
+                               "source": FORUM, "source_year": household.source_year,
+                               "head_national_id": bool(answers.get("head_id"))})
+    saved = TextMessage(text=ctx._("Household saved: house %(number)s, %(village)s.",
+                                   number=household.house_number, village=show_village(village, ctx)))
+    return Outcome(reply=[saved, folder.card(ctx, household)], audit=[entry]).extend(menu.show(ctx))
+
+
+register(Dialog(
+    name="add_household",
+    title=N_("Add household"),
+    questions=[
+        *VILLAGE_QUESTIONS,
+        Question("house_number", N_("House number? (for example 12 or 45/1)"), parse=house_number,
+                 check=check_house_number),
+        Question("house_code", N_("The 11-digit house code from the house registration (optional; tap Skip if you "
+                                  "don't have it)."), parse=house_code, check=check_house_code, optional=True),
+        Question("head_name", N_("The head of household's full name?"),
+                 parse=lambda raw: validators.text(raw, min_len=2, max_len=200)),
+        Question("head_id", N_("The head's 13-digit national ID number (optional; tap Skip if you don't have it). "
+                               "It is stored protected and shown masked."),
+                 parse=validators.national_id, check=seal_national_id, optional=True, shown=show_sealed),
+        Question("source_year", year_prompt, kind="choice", options=source_years),
+        Question("confirm", confirm_prompt, kind="yes_no"),
+    ],
+    branches=[
+        {"trigger": "advance", "source": "village", "dest": "village_code", "conditions": [typing_code]},
+        {"trigger": "advance", "source": "village", "dest": "house_number"},
+        {"trigger": "advance", "source": "confirm", "dest": "village", "conditions": [not_confirmed]},
+    ],
+    finish=finish_add,
+))
+
+
+@menu.item("add_household", N_("Add household"), roles=ROLES, order=25)
+def open_add(ctx: Context, data: dict) -> Outcome:
+    if not villages_in_scope(ctx, limit=1):
+        return menu.show(ctx, note=ctx._("No villages are set up in your area yet. Please ask the district office."))
+    return drafts.start_dialog(ctx, "add_household")

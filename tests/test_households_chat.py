@@ -1,0 +1,266 @@
+"""Households in the chat: finding them (paged, masked, never outside the area), opening one, and
+adding one found at a community forum, driven through signed LINE events as a volunteer would."""
+
+import json
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from bot import areas
+from bot.households import hash_national_id
+from bot.i18n import gettext
+from bot.thai import fiscal_year
+from dialogs.validators import national_id_check_digit
+from models import Area, AuditEntry, DialogSession, Household, LineUser, Member, Staff, StaffRole, db
+
+VILLAGES = {"30060101": (1, "บ้านจักราช"), "30060102": (2, "บ้านหนองบัว"), "30060301": (1, "บ้านทองหลาง")}
+OUTSIDE = "30060301"  # a village of another subdistrict (ตำบลทองหลาง)
+HEADS = [f"สมศรี ตระกูล{letter}" for letter in "กขคฆงจฉชซฌญฎฏฐฑฒณดตถทธน"]  # houses 1 to 23 of หมู่ 1
+FOUND = "Households found: %(total)s (page %(page)s of %(pages)s). Tap one to open its folder."
+
+
+def th(message: str, **values) -> str:
+    """What a Thai reader sees for a message id (the catalog's Thai, or the id until it is translated)."""
+    return gettext(message, "th", **values)
+
+
+def place(app, code: str, full: bool = True) -> str:
+    """An area's name as the bot writes it: full on cards, short in lists."""
+    with app.app_context():
+        return areas.name(code, "th", full=full)
+
+
+def valid_id(first12: str) -> str:
+    return first12 + str(national_id_check_digit(first12))
+
+
+def add_villages(villages: dict = VILLAGES) -> None:
+    """Villages under their real subdistricts (from geothai, as `areas load` stores them)."""
+    for subdistrict in sorted({code[:6] for code in villages}):
+        areas.load_from_geothai(subdistrict)
+    for code, (moo, name) in villages.items():
+        db.session.add(Area(code=code, level="village", name_th=name, parent_code=code[:6], moo=moo))
+    db.session.flush()
+
+
+def add_staff(user_id: str, role: str, area: str, name: str = "อาสา ทดสอบ") -> Staff:
+    db.session.add(LineUser(user_id=user_id, following=True, language="th"))
+    staff = Staff(name=name, position="อช.", line_user_id=user_id, roles=[StaffRole(role=role, area_code=area)])
+    db.session.add(staff)
+    db.session.flush()
+    return staff
+
+
+def add_household(village: str, number: str, head: str, national_id: str | None = None, **fields) -> Household:
+    member = Member(name=head, relation="head", national_id_hash=national_id and hash_national_id(national_id),
+                    national_id_last=national_id and national_id[-4:])
+    household = Household(village_code=village, house_number=number, head_name=head, source="jpt",
+                          source_year=fields.pop("source_year", 2564), members=[member], **fields)
+    db.session.add(household)
+    db.session.flush()
+    return household
+
+
+@pytest.fixture
+def volunteer(app, new_user):
+    """A volunteer of หมู่ 1 with 23 households there, one in หมู่ 2 and two in another subdistrict."""
+    chat = new_user("อาสา")
+    with app.app_context():
+        add_villages()
+        add_staff(chat.user_id, "volunteer", "30060101")
+        for n, head in enumerate(HEADS, 1):
+            add_household("30060101", str(n), head, valid_id(f"31006004{n:04d}"))
+        add_household("30060102", "5", "มานะ หมู่สอง")
+        add_household(OUTSIDE, "5", "สมศรี นอกเขต", valid_id("310060099999"), house_code="30060000555")
+        add_household(OUTSIDE, "7", "สมชาย นอกเขต")
+        db.session.commit()
+    return chat
+
+
+def household_id(app, head: str) -> int:
+    with app.app_context():
+        return db.session.scalar(select(Household.id).where(Household.head_name == head))
+
+
+def search(chat, how: str, answer: str) -> str:
+    chat.postback("menu=find_household")
+    chat.tap(th(how))
+    return chat.say(answer)
+
+
+# ---- finding ----------------------------------------------------------------------------------------
+
+def test_find_by_house_number_shows_only_the_area_and_masks_ids(app, volunteer):
+    found = search(volunteer, "House number", "๕")  # Thai digits as typed on a Thai keyboard
+    assert th(FOUND, total=1, page=1, pages=1) in found
+    assert f"{HEADS[4]} (x-xxxx-xxxxx-xx-4)" in found and place(app, "30060101", full=False) in found
+    assert "นอกเขต" not in found and "หมู่สอง" not in found
+    assert valid_id("310060040005") not in found
+    volunteer.tap(next(label for label in volunteer.buttons() if label.startswith("1. 5 ")))
+    assert th("Family folder: %(title)s, %(village)s", title=th("House %(number)s", number="5"),
+              village=place(app, "30060101")) in volunteer.text
+
+
+def test_find_by_head_name_pages_ten_at_a_time(app, volunteer):
+    volunteer.postback("menu=find_household")
+    volunteer.tap(th("Head's name"))
+    assert th("Please type at least %(min)s characters (you typed %(count)s).", min="2", count="1") \
+        in volunteer.say("ส")
+    pages = [volunteer.say("สมศรี")]
+    assert len([label for label in volunteer.buttons() if label[0].isdigit()]) == 10
+    pages += [volunteer.tap(th("More...")), volunteer.tap(th("More..."))]
+    assert th("More...") not in volunteer.buttons() and th("Main menu") in volunteer.buttons()
+    for number, page in enumerate(pages, 1):
+        assert th(FOUND, total=23, page=number, pages=3) in page and "นอกเขต" not in page
+    shown = [{head for head in HEADS if head in page} for page in pages]
+    assert [len(heads) for heads in shown] == [10, 10, 3] and set.union(*shown) == set(HEADS)
+    assert th("No more results.") in volunteer.postback("menu=household_results&q=สมศรี&page=3")
+
+
+def test_find_by_village_offers_only_villages_in_scope(app, volunteer):
+    volunteer.postback("menu=find_household")
+    asked = volunteer.tap(th("Village"))
+    assert "บ้านจักราช" in asked and "บ้านทองหลาง" not in asked and "บ้านหนองบัว" not in asked
+    found = volunteer.say("1")
+    assert th(FOUND, total=23, page=1, pages=3) in found
+
+
+def test_a_nothing_found_search_says_so(app, volunteer):
+    assert th("No household in your area matches %(what)s.", what="“สมชาย”") in search(volunteer, "Head's name",
+                                                                                          "สมชาย")
+
+
+def test_a_large_area_types_the_village_code(app, new_user):
+    chat = new_user("นายอำเภอ")
+    with app.app_context():
+        add_villages({f"300601{n:02d}": (n, f"หมู่บ้านที่ {n}") for n in range(1, 42)} | {"31010101": (1, "นอก")})
+        add_staff(chat.user_id, "supervisor_district", "3006", "ศจพ.อ.")
+        add_household("30060141", "9", "บุญมี ท้ายตำบล")
+        db.session.commit()
+    chat.postback("menu=find_household")
+    chat.tap(th("Village"))
+    assert list(chat.buttons())[0] == th("Type the village code")[:20]
+    chat.tap(th("Type the village code")[:20])
+    assert th("A village code has 8 digits: the subdistrict code and the village number, for example 30060101.") \
+        in chat.say("3006")
+    assert th("There is no village %(code)s in your area. Please check the code.", code="31010101") \
+        in chat.say("31010101")
+    assert th("There is no village %(code)s in your area. Please check the code.", code="30069999") \
+        in chat.say("30069999")
+    assert "บุญมี ท้ายตำบล" in chat.say("3006-0141")
+
+
+# ---- never outside the area -------------------------------------------------------------------------
+
+def test_an_out_of_area_household_never_opens(app, volunteer):
+    not_found = th("That household was not found in your area.")
+    outside = household_id(app, "สมศรี นอกเขต")
+    assert not_found in volunteer.postback(f"menu=household&id={outside}")  # a forged postback
+    assert "นอกเขต" not in volunteer.text and "x-xxxx" not in volunteer.text
+    for forged in ("99999", "abc", "", "99999999999999999999"):
+        assert not_found in volunteer.postback(f"menu=household&id={forged}")
+    forged_page = volunteer.postback(f"menu=household_results&v={OUTSIDE}&page=0")
+    assert "นอกเขต" not in forged_page
+    assert th("No household in your area matches %(what)s.", what=place(app, OUTSIDE, full=False)) in forged_page
+
+
+def test_a_household_in_the_area_opens_as_a_folder_card(app, volunteer):
+    volunteer.postback(f"menu=household&id={household_id(app, HEADS[6])}")
+    card = volunteer.last.messages[0]
+    assert card["type"] == "flex" and HEADS[6] in json.dumps(card, ensure_ascii=False)
+
+
+# ---- adding one found at a community forum ---------------------------------------------------------
+
+def test_add_a_household_from_a_community_forum_with_every_check(app, volunteer):
+    asked = volunteer.postback("menu=add_household")
+    assert "บ้านจักราช" in asked and "บ้านทองหลาง" not in asked
+    assert "9" in volunteer.say("9") and th("There is no option %(number)s. Please type a number from 1 to "
+                                            "%(count)s.", number=9, count=1) in volunteer.text
+    volunteer.say("1")
+    assert th("Please type the house number in digits, for example 12 or 45/1.") in volunteer.say("บ้านริมน้ำ")
+    assert th("This household is already registered: house %(number)s, %(village)s, head %(head)s. Open it with "
+              "\"Find household\" instead of adding it again.", number="5",
+              village=place(app, "30060101"), head=HEADS[4]) in volunteer.say("5")
+    volunteer.say("๙๙/๑")
+    assert th("A house code has 11 digits, but you typed %(count)s. Please check it.", count=3) \
+        in volunteer.say("123")
+    assert th("A house code has digits only. Please type its 11 digits.") in volunteer.say("3006abc0123")
+    assert th("House code %(code)s is already registered in another area. Please check the code, or ask the "
+              "district office.", code="30060000555") in volunteer.say("3006-0000-555")
+    assert "นอกเขต" not in volunteer.text
+    volunteer.say("30060000999")
+    assert th("Please type at least %(min)s characters (you typed %(count)s).", min="2", count="1") \
+        in volunteer.say("ก")
+    volunteer.say("นางบุญมา ใจงาม")
+    assert th("The check digit (the last digit) is wrong. Please check the number again.") \
+        in volunteer.say("3100600445636")
+    assert th("A national ID number has 13 digits, but you typed %(count)s. Please type all 13 digits (with or "
+              "without dashes).", count=5) in volunteer.say("12345")
+    volunteer.say("3-1006-00445-63-5")
+    year = fiscal_year(date.today())
+    assert str(year) in volunteer.text and str(year + 1) in volunteer.buttons()
+    summary = volunteer.tap(str(year))
+    assert "x-xxxx-xxxxx-xx-5" in summary and "3100600445635" not in summary and "99/1" in summary
+    volunteer.tap(th("Yes"))
+    assert th("Household saved: house %(number)s, %(village)s.", number="99/1",
+              village=place(app, "30060101", full=False)) in volunteer.text
+    assert volunteer.last.messages[1]["type"] == "flex"
+    with app.app_context():
+        saved = db.session.scalar(select(Household).where(Household.house_number == "99/1"))
+        assert (saved.village_code, saved.house_code, saved.source, saved.source_year, saved.status) == \
+            ("30060101", "30060000999", "forum", year, "open")
+        head = saved.members[0]
+        assert (head.name, head.relation, head.national_id_last) == ("นางบุญมา ใจงาม", "head", "5635")
+        assert head.national_id_hash == hash_national_id("3100600445635")
+        entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "household.create"))
+        me = db.session.scalar(select(Staff).where(Staff.line_user_id == volunteer.user_id))
+        assert (entry.entity_id, entry.staff_id, entry.after["source"]) == (str(saved.id), me.id, "forum")
+        assert entry.event_id
+        stored = json.dumps([s.answers for s in db.session.scalars(select(DialogSession))]) + json.dumps(entry.after)
+        assert "3100600445635" not in stored  # the full ID is never kept readable, not even in the session
+
+
+def test_optional_answers_can_be_skipped(app, volunteer):
+    volunteer.postback("menu=add_household")
+    volunteer.say("1")
+    volunteer.say("100")
+    volunteer.tap(th("Skip"))
+    volunteer.say("นายสมหมาย มีสุข")
+    volunteer.tap(th("Skip"))
+    volunteer.say("1")
+    volunteer.tap(th("Yes"))
+    with app.app_context():
+        saved = db.session.scalar(select(Household).where(Household.house_number == "100"))
+        assert saved.house_code is None and saved.members[0].national_id_hash is None
+        assert saved.source_year == fiscal_year(date.today())
+
+
+def test_a_household_in_the_same_village_twice_is_refused_at_the_end_too(app, volunteer):
+    """Someone else adds the same house while the dialog is open: nothing is stored twice."""
+    volunteer.postback("menu=add_household")
+    volunteer.say("1")
+    volunteer.say("200")
+    volunteer.tap(th("Skip"))
+    volunteer.say("นายสมหมาย มีสุข")
+    volunteer.tap(th("Skip"))
+    volunteer.say("1")
+    with app.app_context():
+        add_household("30060101", "200", "ผู้อื่น เพิ่มก่อน")
+        db.session.commit()
+    refused = volunteer.tap(th("Yes"))
+    assert th("This household is already registered: house %(number)s, %(village)s, head %(head)s. Open it with "
+              "\"Find household\" instead of adding it again.", number="200",
+              village=place(app, "30060101"), head="ผู้อื่น เพิ่มก่อน") in refused
+    with app.app_context():
+        assert db.session.scalar(select(db.func.count()).where(Household.house_number == "200")) == 1
+
+
+def test_adding_needs_a_village_in_the_area(app, new_user):
+    chat = new_user()
+    with app.app_context():
+        add_staff(chat.user_id, "volunteer", "30060199")
+        db.session.commit()
+    assert th("No villages are set up in your area yet. Please ask the district office.") \
+        in chat.postback("menu=add_household")

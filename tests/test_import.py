@@ -1,0 +1,318 @@
+"""Importing target-household lists: `flask --app wsgi households import FILE --as STAFF_ID [--dry-run]`."""
+
+import csv
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import openpyxl
+import pytest
+from sqlalchemy import func, select
+
+from bot import importer
+from bot.households import hash_national_id
+from bot.importer import COLUMNS, report_path, write_template
+from dialogs.validators import national_id_check_digit
+from models import Area, AuditEntry, Household, Member, Staff, StaffRole, db
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def national_id(serial: int) -> str:
+    first12 = f"3300600{serial:05d}"
+    return first12 + str(national_id_check_digit(first12))
+
+
+WRONG_CHECK_DIGIT = national_id(2)[:-1] + str((int(national_id(2)[-1]) + 1) % 10)
+AREAS = [
+    ("30", "province", "นครราชสีมา", None, None), ("3006", "district", "จักราช", "30", None),
+    ("300601", "subdistrict", "จักราช", "3006", None), ("300603", "subdistrict", "ทองหลาง", "3006", None),
+    ("30060101", "village", "บ้านจักราช", "300601", 1), ("30060102", "village", "บ้านหนองบัว", "300601", 2),
+    ("30060301", "village", "บ้านทองหลาง", "300603", 1),
+]
+PEOPLE = {"admin": ("admin", "TH"), "supervisor": ("supervisor_subdistrict", "300601"),
+          "volunteer": ("volunteer", "30060101")}
+
+
+@pytest.fixture
+def people(app) -> dict[str, int]:
+    """Areas (made directly: the village loader is another command) and an admin, a supervisor of
+    subdistrict 300601 and a volunteer; their staff ids by name."""
+    with app.app_context():
+        db.session.add_all(Area(code=code, level=level, name_th=name, parent_code=parent, moo=moo)
+                           for code, level, name, parent, moo in AREAS)
+        staff = {name: Staff(name=name, position="x", roles=[StaffRole(role=role, area_code=area)])
+                 for name, (role, area) in PEOPLE.items()}
+        db.session.add_all(staff.values())
+        db.session.commit()
+        return {name: person.id for name, person in staff.items()}
+
+
+HEAD = {"village_code": "30060101", "house_number": "12/3", "house_code": "30060012345", "source": "จปฐ./TPMAP",
+        "source_year": "2568", "name": "นายสมชาย ใจดี", "national_id": national_id(1), "sex": "ชาย",
+        "birth_date": "12/05/2508", "relation": "หัวหน้าครัวเรือน", "education": "ประถมศึกษา", "occupation": "เกษตรกร",
+        "monthly_income": "3,000", "disabled": "ไม่", "bedridden": "", "chronic_illness": "ใช่", "welfare_card": "ใช่",
+        "can_work": "ใช่"}
+SPOUSE = HEAD | {"name": "นางสมศรี ใจดี", "national_id": national_id(2), "sex": "หญิง", "birth_date": "3 พ.ย. 2512",
+                 "relation": "ภรรยา", "occupation": "รับจ้าง", "monthly_income": "2,500 บาท", "chronic_illness": "",
+                 "welfare_card": "ไม่"}
+CHILD = HEAD | {"name": "เด็กหญิงมาลี ใจดี", "national_id": "", "sex": "หญิง", "birth_date": "20/01/2558",
+                "relation": "บุตรสาว", "occupation": "นักเรียน", "monthly_income": "", "chronic_illness": "",
+                "welfare_card": "", "can_work": "ไม่"}
+OTHER_HOUSE = HEAD | {"village_code": "30060102", "house_number": "45", "house_code": "", "source": "เวทีประชาคม",
+                      "source_year": "2567", "name": "นายบุญมี มีสุข", "national_id": national_id(3),
+                      "monthly_income": "๔,๐๐๐"}
+LIST = [HEAD, SPOUSE, CHILD, OTHER_HOUSE]
+
+
+def write_csv(path: Path, rows: list[dict], header=lambda key: COLUMNS[key].header) -> Path:
+    keys = list(rows[0])
+    with path.open("w", encoding="utf-8-sig", newline="") as file:
+        writer = csv.writer(file)
+        writer.writerow([header(key) for key in keys])
+        writer.writerows([row.get(key, "") for key in keys] for row in rows)
+    return path
+
+
+def run(app, path: Path, staff_id: int, *options: str):
+    return app.test_cli_runner().invoke(args=["households", "import", str(path), "--as", str(staff_id), *options])
+
+
+def imported(app, path: Path, staff_id: int, *options: str) -> str:
+    result = run(app, path, staff_id, *options)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def rejected(path: Path) -> dict[int, list[str]]:
+    """The report by line: [village, house number, house code, name, masked ID, reasons]."""
+    with report_path(path).open(encoding="utf-8-sig", newline="") as file:
+        rows = list(csv.reader(file))
+    assert rows[0] == ["แถวที่", "รหัสหมู่บ้าน", "บ้านเลขที่", "รหัสประจำบ้าน", "ชื่อ-นามสกุล", "เลขประจำตัวประชาชน", "เหตุผล"]
+    return {int(row[0]): row[1:] for row in rows[1:]}
+
+
+def stored(app) -> tuple:
+    """Everything an import writes, to compare before and after."""
+    with app.app_context():
+        households = db.session.execute(select(
+            Household.id, Household.import_key, Household.house_code, Household.house_number, Household.village_code,
+            Household.head_name, Household.source, Household.source_year, Household.updated_at)
+            .order_by(Household.id)).all()
+        members = db.session.execute(select(
+            Member.id, Member.household_id, Member.name, Member.national_id_hash, Member.sex, Member.birth_date,
+            Member.relation, Member.monthly_income, Member.can_work).order_by(Member.id)).all()
+        audits = db.session.scalar(select(func.count()).select_from(AuditEntry))
+        return households, members, audits
+
+
+def test_a_csv_list_with_thai_headers_is_stored(app, people, tmp_path):
+    output = imported(app, write_csv(tmp_path / "list.csv", LIST), people["admin"])
+    assert "จำนวนแถวที่อ่าน: 4 แถว" in output
+    assert "ครัวเรือนที่เพิ่มใหม่: 2 ปรับปรุง: 0" in output and "สมาชิกที่เพิ่มใหม่: 4" in output
+    assert "แถวที่ไม่ผ่านการตรวจสอบ: 0 แถว" in output and "list.csv.rejected.csv" in output
+    assert rejected(tmp_path / "list.csv") == {}
+    with app.app_context():
+        first, second = db.session.scalars(select(Household).order_by(Household.id))
+        assert (first.import_key, first.house_code, first.village_code, first.house_number) == (
+            "hc:30060012345", "30060012345", "30060101", "12/3")
+        assert (first.head_name, first.source, first.source_year, first.status) == ("นายสมชาย ใจดี", "jpt", 2568, "open")
+        assert first.created_by == people["admin"]
+        head, spouse, child = first.members
+        assert (head.relation, head.chronic_illness, head.welfare_card, head.disabled) == ("head", True, True, False)
+        assert (spouse.sex, spouse.birth_date, spouse.relation, spouse.monthly_income) == (
+            "female", date(1969, 11, 3), "spouse", Decimal("2500"))
+        assert (child.relation, child.can_work, child.national_id_hash, child.monthly_income) == (
+            "child", False, None, None)
+        assert (second.import_key, second.source, second.source_year) == ("v:30060102:45", "forum", 2567)
+        assert second.members[0].monthly_income == Decimal("4000")
+        entries = db.session.scalars(select(AuditEntry).order_by(AuditEntry.id)).all()
+        assert [(e.action, e.entity_id, e.staff_id) for e in entries] == [
+            ("household.create", str(first.id), people["admin"]), ("household.create", str(second.id), people["admin"])]
+        assert entries[0].after["members"] == 3 and entries[0].after["file"] == "list.csv"
+
+
+def test_an_xlsx_list_with_area_names_and_spreadsheet_cells(app, people, tmp_path):
+    """A title above the header, header variants, area names instead of a village code, and cells Excel
+    typed itself: IDs and house numbers as numbers, a BE birth date as a date, income as a decimal."""
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["บัญชีรายชื่อครัวเรือนเป้าหมาย ปี 2568"])
+    sheet.append(["จังหวัด", "อำเภอ", "ตำบล", "หมู่", "บ้านเลขที่", "แหล่งข้อมูล", "ปีข้อมูล", "ชื่อ-สกุล",
+                  "เลขบัตรประชาชน", "วันเกิด", "ความสัมพันธ์", "รายได้เฉลี่ยต่อเดือน", "ติดเตียง", "ทำงานได้"])
+    sheet.append(["จ.นครราชสีมา", "อ.จักราช", "ต.จักราช", 2, 7, "TPMAP", 2025, "นางบัวผัน ศรีสุข", int(national_id(4)),
+                  datetime(2508, 5, 12), "หัวหน้า", 2500.5, "✓", None])
+    sheet.append([])
+    sheet.append(["นครราชสีมา", "จักราช", "จักราช", "หมู่ที่ 2", 7, "TPMAP", 2025, "นายมา ศรีสุข", None, None, "บุตร",
+                  None, "/", "-"])
+    workbook.save(tmp_path / "list.xlsx")
+    output = imported(app, tmp_path / "list.xlsx", people["supervisor"])
+    assert "ครัวเรือนที่เพิ่มใหม่: 1" in output and "สมาชิกที่เพิ่มใหม่: 2" in output
+    with app.app_context():
+        household = db.session.scalar(select(Household))
+        assert (household.village_code, household.house_number, household.source_year) == ("30060102", "7", 2568)
+        head, son = household.members
+        assert (head.birth_date, head.monthly_income, head.bedridden, head.can_work) == (
+            date(1965, 5, 12), Decimal("2500.50"), True, True)
+        assert head.national_id_hash == hash_national_id(national_id(4))
+        assert (son.relation, son.bedridden, son.can_work) == ("child", True, False)
+
+
+def test_every_rejected_row_is_reported_in_thai_with_its_line_and_nothing_of_it_is_stored(app, people, tmp_path):
+    rows = [
+        HEAD,                                                                      # 2 stored
+        SPOUSE | {"national_id": WRONG_CHECK_DIGIT},                               # 3 check digit
+        HEAD | {"house_code": "3006001234", "house_number": "99", "name": "ก"},     # 4 house code of 10 digits
+        HEAD | {"village_code": "30060199", "house_code": "", "name": "ข"},        # 5 no such village
+        CHILD | {"name": ""},                                                      # 6 required
+        HEAD,                                                                      # 7 the same row again
+        HEAD | {"village_code": "30060301", "house_code": "", "name": "ค"},        # 8 outside the supervisor's area
+        CHILD | {"birth_date": "31/02/2510"},                                      # 9 no such date
+        CHILD | {"name": "ง", "monthly_income": "สองพันบาท"},                       # 10 not an amount
+        SPOUSE,                                                                    # 11 stored
+        CHILD | {"source": "ThaiQM", "name": "จ"},                                  # 12 the household differs from 2
+        OTHER_HOUSE | {"house_code": "31010012345"},                               # 13 another province's office
+        OTHER_HOUSE | {"name": "ฉ", "national_id": "", "can_work": "บางที"},        # 14 not yes or no
+    ]
+    output = imported(app, write_csv(tmp_path / "list.csv", rows), people["supervisor"])
+    assert "จำนวนแถวที่อ่าน: 13 แถว" in output and "แถวที่ไม่ผ่านการตรวจสอบ: 11 แถว" in output
+    report = rejected(tmp_path / "list.csv")
+    reasons = {line: row[-1] for line, row in report.items()}
+    assert sorted(reasons) == list(range(3, 10)) + [10, 12, 13, 14]
+    assert reasons[3].startswith("เลขประจำตัวประชาชน: เลขตรวจสอบไม่ถูกต้อง")
+    assert reasons[4] == "รหัสประจำบ้าน: รหัสประจำบ้านต้องมี 11 หลัก แต่ที่กรอกมี 10 หลัก"
+    assert reasons[5] == "หมู่บ้าน: ไม่พบหมู่บ้านรหัส 30060199 ในระบบ กรุณาแจ้งผู้ดูแลระบบให้เพิ่มหมู่บ้านก่อน"
+    assert reasons[6] == "ชื่อ-นามสกุล: ต้องกรอกช่องนี้"
+    assert reasons[7] == "เลขประจำตัวประชาชน: เลขประจำตัวประชาชนนี้ซ้ำกับแถวที่ 2"
+    assert reasons[8] == "หมู่บ้าน: หมู่บ้าน 30060301 อยู่นอกพื้นที่รับผิดชอบของท่าน (300601)"
+    assert reasons[9].startswith("วันเดือนปีเกิด: ไม่มีวันที่ 31 ในเดือนกุมภาพันธ์")
+    assert reasons[10].startswith("รายได้ต่อเดือน: กรุณาพิมพ์จำนวนเงินเป็นตัวเลขเท่านั้น")
+    assert reasons[12] == "บ้านเลขที่: ข้อมูลครัวเรือนไม่ตรงกับแถวที่ 2 ของครัวเรือนเดียวกัน"
+    assert reasons[13] == "รหัสประจำบ้าน: สำนักทะเบียน 3101 ของรหัสประจำบ้านไม่อยู่ในจังหวัดเดียวกับหมู่บ้าน (30)"
+    assert reasons[14] == "ทำงานได้: กรุณากรอก ใช่ หรือ ไม่ (ที่กรอก: “บางที”)"
+    masked = "x-xxxx-xxxxx-xx-" + WRONG_CHECK_DIGIT[-1]
+    assert report[3][:5] == ["30060101", "12/3", "30060012345", "นางสมศรี ใจดี", masked]
+    assert report_path(tmp_path / "list.csv").read_bytes().startswith(b"\xef\xbb\xbf")  # so Excel reads Thai
+    with app.app_context():
+        household = db.session.scalar(select(Household))
+        assert [m.name for m in household.members] == ["นายสมชาย ใจดี", "นางสมศรี ใจดี"]
+        assert db.session.scalar(select(func.count()).select_from(Household)) == 1
+        assert db.session.scalar(select(func.count()).select_from(AuditEntry)) == 1
+
+
+def test_reimporting_changes_nothing_and_a_corrected_file_updates(app, people, tmp_path):
+    path = write_csv(tmp_path / "list.csv", LIST)
+    imported(app, path, people["admin"])
+    before = stored(app)
+    output = imported(app, path, people["admin"])
+    assert "ครัวเรือนที่เพิ่มใหม่: 0 ปรับปรุง: 0 ไม่เปลี่ยนแปลง: 2" in output
+    assert "สมาชิกที่เพิ่มใหม่: 0 ปรับปรุง: 0" in output
+    assert stored(app) == before
+
+    corrected = [HEAD, SPOUSE | {"monthly_income": "3,200"}, CHILD | {"national_id": national_id(5)},
+                 OTHER_HOUSE, OTHER_HOUSE | {"name": "นางคำ มีสุข", "national_id": national_id(6), "relation": "ภรรยา"}]
+    path = write_csv(tmp_path / "list.csv", corrected)
+    output = imported(app, path, people["admin"])
+    assert "ครัวเรือนที่เพิ่มใหม่: 0 ปรับปรุง: 2 ไม่เปลี่ยนแปลง: 0" in output
+    assert "สมาชิกที่เพิ่มใหม่: 1 ปรับปรุง: 2" in output
+    with app.app_context():
+        first, second = db.session.scalars(select(Household).order_by(Household.id))
+        assert first.members[1].monthly_income == Decimal("3200")
+        assert first.members[2].national_id_last == national_id(5)[-4:]
+        assert [m.name for m in second.members] == ["นายบุญมี มีสุข", "นางคำ มีสุข"]
+        updates = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "household.update")
+                                     .order_by(AuditEntry.id)).all()
+        assert [(e.entity_id, e.staff_id) for e in updates] == [(str(first.id), people["admin"]),
+                                                                (str(second.id), people["admin"])]
+        assert updates[0].before["members"]["นางสมศรี ใจดี"] == {"monthly_income": "2500.00"}
+        assert updates[0].after["members"]["นางสมศรี ใจดี"] == {"monthly_income": "3200"}
+        assert updates[0].after["members"]["เด็กหญิงมาลี ใจดี"] == {"national_id": "x-xxxx-xxxxx-xx-" + national_id(5)[-1]}
+        assert updates[1].after["members_added"] == ["นางคำ มีสุข"]
+    again = stored(app)
+    assert "ไม่เปลี่ยนแปลง: 2" in imported(app, path, people["admin"])
+    assert stored(app) == again
+
+
+def test_a_dry_run_validates_and_reports_but_stores_nothing(app, people, tmp_path):
+    path = write_csv(tmp_path / "list.csv", [*LIST, HEAD | {"national_id": "1234567890123"}])
+    output = imported(app, path, people["admin"], "--dry-run")
+    assert "ครัวเรือนที่เพิ่มใหม่: 2" in output and "แถวที่ไม่ผ่านการตรวจสอบ: 1 แถว" in output
+    assert "ยังไม่ได้บันทึกข้อมูลใด ๆ" in output
+    assert list(rejected(path)) == [6]
+    assert stored(app) == ([], [], 0)
+
+
+def test_national_ids_are_stored_only_as_a_keyed_hash_and_last_digits(app, people, tmp_path):
+    imported(app, write_csv(tmp_path / "list.csv", LIST), people["admin"])
+    with app.app_context():
+        everything = " ".join(str(value) for table in db.metadata.sorted_tables
+                              for row in db.session.execute(select(table)) for value in row)
+        for serial in (1, 2, 3):
+            assert national_id(serial) not in everything
+            assert national_id(serial)[:12] not in everything
+        head = db.session.scalar(select(Member).where(Member.name == "นายสมชาย ใจดี"))
+        assert (head.national_id_hash, head.national_id_last) == (hash_national_id(national_id(1)), national_id(1)[-4:])
+
+
+def test_a_supervisor_cannot_take_over_a_household_outside_their_area(app, people, tmp_path):
+    elsewhere = HEAD | {"village_code": "30060301"}
+    imported(app, write_csv(tmp_path / "admin.csv", [elsewhere]), people["admin"])
+    output = imported(app, write_csv(tmp_path / "list.csv", [HEAD | {"name": "นายอื่น", "national_id": ""}]),
+                      people["supervisor"])
+    assert "แถวที่ไม่ผ่านการตรวจสอบ: 1 แถว" in output
+    assert rejected(tmp_path / "list.csv")[2][-1] == (
+        "รหัสประจำบ้าน: รหัสประจำบ้านนี้เป็นของครัวเรือนในหมู่บ้าน 30060301 ซึ่งอยู่นอกพื้นที่รับผิดชอบของท่าน (300601)")
+    with app.app_context():
+        household = db.session.scalar(select(Household))
+        assert household.village_code == "30060301" and [m.name for m in household.members] == ["นายสมชาย ใจดี"]
+
+
+def test_only_admins_and_supervisors_import(app, people, tmp_path):
+    path = write_csv(tmp_path / "list.csv", LIST)
+    result = run(app, path, people["volunteer"])
+    assert result.exit_code != 0 and "ผู้ดูแลระบบและ ศจพ. เท่านั้นที่นำเข้ารายชื่อครัวเรือนได้" in result.output
+    result = run(app, path, 999)
+    assert result.exit_code != 0 and "ไม่พบเจ้าหน้าที่รหัส 999" in result.output
+    assert "--as" in app.test_cli_runner().invoke(args=["households", "import", str(path)]).output
+    assert stored(app) == ([], [], 0)
+
+
+def test_a_file_without_the_template_columns_is_refused(app, people, tmp_path):
+    result = run(app, write_csv(tmp_path / "other.csv", [{"a": "1", "b": "2"}], header=str), people["admin"])
+    assert result.exit_code != 0 and "ไม่พบแถวหัวตารางที่มีคอลัมน์ตามแบบฟอร์ม" in result.output
+    no_name = [{key: value for key, value in HEAD.items() if key != "name"}]
+    result = run(app, write_csv(tmp_path / "no-name.csv", no_name), people["admin"])
+    assert result.exit_code != 0 and "ไฟล์ไม่มีคอลัมน์ที่จำเป็น: ชื่อ-นามสกุล" in result.output
+    (tmp_path / "list.txt").write_text("x")
+    result = run(app, tmp_path / "list.txt", people["admin"])
+    assert result.exit_code != 0 and "ไม่รองรับไฟล์ชนิด .txt" in result.output
+
+
+def test_english_headers_are_accepted_too(app, people, tmp_path):
+    output = imported(app, write_csv(tmp_path / "list.csv", LIST, header=str), people["admin"])
+    assert "ครัวเรือนที่เพิ่มใหม่: 2" in output and "สมาชิกที่เพิ่มใหม่: 4" in output
+
+
+def test_the_documented_template_is_what_the_writer_makes_and_imports(app, people, tmp_path):
+    write_template(tmp_path / "template.csv")
+    assert (tmp_path / "template.csv").read_bytes() == (ROOT / "docs/import-template.csv").read_bytes()
+    for name in ("import-template.csv", "import-template.xlsx"):
+        copy = tmp_path / name
+        copy.write_bytes((ROOT / "docs" / name).read_bytes())
+        output = imported(app, copy, people["admin"], "--dry-run")
+        assert "ครัวเรือนที่เพิ่มใหม่: 1" in output and "สมาชิกที่เพิ่มใหม่: 3" in output, output
+        assert "แถวที่ไม่ผ่านการตรวจสอบ: 0 แถว" in output
+
+
+def test_batches_are_stored_one_after_another(app, people, tmp_path, monkeypatch):
+    """One household per transaction here, and a household's member on a later line: stored as with one batch
+    (the later member updates the household stored by an earlier batch)."""
+    monkeypatch.setattr(importer, "BATCH", 1)
+    son = HEAD | {"name": "นายมานะ ใจดี", "national_id": "", "relation": "บุตร"}
+    path = write_csv(tmp_path / "list.csv", [*LIST, son])
+    output = imported(app, path, people["supervisor"])
+    assert "ครัวเรือนที่เพิ่มใหม่: 2 ปรับปรุง: 1" in output and "สมาชิกที่เพิ่มใหม่: 5" in output
+    households, members, audits = stored(app)
+    assert len(households) == 2 and len(members) == 5 and audits == 3
+    assert "ปรับปรุง: 0 ไม่เปลี่ยนแปลง: 3" in imported(app, path, people["supervisor"])
+    assert stored(app) == (households, members, audits)

@@ -1,0 +1,513 @@
+"""The 4ท interview, driven by signed LINE events like a volunteer at the door: consent, the member
+roster, ท1–ท4, problems, causes, the classification and the family's acknowledgement."""
+
+from datetime import date
+
+import pytest
+from sqlalchemy import func, select
+
+from bot import create_app, households, jobs
+from bot.i18n import gettext
+from bot.thai import format_date, local_date
+from dialogs.engine import LABEL_LIMIT
+from models import (
+    Area,
+    AuditEntry,
+    DialogSession,
+    Household,
+    LineUser,
+    Member,
+    Problem,
+    Staff,
+    StaffRole,
+    Visit,
+    db,
+    utcnow,
+)
+from tests.conftest import LiveServer, base_config
+
+VILLAGE = "30060101"
+NATIONAL_ID = "3100600445635"
+HEAD = "นายสมชาย ใจดี"
+
+
+def th(message: str, **values) -> str:
+    """What the bot says in Thai for a message id (the catalog's text; the id itself until translated)."""
+    return gettext(message, "th", **values)
+
+
+@pytest.fixture
+def bot_app(request):
+    """The long flows run on the embedded backend; a test that asks for `app` runs on both backends."""
+    return request.getfixturevalue("app" if "app" in request.fixturenames else "embedded_app")
+
+
+@pytest.fixture
+def live(bot_app):
+    server = LiveServer(bot_app)
+    yield server
+    server.stop()
+
+
+def add_household(app, members=(), village=VILLAGE, number="12") -> int:
+    """A target household in the database, as an import or the household card would leave it."""
+    with app.app_context():
+        if db.session.get(Area, village) is None:
+            db.session.add(Area(code=village, level="village", name_th="บ้านหนองทดสอบ", parent_code=village[:6],
+                                moo=int(village[6:])))
+        household = Household(house_number=number, village_code=village, head_name=HEAD, source="jpt",
+                              source_year=2566, members=list(members))
+        db.session.add(household)
+        db.session.commit()
+        return household.id
+
+
+def person(name: str, born: date, relation: str, sex: str = "male", **fields) -> Member:
+    return Member(name=name, birth_date=born, relation=relation, sex=sex, **fields)
+
+
+@pytest.fixture
+def volunteer(bot_app, new_user):
+    """A registered door-knock volunteer of village 30060101, in the middle of nothing."""
+    chat = new_user("อาสา")
+    with bot_app.app_context():
+        db.session.add(LineUser(user_id=chat.user_id, following=True, language="th"))
+        db.session.add(Staff(name="อาสา ทดสอบ", position="อช.", line_user_id=chat.user_id,
+                             roles=[StaffRole(role="volunteer", area_code=VILLAGE)]))
+        db.session.commit()
+    return chat
+
+
+# ---- doing what a volunteer does ----------------------------------------------------------------------
+
+def tap(chat, message: str) -> str:
+    """Tap the quick reply of a message id, turning the page of options when it is on the next one."""
+    label = th(message)[:LABEL_LIMIT]
+    while label not in chat.buttons() and th("More...") in chat.buttons():
+        chat.tap(th("More..."))
+    return chat.tap(label)
+
+
+def tap_member(chat, name: str) -> str:
+    """Tap a member in a list of members (their label is the name and some details)."""
+    return chat.tap(next(label for label in chat.buttons() if label.startswith(name[:LABEL_LIMIT])))
+
+
+def pick(chat, *messages: str) -> str:
+    for message in messages:
+        tap(chat, message)
+    return tap(chat, "Done")
+
+
+def yes(chat) -> str:
+    return tap(chat, "Yes")
+
+
+def no(chat) -> str:
+    return tap(chat, "No")
+
+
+def skip(chat) -> str:
+    return tap(chat, "Skip")
+
+
+def open_interview(chat, household_id: int) -> str:
+    return chat.postback(f"menu=interview&household={household_id}")
+
+
+def enter_member(chat, name, national_id=None, sex="Male", born="15/6/2518", relation="Head of household",
+                 education="Primary school", occupation="Farming", income="3,000", flags=("None of these",),
+                 can_work=True) -> str:
+    chat.say(name)
+    chat.say(national_id) if national_id else skip(chat)
+    tap(chat, sex)
+    chat.say(born) if born else skip(chat)
+    tap(chat, relation)
+    tap(chat, education)
+    tap(chat, occupation)
+    chat.say(income)
+    pick(chat, *flags)
+    return yes(chat) if can_work else no(chat)
+
+
+def outlook(chat) -> str:
+    tap(chat, "Hopeful, wants a better life")
+    tap(chat, "Ready to change")
+    return chat.say("อยากมีอาชีพเสริมที่บ้าน")
+
+
+def skills(chat, able: int) -> str:
+    for _ in range(able):
+        pick(chat, "Farming", "Raising animals")
+        tap(chat, "Full time")
+        chat.say("เลี้ยงไก่ไข่")
+    return chat.text
+
+
+def resources(chat) -> str:
+    tap(chat, "Own land")
+    chat.say("๕ ไร่")
+    pick(chat, "Walking tractor")
+    pick(chat, "Chickens or ducks")
+    chat.say("1,000")
+    chat.say("20000 บาท")
+    chat.say("5,000")
+    pick(chat, "Crops", "Wage labour")
+    chat.say("2,000")
+    return chat.say("3000")
+
+
+def way_out(chat) -> str:
+    chat.say("ปลูกผักขายและเลี้ยงไก่ไข่")
+    return tap(chat, "Develop an occupation")
+
+
+def problems(chat) -> str:
+    pick(chat, "Illness without regular care")  # health
+    chat.say("แม่ป่วยเบาหวาน ไม่ได้ไปหาหมอ")
+    pick(chat, "No problem here")  # living
+    pick(chat, "No problem here")  # education
+    pick(chat, "Heavy debts")  # income
+    skip(chat)
+    return pick(chat, "No problem here")  # public services
+
+
+def causes(chat) -> str:
+    pick(chat, "Debts", "Lack of skills or knowledge")
+    return chat.say("ขาดทุนจากการทำนา")
+
+
+def after_the_roster(chat, able: int) -> str:
+    """ท1 to the causes, the same answers each time; ends at the classification."""
+    outlook(chat)
+    skills(chat, able)
+    resources(chat)
+    way_out(chat)
+    problems(chat)
+    return causes(chat)
+
+
+def session(app) -> DialogSession:
+    with app.app_context():
+        found = db.session.scalar(select(DialogSession).order_by(DialogSession.updated_at.desc()))
+        db.session.expunge(found)
+        return found
+
+
+def count(app, model) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(model))
+
+
+# ---- the tests -------------------------------------------------------------------------------------
+
+def test_consent_refused_stores_only_the_refusal(app, volunteer):
+    household_id = add_household(app, [person(HEAD, date(1970, 3, 1), "head", occupation="farmer")])
+    assert "PDPA" in open_interview(volunteer, household_id) and HEAD in volunteer.text
+    no(volunteer)
+    assert th("The household did not consent. Only the refusal is recorded; no personal data from this visit "
+              "is kept.") in volunteer.text
+    with app.app_context():
+        [visit] = db.session.scalars(select(Visit)).all()
+        assert (visit.household_id, visit.consent, visit.staff_id) == (household_id, False,
+                                                                       db.session.scalar(select(Staff.id)))
+        assert [visit.outlook, visit.skills, visit.resources, visit.way_out, visit.causes, visit.classification,
+                visit.suggested_classification, visit.acknowledged_by, visit.acknowledged_at] == [None] * 9
+        household = db.session.get(Household, household_id)
+        assert household.consent is False and household.classification is None and household.status == "open"
+        assert [m.name for m in household.members] == [HEAD] and household.members[0].occupation == "farmer"
+        assert db.session.scalar(select(func.count()).select_from(Problem)) == 0
+        actions = [a.action for a in db.session.scalars(select(AuditEntry).order_by(AuditEntry.id))]
+        assert actions == ["visit.create", "household.update"]
+    assert session(app).answers == {"@household": household_id} and session(app).status == "done"
+
+
+def test_nothing_personal_is_kept_when_consent_is_withdrawn_part_way(embedded_app, volunteer):
+    household_id = add_household(embedded_app)
+    open_interview(volunteer, household_id)
+    yes(volunteer)
+    volunteer.say("2")
+    volunteer.say("นางมาลี ทองดี")
+    volunteer.say(NATIONAL_ID)
+    assert "นางมาลี ทองดี" in str(session(embedded_app).answers)
+    for _ in range(4):
+        volunteer.say("ย้อนกลับ")  # back to the consent question: the family changed its mind
+    no(volunteer)
+    stored = session(embedded_app)
+    assert stored.answers == {"@household": household_id} and stored.history == []
+    with embedded_app.app_context():
+        assert db.session.scalar(select(Visit)).consent is False
+        assert db.session.scalar(select(func.count()).select_from(Member)) == 0
+        audit_text = str([(a.before, a.after) for a in db.session.scalars(select(AuditEntry))])
+        assert "มาลี" not in audit_text and NATIONAL_ID[-4:] not in audit_text
+
+
+def test_a_whole_interview_through_every_section(embedded_app, volunteer):
+    household_id = add_household(embedded_app, [
+        person(HEAD, date(1970, 3, 1), "head", occupation="farmer", monthly_income=3000, can_work=True),
+        person("นางสมศรี ใจดี", date(1972, 8, 9), "spouse", sex="female", education="primary", occupation="ทอผ้า",
+               monthly_income=1500, can_work=True),
+        person("นางบุญมา ใจดี", date(1940, 1, 1), "parent", sex="female", bedridden=True, can_work=False),
+    ])
+    chat = volunteer
+    open_interview(chat, household_id)
+    assert HEAD in yes(chat) and th("Member %(number)s of %(count)s on record", number=1, count=3) in chat.text
+    tap(chat, "Correct, no change")
+    assert "นางสมศรี ใจดี" in chat.text
+    tap(chat, "Edit details")
+    # Each stored value is offered again; only the income changes.
+    assert "นางสมศรี ใจดี" in chat.text and th("Keep answer") in chat.buttons()
+    for _ in range(2):  # name; the national ID was never recorded: skip it
+        tap(chat, "Keep answer") if th("Keep answer") in chat.buttons() else skip(chat)
+    for _ in range(6):  # sex, birth date, relation, education, occupation: "other", ทอผ้า (as imported)
+        tap(chat, "Keep answer")
+    assert "1,500" in chat.text
+    chat.say("4,500")
+    tap(chat, "Keep answer")  # no condition
+    tap(chat, "Keep answer")  # can work
+    assert "นางบุญมา ใจดี" in chat.text
+    tap(chat, "Remove: moved or died")
+    assert "นางบุญมา" not in chat.text and "0" in chat.text  # how many more: the list shows who is left
+    chat.say("1")
+    assert th("New member %(number)s of %(count)s", number=1, count=1) in chat.text
+    enter_member(chat, "เด็กชายสมหวัง ใจดี", national_id="3-1006-00445-63-5", born="2555", relation="Child",
+                 occupation="Student", income="0", can_work=False)
+    assert "เด็กชายสมหวัง ใจดี" in chat.text and th("Correct, continue")[:LABEL_LIMIT] in chat.buttons()
+    tap(chat, "Add a member")
+    enter_member(chat, "นายสมปอง ใจดี", relation="Brother or sister", born="1/1/1980")
+    tap(chat, "Edit or remove")
+    tap_member(chat, "นายสมปอง ใจดี")
+    tap(chat, "Remove: moved or died")
+    assert th("[removed]") not in chat.text and "สมปอง" not in chat.text
+    tap(chat, "Correct, continue")
+
+    assert th("T1 Outlook: how does the family see its life and work now?") in chat.text
+    outlook(chat)
+    assert HEAD in chat.text and th("Skills and work: %(name)s (%(number)s of %(count)s who can work)", name=HEAD,
+                                     number=1, count=2) in chat.text
+    skills(chat, able=2)
+    assert th("T3 Resources: farm land?") in chat.text
+    resources(chat)
+    assert th("T4 Way out: the way out agreed with the family, in the family's own words?") in chat.text
+    way_out(chat)
+    assert th("Health") in chat.text
+    problems(chat)
+    causes(chat)
+    assert th("Self-development") in chat.text and HEAD in chat.text  # suggested, and why: who can work
+    tap(chat, "Self-development")
+    assert th("Debts") in chat.text and "ขาดทุนจากการทำนา" in chat.text  # the causes, read to the family
+    tap(chat, HEAD)
+    assert HEAD in chat.text
+    yes(chat)
+    assert th("The visit to house no. %(number)s is saved: %(members)s members, %(problems)s problems recorded, "
+              "classified as %(classification)s.", number="12", members=3, problems=2,
+              classification=th("Self-development")) in chat.text
+
+    with embedded_app.app_context():
+        household = db.session.get(Household, household_id)
+        assert (household.classification, household.consent, household.status, household.head_name) == (
+            "self_development", True, "in_progress", HEAD)
+        assert HEAD in household.classification_reason
+        members = {m.name: m for m in household.members}
+        assert set(members) == {HEAD, "นางสมศรี ใจดี", "เด็กชายสมหวัง ใจดี"}
+        assert members["นางสมศรี ใจดี"].monthly_income == 4500 and members["นางสมศรี ใจดี"].occupation == "ทอผ้า"
+        child = members["เด็กชายสมหวัง ใจดี"]
+        assert child.national_id_hash == households.hash_national_id(NATIONAL_ID)
+        assert (child.national_id_last, child.birth_date, child.relation, child.occupation, child.can_work) == (
+            "5635", date(2012, 1, 1), "child", "student", False)
+        assert sorted((p.dimension, p.indicator, p.description, p.status) for p in household.problems) == [
+            ("health", "untreated_illness", "แม่ป่วยเบาหวาน ไม่ได้ไปหาหมอ", "open"),
+            ("income", "heavy_debt", None, "open")]
+        visit = db.session.scalar(select(Visit))
+        assert visit.consent and visit.staff_id == 1 and visit.acknowledged_by == HEAD and visit.acknowledged_at
+        assert visit.outlook == {"outlook": "hopeful", "willingness": "ready", "note": "อยากมีอาชีพเสริมที่บ้าน"}
+        assert [(s["name"], s["skills"], s["labour"]) for s in visit.skills["members"]] == [
+            (HEAD, ["farming", "livestock"], "full_time"), ("นางสมศรี ใจดี", ["farming", "livestock"], "full_time")]
+        assert visit.resources == {
+            "land": "owned", "rai": "5", "tools": ["walking_tractor"], "livestock": ["poultry"], "savings": "1000",
+            "debt_formal": "20000", "debt_informal": "5000",
+            "incomes": [{"source": "crops", "monthly": "2000"}, {"source": "wages", "monthly": "3000"}]}
+        assert visit.way_out == {"words": "ปลูกผักขายและเลี้ยงไก่ไข่", "category": "occupation",
+                                 "causes": ["debt", "no_skills"]}
+        assert visit.causes.endswith("ขาดทุนจากการทำนา")
+        assert (visit.suggested_classification, visit.classification, visit.override_reason) == (
+            "self_development", "self_development", None)
+        entries = db.session.scalars(select(AuditEntry).order_by(AuditEntry.id)).all()
+        assert sorted(a.action for a in entries) == sorted([
+            "member.update", "member.delete", "member.create", "problem.record", "problem.record", "visit.create",
+            "household.update"])
+        update = next(a for a in entries if a.action == "member.update")
+        assert (update.before["monthly_income"], update.after["monthly_income"]) == ("1500.00", "4500.00")
+        assert all(a.event_id and a.entity_id and a.staff_id == 1 for a in entries)
+        assert NATIONAL_ID not in str([(a.before, a.after) for a in entries])
+    assert session(embedded_app).answers == {"@household": household_id}  # the answers live in the records now
+
+
+def test_an_elderly_household_is_suggested_welfare_and_saying_why(embedded_app, volunteer):
+    household_id = add_household(embedded_app, [
+        person("นายมา ยากจน", date(1945, 1, 1), "head", can_work=True),
+        person("นางมี ยากจน", date(1950, 1, 1), "spouse", sex="female", disabled=True, can_work=False),
+    ])
+    open_interview(volunteer, household_id)
+    yes(volunteer)
+    tap(volunteer, "Correct, no change")
+    tap(volunteer, "Correct, no change")
+    volunteer.say("0")
+    tap(volunteer, "Correct, continue")
+    after_the_roster(volunteer, able=1)
+    assert th("Welfare") in volunteer.text
+    assert th("Every member is elderly (60 or older), disabled or bedridden.") in volunteer.text
+    tap(volunteer, "Welfare")
+    tap(volunteer, "นายมา ยากจน")
+    yes(volunteer)
+    with embedded_app.app_context():
+        household = db.session.get(Household, household_id)
+        assert household.classification == "welfare"
+        assert household.classification_reason == th("Every member is elderly (60 or older), disabled or bedridden.")
+        visit = db.session.scalar(select(Visit))
+        assert (visit.suggested_classification, visit.classification, visit.override_reason) == (
+            "welfare", "welfare", None)
+
+
+def test_no_working_age_member_able_to_work_is_welfare_and_an_override_needs_a_reason(embedded_app, volunteer):
+    household_id = add_household(embedded_app)
+    open_interview(volunteer, household_id)
+    yes(volunteer)
+    volunteer.say("2")
+    enter_member(volunteer, "นางแดง ใจงาม", sex="Female", born="1/1/2530", can_work=False,
+                 flags=("Chronic illness",))
+    enter_member(volunteer, "เด็กหญิงดาว ใจงาม", sex="Female", born="2560", relation="Child", can_work=False)
+    tap(volunteer, "Correct, continue")
+    after_the_roster(volunteer, able=0)
+    assert th("No member of working age (15-59) is able to work.") in volunteer.text
+    tap(volunteer, "Self-development")
+    assert th("Why do you choose differently from the suggestion?") in volunteer.text
+    assert th("Please type at least %(min)s characters (you typed %(count)s).", min=5, count=3) in volunteer.say(
+        "หาย")
+    volunteer.say("แม่หายป่วยแล้วและมีงานรอที่โรงงาน")
+    tap(volunteer, "Someone else")
+    volunteer.say("นายดำ ใจงาม (น้องชาย)")
+    assert "นายดำ ใจงาม" in volunteer.text
+    no(volunteer)  # not acknowledged: back to the causes
+    assert th("The causes of the household's poverty? Tap each, then Done.") in volunteer.text
+    tap(volunteer, "Keep answer")
+    tap(volunteer, "Keep answer")
+    tap(volunteer, "Keep answer")
+    tap(volunteer, "Keep answer")
+    tap(volunteer, "Keep answer")
+    tap(volunteer, "Keep answer")
+    yes(volunteer)
+    with embedded_app.app_context():
+        visit = db.session.scalar(select(Visit))
+        assert (visit.suggested_classification, visit.classification) == ("welfare", "self_development")
+        assert visit.override_reason == "แม่หายป่วยแล้วและมีงานรอที่โรงงาน"
+        assert visit.acknowledged_by == "นายดำ ใจงาม (น้องชาย)" and visit.skills == {"members": []}
+        household = db.session.get(Household, household_id)
+        assert household.classification == "self_development"
+        assert household.classification_reason == "แม่หายป่วยแล้วและมีงานรอที่โรงงาน"
+        assert household.head_name == "นางแดง ใจงาม"
+
+
+def test_an_interrupted_visit_resumes_at_the_same_question_after_menu_and_after_a_restart(embedded_app, volunteer,
+                                                                                          emulator):
+    first = add_household(embedded_app)
+    other = add_household(embedded_app, number="99")
+    chat = volunteer
+    open_interview(chat, first)
+    yes(chat)
+    chat.say("1")
+    chat.say("นางมาลี ทองดี")
+    asked = chat.text
+    chat.say("เมนู")
+    assert session(embedded_app).status == "draft"
+    open_interview(chat, other)  # another house in between: its own, new interview
+    assert "99" in chat.text and th("Continue") not in chat.buttons()
+    chat.say("เมนู")
+    open_interview(chat, first)
+    tap(chat, "Continue")
+    assert asked in chat.text and session(embedded_app).state == "m_national_id"
+    skip(chat)
+    tap(chat, "Female")
+
+    jobs.runner(embedded_app).shutdown()  # the process goes away; a new one starts on the same database
+    restarted = create_app(base_config(emulator.url) | {"DATABASE_URL": embedded_app.config["DATABASE_URL"]})
+    server = LiveServer(restarted)
+    try:
+        chat.line.webhook_url = server.url + "/callback"
+        assert th("Date of birth, e.g. 25/11/2510, or only the year of birth (B.E. or A.D.)? Tap Skip if not "
+                  "known.") in chat.say("ช่วยเหลือ")
+        chat.say("2520")
+        with restarted.app_context():
+            stored = db.session.scalar(select(DialogSession).where(DialogSession.status == "active"))
+            assert stored.state == "m_relation" and stored.answers["@household"] == first
+            assert stored.answers["members"] == [{"m_name": "นางมาลี ทองดี", "m_national_id": None, "m_sex": "female",
+                                                  "m_birth": "1977-01-01"}]
+    finally:
+        server.stop()
+        jobs.runner(restarted).shutdown()
+
+
+def test_a_household_outside_the_area_is_refused_politely(embedded_app, volunteer):
+    outside = add_household(embedded_app, village="30060202")
+    not_found = th("This household was not found in your area.")
+    assert not_found in open_interview(volunteer, outside)
+    assert not_found in volunteer.postback("menu=interview&household=999")
+    assert not_found in volunteer.postback("menu=interview&household=abc")
+    assert count(embedded_app, DialogSession) == 0 and count(embedded_app, Visit) == 0
+
+
+def test_wrong_roster_answers_get_specific_messages(embedded_app, volunteer):
+    household_id = add_household(embedded_app)
+    chat = volunteer
+    open_interview(chat, household_id)
+    yes(chat)
+    assert th("A household has at least one member. Please type how many people live here.") in chat.say("0")
+    assert th("Please type a number from %(min)s to %(max)s.", min=0, max=30) in chat.say("45")
+    chat.say("2")
+    assert th("Please type at least %(min)s characters (you typed %(count)s).", min=2, count=1) in chat.say("ก")
+    chat.say("นายหนึ่ง ทดลอง")
+    assert th("The check digit (the last digit) is wrong. Please check the number again.") in chat.say(
+        "3100600445636")
+    assert th("A national ID number has 13 digits, but you typed %(count)s. Please type all 13 digits (with or "
+              "without dashes).", count=5) in chat.say("12345")
+    chat.say(NATIONAL_ID)
+    tap(chat, "Male")
+    today = format_date(local_date(utcnow()), "th")
+    assert th("Please type a date from %(min)s to %(max)s.", min=format_date(date(1900, 1, 1), "th"),
+              max=today) in chat.say("1/1/2600")
+    chat.say("1/1/2520")
+    tap(chat, "Head of household")
+    tap(chat, "Primary school")
+    tap(chat, "Other")
+    assert th("Please type the occupation.") in chat.text
+    chat.say("ขายลอตเตอรี่")
+    assert th("Please type the amount in digits only, for example 2,500 or 2,500 baht (you typed %(answer)s).",
+              answer="“สามพัน”") in chat.say("สามพัน")
+    chat.say("3000")
+    pick(chat, "None of these")
+    yes(chat)
+    chat.say("นายสอง ทดลอง")
+    assert th("This national ID number is already given for %(name)s. Please check the number.",
+              name="นายหนึ่ง ทดลอง") in chat.say(NATIONAL_ID)
+    skip(chat)
+    tap(chat, "Male")
+    skip(chat)
+    assert th("%(name)s is already the head of this household. Please choose another relation, or change "
+              "%(name)s first.", name="นายหนึ่ง ทดลอง") in tap(chat, "Head of household")
+    tap(chat, "Child")
+    tap(chat, "No schooling")
+    tap(chat, "No occupation")
+    chat.say("0")
+    pick(chat, "None of these")
+    no(chat)
+    # Removing the head leaves the list without one: it can't be confirmed until someone is the head.
+    tap(chat, "Edit or remove")
+    tap_member(chat, "นายสอง ทดลอง")
+    chat.say("ย้อนกลับ")  # not that one
+    tap_member(chat, "นายหนึ่ง ทดลอง")
+    tap(chat, "Remove: moved or died")
+    assert th("A household has exactly one head, but the list has %(count)s. Please edit the members' relation "
+              "to the head.", count=0) in tap(chat, "Correct, continue")
+    assert session(embedded_app).state == "roster_check"
+    with embedded_app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Member)) == 0  # nothing stored before the end

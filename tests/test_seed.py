@@ -1,0 +1,117 @@
+"""`flask --app wsgi demo seed`: อ.จักราช with villages, test households and demo staff, once."""
+
+import time
+from collections import Counter
+
+import geothai
+import pytest
+from sqlalchemy import delete, func, select
+
+from bot import households, seed
+from bot.households import hash_national_id
+from dialogs.validators import national_id
+from models import Area, AuditEntry, Household, Member, Problem, Staff, StaffRole, db
+from models.household import DIMENSIONS
+from models.staff import ROLES
+
+SUBDISTRICTS = ["300601", "300603", "300604", "300605", "300607", "300610", "300611", "300613"]  # the brief's
+
+
+def counts() -> dict[str, int]:
+    return {model.__name__: db.session.scalar(select(func.count()).select_from(model))
+            for model in (Area, Household, Member, Problem, Staff, AuditEntry)}
+
+
+@pytest.fixture
+def given_ids(monkeypatch):
+    """The national IDs the seed stores, as it hands them to `set_national_id` (they can't be read back)."""
+    given = []
+
+    def record(member, number):
+        given.append(number)
+        households.set_national_id(member, number)
+
+    monkeypatch.setattr(seed, "set_national_id", record)
+    return given
+
+
+def test_the_seed_creates_the_district_its_villages_households_and_staff(embedded_app, given_ids):
+    started = time.perf_counter()
+    result = embedded_app.test_cli_runner().invoke(args=["demo", "seed"])
+    assert time.perf_counter() - started < 10
+    assert result.exit_code == 0, result.output
+    assert "109 villages, 300 households" in result.output
+    with embedded_app.app_context():
+        subdistricts = db.session.scalars(select(Area.code).where(Area.level == "subdistrict")
+                                          .order_by(Area.code)).all()
+        assert subdistricts == SUBDISTRICTS == [s.code for s in geothai.subdistricts("3006")]
+        assert db.session.get(Area, "3006").name_th == "จักราช" and db.session.get(Area, "30").name_th == "นครราชสีมา"
+        villages = db.session.scalars(select(Area).where(Area.level == "village")).all()
+        assert len(villages) == 109 and len({v.name_th for v in villages}) == 109
+        assert {v.parent_code for v in villages} == set(SUBDISTRICTS)
+        assert all(v.code == f"{v.parent_code}{v.moo:02d}" and v.name_en.startswith("Ban ") for v in villages)
+
+        homes = db.session.scalars(select(Household)).all()
+        assert len(homes) == 300 and all(h.test_data for h in homes)
+        assert {h.village_code for h in homes} <= {v.code for v in villages}
+        assert all(1 <= len(h.members) <= 6 and h.head_name == h.members[0].name for h in homes)
+        members = [m for h in homes for m in h.members]
+        assert all(m.test_data and m.sex in ("male", "female") and m.birth_date and m.relation for m in members)
+        assert Counter(h.members[0].relation for h in homes) == {"head": 300}
+        # Welfare cases: nobody able to work, disabled and bedridden members, old people.
+        assert sum(not any(m.can_work for m in h.members) for h in homes) >= 20
+        assert any(m.disabled for m in members) and any(m.bedridden for m in members)
+        assert {p.dimension for h in homes for p in h.problems} == set(DIMENSIONS)
+        assert any(households.income(h).below_line for h in homes)
+        assert any(households.income(h).below_line is False for h in homes)
+
+        assert len(given_ids) == len(set(given_ids)) == len(members)
+        assert all(national_id(number) == number for number in given_ids)  # passes the checksum
+        assert {(m.national_id_hash, m.national_id_last) for m in members} == {
+            (hash_national_id(number), number[-4:]) for number in given_ids}
+
+        staff = db.session.scalars(select(Staff)).all()
+        assert {r.role for person in staff for r in person.roles} == set(ROLES)
+        assert all(person.line_user_id is None and person.active for person in staff)
+
+
+def test_the_seed_adds_nothing_the_second_time_and_restores_what_is_missing(app):
+    with app.app_context():
+        first = seed.seed_demo()
+        db.session.commit()
+        assert first["villages"] == 109 and first["households"] == 300
+        before = counts()
+        assert seed.seed_demo() == {"villages": 0, "households": 0, "members": 0, "staff": 0}
+        db.session.commit()
+        assert counts() == before
+
+        gone = db.session.scalar(select(Household).where(Household.import_key == "demo-005"))
+        head, size = gone.head_name, len(gone.members)
+        db.session.execute(delete(Member).where(Member.household_id == gone.id))
+        db.session.execute(delete(Problem).where(Problem.household_id == gone.id))
+        db.session.execute(delete(Household).where(Household.id == gone.id))
+        db.session.commit()
+        added = seed.seed_demo()
+        db.session.commit()
+        assert added == {"villages": 0, "households": 1, "members": size, "staff": 0}
+        assert db.session.scalar(select(Household).where(Household.import_key == "demo-005")).head_name == head
+
+
+VIEWERS = [("volunteer", "30060101"), ("caretaker", "30060302"), ("supervisor_subdistrict", "300601"),
+           ("supervisor_district", "3006"), ("supervisor_province", "30"), ("supervisor_province", "31"),
+           ("admin", "TH")]
+
+
+def test_seeded_households_are_seen_only_within_scope(embedded_app):
+    with embedded_app.app_context():
+        seed.seed_demo()
+        viewers = [Staff(name=f"{role}@{area}", position="x", roles=[StaffRole(role=role, area_code=area)])
+                   for role, area in VIEWERS]
+        db.session.add_all(viewers)
+        db.session.commit()
+        every = db.session.scalars(select(Household)).all()
+        for viewer, (_, area) in zip(viewers, VIEWERS, strict=True):
+            seen = {h.id for h in db.session.scalars(households.visible(viewer))}
+            prefix = "" if area == "TH" else area
+            assert seen == {h.id for h in every if h.village_code.startswith(prefix)}, viewer.name
+            assert (len(seen) == 0) == (area == "31") and (len(seen) == 300) == (area in ("3006", "30", "TH"))

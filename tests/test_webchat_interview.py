@@ -1,0 +1,107 @@
+"""A whole 4ท interview in the emulator's web chat, in headless Chromium: a volunteer registered with the
+demo's one click opens the interview from a household's button, then types and taps chips like a person."""
+
+from datetime import date
+
+from sqlalchemy import select
+
+from models import Household, Visit, db
+from tests import test_webchat
+from tests.test_interview import HEAD, add_household, person, th
+from tests.test_webchat import bot_bubbles, chip, demo_button, expect, push, say
+
+# The web chat test's fixtures: Chromium, the live bot, the demo identities, the web chat and its page.
+browser, bot, demo_identities, webchat, page = (test_webchat.browser, test_webchat.bot, test_webchat.demo_identities,
+                                                test_webchat.webchat, test_webchat.page)
+
+
+def answered(page, act) -> None:
+    """Do something and wait for the bot's answer, so the next chip tapped is the new question's."""
+    before = bot_bubbles(page).count()
+    act()
+    expect(bot_bubbles(page).nth(before)).to_be_visible()
+
+
+def tap(page, message: str) -> None:
+    answered(page, lambda: chip(page, th(message)[:20]).click())
+
+
+def type_(page, text: str) -> None:
+    answered(page, lambda: say(page, text))
+
+
+def pick(page, *messages: str) -> None:
+    for message in messages:
+        tap(page, message)
+    tap(page, "Done")
+
+
+def test_a_volunteer_runs_a_whole_interview_in_the_web_chat(page, embedded_app):
+    household_id = add_household(embedded_app, [person(HEAD, date(1980, 2, 1), "head", occupation="farmer",
+                                                       monthly_income=2500)])
+    demo_button(page, "ทีมเคาะประตู").click()
+    expect(chip(page, "ข้อมูลของฉัน")).to_be_visible()
+    user_id = page.url.rsplit("user=", 1)[1]
+    # The household card's button (another screen's), pushed as a chip that opens the interview.
+    push(embedded_app, user_id, {"type": "text", "text": "ครัวเรือนบ้านเลขที่ 12", "quickReply": {"items": [
+        {"type": "action", "action": {"type": "postback", "label": "สัมภาษณ์ 4ท",
+                                      "data": f"menu=interview&household={household_id}"}}]}})
+    answered(page, lambda: chip(page, "สัมภาษณ์ 4ท").click())
+    expect(bot_bubbles(page).last).to_contain_text("PDPA")
+
+    tap(page, "Yes")
+    expect(bot_bubbles(page).last).to_contain_text(HEAD)
+    tap(page, "Correct, no change")
+    type_(page, "1")
+    type_(page, "เด็กหญิงมะลิ ใจดี")
+    type_(page, "3 1006 00445 63 5")
+    tap(page, "Female")
+    type_(page, "12/4/2555")
+    tap(page, "Child")
+    tap(page, "Primary school")
+    tap(page, "Student")
+    type_(page, "0")
+    pick(page, "None of these")
+    tap(page, "No")
+    expect(bot_bubbles(page).last).to_contain_text("เด็กหญิงมะลิ ใจดี")
+    tap(page, "Correct, continue")
+
+    tap(page, "Hopeful, wants a better life")
+    tap(page, "Willing with support")
+    type_(page, "อยากให้ลูกได้เรียนต่อ")
+    expect(bot_bubbles(page).last).to_contain_text(HEAD)  # ท2: the one member who can work
+    pick(page, "Farming")
+    tap(page, "Seasonal only")
+    type_(page, "แปรรูปอาหาร")
+    tap(page, "No farm land")
+    pick(page, "None")
+    pick(page, "Chickens or ducks")
+    type_(page, "500")
+    type_(page, "0")
+    type_(page, "12,000 บาท")
+    pick(page, "Wage labour")
+    type_(page, "๔,๐๐๐")
+    type_(page, "ทำขนมขายในหมู่บ้าน")
+    tap(page, "Develop an occupation")
+    for dimension in ("health", "living", "education", "income", "public_services"):
+        if dimension == "income":
+            pick(page, "Heavy debts")
+            type_(page, "หนี้นอกระบบ 12,000 บาท")
+        else:
+            pick(page, "No problem here")
+    pick(page, "Debts")
+    tap(page, "Skip")
+    expect(bot_bubbles(page).last).to_contain_text(th("Self-development"))
+    tap(page, "Self-development")
+    answered(page, lambda: chip(page, HEAD[:20]).click())
+    tap(page, "Yes")
+    expect(bot_bubbles(page).filter(has_text="12").last).to_contain_text(th("Self-development"))
+    expect(page.locator(".error-line")).to_have_count(0)
+
+    with embedded_app.app_context():
+        visit = db.session.scalar(select(Visit))
+        assert visit.acknowledged_by == HEAD and visit.classification == "self_development"
+        assert visit.resources["incomes"] == [{"source": "wages", "monthly": "4000"}]
+        household = db.session.get(Household, household_id)
+        assert {m.name for m in household.members} == {HEAD, "เด็กหญิงมะลิ ใจดี"}
+        assert [(p.dimension, p.indicator) for p in household.problems] == [("income", "heavy_debt")]
