@@ -16,6 +16,7 @@ import redis
 from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from bot import jobs, outbox
 from bot.events import fetch, handle, parse
@@ -26,7 +27,9 @@ log = logging.getLogger(__name__)
 
 SEEN_TTL = 24 * 3600  # LINE redelivers for at most a day
 LOCK_TTL = 60  # seconds a crashed worker can hold up one user's events
-TRANSIENT = (OperationalError, redis.ConnectionError, redis.TimeoutError)
+# PoolTimeout: on SQLite the app has one connection (bot.SQLITE_POOL); waiting too long for it is
+# the same trouble as "database is locked".
+TRANSIENT = (OperationalError, PoolTimeout, redis.ConnectionError, redis.TimeoutError)
 
 
 class TransientError(Exception):
