@@ -18,6 +18,7 @@ from models import Household, Member, Staff, db
 # จปฐ. income line (baht per person per year) by the survey years it applies to, Buddhist Era.
 POVERTY_LINES = {year: 38_000 for year in range(2560, 2565)}
 SEARCH_PAGE = 10
+COUNT_CAP = 500  # search() reports "at least this many" beyond it
 
 
 class NotFound(Exception):
@@ -80,7 +81,8 @@ def get(viewer: Staff, household_id: int) -> Household:
 
 
 def search(viewer: Staff, text: str, village_code: str | None = None, page: int = 0) -> tuple[list[Household], int]:
-    """Households whose house number or head's name matches, in scope, a page at a time; and the total."""
+    """Households whose house number or head's name matches, in scope, a page at a time; and the total
+    (COUNT_CAP when there are at least that many)."""
     query = visible(viewer)
     words = text.strip()
     if words:
@@ -88,7 +90,8 @@ def search(viewer: Staff, text: str, village_code: str | None = None, page: int 
                                 Household.head_name.contains(words, autoescape=True)))
     if village_code:
         query = query.where(Household.village_code == village_code)
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    # Counting stops at COUNT_CAP: a nationwide search for a common name need not count every match.
+    total = db.session.scalar(select(func.count()).select_from(query.limit(COUNT_CAP).subquery()))
     rows = db.session.scalars(query.order_by(Household.village_code, Household.house_number, Household.id)
                               .offset(page * SEARCH_PAGE).limit(SEARCH_PAGE)).all()
     return list(rows), total

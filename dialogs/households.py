@@ -149,9 +149,9 @@ def results(ctx: Context, data: dict) -> Outcome:
     heads = _head_ids(found)
     lines = [f"{n}. {ctx._('House %(number)s', number=h.house_number)}, {show_village(h.village_code, ctx)}: "
              f"{h.head_name} ({heads.get(h.id, '-')})" for n, h in enumerate(found, first)]
-    pages = -(-total // households.SEARCH_PAGE)
+    more = "+" if total >= households.COUNT_CAP else ""
     intro = ctx._("Households found: %(total)s (page %(page)s of %(pages)s). Tap one to open its folder.",
-                  total=total, page=page + 1, pages=pages)
+                  total=f"{total:,}{more}", page=page + 1, pages=f"{-(-total // households.SEARCH_PAGE)}{more}")
     items = [_button(f"{n}. {h.house_number} {h.head_name}", f"menu=household&id={h.id}",
                      ctx._("House %(number)s", number=h.house_number) + f" {h.head_name}")
              for n, h in enumerate(found, first)]

@@ -264,3 +264,21 @@ def test_adding_needs_a_village_in_the_area(app, new_user):
         db.session.commit()
     assert th("No villages are set up in your area yet. Please ask the district office.") \
         in chat.postback("menu=add_household")
+
+
+def test_a_search_with_very_many_matches_says_at_least_how_many(app, new_user, monkeypatch):
+    from bot import households
+
+    if app.backend != "embedded":
+        pytest.skip("the cap is lowered in this process only; the workers are other processes")
+    monkeypatch.setattr(households, "COUNT_CAP", 30)  # stands for 500, without storing 500 households
+    chat = new_user("อาสา")
+    with app.app_context():
+        add_villages()
+        add_staff(chat.user_id, "volunteer", "30060101")
+        for n in range(1, 36):
+            add_household("30060101", str(n), f"สมปอง ที่{n}")
+        db.session.commit()
+    chat.postback("menu=find_household")
+    chat.tap(th("Head's name"))
+    assert th(FOUND, total="30+", page=1, pages="3+") in chat.say("สมปอง")
