@@ -730,6 +730,8 @@ def _columns(record) -> dict:
 
 
 class _Silent:
+    """The progress bar of an import nobody watches (tests, other callers of `run`): shows nothing."""
+
     def update(self, steps: int) -> None:
         pass
 
