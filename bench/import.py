@@ -22,8 +22,9 @@ SQLite, COPY on PostgreSQL; not through the importer) into 73,920 villages of 77
 x 8 subdistricts x 10 villages, about 700 households per district as nationally. `bot.households.search`
 (a count and the first page) is timed for a district supervisor of 3006: by house number, by part of the
 head's name, and by village (no text); --searches times each with varying terms: median and p99 in ms.
-The same name search by a nationwide admin (every household in scope) is timed for comparison. Every case
-runs twice: with `bot.scope` as it is, and "[ranges]" with its area condition written as code ranges
+The same name search by a nationwide admin (every household in scope) is timed for comparison, and a
+nationwide search for a rare surname (10 heads in all, so counting never stops early at the cap). Every
+case runs twice: with `bot.scope` as it is, and "[ranges]" with its area condition written as code ranges
 (>= '3006' AND < '3007') instead of LIKE '3006%' (the change this benchmark proposes; see
 `range_condition`). --explain prints the query plans.
 """
@@ -75,6 +76,9 @@ FIRST_NAMES = ("สมชาย", "สมศรี", "บุญมี", "มา�
 SURNAMES = ("ใจดี", "ศรีสุข", "ทองคำ", "แก้วมณี", "รักษ์ถิ่น", "มีสุข", "บุญมา", "พรหมวงศ์", "ศรีจักราช", "โพธิ์ทอง", "สายบุญ",
             "จันทร์หอม", "ดวงแก้ว", "ชัยมงคล", "เพชรรัตน์", "นาคสวัสดิ์", "อินทร์แก้ว", "ภูมิสวัสดิ์", "วงศ์ใหญ่", "คงมั่น",
             "เจริญสุข", "ทองสุข", "พิมพ์ทอง", "หอมจันทร์", "สุขเจริญ", "บุญประเสริฐ", "แสงทอง", "มั่นคง", "ศรีวงศ์", "ปัญญาดี")
+RARE_SURNAMES = ("วัฒนากุลชัย", "อุดมศักดิ์", "เกียรติขจร", "ธนพัฒน์พงศ์", "ชุติมาวงศ์", "กิตติวรากร", "เหลืองอร่าม",
+                 "ตันติเวชกุล", "อัศวโภคิน", "พึ่งพานิช")  # each head of 1 household in RARE_EVERY
+RARE_EVERY = 6_500  # 650,000 households: 10 heads of each rare surname nationwide
 RELATIONS = ("หัวหน้าครัวเรือน", "คู่สมรส", "บุตร", "บุตร", "บิดา/มารดา", "หลาน")
 SOURCES = ("จปฐ./TPMAP", "ThaiQM", "เวทีประชาคม", "walk-in")
 FIELDS = tuple(COLUMNS)  # the template's columns, in its order
@@ -294,6 +298,8 @@ def household_rows(count: int, villages: list[str], seed: int = 2):
         number = f"{rng.randrange(1, 300)}" + (f"/{rng.randrange(1, 5)}" if rng.random() < 0.2 else "")
         code = f"{village[:2]}{h:08d}{h % 10}"
         name = f"{rng.choice(('นาย', 'นาง', 'นางสาว'))}{rng.choice(FIRST_NAMES)} {rng.choice(SURNAMES)}"
+        if h % RARE_EVERY == 0:  # after the draws, so the other households stay as they were
+            name = f"{name.rsplit(' ', 1)[0]} {RARE_SURNAMES[h // RARE_EVERY % len(RARE_SURNAMES)]}"
         yield (code, number, village, name, "jpt", 2568, "open", f"hc:{code}", False, now, now)
 
 
@@ -362,6 +368,8 @@ def search_run(dbs: Databases, count: int, repeats: int, explain: bool) -> Searc
             "district: village": (supervisor, [("", mine[i % len(mine)]) for i in range(repeats)]),
             "admin (nationwide): head's name": (admin, [(rng.choice(SURNAMES), None)
                                                         for i in range(max(10, repeats // 10))]),
+            "admin (nationwide): rare name": (admin, [(rng.choice(RARE_SURNAMES), None)
+                                                      for i in range(max(10, repeats // 10))]),
         }
         for variant, condition in (("", scope.Scope.condition), (RANGES, range_condition)):
             with patched(scope.Scope, "condition", condition):

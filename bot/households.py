@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from flask import current_app
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, and_, column, func, or_, select, table
 
 from bot import scope
 from models import Household, Member, Staff, db
@@ -80,6 +80,32 @@ def get(viewer: Staff, household_id: int) -> Household:
     return household
 
 
+HEAD_NAMES_FTS = table("households_fts", column("rowid"), column("head_name"))  # SQLite only (migration 0005)
+NAME_INDEX_MAX = 5_000  # SQLite: a name in more households than this is found sooner without its index
+
+
+def name_matches(words: str) -> ColumnElement[bool]:
+    """The head's name contains `words`, as LIKE decides (case-insensitive for ASCII letters on SQLite only), in a
+    form answered from an index when that is quicker: without one, a nationwide search for a rare name reads
+    every household.
+
+    PostgreSQL: LIKE itself, which the trigram index serves; its planner tells common names from rare ones.
+    SQLite: the FTS5 trigram table finds `words` as a phrase (its trigrams in a row: every LIKE match and a few
+    more, from the index alone), then LIKE checks. SQLite's planner doesn't know how many names match and takes
+    that index even for a common name, reading thousands of households to sort them where a scan in order stops
+    at the first page and at COUNT_CAP, or where a district's few hundred households are all there is to read.
+    So the index is used only when it finds fewer than NAME_INDEX_MAX names. Under 3 characters there is no
+    trigram to look up: LIKE alone."""
+    contains = Household.head_name.contains(words, autoescape=True)
+    if db.engine.dialect.name != "sqlite" or len(words) < 3:
+        return contains
+    phrase = '"' + words.replace('"', '""') + '"'
+    indexed = select(HEAD_NAMES_FTS.c.rowid).where(HEAD_NAMES_FTS.c.head_name.match(phrase))
+    if db.session.scalar(select(func.count()).select_from(indexed.limit(NAME_INDEX_MAX).subquery())) == NAME_INDEX_MAX:
+        return contains
+    return and_(Household.id.in_(indexed), contains)
+
+
 def search(viewer: Staff, text: str, village_code: str | None = None, page: int = 0) -> tuple[list[Household], int]:
     """Households whose house number or head's name matches, in scope, a page at a time; and the total
     (COUNT_CAP when there are at least that many)."""
@@ -87,7 +113,7 @@ def search(viewer: Staff, text: str, village_code: str | None = None, page: int 
     words = text.strip()
     if words:
         query = query.where(or_(Household.house_number == words, Household.house_code == words,
-                                Household.head_name.contains(words, autoescape=True)))
+                                name_matches(words)))
     if village_code:
         query = query.where(Household.village_code == village_code)
     # Counting stops at COUNT_CAP: a nationwide search for a common name need not count every match.

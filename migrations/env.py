@@ -75,6 +75,12 @@ def render_item(type_, obj, autogen_context):
     return False
 
 
+def include_name(name, type_, parent_names):
+    """Leave out SQLite's full-text index of head names (migration 0005): an FTS5 table and its shadow tables,
+    which no model declares."""
+    return not (type_ == "table" and name.startswith("households_fts"))
+
+
 def run_migrations_online():
     """Run migrations in 'online' mode.
 
@@ -104,6 +110,7 @@ def run_migrations_online():
             connection=connection,
             target_metadata=get_metadata(),
             render_item=render_item,
+            include_name=include_name,
             **conf_args
         )
 

@@ -9,7 +9,7 @@ import openpyxl
 import pytest
 from sqlalchemy import func, select
 
-from bot import importer
+from bot import households, importer
 from bot.households import hash_national_id
 from bot.importer import COLUMNS, report_path, write_template
 from dialogs.validators import national_id_check_digit
@@ -198,6 +198,15 @@ def test_every_rejected_row_is_reported_in_thai_with_its_line_and_nothing_of_it_
         assert [m.name for m in household.members] == ["นายสมชาย ใจดี", "นางสมศรี ใจดี"]
         assert db.session.scalar(select(func.count()).select_from(Household)) == 1
         assert db.session.scalar(select(func.count()).select_from(AuditEntry)) == 1
+
+
+def test_imported_households_are_found_by_part_of_the_heads_name(app, people, tmp_path):
+    """Imports insert many rows at once: the name index takes them all (on SQLite, through its triggers)."""
+    imported(app, write_csv(tmp_path / "list.csv", LIST), people["admin"])
+    with app.app_context():
+        admin = db.session.get(Staff, people["admin"])
+        assert [h.head_name for h in households.search(admin, "ชาย ใจ")[0]] == ["นายสมชาย ใจดี"]
+        assert [h.head_name for h in households.search(admin, "บุญมี")[0]] == ["นายบุญมี มีสุข"]
 
 
 def test_reimporting_changes_nothing_and_a_corrected_file_updates(app, people, tmp_path):
