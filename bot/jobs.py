@@ -16,6 +16,16 @@ from rq import Queue, SimpleWorker
 log = logging.getLogger(__name__)
 
 QUEUES = ("events", "delivery")
+_thread = threading.local()
+
+
+def in_background() -> bool:
+    """Whether this thread runs background jobs of the embedded mode (not a web request)."""
+    return getattr(_thread, "background", False)
+
+
+def _mark_background() -> None:
+    _thread.background = True
 
 
 class JobRunner:
@@ -26,8 +36,8 @@ class JobRunner:
         self.embedded = not app.config["REDIS_URL"]
         if self.embedded:
             self._pools = {
-                "events": ThreadPoolExecutor(app.config["EVENT_THREADS"], thread_name_prefix="events"),
-                "delivery": ThreadPoolExecutor(app.config["DELIVERY_THREADS"], thread_name_prefix="delivery"),
+                name: ThreadPoolExecutor(app.config[setting], thread_name_prefix=name, initializer=_mark_background)
+                for name, setting in (("events", "EVENT_THREADS"), ("delivery", "DELIVERY_THREADS"))
             }
         else:
             connection = app.extensions["redis"]
@@ -35,17 +45,26 @@ class JobRunner:
         self._sweeper: threading.Thread | None = None
         self._lock = threading.Lock()
         self._in_flight = 0
+        self._waiting: set[tuple] = set()  # embedded: jobs queued and not yet started
         self._idle = threading.Condition()
 
     def enqueue(self, queue: str, func: Callable, *args) -> None:
+        """Every job reads what there is to do when it starts (a user's pending events, a message's
+        state), so in one process a job already waiting to start is not queued again: under a backlog
+        each webhook request and each sweep would otherwise add copies that find nothing left to do."""
         if self.embedded:
             with self._idle:
+                if (func, args) in self._waiting:
+                    return
+                self._waiting.add((func, args))
                 self._in_flight += 1
             self._pools[queue].submit(self._run_counted, func, args)
         else:
             self._queues[queue].enqueue(func, *args, result_ttl=0, failure_ttl=86400)
 
     def _run_counted(self, func: Callable, args: tuple) -> None:
+        with self._idle:
+            self._waiting.discard((func, args))
         try:
             self._run(func, args)
         finally:
@@ -73,6 +92,7 @@ class JobRunner:
     def _sweep_forever(self, interval: float) -> None:
         from bot.recovery import sweep
 
+        _mark_background()
         stop = threading.Event()
         while True:
             self._run(sweep, ())

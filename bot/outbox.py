@@ -8,7 +8,7 @@ is answered 409 by LINE instead of reaching the user twice.
 import logging
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import bindparam, exists, inspect, or_, select, update
 from sqlalchemy.orm import aliased
@@ -76,13 +76,19 @@ def plan(row: OutboxMessage) -> list[Request]:
 
 
 _older = aliased(OutboxMessage)
-# Built once: building it anew (with a fresh alias) cost about 1 ms of CPU per delivery.
+# Built once: building it anew (with a fresh alias) cost about 1 ms of CPU per delivery. It returns
+# what sending needs, so claiming and reading the row are one statement.
 _CLAIM = (update(OutboxMessage)
           .where(OutboxMessage.id == bindparam("outbox_id"), OutboxMessage.status == "pending",
                  or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < bindparam("now")),
                  ~exists().where(_older.user_key == OutboxMessage.user_key, _older.status == "pending",
                                  _older.id < OutboxMessage.id))
-          .values(claimed_until=bindparam("until"), attempts=OutboxMessage.attempts + 1))
+          .values(claimed_until=bindparam("until"), attempts=OutboxMessage.attempts + 1)
+          .returning(OutboxMessage.id, OutboxMessage.kind, OutboxMessage.recipients, OutboxMessage.messages,
+                     OutboxMessage.retry_key, OutboxMessage.reply_token, OutboxMessage.user_key,
+                     OutboxMessage.created_at, OutboxMessage.requests_done, OutboxMessage.attempts,
+                     OutboxMessage.source_event_id)
+          .execution_options(synchronize_session=False))
 
 
 def deliver(outbox_id: int) -> None:
@@ -92,62 +98,59 @@ def deliver(outbox_id: int) -> None:
     same person is still pending, so each person receives messages in the order they were made.
     """
     now = utcnow()
-    claimed = db.session.execute(_CLAIM, {"outbox_id": outbox_id, "now": now, "until": now + CLAIM}).rowcount
-    db.session.commit()
-    if not claimed:
+    row = db.session.execute(_CLAIM, {"outbox_id": outbox_id, "now": now, "until": now + CLAIM}).one_or_none()
+    db.session.commit()  # no transaction (and on SQLite no lock) while LINE is asked
+    if row is None:
         return
-    try:
-        _deliver_claimed(outbox_id)
-    finally:
-        _queue_next_for(outbox_id)
-
-
-def _queue_next_for(outbox_id: int) -> None:
-    """Queue the oldest pending row to the same person, now that this one is out of the way."""
-    row = db.session.get(OutboxMessage, outbox_id)
-    if row.status == "pending" or row.user_key is None:
-        return  # still pending (will retry later): the person's later rows keep waiting behind it
-    following = db.session.scalar(select(OutboxMessage.id)
-                                  .where(OutboxMessage.user_key == row.user_key, OutboxMessage.status == "pending")
-                                  .order_by(OutboxMessage.id).limit(1))
-    db.session.commit()
+    following = _deliver_claimed(row)
     if following is not None:
         jobs.enqueue("delivery", deliver, following)
 
 
-def _deliver_claimed(outbox_id: int) -> None:
-    row = db.session.get(OutboxMessage, outbox_id)
+def _deliver_claimed(row) -> int | None:
+    """Send the row's remaining requests and record how it went. Returns the same person's next
+    pending row when this one is out of the way (sent, or failed for good)."""
     requests = plan(row)
-    sending, first = Sending(row.id, row.created_at, row.reply_token), row.requests_done
-    db.session.rollback()  # no transaction (and on SQLite no lock) while LINE is asked
+    done = row.requests_done
     try:
-        for index in range(first, len(requests)):
-            _send(sending, requests[index])
-            if index + 1 < len(requests):
-                _update(outbox_id, requests_done=index + 1)
+        for request in requests[done:]:
+            _send(row, request)
+            done += 1
+            if done < len(requests):
+                _update(row.id, requests_done=done)  # a re-send after a crash resumes here
     except LineError as error:
-        _record_failure(row, error)
-        return
-    _update(outbox_id, requests_done=len(requests), status="sent", sent_at=utcnow(), claimed_until=None, error=None)
+        return _record_failure(row, error, done)
+    return _finish(row, "sent", done)
 
 
 def _update(outbox_id: int, **values) -> None:
-    """Set columns of one row and commit, without first reloading the (expired) row object."""
+    """Set columns of one row and commit."""
     db.session.execute(update(OutboxMessage).where(OutboxMessage.id == outbox_id).values(**values)
                        .execution_options(synchronize_session=False))
     db.session.commit()
 
 
-@dataclass(frozen=True)
-class Sending:
-    """What sending a row needs, read before its transaction ends (the row itself would reload)."""
+_NEXT_FOR = (select(OutboxMessage.id)
+             .where(OutboxMessage.user_key == bindparam("user_key"), OutboxMessage.status == "pending")
+             .order_by(OutboxMessage.id).limit(1))
+_DONE = (update(OutboxMessage).where(OutboxMessage.id == bindparam("outbox_id"))
+         .values(status=bindparam("new_status"), error=bindparam("new_error"), sent_at=bindparam("at"),
+                 requests_done=bindparam("done"), claimed_until=None)
+         .execution_options(synchronize_session=False))
 
-    id: int
-    created_at: datetime
-    reply_token: str | None
+
+def _finish(row, status: str, requests_done: int, error: str | None = None) -> int | None:
+    """Mark the row sent or failed and, in the same transaction, find the person's next pending row."""
+    db.session.execute(_DONE, {"outbox_id": row.id, "new_status": status, "new_error": error, "done": requests_done,
+                               "at": utcnow() if status == "sent" else None})
+    following = None
+    if row.user_key is not None:
+        following = db.session.scalar(_NEXT_FOR, {"user_key": row.user_key})
+    db.session.commit()
+    return following
 
 
-def _send(row: Sending, request: Request) -> None:
+def _send(row, request: Request) -> None:
     line = gateway()
     if request.kind == "reply":
         if utcnow() - row.created_at < REPLY_TOKEN_AGE:
@@ -169,17 +172,16 @@ def _send(row: Sending, request: Request) -> None:
             raise
 
 
-def _record_failure(row: OutboxMessage, error: LineError) -> None:
+def _record_failure(row, error: LineError, done: int) -> int | None:
+    """Schedule a retry (the person's later rows keep waiting behind it), or fail the row for good."""
     now = utcnow()
-    row.error = str(error)[:2000]
-    row.claimed_until = None
     if error.transient and now - row.created_at < GIVE_UP_AFTER:
-        row.next_attempt_at = now + min(timedelta(seconds=15 * 2 ** min(row.attempts, 8)), timedelta(hours=1))
-        log.warning("outbox %s will be retried at %s: %s", row.id, row.next_attempt_at, error)
-    else:
-        row.status = "failed"
-        log.error("outbox %s failed for good (event %s): %s", row.id, row.source_event_id, error)
-    db.session.commit()
+        retry_at = now + min(timedelta(seconds=15 * 2 ** min(row.attempts, 8)), timedelta(hours=1))
+        log.warning("outbox %s will be retried at %s: %s", row.id, retry_at, error)
+        _update(row.id, next_attempt_at=retry_at, claimed_until=None, error=str(error)[:2000])
+        return None
+    log.error("outbox %s failed for good (event %s): %s", row.id, row.source_event_id, error)
+    return _finish(row, "failed", done, str(error)[:2000])
 
 
 def due_ids(grace: timedelta = timedelta(seconds=5), limit: int = 500) -> list[int]:

@@ -10,7 +10,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from bot import audit
 from bot.thai import to_ascii_digits
@@ -68,13 +68,18 @@ def usable_invite(code: str, now: datetime) -> Invite | None:
     return invite
 
 
+# Built once: these run on every message of a person not (or not yet) registered.
+_RECENT_FAILURES = (select(InviteAttempt.at)
+                    .where(InviteAttempt.line_user_id == bindparam("line_user_id"),
+                           InviteAttempt.succeeded.is_(False), InviteAttempt.at > bindparam("since"))
+                    .order_by(InviteAttempt.at.desc()).limit(LOCKOUT_FAILURES))
+_ACTIVE_STAFF = select(Staff).where(Staff.line_user_id == bindparam("line_user_id"), Staff.active.is_(True))
+
+
 def locked_until(line_user_id: str, now: datetime) -> datetime | None:
     """When a LINE user may try codes again, if five failed within the last hour."""
-    failures = db.session.scalars(
-        select(InviteAttempt.at).where(InviteAttempt.line_user_id == line_user_id,
-                                       InviteAttempt.succeeded.is_(False),
-                                       InviteAttempt.at > now - LOCKOUT_WINDOW)
-        .order_by(InviteAttempt.at.desc()).limit(LOCKOUT_FAILURES)).all()
+    failures = db.session.scalars(_RECENT_FAILURES, {"line_user_id": line_user_id,
+                                                     "since": now - LOCKOUT_WINDOW}).all()
     if len(failures) < LOCKOUT_FAILURES:
         return None
     return failures[0] + LOCKOUT_WINDOW
@@ -84,7 +89,7 @@ def for_line_user(line_user: LineUser) -> Staff | None:
     """The active staff member bound to this LINE account, if any (unfollowed: none until re-follow)."""
     if not line_user.following:
         return None
-    return db.session.scalar(select(Staff).where(Staff.line_user_id == line_user.user_id, Staff.active.is_(True)))
+    return db.session.scalar(_ACTIVE_STAFF, {"line_user_id": line_user.user_id})
 
 
 def register(invite: Invite, line_user: LineUser, name: str, position: str, phone: str,

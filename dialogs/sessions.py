@@ -1,13 +1,16 @@
 """Loading sessions: the persistence side of the dialog engine (saving happens in `bot.inbox.apply`)."""
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from models import DialogSession, db
 
+# Built once: it runs on every message.
+_ACTIVE = select(DialogSession).where(DialogSession.line_user_id == bindparam("line_user_id"),
+                                      DialogSession.status == "active")
+
 
 def active(line_user_id: str) -> DialogSession | None:
-    return db.session.scalar(select(DialogSession).where(DialogSession.line_user_id == line_user_id,
-                                                         DialogSession.status == "active"))
+    return db.session.scalar(_ACTIVE, {"line_user_id": line_user_id})
 
 
 def latest_draft(line_user_id: str, dialog: str, context: dict | None = None) -> DialogSession | None:

@@ -330,7 +330,10 @@ def list_deliveries() -> dict:
 
 
 class _QuietRequestHandler(WSGIRequestHandler):
-    """Keeps werkzeug from printing a line per request (errors are still logged)."""
+    """Keeps connections open between requests, as LINE's API does (werkzeug's default, HTTP/1.0,
+    makes every call a new connection), and keeps werkzeug from printing a line per request."""
+
+    protocol_version = "HTTP/1.1"
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         pass

@@ -43,11 +43,12 @@ def test_two_workers_handling_the_same_event_at_once_handle_it_once(app, line, p
     user = platform.add_user(platform.new_user_id())["userId"]
     with app.app_context():
         inbox.store([line.text(user, "พร้อมกัน")])  # stored, not queued: the workers below race for it
-        event_id = db.session.scalar(select(InboxEvent.id))
+        [event] = inbox.pending(user)
+        event_id = event.id
 
     def work():
         with app.app_context():
-            inbox.process(event_id)
+            inbox.process(event)
 
     with concurrent.futures.ThreadPoolExecutor(4) as pool:
         list(pool.map(lambda _: work(), range(4)))
