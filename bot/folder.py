@@ -25,7 +25,18 @@ from sqlalchemy import select
 from bot import audit, households
 from bot.thai import format_date, format_datetime, format_money, local_date
 from dialogs.engine import LABEL_LIMIT, N_, Context
-from dialogs.labels import area_label
+from dialogs.labels import (
+    CLASSIFICATION_LABELS,
+    DIMENSION_LABELS,
+    HOUSEHOLD_STATUS_LABELS,
+    INDICATOR_LABELS,
+    PROBLEM_STATUS_LABELS,
+    RELATION_LABELS,
+    SEX_LABELS,
+    SOURCE_LABELS,
+    STAGE_LABELS,
+    area_label,
+)
 from models import Household, LineUser, Member, Problem, Staff, Visit, db, utcnow
 from models.household import DIMENSIONS
 
@@ -37,44 +48,6 @@ CARD_MEMBERS = 8  # members listed on the card; the page lists them all
 CARD_PROBLEMS = 3  # problems listed per dimension on the card
 HEADER_COLOUR, BELOW_COLOUR, ABOVE_COLOUR, MUTED_COLOUR = "#1B5E20", "#C62828", "#2E7D32", "#757575"
 
-DIMENSION_LABELS = {  # TPMAP's five dimensions
-    "health": N_("Health"),
-    "living": N_("Living conditions"),
-    "education": N_("Education"),
-    "income": N_("Income"),
-    "public_services": N_("Access to public services"),
-}
-CLASSIFICATION_LABELS = {"welfare": N_("Welfare"), "self_development": N_("Self-development")}
-PROBLEM_STATUS_LABELS = {
-    "open": N_("Not yet solved"),
-    "in_progress": N_("In progress"),
-    "solved": N_("Solved"),
-    "solved_self": N_("Solved by the family itself"),
-}
-HOUSEHOLD_STATUS_LABELS = {
-    "open": N_("Open (not yet started)"),
-    "in_progress": N_("In progress"),
-    "solved": N_("Solved"),
-    "solved_self": N_("Solved by the family itself"),
-    "moved": N_("Moved away"),
-    "deceased": N_("Deceased"),
-    "withdrawn": N_("Withdrawn"),
-}
-STAGE_LABELS = {"survival": N_("Survival"), "sufficiency": N_("Sufficiency"), "sustainable": N_("Sustainable")}
-SOURCE_LABELS = {
-    "jpt": N_("Basic minimum needs survey (TPMAP)"),
-    "thaiqm": N_("ThaiQM"),
-    "forum": N_("Community forum"),
-    "walk_in": N_("Walk-in"),
-}
-RELATION_LABELS = {"head": N_("Head of household"), "spouse": N_("Spouse"), "child": N_("Child"),
-                   "child_in_law": N_("Son- or daughter-in-law"), "grandchild": N_("Grandchild"),
-                   "parent": N_("Parent"), "sibling": N_("Brother or sister"), "relative": N_("Relative"),
-                   "other": N_("Other")}
-SEX_LABELS = {"male": N_("Male"), "female": N_("Female")}
-# Problems recorded by indicator key (e.g. the 4ท interview's checklists) are shown by these labels (msgids);
-# the feature that records them adds its labels here. Other indicators (imported text) show as they are.
-INDICATOR_LABELS: dict[str, str] = {}
 # What the printable page says; English msgids, translated into the reader's language when it opens.
 FOLDER_TITLE = N_("Family Folder")
 PAGE_TEXT = {

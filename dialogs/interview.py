@@ -14,11 +14,11 @@ from decimal import Decimal
 from linebot.v3.messaging import TextMessage
 
 from bot import audit, households
-from bot.folder import CLASSIFICATION_LABELS, DIMENSION_LABELS, RELATION_LABELS, SEX_LABELS
 from bot.i18n import gettext
 from bot.thai import format_date, format_money, local_date, to_ascii_digits
 from dialogs import drafts, menu, validators
 from dialogs.engine import N_, Context, Dialog, Invalid, Outcome, Question, Roster, register
+from dialogs.labels import CLASSIFICATION_LABELS, DIMENSION_LABELS, PROBLEM_INDICATORS, RELATION_LABELS, SEX_LABELS
 from models import Household, Member, Problem, Visit, db, utcnow
 from models.household import DIMENSIONS
 from models.staff import SUPERVISOR_ROLES
@@ -82,25 +82,6 @@ WAYS_OUT = [
     ("other", N_("Other")),
 ]
 NO_PROBLEM = ("none", N_("No problem here"))
-PROBLEMS = {  # indicators after จปฐ./TPMAP, per dimension
-    "health": [("untreated_illness", N_("Illness without regular care")),
-               ("needs_carer", N_("Disabled or bedridden, no carer")),
-               ("malnutrition", N_("Poor nutrition")), ("addiction", N_("Alcohol, smoking or drugs")),
-               ("mental_health", N_("Stress or mental health"))],
-    "living": [("poor_house", N_("House in poor condition")), ("no_own_house", N_("No house of its own")),
-               ("no_clean_water", N_("No clean drinking water")), ("no_toilet", N_("No proper toilet")),
-               ("no_electricity", N_("No electricity"))],
-    "education": [("preschool", N_("Child 3-5 not in preschool")), ("out_of_school", N_("Child 6-14 not in school")),
-                  ("no_further_study", N_("Youth 15-18 not studying")),
-                  ("illiterate", N_("Adult cannot read or write Thai"))],
-    "income": [("below_line", N_("Income below the poverty line")), ("no_job", N_("Working-age member without work")),
-               ("heavy_debt", N_("Heavy debts")), ("no_savings", N_("No savings"))],
-    "public_services": [("no_elderly_allowance", N_("Elderly without the allowance")),
-                        ("no_disability_allowance", N_("Disabled without the allowance")),
-                        ("no_welfare_card", N_("No state welfare card")),
-                        ("no_documents", N_("Missing ID card or house registration")),
-                        ("no_health_rights", N_("No access to health care rights"))],
-}
 CAUSES = [
     ("no_steady_income", N_("No steady occupation or income")), ("debt", N_("Debts")),
     ("no_land", N_("No land or means of production")), ("no_skills", N_("Lack of skills or knowledge")),
@@ -570,7 +551,7 @@ def classify_prompt(ctx: Context, answers: dict) -> str:
 
 
 def problem_choices(ctx: Context, answers: dict) -> list[tuple[str, str]]:
-    return [*PROBLEMS[PROBLEMS_BY_DIMENSION.current(answers)["dimension"]], NO_PROBLEM]
+    return [*PROBLEM_INDICATORS[PROBLEMS_BY_DIMENSION.current(answers)["dimension"]], NO_PROBLEM]
 
 
 # ---- finishing -------------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""Names people see for roles and positions (English message ids; Thai in the catalog)."""
+"""Names people see for coded values: roles, positions and the household vocabulary (English message ids;
+Thai in the catalog). The chat, the Family Folder and the exports all take them from here."""
 
 from bot import areas
 from dialogs.engine import N_
@@ -22,6 +23,64 @@ POSITIONS = [
     ("health_volunteer", N_("Village health volunteer")),
     ("other", N_("Other")),
 ]
+
+
+DIMENSION_LABELS = {  # TPMAP's five dimensions
+    "health": N_("Health"),
+    "living": N_("Living conditions"),
+    "education": N_("Education"),
+    "income": N_("Income"),
+    "public_services": N_("Access to public services"),
+}
+CLASSIFICATION_LABELS = {"welfare": N_("Welfare"), "self_development": N_("Self-development")}
+PROBLEM_STATUS_LABELS = {
+    "open": N_("Not yet solved"),
+    "in_progress": N_("In progress"),
+    "solved": N_("Solved"),
+    "solved_self": N_("Solved by the family itself"),
+}
+HOUSEHOLD_STATUS_LABELS = {
+    "open": N_("Open (not yet started)"),
+    "in_progress": N_("In progress"),
+    "solved": N_("Solved"),
+    "solved_self": N_("Solved by the family itself"),
+    "moved": N_("Moved away"),
+    "deceased": N_("Deceased"),
+    "withdrawn": N_("Withdrawn"),
+}
+STAGE_LABELS = {"survival": N_("Survival"), "sufficiency": N_("Sufficiency"), "sustainable": N_("Sustainable")}
+SOURCE_LABELS = {
+    "jpt": N_("Basic minimum needs survey (TPMAP)"),
+    "thaiqm": N_("ThaiQM"),
+    "forum": N_("Community forum"),
+    "walk_in": N_("Walk-in"),
+}
+RELATION_LABELS = {"head": N_("Head of household"), "spouse": N_("Spouse"), "child": N_("Child"),
+                   "child_in_law": N_("Son- or daughter-in-law"), "grandchild": N_("Grandchild"),
+                   "parent": N_("Parent"), "sibling": N_("Brother or sister"), "relative": N_("Relative"),
+                   "other": N_("Other")}
+SEX_LABELS = {"male": N_("Male"), "female": N_("Female")}
+PROBLEM_INDICATORS = {  # the 4ท checklist, after จปฐ./TPMAP indicators, per dimension
+    "health": [("untreated_illness", N_("Illness without regular care")),
+               ("needs_carer", N_("Disabled or bedridden, no carer")),
+               ("malnutrition", N_("Poor nutrition")), ("addiction", N_("Alcohol, smoking or drugs")),
+               ("mental_health", N_("Stress or mental health"))],
+    "living": [("poor_house", N_("House in poor condition")), ("no_own_house", N_("No house of its own")),
+               ("no_clean_water", N_("No clean drinking water")), ("no_toilet", N_("No proper toilet")),
+               ("no_electricity", N_("No electricity"))],
+    "education": [("preschool", N_("Child 3-5 not in preschool")), ("out_of_school", N_("Child 6-14 not in school")),
+                  ("no_further_study", N_("Youth 15-18 not studying")),
+                  ("illiterate", N_("Adult cannot read or write Thai"))],
+    "income": [("below_line", N_("Income below the poverty line")), ("no_job", N_("Working-age member without work")),
+               ("heavy_debt", N_("Heavy debts")), ("no_savings", N_("No savings"))],
+    "public_services": [("no_elderly_allowance", N_("Elderly without the allowance")),
+                        ("no_disability_allowance", N_("Disabled without the allowance")),
+                        ("no_welfare_card", N_("No state welfare card")),
+                        ("no_documents", N_("Missing ID card or house registration")),
+                        ("no_health_rights", N_("No access to health care rights"))],
+}
+# Problems recorded by indicator key show by its label; other indicators (imported text) show as they are.
+INDICATOR_LABELS = {key: label for items in PROBLEM_INDICATORS.values() for key, label in items}
 
 
 def area_label(area_code: str, ctx) -> str:

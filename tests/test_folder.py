@@ -136,10 +136,9 @@ def people(embedded_app):
     return embedded_app, add_family(embedded_app)
 
 
-def test_a_fresh_link_opens_the_printable_folder(people, monkeypatch):
+def test_a_fresh_link_opens_the_printable_folder(people):
     app, household = people
-    monkeypatch.setitem(folder.INDICATOR_LABELS, "no_toilet", "ไม่มีส้วมที่ถูกสุขลักษณะ")  # as a checklist adds it
-    with app.app_context():
+    with app.app_context():  # a problem the 4ท checklist records by its indicator key
         db.session.add(Problem(household_id=household, dimension="living", indicator="no_toilet", status="open"))
         db.session.commit()
     page = app.test_client().get(link_for(app, "อาสา หมู่หนึ่ง", household))
@@ -149,7 +148,7 @@ def test_a_fresh_link_opens_the_printable_folder(people, monkeypatch):
     for shown in ("12/3", "30060001234", "นายสมชาย ใจดี", "นางสมหญิง ใจดี", "ด.ญ.มะลิ ใจดี", "รพ.สต.จักราช",
                   "ขาดแรงงาน ผู้สูงอายุ", f"x-xxxx-xxxxx-xx-{HEAD_ID[-1]}", on_page("Family Folder"),
                   on_page("bedridden"), on_page("cannot work"), on_page("Access to public services"),
-                  format_money(2000), format_date(date(2026, 9, 30)), "ไม่มีส้วมที่ถูกสุขลักษณะ"):
+                  format_money(2000), format_date(date(2026, 9, 30)), "ไม่มีห้องส้วม"):
         assert shown in html, shown
     assert HEAD_ID not in html and SPOUSE_ID not in html and "old visit" not in html and "no_toilet" not in html
     assert "size: A4" in html and "max-width: 600px" in html and 'name="viewport"' in html  # A4 and phones

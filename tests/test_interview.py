@@ -1,6 +1,7 @@
 """The 4ท interview, driven by signed LINE events like a volunteer at the door: consent, the member
 roster, ท1–ท4, problems, causes, the classification and the family's acknowledgement."""
 
+import json
 from datetime import date
 
 import pytest
@@ -302,6 +303,10 @@ def test_a_whole_interview_through_every_section(embedded_app, volunteer):
     assert th("The visit to house no. %(number)s is saved: %(members)s members, %(problems)s problems recorded, "
               "classified as %(classification)s.", number="12", members=3, problems=2,
               classification=th("Self-development")) in chat.text
+    chat.postback(f"menu=household&id={household_id}")  # the Family Folder names the problems found
+    card = json.dumps(chat.last.messages[0], ensure_ascii=False)
+    assert th("Illness without regular care") in card and th("Heavy debts") in card
+    assert "untreated_illness" not in card and "heavy_debt" not in card
 
     with embedded_app.app_context():
         household = db.session.get(Household, household_id)
