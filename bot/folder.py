@@ -30,12 +30,14 @@ from dialogs.labels import (
     DIMENSION_LABELS,
     HOUSEHOLD_STATUS_LABELS,
     INDICATOR_LABELS,
+    OCCUPATION_LABELS,
     PROBLEM_STATUS_LABELS,
     RELATION_LABELS,
     SEX_LABELS,
     SOURCE_LABELS,
     STAGE_LABELS,
     area_label,
+    label_of,
 )
 from models import Household, LineUser, Member, Problem, Staff, Visit, db, utcnow
 from models.household import DIMENSIONS
@@ -275,11 +277,11 @@ def _members(ctx: Context, t: dict, household: Household) -> list[dict]:
     today = _local_day(utcnow())
     return [{
         "name": m.name,
-        "relation": ctx._(RELATION_LABELS[m.relation]) if m.relation in RELATION_LABELS else (m.relation or "-"),
+        "relation": label_of(RELATION_LABELS, m.relation, ctx),
         "national_id": households.masked_national_id(m),
         "age": _age(m, today),
         "sex": ctx._(SEX_LABELS[m.sex]) if m.sex in SEX_LABELS else "-",
-        "occupation": m.occupation or "-",
+        "occupation": label_of(OCCUPATION_LABELS, m.occupation, ctx),
         "income": format_money(m.monthly_income, ctx.locale) if m.monthly_income is not None else "-",
         "notes": ", ".join([t[flag] for flag in ("disabled", "bedridden", "chronic_illness", "welfare_card")
                             if getattr(m, flag)] + ([] if m.can_work else [t["cannot_work"]])) or "-",

@@ -6,6 +6,7 @@ area can be listed, found or opened.
 
 import hashlib
 import hmac
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -13,10 +14,12 @@ from flask import current_app
 from sqlalchemy import ColumnElement, and_, column, func, or_, select, table
 
 from bot import scope
+from bot.thai import to_ascii_digits
 from models import Household, Member, Staff, db
 
 # จปฐ. income line (baht per person per year) by the survey years it applies to, Buddhist Era.
 POVERTY_LINES = {year: 38_000 for year in range(2560, 2565)}
+MAX_MONTHLY_INCOME = 1_000_000  # baht: a member's monthly income above this is a slip of the keyboard
 SEARCH_PAGE = 10
 COUNT_CAP = 500  # search() reports "at least this many" beyond it
 
@@ -112,7 +115,8 @@ def search(viewer: Staff, text: str, village_code: str | None = None, page: int 
     query = visible(viewer)
     words = text.strip()
     if words:
-        query = query.where(or_(Household.house_number == words, Household.house_code == words,
+        code = re.sub(r"[\s-]", "", to_ascii_digits(words))  # a house code as printed: 3006-001234-5
+        query = query.where(or_(Household.house_number == words, Household.house_code == code,
                                 name_matches(words)))
     if village_code:
         query = query.where(Household.village_code == village_code)

@@ -35,7 +35,7 @@ from sqlalchemy import JSON, insert, or_, select
 from sqlalchemy.orm import selectinload
 
 from bot import audit, scope
-from bot.households import hash_national_id, masked_national_id, set_national_id
+from bot.households import MAX_MONTHLY_INCOME, hash_national_id, masked_national_id, set_national_id
 from bot.i18n import DEFAULT_LOCALE, gettext
 from bot.thai import be_year, local_now, to_ascii_digits
 from dialogs import validators
@@ -228,7 +228,7 @@ PARSERS: dict[str, Callable[[str], object]] = {
     "relation": _optional(_relation),
     "education": _optional(lambda raw: validators.text(raw, max_len=60)),
     "occupation": _optional(lambda raw: validators.text(raw, max_len=100)),
-    "monthly_income": _optional(validators.money),
+    "monthly_income": _optional(lambda raw: validators.money(raw, 0, MAX_MONTHLY_INCOME)),
 } | {flag: partial(_flag, default=default) for flag, default in FLAGS.items()}
 MEMBER_FIELDS = tuple(column.key for column in MEMBER_COLUMNS if column.key != "national_id")
 HOUSEHOLD_FIELDS = ("house_number", "house_code", "source", "source_year")

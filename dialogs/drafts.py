@@ -38,6 +38,8 @@ def resume(ctx: Context, data: dict, session) -> Outcome:
         return menu.show(ctx, note=note)
     if session is not None:
         sessions.set_aside(session)
+    if not engine.still_allowed(ctx, draft):
+        return Outcome(store=[draft]).extend(engine.close_not_allowed(ctx, draft))
     if "restart" in data:
         draft.status = "cancelled"
         return Outcome(store=[draft]).extend(engine.start(ctx, draft.dialog, answers=_kept(draft.answers)))

@@ -190,8 +190,12 @@ class Dialog:
 
     def __init__(self, name: str, title: str, questions: list[Question],
                  finish: Callable[[Context, dict], Outcome],
-                 branches: list[dict] | None = None, forget_answers: bool = False):
+                 branches: list[dict] | None = None, forget_answers: bool = False,
+                 allowed: Callable[[Context, dict], bool] | None = None):
         self.name = name
+        # Whether the person may still work on these answers (e.g. the household is still in their area):
+        # checked at every step and when a draft is resumed, as a person's area can change in between.
+        self.allowed = allowed
         # Personal data: once finished (stored in its own records) or cancelled, the session keeps only the
         # context it was opened with.
         self.forget_answers = forget_answers
@@ -324,7 +328,9 @@ def step(ctx: Context, session: DialogSession, inp: Input) -> Outcome:
     expired = inp.kind == "postback" and not buttons.belongs(inp.data, session)
     session.version += 1
     session.updated_at = ctx.now
-    if expired:
+    if not still_allowed(ctx, session):
+        outcome = close_not_allowed(ctx, session)
+    elif expired:
         outcome = ask(ctx, session, note=ctx._("This button has expired. Here is the current question again."))
     else:
         outcome = _step(ctx, session, inp)
@@ -543,6 +549,15 @@ def _confirm_cancel(ctx: Context, session: DialogSession, inp: Input) -> Outcome
     if yes:
         return _close(ctx, session, ctx._("Cancelled. Nothing was saved."))
     return ask(ctx, session, note=ctx._("Let's continue."))
+
+
+def still_allowed(ctx: Context, session: DialogSession) -> bool:
+    allowed = DIALOGS[session.dialog].allowed
+    return allowed is None or allowed(ctx, session.answers)
+
+
+def close_not_allowed(ctx: Context, session: DialogSession) -> Outcome:
+    return _close(ctx, session, ctx._("This is no longer within your area, so it was closed. Nothing was saved."))
 
 
 def _close(ctx: Context, session: DialogSession, text: str) -> Outcome:

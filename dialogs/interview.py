@@ -18,7 +18,15 @@ from bot.i18n import gettext
 from bot.thai import format_date, format_money, local_date, to_ascii_digits
 from dialogs import drafts, menu, validators
 from dialogs.engine import N_, Context, Dialog, Invalid, Outcome, Question, Roster, register
-from dialogs.labels import CLASSIFICATION_LABELS, DIMENSION_LABELS, PROBLEM_INDICATORS, RELATION_LABELS, SEX_LABELS
+from dialogs.labels import (
+    CLASSIFICATION_LABELS,
+    DIMENSION_LABELS,
+    EDUCATION_LABELS,
+    OCCUPATION_LABELS,
+    PROBLEM_INDICATORS,
+    RELATION_LABELS,
+    SEX_LABELS,
+)
 from models import Household, Member, Problem, Visit, db, utcnow
 from models.household import DIMENSIONS
 from models.staff import SUPERVISOR_ROLES
@@ -32,16 +40,8 @@ RECORD_LOCALE = "th"  # texts kept in the household's records (causes, reasons) 
 
 SEXES = list(SEX_LABELS.items())
 RELATIONS = list(RELATION_LABELS.items())
-EDUCATION = [
-    ("none", N_("No schooling")), ("preschool", N_("Not yet of school age")), ("primary", N_("Primary school")),
-    ("lower_secondary", N_("Lower secondary")), ("upper_secondary", N_("Upper secondary or vocational")),
-    ("diploma", N_("Diploma")), ("bachelor", N_("Bachelor's degree or higher")),
-]
-OCCUPATIONS = [
-    ("farmer", N_("Farming")), ("labourer", N_("General labour")), ("trader", N_("Trade")),
-    ("employee", N_("Employee")), ("civil_servant", N_("Government service")), ("student", N_("Student")),
-    ("none", N_("No occupation")), ("other", N_("Other")),
-]
+EDUCATION = list(EDUCATION_LABELS.items())
+OCCUPATIONS = list(OCCUPATION_LABELS.items())
 MEMBER_FLAGS = [
     ("disabled", N_("Disability")), ("bedridden", N_("Bedridden")), ("chronic", N_("Chronic illness")),
     ("welfare_card", N_("State welfare card")), ("none", N_("None of these")),
@@ -497,7 +497,7 @@ def check_relation(relation: str, ctx: Context, answers: dict) -> str:
 
 
 def income_value(raw: str) -> Decimal:
-    return validators.money(raw, 0, 1_000_000)
+    return validators.money(raw, 0, households.MAX_MONTHLY_INCOME)
 
 
 def debt_value(raw: str) -> Decimal:
@@ -691,8 +691,10 @@ def finish(ctx: Context, answers: dict) -> Outcome:
         suggested, reason, values = suggest(answers, today)
         visit = _visit_record(ctx, household, answers, suggested)
         household.classification = answers["classify"]
-        household.classification_reason = (answers["override_reason"] if answers["classify"] != suggested
-                                           else _record(reason, **values))
+        # No reason asked when the choice matched the suggestion then; a draft resumed after a birthday can
+        # suggest otherwise now, so the reason may be missing.
+        household.classification_reason = ((answers.get("override_reason") if answers["classify"] != suggested
+                                            else None) or _record(reason, **values))
         household.status = "in_progress"
         household.head_name = next(item["m_name"] for _i, item in _active(answers) if item["m_relation"] == "head")
         changes.store += [*created, *problems]
@@ -708,6 +710,14 @@ def finish(ctx: Context, answers: dict) -> Outcome:
     changes.log("household.update", "household", household.id, before=before, after=_household_state(household))
     return Outcome(reply=[TextMessage(text=text)], store=[household, visit, *changes.store],
                    audit=changes.audit).extend(menu.show(ctx))
+
+
+def in_area(ctx: Context, answers: dict) -> bool:
+    try:
+        households.get(ctx.staff, answers["@household"])
+    except households.NotFound:
+        return False
+    return True
 
 
 def not_found(ctx: Context) -> Outcome:
@@ -859,4 +869,5 @@ INTERVIEW = register(Dialog(
     ],
     finish=finish,
     forget_answers=True,
+    allowed=in_area,
 ))

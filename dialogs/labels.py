@@ -60,6 +60,16 @@ RELATION_LABELS = {"head": N_("Head of household"), "spouse": N_("Spouse"), "chi
                    "parent": N_("Parent"), "sibling": N_("Brother or sister"), "relative": N_("Relative"),
                    "other": N_("Other")}
 SEX_LABELS = {"male": N_("Male"), "female": N_("Female")}
+EDUCATION_LABELS = {
+    "none": N_("No schooling"), "preschool": N_("Not yet of school age"), "primary": N_("Primary school"),
+    "lower_secondary": N_("Lower secondary"), "upper_secondary": N_("Upper secondary or vocational"),
+    "diploma": N_("Diploma"), "bachelor": N_("Bachelor's degree or higher"),
+}
+OCCUPATION_LABELS = {
+    "farmer": N_("Farming"), "labourer": N_("General labour"), "trader": N_("Trade"), "employee": N_("Employee"),
+    "civil_servant": N_("Government service"), "student": N_("Student"), "none": N_("No occupation"),
+    "other": N_("Other"),
+}
 PROBLEM_INDICATORS = {  # the 4ท checklist, after จปฐ./TPMAP indicators, per dimension
     "health": [("untreated_illness", N_("Illness without regular care")),
                ("needs_carer", N_("Disabled or bedridden, no carer")),
@@ -81,6 +91,11 @@ PROBLEM_INDICATORS = {  # the 4ท checklist, after จปฐ./TPMAP indicators,
 }
 # Problems recorded by indicator key show by its label; other indicators (imported text) show as they are.
 INDICATOR_LABELS = {key: label for items in PROBLEM_INDICATORS.values() for key, label in items}
+
+
+def label_of(labels: dict, value: str | None, ctx) -> str:
+    """A coded value's label in the reader's language; free text (e.g. imported) as it is; "-" for none."""
+    return ctx._(labels[value]) if value in labels else (value or "-")
 
 
 def area_label(area_code: str, ctx) -> str:

@@ -28,6 +28,8 @@ def draft_by_key(line_user_id: str, key: str) -> DialogSession | None:
 
 
 def set_aside(session: DialogSession) -> None:
-    """Make an active session a draft now, before another one becomes active (one active per user)."""
+    """Make an active session a draft now, before another one becomes active (one active per user).
+    A pending "cancel?" is dropped: resumed later, the draft asks its question, not that."""
     session.status = "draft"
+    session.confirming = None
     db.session.flush()

@@ -214,6 +214,22 @@ def test_menu_keeps_a_draft_and_offers_to_continue_or_start_over(embedded_app, s
         del menu.ITEMS["survey"]
 
 
+def test_leaving_with_a_cancel_unanswered_resumes_at_the_question_not_the_cancel(embedded_app, staff_chat):
+    chat = staff_chat
+    open_survey(embedded_app, chat)
+    chat.say("4")
+    chat.say("ยกเลิก")  # "cancel?" asked ...
+    chat.say("เมนู")  # ... and left unanswered
+    menu.item("survey", "Survey")(lambda ctx, data: drafts.start_dialog(ctx, "survey"))
+    try:
+        chat.postback("menu=survey")
+        chat.tap(next(label for label in chat.buttons() if label in ("ทำต่อ", "Continue")))
+        chat.say("2500")  # the income question's answer, not a reply to the old "cancel?"
+        assert session(embedded_app).status == "active" and Decimal(session(embedded_app).answers["income"]) == 2500
+    finally:
+        del menu.ITEMS["survey"]
+
+
 def test_a_session_untouched_for_three_days_becomes_a_draft_and_is_offered(embedded_app, staff_chat):
     chat = staff_chat
     open_survey(embedded_app, chat)

@@ -33,7 +33,7 @@ def add_family(app) -> int:
         household.members[0].birth_date = date(1950, 5, 1)
         household.members += [
             Member(name="นางสมหญิง ใจดี", relation="spouse", national_id_hash="x", national_id_last=SPOUSE_ID[-4:],
-                   monthly_income=Decimal("1000"), bedridden=True),
+                   monthly_income=Decimal("1000"), bedridden=True, occupation="labourer"),  # as the 4ท roster keeps it
             Member(name="ด.ญ.มะลิ ใจดี", relation="child", can_work=False),
         ]
         household.problems += [
@@ -148,9 +148,10 @@ def test_a_fresh_link_opens_the_printable_folder(people):
     for shown in ("12/3", "30060001234", "นายสมชาย ใจดี", "นางสมหญิง ใจดี", "ด.ญ.มะลิ ใจดี", "รพ.สต.จักราช",
                   "ขาดแรงงาน ผู้สูงอายุ", f"x-xxxx-xxxxx-xx-{HEAD_ID[-1]}", on_page("Family Folder"),
                   on_page("bedridden"), on_page("cannot work"), on_page("Access to public services"),
-                  format_money(2000), format_date(date(2026, 9, 30)), "ไม่มีห้องส้วม"):
+                  format_money(2000), format_date(date(2026, 9, 30)), "ไม่มีห้องส้วม", on_page("General labour")):
         assert shown in html, shown
-    assert HEAD_ID not in html and SPOUSE_ID not in html and "old visit" not in html and "no_toilet" not in html
+    assert HEAD_ID not in html and SPOUSE_ID not in html and "old visit" not in html
+    assert "no_toilet" not in html and "labourer" not in html  # coded values show by their names
     assert "size: A4" in html and "max-width: 600px" in html and 'name="viewport"' in html  # A4 and phones
     with app.app_context():
         entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "folder.view"))

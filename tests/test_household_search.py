@@ -138,3 +138,12 @@ def test_households_stored_before_the_name_index_are_found(emulator, tmp_path):
         assert found(admin.id, "ก่อนดัชนี") == {"นายเก่า ก่อนดัชนี"}
         db.session.remove()
         db.engine.dispose()
+
+
+def test_a_house_code_is_found_as_printed_with_dashes_or_thai_digits(app, staff):
+    with app.app_context():
+        household = db.session.scalar(select(Household).where(Household.head_name == "นายสมชาย ใจดี"))
+        household.house_code = "30060012345"
+        db.session.commit()
+        for typed in ("30060012345", "3006-001234-5", "3006 001234 5", "๓๐๐๖-๐๐๑๒๓๔-๕"):
+            assert found(staff["supervisor_district"], typed) == {"นายสมชาย ใจดี"}, typed

@@ -173,12 +173,13 @@ def test_every_rejected_row_is_reported_in_thai_with_its_line_and_nothing_of_it_
         CHILD | {"source": "ThaiQM", "name": "จ"},                                  # 12 the household differs from 2
         OTHER_HOUSE | {"house_code": "31010012345"},                               # 13 another province's office
         OTHER_HOUSE | {"name": "ฉ", "national_id": "", "can_work": "บางที"},        # 14 not yes or no
+        CHILD | {"name": "ช", "monthly_income": "3100600445635"},                  # 15 an ID in the income column
     ]
     output = imported(app, write_csv(tmp_path / "list.csv", rows), people["supervisor"])
-    assert "จำนวนแถวที่อ่าน: 13 แถว" in output and "แถวที่ไม่ผ่านการตรวจสอบ: 11 แถว" in output
+    assert "จำนวนแถวที่อ่าน: 14 แถว" in output and "แถวที่ไม่ผ่านการตรวจสอบ: 12 แถว" in output
     report = rejected(tmp_path / "list.csv")
     reasons = {line: row[-1] for line, row in report.items()}
-    assert sorted(reasons) == list(range(3, 10)) + [10, 12, 13, 14]
+    assert sorted(reasons) == list(range(3, 10)) + [10, 12, 13, 14, 15]
     assert reasons[3].startswith("เลขประจำตัวประชาชน: เลขตรวจสอบไม่ถูกต้อง")
     assert reasons[4] == "รหัสประจำบ้าน: รหัสประจำบ้านต้องมี 11 หลัก แต่ที่กรอกมี 10 หลัก"
     assert reasons[5] == "หมู่บ้าน: ไม่พบหมู่บ้านรหัส 30060199 ในระบบ กรุณาแจ้งผู้ดูแลระบบให้เพิ่มหมู่บ้านก่อน"
@@ -190,6 +191,7 @@ def test_every_rejected_row_is_reported_in_thai_with_its_line_and_nothing_of_it_
     assert reasons[12] == "บ้านเลขที่: ข้อมูลครัวเรือนไม่ตรงกับแถวที่ 2 ของครัวเรือนเดียวกัน"
     assert reasons[13] == "รหัสประจำบ้าน: สำนักทะเบียน 3101 ของรหัสประจำบ้านไม่อยู่ในจังหวัดเดียวกับหมู่บ้าน (30)"
     assert reasons[14] == "ทำงานได้: กรุณากรอก ใช่ หรือ ไม่ (ที่กรอก: “บางที”)"
+    assert reasons[15] == "รายได้ต่อเดือน: จำนวนเงินต้องไม่เกิน 1,000,000 บาท"
     masked = "x-xxxx-xxxxx-xx-" + WRONG_CHECK_DIGIT[-1]
     assert report[3][:5] == ["30060101", "12/3", "30060012345", "นางสมศรี ใจดี", masked]
     assert report_path(tmp_path / "list.csv").read_bytes().startswith(b"\xef\xbb\xbf")  # so Excel reads Thai

@@ -348,18 +348,24 @@ def test_a_whole_interview_through_every_section(embedded_app, volunteer):
     assert session(embedded_app).answers == {"@household": household_id}  # the answers live in the records now
 
 
-def test_an_elderly_household_is_suggested_welfare_and_saying_why(embedded_app, volunteer):
-    household_id = add_household(embedded_app, [
+def elderly_couple_up_to_the_classification(app, chat) -> int:
+    """An elderly couple (one of them disabled), the visit answered up to the classification; the household id."""
+    household_id = add_household(app, [
         person("นายมา ยากจน", date(1945, 1, 1), "head", can_work=True),
         person("นางมี ยากจน", date(1950, 1, 1), "spouse", sex="female", disabled=True, can_work=False),
     ])
-    open_interview(volunteer, household_id)
-    yes(volunteer)
-    tap(volunteer, "Correct, no change")
-    tap(volunteer, "Correct, no change")
-    volunteer.say("0")
-    tap(volunteer, "Correct, continue")
-    after_the_roster(volunteer, able=1)
+    open_interview(chat, household_id)
+    yes(chat)
+    tap(chat, "Correct, no change")
+    tap(chat, "Correct, no change")
+    chat.say("0")
+    tap(chat, "Correct, continue")
+    after_the_roster(chat, able=1)
+    return household_id
+
+
+def test_an_elderly_household_is_suggested_welfare_and_saying_why(embedded_app, volunteer):
+    household_id = elderly_couple_up_to_the_classification(embedded_app, volunteer)
     assert th("Welfare") in volunteer.text
     assert th("Every member is elderly (60 or older), disabled or bedridden.") in volunteer.text
     tap(volunteer, "Welfare")
@@ -372,6 +378,24 @@ def test_an_elderly_household_is_suggested_welfare_and_saying_why(embedded_app, 
         visit = db.session.scalar(select(Visit))
         assert (visit.suggested_classification, visit.classification, visit.override_reason) == (
             "welfare", "welfare", None)
+
+
+def test_a_visit_whose_suggestion_changed_since_it_was_classified_is_still_saved(embedded_app, volunteer):
+    household_id = elderly_couple_up_to_the_classification(embedded_app, volunteer)
+    tap(volunteer, "Welfare")  # as suggested: no reason asked
+    tap(volunteer, "นายมา ยากจน")
+    with embedded_app.app_context():  # meanwhile (a draft resumed later) the suggestion would be otherwise
+        stored = db.session.scalar(select(DialogSession).where(DialogSession.status == "active"))
+        members = [dict(item, m_birth="1990-01-01") for item in stored.answers["members"]]
+        stored.answers = {**stored.answers, "members": members}
+        db.session.commit()
+    yes(volunteer)
+    assert th("The visit to house no. %(number)s is saved: %(members)s members, %(problems)s problems recorded, "
+              "classified as %(classification)s.", number="12", members=2, problems=2,
+              classification=th("Welfare")) in volunteer.text
+    with embedded_app.app_context():
+        household = db.session.get(Household, household_id)
+        assert household.classification == "welfare" and household.classification_reason
 
 
 def test_no_working_age_member_able_to_work_is_welfare_and_an_override_needs_a_reason(embedded_app, volunteer):
@@ -450,6 +474,42 @@ def test_an_interrupted_visit_resumes_at_the_same_question_after_menu_and_after_
     finally:
         server.stop()
         jobs.runner(restarted).shutdown()
+
+
+def move_volunteer(app, village: str) -> None:
+    with app.app_context():
+        role = db.session.scalar(select(StaffRole).where(StaffRole.role == "volunteer"))
+        role.area_code = village
+        db.session.commit()
+
+
+NO_LONGER = "This is no longer within your area, so it was closed. Nothing was saved."
+
+
+def test_a_volunteer_moved_to_another_area_can_not_go_on_with_a_visit_there(embedded_app, volunteer):
+    household_id = add_household(embedded_app)
+    add_household(embedded_app, village="30060202")  # the area the volunteer moves to
+    chat = volunteer
+    open_interview(chat, household_id)
+    yes(chat)
+    move_volunteer(embedded_app, "30060202")
+    chat.say("1")
+    assert th(NO_LONGER) in chat.text and session(embedded_app).status == "cancelled"
+    assert session(embedded_app).answers == {"@household": household_id}  # nothing personal kept
+
+
+def test_a_draft_of_a_household_no_longer_in_the_area_is_not_resumed(embedded_app, volunteer):
+    household_id = add_household(embedded_app)
+    add_household(embedded_app, village="30060202")
+    chat = volunteer
+    open_interview(chat, household_id)
+    yes(chat)
+    chat.say("เมนู")
+    open_interview(chat, household_id)  # offers the draft: Continue / Start over
+    move_volunteer(embedded_app, "30060202")
+    tap(chat, "Continue")
+    assert th(NO_LONGER) in chat.text and HEAD not in chat.text
+    assert session(embedded_app).status == "cancelled"
 
 
 def test_a_household_outside_the_area_is_refused_politely(embedded_app, volunteer):
