@@ -7,9 +7,11 @@ docs/import-template.md. Why it works the way it does:
   duplicate rows live in a temporary SQLite file, so memory stays flat however long the list is.
 - A row is validated completely (and its village and scope checked) before anything of it is written:
   a rejected row is never half-stored, and the others are stored anyway.
-- A household is found again by its `import_key` (house code, else village + house number), a member
-  by the hash of their national ID (else by name): re-importing a file changes nothing, importing a
-  corrected one updates what changed, with one audit entry per household created or updated.
+- A household is found again by its `import_key` (house code, else village + house number; one added in
+  the chat by its village and house number), a member by the hash of their national ID (else by name).
+  Each household keeps a digest of what the file said of it: re-importing a file changes nothing, even
+  where a visit has updated the household since; a corrected file updates what it changes, with one
+  audit entry per household created or updated.
 - Who may import where is decided by `bot.scope` alone; rejected rows go to `<file>.rejected.csv` with
   their line number and the reasons in Thai.
 """
@@ -402,6 +404,14 @@ class Group:
     def first(self) -> Row:
         return self.rows[0]
 
+    @property
+    def digest(self) -> str:
+        """What the file says of this household: stored with it, so that the same rows imported again change
+        nothing, even where a visit has since updated the household (the visit's answers are newer)."""
+        said = [(sorted((k, str(v)) for k, v in row.household.items()),
+                 sorted((k, str(v)) for k, v in row.member.items()), row.national_id_hash) for row in self.rows]
+        return hashlib.sha256(repr(said).encode()).hexdigest()
+
 
 @dataclass
 class Summary:
@@ -582,29 +592,38 @@ class Importer:
         """Households already stored that rows of this batch may be: by import key and by house code."""
         keys = {key for group in groups for key in (group.first.key, group.first.village_key)}
         codes = {group.first.household["house_code"] for group in groups} - {None}
+        villages = {group.first.household["village_code"] for group in groups}
         query = (select(Household).options(selectinload(Household.members))
                  .where(or_(Household.import_key.in_(keys), Household.house_code.in_(codes))))
+        # Added in the chat without a house code: few, found by village (house numbers are compared below).
+        from_chat = (select(Household).options(selectinload(Household.members))
+                     .where(Household.village_code.in_(villages), Household.import_key.is_(None),
+                            Household.house_code.is_(None)))
         found = {}
         for household in db.session.scalars(query):
             if household.house_code:
                 found[f"code:{household.house_code}"] = household
             if household.import_key:
                 found[household.import_key] = household
+        for household in db.session.scalars(from_chat):
+            found[f"house:{household.village_code}:{household.house_number}"] = household
         return found
 
     @staticmethod
     def _find(existing: dict[str, Household], row: Row) -> Household | None:
         """By import key; a house code also finds a household stored without import key (e.g. from the chat)
-        or imported earlier without its house code."""
+        or imported earlier without its house code; village and house number find one added in the chat
+        without a house code (the chat refuses a second household there too)."""
         code = row.household["house_code"]
+        house = existing.get(f"house:{row.household['village_code']}:{row.household['house_number']}")
         if not code:
-            return existing.get(row.key)
-        return existing.get(row.key) or existing.get(f"code:{code}") or existing.get(row.village_key)
+            return existing.get(row.key) or house
+        return existing.get(row.key) or existing.get(f"code:{code}") or existing.get(row.village_key) or house
 
     @staticmethod
     def _household_values(group: Group) -> dict:
         values = {key: value for key, value in group.first.household.items() if value is not None}
-        return values | {"import_key": group.first.key}
+        return values | {"import_key": group.first.key, "import_digest": group.digest}
 
     def _create(self, groups: list[Group]) -> None:
         """New households, their members and audit entries inserted in bulk, the new ids read back by import key
@@ -632,8 +651,14 @@ class Importer:
         self.summary.members_created += sum(len(group.rows) for group in groups)
 
     def _update(self, household: Household, group: Group) -> None:
+        if household.import_digest == group.digest:
+            self.summary.households_unchanged += 1
+            return
         before, after = {}, {}
         for key, value in self._household_values(group).items():
+            if key == "import_digest":
+                household.import_digest = value  # not a change of the household's own: no audit of it
+                continue
             if getattr(household, key) != value:
                 before[key], after[key] = getattr(household, key), value
                 setattr(household, key, value)

@@ -244,6 +244,32 @@ def test_reimporting_changes_nothing_and_a_corrected_file_updates(app, people, t
     assert stored(app) == again
 
 
+def test_the_same_file_again_keeps_what_a_visit_changed_since(app, people, tmp_path):
+    path = write_csv(tmp_path / "list.csv", LIST)
+    imported(app, path, people["admin"])
+    with app.app_context():  # at the visit: the spouse's income went up, the child moved away
+        household = db.session.scalar(select(Household).where(Household.house_number == "12/3"))
+        household.members[1].monthly_income = Decimal("4000")
+        household.members.remove(household.members[2])
+        db.session.commit()
+    visited = stored(app)
+    output = imported(app, path, people["admin"])
+    assert "ครัวเรือนที่เพิ่มใหม่: 0 ปรับปรุง: 0 ไม่เปลี่ยนแปลง: 2" in output
+    assert stored(app) == visited
+
+
+def test_a_household_added_in_the_chat_is_found_by_village_and_house_number(app, people, tmp_path):
+    with app.app_context():  # added at a community forum, without a house code
+        db.session.add(Household(village_code="30060102", house_number="45", head_name="นายบุญมี มีสุข",
+                                 source="forum", source_year=2569))
+        db.session.commit()
+    output = imported(app, write_csv(tmp_path / "list.csv", [OTHER_HOUSE]), people["admin"])
+    assert "ครัวเรือนที่เพิ่มใหม่: 0 ปรับปรุง: 1" in output
+    with app.app_context():
+        [household] = db.session.scalars(select(Household)).all()
+        assert [m.name for m in household.members] == ["นายบุญมี มีสุข"]
+
+
 def test_a_dry_run_validates_and_reports_but_stores_nothing(app, people, tmp_path):
     path = write_csv(tmp_path / "list.csv", [*LIST, HEAD | {"national_id": "1234567890123"}])
     output = imported(app, path, people["admin"], "--dry-run")
