@@ -45,6 +45,9 @@ class Config:
     LINE_TIMEOUT: float = 10.0
     # Where staff's phones reach this app (links to printable Family Folders); no trailing slash needed.
     PUBLIC_BASE_URL: str = "http://127.0.0.1:5000"
+    # The จปฐ. income line (baht per person per year) by the survey years (B.E.) of its indicator set:
+    # "2560-2564:38000", more sets after commas as they are published.
+    POVERTY_LINES: str = "2560-2564:38000"
     extra: dict = field(default_factory=dict)
 
     @classmethod
@@ -82,11 +85,23 @@ class Config:
             raise ConfigError("REDIS_URL must start with redis://, rediss:// or unix://")
         if urlparse(self.PUBLIC_BASE_URL).scheme not in ("http", "https") or not urlparse(self.PUBLIC_BASE_URL).netloc:
             raise ConfigError("PUBLIC_BASE_URL must be an http(s) URL, e.g. https://bot.example.go.th")
+        self.poverty_lines()
         try:
             zoneinfo.ZoneInfo(self.BOT_TIMEZONE)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
             raise ConfigError(f"BOT_TIMEZONE {self.BOT_TIMEZONE!r} is not a time zone name") from None
         return self
+
+    def poverty_lines(self) -> dict[int, int]:
+        """POVERTY_LINES as {B.E. year: baht per person per year}."""
+        lines = {}
+        for part in filter(None, (p.strip() for p in self.POVERTY_LINES.split(","))):
+            found = re.fullmatch(r"(25\d\d)(?:-(25\d\d))?:(\d{4,7})", part.replace(" ", ""))
+            if not found or int(found[2] or found[1]) < int(found[1]):
+                raise ConfigError(f"POVERTY_LINES: {part!r} is not FIRST-LAST:BAHT in Buddhist Era years, "
+                                  "e.g. 2560-2564:38000")
+            lines |= {year: int(found[3]) for year in range(int(found[1]), int(found[2] or found[1]) + 1)}
+        return lines
 
     @property
     def sqlalchemy_url(self) -> str:
@@ -101,6 +116,7 @@ class Config:
         settings |= self.extra
         settings["SQLALCHEMY_DATABASE_URI"] = self.sqlalchemy_url
         settings["MAX_CONTENT_LENGTH"] = 1024 * 1024
+        settings["POVERTY_LINES"] = self.poverty_lines()
         return settings
 
 

@@ -17,8 +17,6 @@ from bot import scope
 from bot.thai import to_ascii_digits
 from models import Household, Member, Staff, db
 
-# จปฐ. income line (baht per person per year) by the survey years it applies to, Buddhist Era.
-POVERTY_LINES = {year: 38_000 for year in range(2560, 2565)}
 MAX_MONTHLY_INCOME = 1_000_000  # baht: a member's monthly income above this is a slip of the keyboard
 SEARCH_PAGE = 10
 COUNT_CAP = 500  # search() reports "at least this many" beyond it
@@ -46,7 +44,8 @@ def masked_national_id(member: Member) -> str:
 
 
 def poverty_line(source_year: int) -> int | None:
-    return current_app.config.get("POVERTY_LINES", POVERTY_LINES).get(source_year)
+    """The จปฐ. income line of the survey year (the POVERTY_LINES setting); None for a year it doesn't cover."""
+    return current_app.config["POVERTY_LINES"].get(source_year)
 
 
 @dataclass(frozen=True)

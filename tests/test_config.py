@@ -27,6 +27,13 @@ def test_embedded_defaults():
     assert config.BOT_TIMEZONE == "Asia/Bangkok"
 
 
+def test_the_income_line_is_kept_by_survey_year():
+    assert Config.from_env(GOOD).validate().poverty_lines() == {year: 38_000 for year in range(2560, 2565)}
+    later = Config.from_env(GOOD | {"POVERTY_LINES": "2560-2564:38000, 2565-2569:40000"}).validate()
+    assert later.poverty_lines()[2564] == 38_000 and later.poverty_lines()[2569] == 40_000
+    assert 2570 not in later.poverty_lines()
+
+
 def test_postgres_urls_use_psycopg3():
     config = Config.from_env(GOOD | {"DATABASE_URL": "postgresql://bot:pw@db/bot"}).validate()
     assert config.sqlalchemy_url == "postgresql+psycopg://bot:pw@db/bot"
@@ -42,6 +49,9 @@ def test_postgres_urls_use_psycopg3():
     ({"REDIS_URL": "http://localhost"}, "REDIS_URL"),
     ({"BOT_TIMEZONE": "Asia/Nowhere"}, "BOT_TIMEZONE"),
     ({"DELIVERY_THREADS": "many"}, "DELIVERY_THREADS"),
+    ({"POVERTY_LINES": "2560-2564"}, "POVERTY_LINES"),
+    ({"POVERTY_LINES": "2017-2021:38000"}, "POVERTY_LINES"),  # Christian Era years
+    ({"POVERTY_LINES": "2564-2560:38000"}, "POVERTY_LINES"),
 ])
 def test_bad_settings_are_named(change, named):
     with pytest.raises(ConfigError, match=named):
