@@ -574,7 +574,8 @@ def _cmd_menu(ctx: Context, session: DialogSession) -> Outcome:
     from dialogs import menu
 
     session.status = "draft"
-    note = ctx._("Your answers so far are kept; choose \"%(title)s\" again to continue.",
+    note = ctx._("Your answers so far are kept. Open \"%(title)s\" again the way you opened it, and you will be "
+                 "offered to continue.",
                  title=ctx._(DIALOGS[session.dialog].title))
     return Outcome(reply=[TextMessage(text=note)]).extend(menu.show(ctx))
 

@@ -500,6 +500,10 @@ def income_value(raw: str) -> Decimal:
     return validators.money(raw, 0, households.MAX_MONTHLY_INCOME)
 
 
+def show_baht(value: str, ctx: Context) -> str:
+    return format_money(Decimal(value), ctx.locale)
+
+
 def debt_value(raw: str) -> Decimal:
     return validators.money(raw, 0, 100_000_000)
 
@@ -763,7 +767,7 @@ INTERVIEW = register(Dialog(
         Question("m_occupation", N_("Main occupation?"), kind="choice", options=OCCUPATIONS, roster=MEMBERS),
         Question("m_occupation_other", N_("Please type the occupation."), parse=_text(2, 100), roster=MEMBERS),
         Question("m_income", N_("Monthly income of this person, in baht? Type 0 if none."), parse=income_value,
-                 shown=lambda value, ctx: format_money(Decimal(value), ctx.locale), roster=MEMBERS),
+                 shown=show_baht, roster=MEMBERS),
         Question("m_flags", N_("Does any of these apply to this person? Tap each that applies, then Done."),
                  kind="multi", options=MEMBER_FLAGS, roster=MEMBERS),
         Question("m_can_work", N_("Is this person able to work?"), kind="yes_no", roster=MEMBERS),
@@ -786,15 +790,16 @@ INTERVIEW = register(Dialog(
         Question("t3_rai", N_("How many rai?"), parse=rai_value),
         Question("t3_tools", N_("Tools and vehicles for work? Tap each, then Done."), kind="multi", options=TOOLS),
         Question("t3_livestock", N_("Livestock? Tap each, then Done."), kind="multi", options=LIVESTOCK),
-        Question("t3_savings", N_("Savings of the household in total, in baht? Type 0 if none."), parse=debt_value),
+        Question("t3_savings", N_("Savings of the household in total, in baht? Type 0 if none."), parse=debt_value,
+                 shown=show_baht),
         Question("t3_debt_formal", N_("Debts in the formal system (banks, BAAC, village fund, cooperatives), in baht? "
-                                      "Type 0 if none."), parse=debt_value),
+                                      "Type 0 if none."), parse=debt_value, shown=show_baht),
         Question("t3_debt_informal", N_("Debts outside the system (private lenders), in baht? Type 0 if none."),
-                 parse=debt_value),
+                 parse=debt_value, shown=show_baht),
         Question("t3_incomes", N_("Where does the household's income come from? Tap each, then Done."), kind="multi",
                  options=INCOME_SOURCES),
         Question("i_amount", N_("About how much per month from this source, in baht?"), parse=income_value,
-                 roster=INCOMES),
+                 shown=show_baht, roster=INCOMES),
         Question("t4_words", N_("T4 Way out: the way out agreed with the family, in the family's own words?"),
                  parse=_text(5)),
         Question("t4_category", N_("Which kind of way out is it?"), kind="choice", options=WAYS_OUT),

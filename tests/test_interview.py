@@ -3,13 +3,14 @@ roster, ท1–ท4, problems, causes, the classification and the family's ackno
 
 import json
 from datetime import date
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select
 
 from bot import create_app, households, jobs
 from bot.i18n import gettext
-from bot.thai import format_date, local_date
+from bot.thai import format_date, format_money, local_date
 from dialogs.engine import LABEL_LIMIT
 from models import (
     Area,
@@ -519,6 +520,24 @@ def test_a_household_outside_the_area_is_refused_politely(embedded_app, voluntee
     assert not_found in volunteer.postback("menu=interview&household=999")
     assert not_found in volunteer.postback("menu=interview&household=abc")
     assert count(embedded_app, DialogSession) == 0 and count(embedded_app, Visit) == 0
+
+
+def test_going_back_shows_an_earlier_amount_in_baht(embedded_app, volunteer):
+    household_id = add_household(embedded_app, [person(HEAD, date(1970, 3, 1), "head", monthly_income=3000)])
+    open_interview(volunteer, household_id)
+    yes(volunteer)
+    tap(volunteer, "Correct, no change")
+    volunteer.say("0")
+    tap(volunteer, "Correct, continue")
+    outlook(volunteer)
+    skills(volunteer, 1)
+    tap(volunteer, "Own land")
+    volunteer.say("5")
+    pick(volunteer, "Walking tractor")
+    pick(volunteer, "Chickens or ducks")
+    volunteer.say("2500.5")  # savings
+    volunteer.say("ย้อนกลับ")
+    assert th("Your earlier answer: %(answer)s", answer=format_money(Decimal("2500.50"))) in volunteer.text
 
 
 def test_wrong_roster_answers_get_specific_messages(embedded_app, volunteer):
