@@ -8,7 +8,8 @@ docs/import-template.md. Why it works the way it does:
 - A row is validated completely (and its village and scope checked) before anything of it is written:
   a rejected row is never half-stored, and the others are stored anyway.
 - A household is found again by its `import_key` (house code, else village + house number; one added in
-  the chat by its village and house number), a member by the hash of their national ID (else by name).
+  the chat by its village and house number), a member by the hash of their national ID (else by name,
+  else, for a corrected name, by birth date, sex and relation).
   Each household keeps a digest of what the file said of it: re-importing a file changes nothing, even
   where a visit has updated the household since; a corrected file updates what it changes, with one
   audit entry per household created or updated.
@@ -663,8 +664,9 @@ class Importer:
                 before[key], after[key] = getattr(household, key), value
                 setattr(household, key, value)
         added = []
+        names_in_file = {row.member["name"] for row in group.rows}
         for row in group.rows:
-            member = _match(household, row)
+            member = _match(household, row, names_in_file)
             if member is None:
                 household.members.append(Member(**_member_values(row)))
                 self.summary.members_created += 1
@@ -705,8 +707,10 @@ class Importer:
         return before, after
 
 
-def _match(household: Household, row: Row) -> Member | None:
-    """The member a row is about: same national ID, else same name (and no other ID on record)."""
+def _match(household: Household, row: Row, names_in_file: set[str]) -> Member | None:
+    """The member a row is about: same national ID, else same name (and no other ID on record), else, for a
+    name corrected in the file, the one member without an ID, no longer named in the file, born the same
+    day with the same sex and relation."""
     if row.national_id_hash:
         for member in household.members:
             if member.national_id_hash == row.national_id_hash:
@@ -714,7 +718,11 @@ def _match(household: Household, row: Row) -> Member | None:
     for member in household.members:
         if member.name == row.member["name"] and (member.national_id_hash is None or not row.national_id_hash):
             return member
-    return None
+    fits = [member for member in household.members
+            if member.national_id_hash is None and member.name not in names_in_file and member.birth_date
+            and (member.birth_date, member.sex, member.relation)
+            == (row.member.get("birth_date"), row.member.get("sex"), row.member.get("relation"))]
+    return fits[0] if len(fits) == 1 else None
 
 
 def _head_name(members: Iterable[tuple[str | None, str]]) -> str:

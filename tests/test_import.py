@@ -258,6 +258,16 @@ def test_the_same_file_again_keeps_what_a_visit_changed_since(app, people, tmp_p
     assert stored(app) == visited
 
 
+def test_a_name_corrected_for_a_member_without_national_id_renames_that_member(app, people, tmp_path):
+    imported(app, write_csv(tmp_path / "list.csv", [HEAD, SPOUSE, CHILD | {"name": "เด็กหญิงมาลี ใจดืี"}]),
+             people["admin"])
+    output = imported(app, write_csv(tmp_path / "list.csv", LIST[:3]), people["admin"])  # the typo fixed
+    assert "สมาชิกที่เพิ่มใหม่: 0 ปรับปรุง: 1" in output
+    with app.app_context():
+        household = db.session.scalar(select(Household))
+        assert [m.name for m in household.members] == ["นายสมชาย ใจดี", "นางสมศรี ใจดี", "เด็กหญิงมาลี ใจดี"]
+
+
 def test_a_household_added_in_the_chat_is_found_by_village_and_house_number(app, people, tmp_path):
     with app.app_context():  # added at a community forum, without a house code
         db.session.add(Household(village_code="30060102", house_number="45", head_name="นายบุญมี มีสุข",
