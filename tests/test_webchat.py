@@ -246,16 +246,16 @@ def test_a_push_with_quick_replies_arrives_live_and_its_chips_send(page, embedde
     expect(chips).to_have_text(["ตกลง", "เมนู"])
 
     chips.filter(has_text="ตกลง").click()
-    expect(chips).to_have_count(0)
     expect(user_bubbles(page).last).to_have_text("ตกลง")
     expect(answers(page, NOT_AVAILABLE)).to_have_count(2)
+    expect(chips.filter(has_text="ตกลง")).to_have_count(0)  # the push's chips are gone; the reply may bring its own
 
     push(embedded_app, user_id, QUICK_REPLY)
     expect(answers(page, QUICK_REPLY["text"])).to_have_count(2)
     chips.filter(has_text="เมนู").click()
-    expect(chips).to_have_count(0)
     expect(user_bubbles(page).last).to_have_text("เมนู")
     expect(answers(page, PLEASE_TYPE)).to_have_count(3)
+    expect(chips.filter(has_text="เมนู")).to_have_count(0)
     assert [event["postback"] for event in events_from(embedded_app, user_id, "postback")] == [
         {"data": "action=menu"}
     ]
