@@ -6,7 +6,6 @@ area can be listed, found or opened.
 
 import hashlib
 import hmac
-import re
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -14,7 +13,7 @@ from flask import current_app
 from sqlalchemy import ColumnElement, and_, column, func, or_, select, table
 
 from bot import scope
-from bot.thai import to_ascii_digits
+from bot.thai import compact_code
 from models import Household, Member, Staff, db
 
 MAX_MONTHLY_INCOME = 1_000_000  # baht: a member's monthly income above this is a slip of the keyboard
@@ -114,8 +113,7 @@ def search(viewer: Staff, text: str, village_code: str | None = None, page: int 
     query = visible(viewer)
     words = text.strip()
     if words:
-        code = re.sub(r"[\s-]", "", to_ascii_digits(words))  # a house code as printed: 3006-001234-5
-        query = query.where(or_(Household.house_number == words, Household.house_code == code,
+        query = query.where(or_(Household.house_number == words, Household.house_code == compact_code(words),
                                 name_matches(words)))
     if village_code:
         query = query.where(Household.village_code == village_code)

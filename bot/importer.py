@@ -22,11 +22,11 @@ import hashlib
 import re
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import closing, contextmanager, nullcontext
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from functools import partial
+from functools import cached_property, partial
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -40,7 +40,7 @@ from sqlalchemy.orm import selectinload
 from bot import audit, scope
 from bot.households import MAX_MONTHLY_INCOME, hash_national_id, masked_national_id, set_national_id
 from bot.i18n import DEFAULT_LOCALE, gettext
-from bot.thai import be_year, local_now, to_ascii_digits
+from bot.thai import be_year, compact_code, local_now, to_ascii_digits
 from dialogs import validators
 from dialogs.validators import N_, Invalid
 from models import Area, AuditEntry, Household, Member, Staff, db, utcnow
@@ -182,13 +182,9 @@ def _flag(raw: str, default: bool) -> bool:
         raise Invalid(N_("Please write yes or no (you wrote %(answer)s)."), answer=f"“{raw}”") from None
 
 
-def _digits(raw: str) -> str:
-    return re.sub(r"[\s\-]", "", to_ascii_digits(raw))
-
-
 def _house_code(raw: str) -> str:
     """รหัสประจำบ้าน: 11 digits, the first 4 the registration office (checked against the village later)."""
-    digits = _digits(raw)
+    digits = compact_code(raw)
     if not digits.isdigit():
         raise Invalid(N_("A house code has digits only (you wrote %(answer)s)."), answer=f"“{raw}”")
     if len(digits) != 11:
@@ -197,7 +193,7 @@ def _house_code(raw: str) -> str:
 
 
 def _village_code(raw: str) -> str:
-    digits = _digits(raw)
+    digits = compact_code(raw)
     if not (digits.isdigit() and len(digits) == 8):
         raise Invalid(N_("A village code has 8 digits (subdistrict code and village number), for example 30060105."))
     return digits
@@ -405,7 +401,7 @@ class Group:
     def first(self) -> Row:
         return self.rows[0]
 
-    @property
+    @cached_property
     def digest(self) -> str:
         """What the file says of this household: stored with it, so that the same rows imported again change
         nothing, even where a visit has since updated the household (the visit's answers are newer)."""
@@ -515,7 +511,7 @@ class Importer:
                 return None
 
         raw_id = values.get("national_id", "")
-        shown_id = validators.mask_national_id(raw_id) if re.search(r"\d", _digits(raw_id)) else ""
+        shown_id = validators.mask_national_id(raw_id) if re.search(r"\d", compact_code(raw_id)) else ""
         shown_village = values.get("village_code") or " ".join(values.get(name, "") for name in VILLAGE_NAMES).strip()
         row = Row(line, (shown_village, values.get("house_number", ""), values.get("house_code", ""),
                          values.get("name", ""), shown_id))
@@ -762,11 +758,8 @@ def _columns(record) -> dict:
 # --- running an import ---------------------------------------------------------------------------
 
 
-class _Silent:
-    """The progress bar of an import nobody watches (tests, other callers of `run`): shows nothing."""
-
-    def update(self, steps: int) -> None:
-        pass
+def _hidden_bar(total: int):
+    return click.progressbar(length=total, hidden=True)
 
 
 def check_importer(staff: Staff | None, staff_id: int) -> Staff:
@@ -779,7 +772,8 @@ def check_importer(staff: Staff | None, staff_id: int) -> Staff:
 
 
 def run(path: Path, staff: Staff, *, dry_run: bool = False, progress=None) -> Summary:
-    """Import `path` as `staff`; `progress(total)` gives a context manager with `update(rows)` (a click bar)."""
+    """Import `path` as `staff`; `progress(total)` gives a context manager with `update(rows)` (a click bar;
+    by default a hidden one, for imports nobody watches)."""
     report_file = report_path(path)
     with open_sheet(path) as sheet, report_file.open("w", encoding="utf-8-sig", newline="") as out:
         columns = _header(sheet.rows)
@@ -788,7 +782,7 @@ def run(path: Path, staff: Staff, *, dry_run: bool = False, progress=None) -> Su
                                                                               "house_code", "name", "national_id")),
                          gettext("Reasons")))
         importer = Importer(staff, columns, report, dry_run=dry_run, file_name=path.name)
-        with (progress or (lambda total: nullcontext(_Silent())))(sheet.total) as bar, closing(importer.seen):
+        with (progress or _hidden_bar)(sheet.total) as bar, closing(importer.seen):
             done = 0
             for line, cells in sheet.rows:
                 importer.add(line, cells)

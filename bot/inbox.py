@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import redis
-from flask import current_app
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -46,7 +45,7 @@ def user_key(event: dict) -> str:
 
 def store(events: list[dict]) -> set[str]:
     """Insert new events (ignoring ones already stored) and return the users that have work."""
-    shared = bool(current_app.config["REDIS_URL"])
+    shared = not jobs.runner().embedded
     fresh = _unseen(events) if shared else list({event["webhookEventId"]: event for event in events}.values())
     if fresh:
         now = utcnow()
@@ -122,9 +121,9 @@ def drain(key: str) -> None:
 
 def user_lock(key: str):
     """The lock that keeps one user's events in order: Redis's across processes, a thread lock in one."""
-    if current_app.config["REDIS_URL"]:
-        return get_redis().lock(f"lock:user:{key}", timeout=LOCK_TTL)
-    return _LocalLock(key)
+    if jobs.runner().embedded:
+        return _LocalLock(key)
+    return get_redis().lock(f"lock:user:{key}", timeout=LOCK_TTL)
 
 
 class _LocalLock:

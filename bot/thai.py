@@ -5,6 +5,7 @@ Babel supplies the Thai month and day names but has no Buddhist calendar (its Th
 function: no Flask, no database.
 """
 
+import re
 from datetime import UTC, date, datetime, tzinfo
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
@@ -30,6 +31,11 @@ Number = int | float | Decimal
 def to_ascii_digits(text: str) -> str:
     """Thai digits (๐–๙) as 0–9, so answers typed on a Thai keyboard parse like any other."""
     return text.translate(THAI_DIGITS)
+
+
+def compact_code(text: str) -> str:
+    """A code as printed or typed ("๓๐๐๖-๐๐๑๒๓๔-๕", "3006 001234 5") as its bare digits: ASCII, no spaces or dashes."""
+    return re.sub(r"[\s\-]", "", to_ascii_digits(text))
 
 
 def _english(locale: str) -> bool:

@@ -11,7 +11,7 @@ from linebot.v3.messaging import PostbackAction, QuickReply, QuickReplyItem, Tex
 from sqlalchemy import and_, or_, select
 
 from bot import areas, audit, folder, households, scope
-from bot.thai import fiscal_year, local_date, to_ascii_digits
+from bot.thai import compact_code, fiscal_year, local_date, to_ascii_digits
 from dialogs import drafts, menu, validators
 from dialogs.engine import LABEL_LIMIT, N_, Context, Dialog, Outcome, Question, register
 from dialogs.labels import area_label
@@ -45,7 +45,7 @@ def typing_code(answers: dict) -> bool:
 
 
 def check_village_code(raw: str, ctx: Context, answers: dict) -> str:
-    code = re.sub(r"[\s\-]", "", to_ascii_digits(raw))
+    code = compact_code(raw)
     if not re.fullmatch(r"\d{8}", code):
         raise Invalid(N_("A village code has 8 digits: the subdistrict code and the village number, "
                          "for example 30060101."))
@@ -198,7 +198,7 @@ def house_number(raw: str) -> str:
 
 
 def house_code(raw: str) -> str:
-    digits = re.sub(r"[\s\-]", "", to_ascii_digits(raw))
+    digits = compact_code(raw)
     if not digits.isascii() or not digits.isdigit():
         raise Invalid(N_("A house code has digits only. Please type its 11 digits."))
     if len(digits) != 11:
