@@ -84,6 +84,7 @@ class Result:
     client_late_p99_ms: float = 0.0
     server_cpu_ms_per_event: float | None = None
     bench_cpu_ms_per_event: float | None = None  # this process: the clients (and the emulator if a thread)
+    emulator_cpu_ms_per_event: float | None = None  # the emulator's own process, if it has one
     load_average: float | None = None
     offered_rate: float | None = None
     ratio_to_echo: float | None = None
@@ -97,6 +98,27 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def process_cpu_seconds(pid: int) -> float:
+    """User + system CPU time used so far by one process (all its threads)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def child_pids(pid: int) -> list[int]:
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    with contextlib.suppress(OSError):
+        return [int(child) for child in children.read_text().split()]
+    return []
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU time used so far by a process and its live descendants (PostgreSQL's backends, say)."""
+    return process_cpu_seconds(pid) + sum(tree_cpu_seconds(child) for child in child_pids(pid))
 
 
 def wait_until_up(url: str, process: subprocess.Popen, what: str, timeout: float = 30.0) -> None:
@@ -223,6 +245,9 @@ class ThreadLine:
     def calls(self) -> list[dict]:
         return message_calls(self.platform)
 
+    def cpu_seconds(self) -> float:
+        return 0.0  # counted with this process
+
     def close(self) -> None:
         self.server.stop()
 
@@ -261,6 +286,9 @@ class ProcessLine:
         response.raise_for_status()
         return response.json()["calls"]
 
+    def cpu_seconds(self) -> float:
+        return process_cpu_seconds(self.process.pid)
+
     def close(self) -> None:
         self.process.terminate()
         try:
@@ -274,17 +302,18 @@ class ProcessLine:
 
 
 class Gunicorn:
-    """One app under gunicorn: 1 worker, gthread, `threads` threads, access log off."""
+    """One app under gunicorn: `workers` processes, gthread, `threads` threads each, access log off."""
 
-    def __init__(self, target: str, env: dict, threads: int, log_path: Path):
+    def __init__(self, target: str, env: dict, workers: int, threads: int, log_path: Path):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path
         self._log = open(log_path, "wb")  # noqa: SIM115 (closed in stop())
-        command = [sys.executable, "-m", "gunicorn", "--chdir", str(ROOT), "--workers", "1",
+        command = [sys.executable, "-m", "gunicorn", "--chdir", str(ROOT), "--workers", str(workers),
                    "--worker-class", "gthread", "--threads", str(threads), "--bind", f"127.0.0.1:{self.port}",
                    "--log-level", "warning", "--timeout", "120", target]
         self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT)
+        self.beside: list[int] = []
 
     def wait_ready(self, driver: LineDriver, timeout: float = 30.0) -> None:
         """Until the worker answers LINE's "Verify" (an empty events list) with 200."""
@@ -299,14 +328,9 @@ class Gunicorn:
         raise RuntimeError(f"{self.url} not answering after {timeout}s; see {self.log_path}")
 
     def worker_cpu_seconds(self) -> float:
-        """User + system CPU time used so far by the worker process."""
-        total = 0.0
-        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
-        for pid in children.read_text().split() if children.exists() else []:
-            with contextlib.suppress(OSError):
-                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-                total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-        return total
+        """User + system CPU time used so far by the worker processes, and by the processes beside them
+        (`beside`: PostgreSQL, Redis and RQ workers in the servers deployment)."""
+        return sum(tree_cpu_seconds(pid) for pid in [*child_pids(self.process.pid), *self.beside])
 
     def stop(self) -> None:
         self.process.terminate()
@@ -331,16 +355,44 @@ def base_env(emulator_url: str) -> dict:
     }
 
 
-def bot_env(emulator_url: str, workdir: Path, event_threads: int, delivery_threads: int) -> dict:
-    """The embedded defaults with a fresh, migrated SQLite file; only the pool sizes are set."""
+def bot_env(emulator_url: str, database_url: str, event_threads: int, delivery_threads: int,
+            redis_url: str | None = None) -> dict:
+    """A fresh, migrated database; only the pool sizes are set (they matter without REDIS_URL)."""
     env = base_env(emulator_url) | {
-        "DATABASE_URL": f"sqlite:///{workdir / 'bot.sqlite3'}",
+        "DATABASE_URL": database_url,
         "EVENT_THREADS": str(event_threads),
         "DELIVERY_THREADS": str(delivery_threads),
-    }
+    } | ({"REDIS_URL": redis_url} if redis_url else {})
     subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"], cwd=ROOT, env=env,
                    check=True, capture_output=True)
     return env
+
+
+class Servers:
+    """The servers deployment: PostgreSQL and Redis (started as the tests start them) and RQ workers."""
+
+    def __init__(self, emulator_url: str, rq_workers: int, event_threads: int, delivery_threads: int):
+        from tests import servers
+
+        if not servers.servers_available():
+            raise SystemExit("--deployment servers needs redis-server and PostgreSQL installed")
+        self.redis, self.postgres = servers.RedisServer(), servers.PostgresServer()
+        self.env = bot_env(emulator_url, self.postgres.url, event_threads, delivery_threads, self.redis.url)
+        self.workers = [subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "worker"], cwd=ROOT,
+                                         env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                        for _ in range(rq_workers)]
+
+    @property
+    def pids(self) -> list[int]:
+        return [self.redis.process.pid, self.postgres.process.pid, *(worker.pid for worker in self.workers)]
+
+    def stop(self) -> None:
+        for worker in self.workers:
+            worker.terminate()
+        for worker in self.workers:
+            worker.wait(20)
+        self.redis.stop()
+        self.postgres.stop()
 
 
 # ---- load --------------------------------------------------------------------------------------
@@ -398,11 +450,12 @@ def drive(tokens, url: str, users: list[str], per_user: int, clients: int,
 def scenario(line, server: Gunicorn, app: str, latency_ms: int, users: int, per_user: int,
              clients: int, rate: float | None) -> Result:
     line.set_latency(latency_ms)
-    cpu_before, own_before = server.worker_cpu_seconds(), time.process_time()
+    cpu_before, own_before, line_before = server.worker_cpu_seconds(), time.process_time(), line.cpu_seconds()
     ids = [Platform.new_user_id() for _ in range(users)]
     sends, first = drive(line.tokens, server.url + "/callback", ids, per_user, clients, rate)
     arrived = line.wait_for_replies(ids, per_user, REPLY_DEADLINE)
     cpu, own = server.worker_cpu_seconds() - cpu_before, time.process_time() - own_before
+    line_cpu = line.cpu_seconds() - line_before
     line.set_latency(0)
 
     ok = [s for s in sends if s.status == 200]
@@ -429,6 +482,7 @@ def scenario(line, server: Gunicorn, app: str, latency_ms: int, users: int, per_
         client_late_p99_ms=round(percentile(sorted(s.late * 1000 for s in sends), 99), 1),
         server_cpu_ms_per_event=round(cpu * 1000 / len(sends), 2),
         bench_cpu_ms_per_event=round(own * 1000 / len(sends), 2),
+        emulator_cpu_ms_per_event=round(line_cpu * 1000 / len(sends), 2),
         load_average=round(os.getloadavg()[0], 1),
     )
 
@@ -528,6 +582,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     parser.add_argument("--users", type=int, default=200)
     parser.add_argument("--per-user", type=int, default=15, help="events per user per scenario")
+    parser.add_argument("--workers", type=int, default=1, help="gunicorn --workers, the same for both apps")
     parser.add_argument("--threads", type=int, default=32, help="gunicorn --threads, the same for both apps")
     parser.add_argument("--clients", type=int, default=32, help="client threads in the closed loop")
     parser.add_argument("--rate", type=float, default=350.0, help="offered events/s in the open loop at 100 ms")
@@ -537,6 +592,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--event-threads", type=int, default=1, help="bot EVENT_THREADS")
     parser.add_argument("--delivery-threads", type=int, default=32, help="bot DELIVERY_THREADS")
     parser.add_argument("--apps", default="echo,bot", help="comma-separated subset of echo,bot")
+    parser.add_argument("--deployment", choices=("embedded", "servers"), default="embedded",
+                        help="the bot on the embedded defaults (SQLite, threads in its process), or over "
+                             "PostgreSQL and Redis with --rq-workers RQ workers (server CPU then counts them all)")
+    parser.add_argument("--rq-workers", type=int, default=2, help="RQ workers in the servers deployment")
     parser.add_argument("--emulator", choices=("process", "thread"), default="process",
                         help="run the LINE emulator in its own process or in a thread of this one")
     parser.add_argument("--serve-emulator", type=int, metavar="PORT", help=argparse.SUPPRESS)
@@ -553,19 +612,27 @@ def main(argv: list[str] | None = None) -> int:
     line = ProcessLine() if args.emulator == "process" else ThreadLine()
     results: list[Result] = []
     workdir = Path(tempfile.mkdtemp(prefix="bench-webhook-"))
-    print(f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}; gunicorn 1 worker, gthread, "
-          f"--threads {args.threads}; bot EVENT_THREADS={args.event_threads} "
+    deployment = ("embedded" if args.deployment == "embedded"
+                  else f"PostgreSQL + Redis + {args.rq_workers} RQ workers")
+    print(f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}; gunicorn {args.workers} worker(s), "
+          f"gthread, --threads {args.threads}; bot {deployment}, EVENT_THREADS={args.event_threads} "
           f"DELIVERY_THREADS={args.delivery_threads}; {args.users} users x {args.per_user} events per scenario; "
           f"{args.clients} closed-loop clients, {open_clients} open-loop clients at {args.rate:g}/s; "
           f"emulator: {line.placement}", flush=True)
+    servers = None
     try:
         for app in apps:
-            if app == "bot":
-                env = bot_env(line.url, workdir, args.event_threads, args.delivery_threads)
-                server = Gunicorn("wsgi:app", env, args.threads, workdir / "bot.log")
+            if app == "bot" and args.deployment == "servers":
+                servers = Servers(line.url, args.rq_workers, args.event_threads, args.delivery_threads)
+                server = Gunicorn("wsgi:app", servers.env, args.workers, args.threads, workdir / "bot.log")
+                server.beside = servers.pids
+            elif app == "bot":
+                env = bot_env(line.url, f"sqlite:///{workdir / 'bot.sqlite3'}", args.event_threads,
+                              args.delivery_threads)
+                server = Gunicorn("wsgi:app", env, args.workers, args.threads, workdir / "bot.log")
             else:
                 env = base_env(line.url) | {"ECHO_POOL_SIZE": str(args.threads)}
-                server = Gunicorn("bench.echo_app:app", env, args.threads, workdir / "echo.log")
+                server = Gunicorn("bench.echo_app:app", env, args.workers, args.threads, workdir / "echo.log")
             try:
                 server.wait_ready(LineDriver(line.tokens, server.url + "/callback"))
                 warm_up(line, server.url + "/callback")
@@ -575,7 +642,8 @@ def main(argv: list[str] | None = None) -> int:
                     results.append(r)
                     print(f"  {r.name}: {r.events_per_second:.0f} ev/s, p99 {r.p99_ms:.0f} ms, replies "
                           f"{r.replies_delivered}/{r.replies_expected}; CPU ms/event: server "
-                          f"{r.server_cpu_ms_per_event}, bench {r.bench_cpu_ms_per_event}; client late p99 "
+                          f"{r.server_cpu_ms_per_event}, bench {r.bench_cpu_ms_per_event}, emulator "
+                          f"{r.emulator_cpu_ms_per_event}; client late p99 "
                           f"{r.client_late_p99_ms} ms; load {r.load_average}", flush=True)
             except BaseException:  # also Ctrl-C: never leave a gunicorn behind
                 server.stop()
@@ -584,6 +652,8 @@ def main(argv: list[str] | None = None) -> int:
             server.stop()
     finally:
         line.close()
+        if servers:
+            servers.stop()
         shutil.rmtree(workdir, ignore_errors=True)
 
     for r in results:
@@ -605,7 +675,8 @@ def main(argv: list[str] | None = None) -> int:
             "settings": {"threads": args.threads, "clients": args.clients, "open_loop_clients": open_clients,
                          "rate": args.rate, "users": args.users, "per_user": args.per_user,
                          "event_threads": args.event_threads, "delivery_threads": args.delivery_threads,
-                         "cpus": os.cpu_count(), "emulator": line.placement},
+                         "cpus": os.cpu_count(), "emulator": line.placement, "workers": args.workers,
+                         "deployment": deployment},
             "results": [asdict(r) for r in results],
             "checks": [{"passed": passed, "check": text} for passed, text in checks],
         }, indent=2, ensure_ascii=False))

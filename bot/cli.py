@@ -44,9 +44,7 @@ def worker(queues: str, burst: bool) -> None:
 def sweep_command() -> None:
     """Queue pending events and unsent messages now (the workers also do this every few seconds)."""
     users, messages = sweep()
-    runner = jobs.runner()
-    if runner.embedded:
-        runner.wait_idle(timeout=120)
+    jobs.runner().wait_idle(timeout=120)  # what runs on this process's threads (all of it without Redis)
     click.echo(f"re-queued events of {users} users and {messages} outgoing messages")
 
 

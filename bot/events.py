@@ -9,6 +9,7 @@ with, records and audit entries to store. It sends and commits nothing; `bot.inb
 import contextlib
 from datetime import datetime
 
+import pydantic.v1
 from linebot.v3.messaging import TextMessage
 from linebot.v3.models import UnknownEvent
 from linebot.v3.webhooks import (
@@ -31,21 +32,31 @@ from models import LineUser, Photo, db, utcnow
 
 
 def parse(payload: dict) -> Event:
-    """The SDK's model of a stored event; types the SDK doesn't know become `UnknownEvent`."""
+    """The SDK's model of an event; types the SDK doesn't know become `UnknownEvent`. A known type
+    with bad fields raises pydantic's ValidationError."""
     try:
         return Event.from_dict(payload)
+    except pydantic.v1.ValidationError:
+        raise
     except ValueError:
         return UnknownEvent.new_from_json_dict(payload)
+
+
+def fetches_from_line(event: Event) -> bool:
+    """Whether handling may first ask LINE for something: a new follower's profile, a photo."""
+    return isinstance(event, FollowEvent) or (isinstance(event, MessageEvent)
+                                              and isinstance(event.message, ImageMessageContent))
 
 
 def fetch(event: Event) -> dict:
     """What the handler will need from LINE. Failures leave it out; handlers cope without it."""
     fetched = {}
+    if not fetches_from_line(event):
+        return fetched
     if isinstance(event, FollowEvent):
         with contextlib.suppress(LineError):  # the greeting works without a name
             fetched["profile"] = gateway().get_profile(event.source.user_id)
-    elif (isinstance(event, MessageEvent) and isinstance(event.message, ImageMessageContent)
-          and _expects_photo(event.source.user_id)):
+    elif _expects_photo(event.source.user_id):
         with contextlib.suppress(LineError):
             fetched["image"] = gateway().get_content(event.message.id)
     return fetched

@@ -1,12 +1,18 @@
-"""The inbox: webhook events are stored on arrival and handled later, once, in each user's order.
+"""The inbox: every webhook event is handled once, in each user's order, and never lost.
 
-- `store` runs inside the webhook request: one insert per event, duplicates ignored by the
-  unique LINE event id, then one commit. That is all LINE waits for.
-- `drain` is a job per user: it takes a per-user lock and handles that user's pending events
-  oldest first, so one person's messages are answered in order while other people's are
-  handled in parallel.
-- `process` marks the event done in the same transaction as its effects. A second worker
-  holding the same event finds it already done and does nothing.
+- `receive` runs inside the webhook request. An event the bot can answer from its own data
+  (a text, a tap) is handled there and then, in one transaction with its stored record, when
+  its sender has nothing still waiting: that saves a job and three transactions, and the reply
+  is on its way sooner. Everything else (a follow or a photo, which need LINE first; a sender
+  with a backlog; a handler that failed) is stored as pending for `drain`, and so is everything
+  while the process is busy with other requests: under a burst LINE gets its answers at once
+  and the backlog is worked off behind them.
+- `drain` is a job per user: it handles that user's pending events oldest first.
+- Order comes from the database, not from a lock held across steps: an event is claimed only
+  when none of its sender's older events is still pending, in the same transaction as its
+  effects, and that transaction is the sender's turn (SQLite lets one writer in at a time; on
+  PostgreSQL a transaction-scoped advisory lock per user). Two workers holding the same event
+  or the same user's next event find it done, or wait for their turn, and do nothing twice.
 """
 
 import logging
@@ -15,23 +21,29 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import redis
-from sqlalchemy import bindparam, select, update
+from linebot.v3.webhooks import Event
+from sqlalchemy import bindparam, exists, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.orm import aliased
 
 from bot import jobs, outbox
-from bot.events import fetch, handle, parse
+from bot.events import fetch, fetches_from_line, handle, parse
 from bot.redis_store import get_redis
 from models import InboxEvent, db, utcnow
 
 log = logging.getLogger(__name__)
 
 SEEN_TTL = 24 * 3600  # LINE redelivers for at most a day
-LOCK_TTL = 60  # seconds a crashed worker can hold up one user's events
 # PoolTimeout: on SQLite the app has one connection (bot.sqlite); waiting too long for it is
 # the same trouble as "database is locked".
 TRANSIENT = (OperationalError, PoolTimeout, redis.ConnectionError, redis.TimeoutError)
+
+
+# How many webhook requests at a time, per process, may handle their events themselves.
+HANDLING_IN_REQUESTS = 2
+_handling_slots = threading.BoundedSemaphore(HANDLING_IN_REQUESTS)
 
 
 class TransientError(Exception):
@@ -43,53 +55,116 @@ def user_key(event: dict) -> str:
     return source.get("userId") or source.get("groupId") or source.get("roomId") or ""
 
 
-def store(events: list[dict]) -> set[str]:
-    """Insert new events (ignoring ones already stored) and return the users that have work."""
+def receive(events: list[tuple[dict, Event]]) -> set[str]:
+    """Handle or store each new event (as LINE sent it, and as the SDK parsed it); returns the users
+    whose events wait for `drain`. A transient database error propagates: LINE will redeliver."""
     shared = not jobs.runner().embedded
-    fresh = _unseen(events) if shared else list({event["webhookEventId"]: event for event in events}.values())
-    if fresh:
-        now = utcnow()
-        rows = [{
-            "webhook_event_id": event["webhookEventId"],
-            "user_key": user_key(event),
-            "event_type": event.get("type", ""),
-            "payload": event,
-            "redelivery": bool((event.get("deliveryContext") or {}).get("isRedelivery")),
-            "received_at": now,
-        } for event in fresh]
-        db.session.execute(_INSERT[db.engine.dialect.name], rows)
-        db.session.commit()
-        if shared:
-            _mark_seen(fresh)
-    return {user_key(event) for event in fresh}
+    fresh = _unseen(events) if shared else list({payload["webhookEventId"]: (payload, event)
+                                                 for payload, event in events}.values())
+    waiting: list[dict] = []
+    if _handling_slots.acquire(blocking=False):
+        try:
+            for payload, event in fresh:
+                if any(user_key(other) == user_key(payload) for other in waiting) or not handle_now(payload, event):
+                    waiting.append(payload)
+        finally:
+            _handling_slots.release()
+    else:
+        waiting = [payload for payload, _ in fresh]
+    if waiting:
+        store(waiting)
+    if shared and fresh:
+        _mark_seen([payload for payload, _ in fresh])
+    return {user_key(payload) for payload in waiting}
+
+
+def store(payloads: list[dict]) -> None:
+    """Insert events as pending, ignoring ones already stored, and commit."""
+    now = utcnow()
+    db.session.execute(_INSERT[db.engine.dialect.name], [_row(payload, now) for payload in payloads])
+    db.session.commit()
+
+
+def _row(payload: dict, now) -> dict:
+    return {"webhook_event_id": payload["webhookEventId"], "user_key": user_key(payload),
+            "event_type": payload.get("type", ""), "payload": payload,
+            "redelivery": bool((payload.get("deliveryContext") or {}).get("isRedelivery")), "received_at": now}
 
 
 # Duplicates (a redelivery, or the same event on two web processes at once) are skipped by the unique id.
 _INSERT = {name: dialect.insert(InboxEvent).values(status="pending", attempts=0)
            .on_conflict_do_nothing(index_elements=["webhook_event_id"])
            for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))}
+# An event handled on arrival is stored already done, keeping no content, and the insert says whether
+# it was new.
+_INSERT_DONE = {name: dialect.insert(InboxEvent).values(status="done", attempts=1)
+                .on_conflict_do_nothing(index_elements=["webhook_event_id"]).returning(InboxEvent.id)
+                for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))}
+_WAITING = select(InboxEvent.id).where(InboxEvent.status == "pending", InboxEvent.user_key == bindparam("key")).limit(1)
 
 
-def _unseen(events: list[dict]) -> list[dict]:
+def handle_now(payload: dict, event: Event) -> bool:
+    """Handle an event inside the webhook request if that is safe and quick: it needs nothing from
+    LINE, and its sender has no event waiting. False leaves it to `drain`, which also tries again
+    (and records the failure) if handling failed here."""
+    if fetches_from_line(event):
+        return False
+    key = user_key(payload)
+    try:
+        take_turn(key)
+        if db.session.execute(_WAITING, {"key": key}).first() is not None:
+            db.session.rollback()
+            return False
+        row = _row(without_content(payload), utcnow()) | {"processed_at": utcnow()}
+        new_id = db.session.scalar(_INSERT_DONE[db.engine.dialect.name], row)
+        if new_id is None:  # stored already: another worker has it
+            db.session.rollback()
+            return True
+        outgoing = apply(Pending(new_id, payload["webhookEventId"], key, payload), handle(event, {}))
+        db.session.commit()
+    except TRANSIENT:
+        db.session.rollback()
+        raise
+    except Exception:
+        db.session.rollback()
+        log.info("event %s is left to the background after failing on arrival", payload["webhookEventId"],
+                 exc_info=True)
+        return False
+    outbox.send_later(outgoing)
+    return True
+
+
+def take_turn(key: str) -> None:
+    """Start the transaction that is this user's turn: no other transaction handles their events
+    until it ends. SQLite's write lock (BEGIN IMMEDIATE, see bot.sqlite) already admits one writer
+    at a time; PostgreSQL takes a transaction-scoped advisory lock on the user."""
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(_ADVISORY_LOCK, {"key": key})
+
+
+_ADVISORY_LOCK = select(func.pg_advisory_xact_lock(func.hashtextextended(bindparam("key"), 0)))
+
+
+def _unseen(events: list[tuple[dict, Event]]) -> list[tuple[dict, Event]]:
     """Fast path for web processes sharing a Redis: skip events already stored. (In one process the
     database is as near as Redis would be.) The database's unique id is the real guard."""
-    ids = [event["webhookEventId"] for event in events]
+    ids = [payload["webhookEventId"] for payload, _ in events]
     try:
         seen = get_redis().mget([f"seen:{i}" for i in ids])
     except TRANSIENT:
-        return events
+        seen = [None] * len(ids)
     unique = {}
-    for event, hit in zip(events, seen, strict=True):
+    for (payload, event), hit in zip(events, seen, strict=True):
         if not hit:
-            unique.setdefault(event["webhookEventId"], event)
+            unique.setdefault(payload["webhookEventId"], (payload, event))
     return list(unique.values())
 
 
-def _mark_seen(events: list[dict]) -> None:
+def _mark_seen(payloads: list[dict]) -> None:
     try:
         with get_redis().pipeline(transaction=False) as pipe:
-            for event in events:
-                pipe.set(f"seen:{event['webhookEventId']}", 1, ex=SEEN_TTL)
+            for payload in payloads:
+                pipe.set(f"seen:{payload['webhookEventId']}", 1, ex=SEEN_TTL)
             pipe.execute()
     except TRANSIENT:
         log.warning("Redis unavailable; de-duplication falls back to the database")
@@ -101,61 +176,19 @@ def schedule(users: set[str]) -> None:
 
 
 def drain(key: str) -> None:
-    """Job: handle every pending event of one user, oldest first, holding that user's lock."""
-    while True:
-        lock = user_lock(key)
-        if not lock.acquire(blocking=False):
-            return  # the holder re-checks for pending events after it lets go
-        try:
-            for event in pending(key):
-                try:
-                    process(event)
-                except TransientError:
-                    return  # left pending; the sweeper queues this user again
-                lock.reacquire()
-        finally:
-            _release(lock)
-        if not pending(key, limit=1):  # more than one batch, or arrived while the lock was held
+    """Job: handle every pending event of one user, oldest first. Another worker draining the same
+    user at once is harmless (each event is claimed once, in order); whichever runs last also
+    handles events that arrived meanwhile. Stops when a pass handles nothing: what is left is
+    another worker's, or waits for the sweeper after an outage."""
+    while batch := pending(key):
+        handled = 0
+        for event in batch:
+            try:
+                handled += process(event)
+            except TransientError:
+                return  # left pending; the sweeper queues this user again
+        if not handled:
             return
-
-
-def user_lock(key: str):
-    """The lock that keeps one user's events in order: Redis's across processes, a thread lock in one."""
-    if jobs.runner().embedded:
-        return _LocalLock(key)
-    return get_redis().lock(f"lock:user:{key}", timeout=LOCK_TTL)
-
-
-class _LocalLock:
-    """A per-user lock for the embedded mode, where every worker is a thread of this process: as safe
-    as Redis's there, and it costs microseconds instead of a scripted call into the Redis stand-in."""
-
-    _guard = threading.Lock()
-    _held: set[str] = set()
-
-    def __init__(self, name: str):
-        self.name = name
-
-    def acquire(self, blocking: bool = False) -> bool:
-        with self._guard:
-            if self.name in self._held:
-                return False
-            self._held.add(self.name)
-            return True
-
-    def reacquire(self) -> None:
-        pass  # held until released: a thread can't end without its `finally` running
-
-    def release(self) -> None:
-        with self._guard:
-            self._held.discard(self.name)
-
-
-def _release(lock) -> None:
-    try:
-        lock.release()
-    except redis.exceptions.LockError:
-        log.warning("user lock %s expired before release", lock.name)
 
 
 @dataclass(frozen=True)
@@ -172,7 +205,11 @@ class Pending:
 _PENDING = (select(InboxEvent.id, InboxEvent.webhook_event_id, InboxEvent.user_key, InboxEvent.payload)
             .where(InboxEvent.status == "pending", InboxEvent.user_key == bindparam("key"))
             .order_by(InboxEvent.id).limit(bindparam("limit")))
-_CLAIM = (update(InboxEvent).where(InboxEvent.id == bindparam("event_id"), InboxEvent.status == "pending")
+_older = aliased(InboxEvent)
+_CLAIM = (update(InboxEvent)
+          .where(InboxEvent.id == bindparam("event_id"), InboxEvent.status == "pending",
+                 ~exists().where(_older.user_key == InboxEvent.user_key, _older.status == "pending",
+                                 _older.id < InboxEvent.id))
           .values(status="done", processed_at=bindparam("now"), attempts=InboxEvent.attempts + 1,
                   payload=bindparam("kept", type_=InboxEvent.payload.type))
           .execution_options(synchronize_session=False))
@@ -185,8 +222,9 @@ def pending(key: str, limit: int = 20) -> list[Pending]:
     return [Pending(*row) for row in rows]
 
 
-def process(stored: Pending) -> None:
+def process(stored: Pending) -> bool:
     """Handle one stored event exactly once: claim, effects and outbox rows commit together.
+    Returns whether this call handled it (or recorded its failure).
 
     What LINE must tell us first (a profile, image content) is fetched before the transaction.
     The claim also strips the stored payload (`without_content`), so once handled the event keeps
@@ -195,11 +233,12 @@ def process(stored: Pending) -> None:
     try:
         event = parse(stored.payload)
         fetched = fetch(event)  # no transaction (and on SQLite no lock) while LINE is asked
+        take_turn(stored.user_key)
         claimed = db.session.execute(_CLAIM, {"event_id": stored.id, "now": utcnow(),
                                               "kept": without_content(stored.payload)}).rowcount
         if not claimed:
             db.session.rollback()
-            return
+            return False
         outgoing = apply(stored, handle(event, fetched))
         db.session.commit()
     except TRANSIENT as exc:
@@ -211,11 +250,12 @@ def process(stored: Pending) -> None:
             db.session.rollback()
             raise TransientError from exc
         _fail(stored.id, exc)
-        return
+        return True
     except Exception as exc:
         _fail(stored.id, exc)
-        return
+        return True
     outbox.send_later(outgoing)
+    return True
 
 
 # What a handled event keeps: enough to recognise it, nothing a person typed (it may hold a national ID).

@@ -1,8 +1,11 @@
 """Background work: thread pools in one process by default, RQ workers when REDIS_URL is set.
 
-Two queues: `events` (handle webhook events, per-user order kept by `bot.inbox`) and
-`delivery` (send outbox messages to LINE, slow and many at once). A sweeper re-queues what a
-crash or an outage left behind, so nothing waits forever.
+Two kinds of job: `events` (handle webhook events, per-user order kept by `bot.inbox`) and
+`delivery` (send outbox messages to LINE). Events go to RQ workers when there is a Redis.
+Deliveries always run on threads of the process that queued them: a LINE call mostly waits on
+the network, and an RQ worker runs one job at a time, so RQ would cap sending at (workers ÷
+LINE's latency) messages a second, and reply tokens would expire in the queue. A sweeper
+re-queues what a crash or an outage left behind, so nothing waits forever.
 """
 
 import logging
@@ -15,7 +18,7 @@ from rq import Queue, SimpleWorker
 
 log = logging.getLogger(__name__)
 
-QUEUES = ("events", "delivery")
+QUEUES = ("events",)  # the RQ queues; `delivery` is always this process's threads
 _thread = threading.local()
 
 
@@ -29,19 +32,17 @@ def _mark_background() -> None:
 
 
 class JobRunner:
-    """Runs a function later, inside an app context, on the configured backend."""
+    """Runs a function later, inside an app context: on a thread pool of this process, or on RQ."""
 
     def __init__(self, app: Flask):
         self.app = app
         self.embedded = not app.config["REDIS_URL"]
-        if self.embedded:
-            self._pools = {
-                name: ThreadPoolExecutor(app.config[setting], thread_name_prefix=name, initializer=_mark_background)
-                for name, setting in (("events", "EVENT_THREADS"), ("delivery", "DELIVERY_THREADS"))
-            }
-        else:
-            connection = app.extensions["redis"]
-            self._queues = {name: Queue(name, connection=connection) for name in QUEUES}
+        pools = {"delivery": "DELIVERY_THREADS"} | ({"events": "EVENT_THREADS"} if self.embedded else {})
+        self._pools = {name: ThreadPoolExecutor(app.config[setting], thread_name_prefix=name,
+                                                initializer=_mark_background)
+                       for name, setting in pools.items()}
+        if not self.embedded:
+            self._queues = {name: Queue(name, connection=app.extensions["redis"]) for name in QUEUES}
         self._sweeper: threading.Thread | None = None
         self._lock = threading.Lock()
         self._in_flight = 0
@@ -52,7 +53,7 @@ class JobRunner:
         """Every job reads what there is to do when it starts (a user's pending events, a message's
         state), so in one process a job already waiting to start is not queued again: under a backlog
         each webhook request and each sweep would otherwise add copies that find nothing left to do."""
-        if self.embedded:
+        if queue in self._pools:
             with self._idle:
                 if (func, args) in self._waiting:
                     return
@@ -99,12 +100,12 @@ class JobRunner:
             stop.wait(interval)
 
     def shutdown(self) -> None:
-        """Embedded mode: finish queued jobs and stop the threads."""
+        """Finish the jobs queued on this process's threads and stop them."""
         for pool in self._pools.values():
             pool.shutdown(wait=True)
 
     def wait_idle(self, timeout: float = 30.0) -> bool:
-        """Embedded mode: block until every queued job, and the jobs it queued, has finished."""
+        """Block until every job queued on this process's threads, and the jobs it queued, has finished."""
         with self._idle:
             return self._idle.wait_for(lambda: self._in_flight == 0, timeout)
 

@@ -387,6 +387,11 @@ class Platform:
         with self._changed:
             return self._changed.wait_for(predicate, timeout)
 
+    def recheck_waiters(self) -> None:
+        """Make every `wait_for` re-check its predicate now (something outside the platform changed)."""
+        with self._changed:
+            self._changed.notify_all()
+
     def wait_for_messages(self, user_id: str, count: int, timeout: float = 10.0) -> list[Delivery]:
         """All deliveries to `user_id` once there are at least `count` of them (one per API call,
         each carrying up to 5 messages); AssertionError if that takes longer than `timeout`."""
@@ -398,9 +403,12 @@ class Platform:
             f"{[delivery.messages for delivery in got]!r}"
         )
 
-    def wait_for_user_messages(self, user_id: str, after_seq: int, timeout: float) -> list[Delivery]:
-        """Long-poll: deliveries to `user_id` newer than `after_seq`, or [] after `timeout`."""
-        self.wait_for(lambda: bool(self.messages_for(user_id, after_seq)), timeout)
+    def wait_for_user_messages(self, user_id: str, after_seq: int, timeout: float,
+                               stop: threading.Event | None = None) -> list[Delivery]:
+        """Long-poll: deliveries to `user_id` newer than `after_seq`, or [] after `timeout` or once `stop`
+        is set (then call `recheck_waiters`)."""
+        self.wait_for(lambda: bool(self.messages_for(user_id, after_seq)) or (stop is not None and stop.is_set()),
+                      timeout)
         return self.messages_for(user_id, after_seq)
 
     # ---- rich menus --------------------------------------------------------------------------

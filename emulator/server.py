@@ -11,8 +11,8 @@ import threading
 import time
 import uuid
 
+from cheroot import wsgi
 from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from emulator import validation, webchat
 from emulator.platform import Platform, PlatformError
@@ -23,8 +23,14 @@ REQUEST_ID_HEADER = "x-line-request-id"
 LOGGED_HEADERS = ("Authorization", RETRY_KEY_HEADER)
 # Message types a quote token can point at, hence the ones whose sentMessages carry one.
 QUOTABLE_MESSAGE_TYPES = frozenset({"text", "textV2", "sticker", "image", "video"})
-# How often the serving loop checks for stop(); socketserver's default of 0.5 s makes stopping slow.
-SHUTDOWN_POLL_SECONDS = 0.05
+# How often the serving loop checks for stop(); cheroot's default of 0.5 s makes every stop slow.
+STOP_CHECK_SECONDS = 0.05
+# Requests served at once: calls held by the configured latency and the web chat's long polls each
+# hold a thread while they wait.
+SERVER_THREADS = 100
+# Connections waiting to be accepted; cheroot's default of 5 resets connections when many callers
+# (the bot's delivery threads) connect at once.
+LISTEN_BACKLOG = 128
 
 messaging_api = Blueprint("line_messaging_api", __name__, url_prefix="/v2/bot")
 control = Blueprint("line_emulator_control", __name__, url_prefix="/_emulator")
@@ -329,20 +335,12 @@ def list_deliveries() -> dict:
 # ---- serving ---------------------------------------------------------------------------------
 
 
-class _QuietRequestHandler(WSGIRequestHandler):
-    """Keeps connections open between requests, as LINE's API does (werkzeug's default, HTTP/1.0,
-    makes every call a new connection), and keeps werkzeug from printing a line per request."""
-
-    protocol_version = "HTTP/1.1"
-
-    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        pass
-
-
 class EmulatorServer:
     """Serves `create_app(platform, webhook_url)` from a daemon thread; `port=0` picks a free port.
 
-    `app` is exposed so more blueprints can be registered before `start()`.
+    `app` is exposed so more blueprints can be registered before `start()`. The server is cheroot's:
+    like LINE's API it keeps connections open between calls (werkzeug's development server closes
+    each one, then waits 10 ms for stray bytes), so the bot's connection pool works as in production.
     """
 
     def __init__(
@@ -350,19 +348,15 @@ class EmulatorServer:
     ):
         self.platform = platform
         self.app = create_app(platform, webhook_url)
-        self._server: BaseWSGIServer = make_server(
-            host, port, self.app, threaded=True, request_handler=_QuietRequestHandler
-        )
-        self._thread = threading.Thread(
-            target=self._server.serve_forever,
-            kwargs={"poll_interval": SHUTDOWN_POLL_SECONDS},
-            name="line-emulator",
-            daemon=True,
-        )
+        self._server = wsgi.Server((host, port), self.app, numthreads=SERVER_THREADS, request_queue_size=LISTEN_BACKLOG)
+        self._server.expiration_interval = STOP_CHECK_SECONDS
+        self._server.prepare()  # binds now, so `url` is known before serving
+        self._thread = threading.Thread(target=self._server.serve, name="line-emulator", daemon=True)
 
     @property
     def url(self) -> str:
-        return f"http://{self._server.host}:{self._server.port}"
+        host, port = self._server.bind_addr[:2]
+        return f"http://{host}:{port}"
 
     def start(self) -> EmulatorServer:
         """Start serving (again calling it, or entering `with`, on a running server is harmless)."""
@@ -373,15 +367,15 @@ class EmulatorServer:
     def serve_forever(self) -> None:
         """Serve from the calling thread until interrupted."""
         try:
-            self._server.serve_forever()
+            self._server.serve()
         finally:
-            self._server.server_close()
+            self._server.stop()
 
     def stop(self) -> None:
+        webchat.stop(self.app)  # cheroot waits for every request in progress, long-polls included
+        self._server.stop()
         if self._thread.is_alive():
-            self._server.shutdown()
             self._thread.join()
-        self._server.server_close()
 
     def __enter__(self) -> EmulatorServer:
         return self.start()

@@ -159,6 +159,7 @@ class WebChat:
         self.driver = LineDriver(platform, webhook_url)
         self.transcripts = Transcripts()
         self.demo: DemoIdentities | None = None
+        self.stopping = threading.Event()  # set when the server stops: open long-polls answer at once
         # requests.Session is not documented as thread-safe, so each serving thread posts with
         # its own driver (same channel, same destination).
         self._local = threading.local()
@@ -192,7 +193,7 @@ class WebChat:
         if mine or wait <= 0:
             deliveries = self.platform.messages_for(user_id, after_seq)
         else:
-            deliveries = self.platform.wait_for_user_messages(user_id, after_seq, wait)
+            deliveries = self.platform.wait_for_user_messages(user_id, after_seq, wait, self.stopping)
             mine = self.transcripts.after(user_id, after_id)
         merged = [(_delivery_key(delivery), _delivery_entry(delivery)) for delivery in deliveries]
         merged += [((entry["anchor"], 1, entry["id"]), entry) for entry in mine]
@@ -238,7 +239,8 @@ class _Registration:
         entry = self.chat.send(self.user_id, event, display, None)
         if entry["error"]:
             raise StepFailed(f"{what}: {entry['error']}")
-        answer = self.chat.platform.wait_for_user_messages(self.user_id, entry["anchor"], DEMO_STEP_TIMEOUT_SECONDS)
+        answer = self.chat.platform.wait_for_user_messages(self.user_id, entry["anchor"], DEMO_STEP_TIMEOUT_SECONDS,
+                                                         self.chat.stopping)
         problem = None
         if not answer:
             problem = f"บอทไม่ตอบภายใน {DEMO_STEP_TIMEOUT_SECONDS:g} วินาที"
@@ -311,6 +313,14 @@ def init_app(app: Flask, platform: Platform, webhook_url: str) -> WebChat:
     app.extensions[WEBCHAT_EXTENSION] = chat
     app.register_blueprint(webchat)
     return chat
+
+
+def stop(app: Flask) -> None:
+    """End the web chat's open long-polls, so that the server can stop without waiting them out."""
+    chat = app.extensions.get(WEBCHAT_EXTENSION)
+    if chat is not None:
+        chat.stopping.set()
+        chat.platform.recheck_waiters()
 
 
 def use_demo_identities(app: Flask, path: Path) -> None:

@@ -115,8 +115,7 @@ def app(request, emulator, platform, tmp_path, sqlite_template):
     app.backend = request.param
     yield app
     settle(app)
-    if app.backend == "embedded":
-        jobs.runner(app).shutdown()
+    jobs.runner(app).shutdown()
     with app.app_context():
         db.engine.dispose()
 
