@@ -83,7 +83,8 @@ def handle(event: Event, fetched: dict) -> Outcome:
         return on_follow(line_user, fetched.get("profile"), event.webhook_event_id, now)
     if not isinstance(event, MessageEvent | PostbackEvent):
         return Outcome()  # joins, reads, unsends...: nothing to answer
-    line_user.following = True  # only friends can write; a missed follow event is healed here
+    if not line_user.following:
+        line_user.following = True  # only friends can write; a missed follow event is healed here
     ctx = Context(line_user=line_user, staff=staff_service.for_line_user(line_user),
                   event_id=event.webhook_event_id, now=now)
     outcome = conversation.converse(ctx, to_input(event, fetched, line_user, now))

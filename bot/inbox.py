@@ -36,6 +36,7 @@ from models import InboxEvent, db, utcnow
 log = logging.getLogger(__name__)
 
 SEEN_TTL = 24 * 3600  # LINE redelivers for at most a day
+DRAIN_BATCH = 20  # a user's pending events read at a time
 # PoolTimeout: on SQLite the app has one connection (bot.sqlite); waiting too long for it is
 # the same trouble as "database is locked".
 TRANSIENT = (OperationalError, PoolTimeout, redis.ConnectionError, redis.TimeoutError)
@@ -177,17 +178,18 @@ def schedule(users: set[str]) -> None:
 
 def drain(key: str) -> None:
     """Job: handle every pending event of one user, oldest first. Another worker draining the same
-    user at once is harmless (each event is claimed once, in order); whichever runs last also
-    handles events that arrived meanwhile. Stops when a pass handles nothing: what is left is
-    another worker's, or waits for the sweeper after an outage."""
-    while batch := pending(key):
+    user at once is harmless: each event is claimed once, in order. An event stored from now on
+    comes with a job of its own, so one short batch is the end; a full one may have more behind it.
+    Stops early when a pass handles nothing: what is left is another worker's."""
+    while True:
+        batch = pending(key, DRAIN_BATCH)
         handled = 0
         for event in batch:
             try:
                 handled += process(event)
             except TransientError:
                 return  # left pending; the sweeper queues this user again
-        if not handled:
+        if len(batch) < DRAIN_BATCH or not handled:
             return
 
 
@@ -215,7 +217,7 @@ _CLAIM = (update(InboxEvent)
           .execution_options(synchronize_session=False))
 
 
-def pending(key: str, limit: int = 20) -> list[Pending]:
+def pending(key: str, limit: int = DRAIN_BATCH) -> list[Pending]:
     """The user's pending events, oldest first."""
     rows = db.session.execute(_PENDING, {"key": key, "limit": limit}).all()
     db.session.commit()
