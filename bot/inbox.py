@@ -5,8 +5,8 @@
   its sender has nothing still waiting: that saves a job and three transactions, and the reply
   is on its way sooner. Everything else (a follow or a photo, which need LINE first; a sender
   with a backlog; a handler that failed) is stored as pending for `drain`, and so is everything
-  while the process is busy with other requests: under a burst LINE gets its answers at once
-  and the backlog is worked off behind them.
+  while the process is busy (events already waiting for its threads, or other requests handling
+  theirs): under a burst LINE gets its answers at once and the backlog is worked off behind them.
 - `drain` is a job per user: it handles that user's pending events oldest first.
 - Order comes from the database, not from a lock held across steps: an event is claimed only
   when none of its sender's older events is still pending, in the same transaction as its
@@ -41,7 +41,6 @@ DRAIN_BATCH = 20  # a user's pending events read at a time
 # the same trouble as "database is locked".
 TRANSIENT = (OperationalError, PoolTimeout, redis.ConnectionError, redis.TimeoutError)
 
-
 # How many webhook requests at a time, per process, may handle their events themselves.
 HANDLING_IN_REQUESTS = 2
 _handling_slots = threading.BoundedSemaphore(HANDLING_IN_REQUESTS)
@@ -62,21 +61,26 @@ def receive(events: list[tuple[dict, Event]]) -> set[str]:
     shared = not jobs.runner().embedded
     fresh = _unseen(events) if shared else list({payload["webhookEventId"]: (payload, event)
                                                  for payload, event in events}.values())
-    waiting: list[dict] = []
-    if _handling_slots.acquire(blocking=False):
+    waiting = [payload for payload, _ in fresh]
+    if fresh and not jobs.runner().busy("events") and _handling_slots.acquire(blocking=False):
         try:
-            for payload, event in fresh:
-                if any(user_key(other) == user_key(payload) for other in waiting) or not handle_now(payload, event):
-                    waiting.append(payload)
+            waiting = _handle_what_can_be(fresh)
         finally:
             _handling_slots.release()
-    else:
-        waiting = [payload for payload, _ in fresh]
     if waiting:
         store(waiting)
     if shared and fresh:
         _mark_seen([payload for payload, _ in fresh])
     return {user_key(payload) for payload in waiting}
+
+
+def _handle_what_can_be(fresh: list[tuple[dict, Event]]) -> list[dict]:
+    """Handle each event now if it can be; returns the others, and every later event of their senders."""
+    waiting: list[dict] = []
+    for payload, event in fresh:
+        if any(user_key(other) == user_key(payload) for other in waiting) or not handle_now(payload, event):
+            waiting.append(payload)
+    return waiting
 
 
 def store(payloads: list[dict]) -> None:
@@ -116,7 +120,8 @@ def handle_now(payload: dict, event: Event) -> bool:
         if db.session.execute(_WAITING, {"key": key}).first() is not None:
             db.session.rollback()
             return False
-        row = _row(without_content(payload), utcnow()) | {"processed_at": utcnow()}
+        now = utcnow()
+        row = _row(without_content(payload), now) | {"processed_at": now}
         new_id = db.session.scalar(_INSERT_DONE[db.engine.dialect.name], row)
         if new_id is None:  # stored already: another worker has it
             db.session.rollback()

@@ -8,6 +8,7 @@ LINE's latency) messages a second, and reply tokens would expire in the queue. A
 re-queues what a crash or an outage left behind, so nothing waits forever.
 """
 
+import collections
 import logging
 import threading
 from collections.abc import Callable
@@ -45,8 +46,8 @@ class JobRunner:
             self._queues = {name: Queue(name, connection=app.extensions["redis"]) for name in QUEUES}
         self._sweeper: threading.Thread | None = None
         self._lock = threading.Lock()
-        self._in_flight = 0
-        self._waiting: set[tuple] = set()  # embedded: jobs queued and not yet started
+        self._in_flight = collections.Counter()  # jobs queued on this process's threads and not finished
+        self._waiting: set[tuple] = set()  # of those, not yet started
         self._idle = threading.Condition()
 
     def enqueue(self, queue: str, func: Callable, *args) -> None:
@@ -58,20 +59,24 @@ class JobRunner:
                 if (func, args) in self._waiting:
                     return
                 self._waiting.add((func, args))
-                self._in_flight += 1
-            self._pools[queue].submit(self._run_counted, func, args)
+                self._in_flight[queue] += 1
+            self._pools[queue].submit(self._run_counted, queue, func, args)
         else:
             self._queues[queue].enqueue(func, *args, result_ttl=0, failure_ttl=86400)
 
-    def _run_counted(self, func: Callable, args: tuple) -> None:
+    def _run_counted(self, queue: str, func: Callable, args: tuple) -> None:
         with self._idle:
             self._waiting.discard((func, args))
         try:
             self._run(func, args)
         finally:
             with self._idle:
-                self._in_flight -= 1
+                self._in_flight[queue] -= 1
                 self._idle.notify_all()
+
+    def busy(self, queue: str) -> bool:
+        """Whether this process's threads have jobs of `queue` queued or running (False for RQ's queues)."""
+        return self._in_flight[queue] > 0
 
     def _run(self, func: Callable, args: tuple) -> None:
         with self.app.app_context():
@@ -107,7 +112,7 @@ class JobRunner:
     def wait_idle(self, timeout: float = 30.0) -> bool:
         """Block until every job queued on this process's threads, and the jobs it queued, has finished."""
         with self._idle:
-            return self._idle.wait_for(lambda: self._in_flight == 0, timeout)
+            return self._idle.wait_for(lambda: not any(self._in_flight.values()), timeout)
 
 
 class AppWorker(SimpleWorker):

@@ -79,9 +79,9 @@ class Gate:
         self.held_calls = 0
         self.released = False
 
-    def wait_until_held(self, timeout: float = 10.0) -> bool:
-        """True once a call has reached the gate (it stays stuck until release())."""
-        return self._platform.wait_for(lambda: self.held_calls > 0, timeout)
+    def wait_until_held(self, timeout: float = 10.0, calls: int = 1) -> bool:
+        """True once `calls` calls have reached the gate (they stay stuck until release())."""
+        return self._platform.wait_for(lambda: self.held_calls >= calls, timeout)
 
     def release(self) -> None:
         """Let held calls, and any later ones, through to be processed normally."""

@@ -49,7 +49,7 @@ from linebot.v3.webhooks import (
     UnfollowEvent,
 )
 
-from emulator import EmulatorServer, LineDriver, Platform
+from emulator import EmulatorServer, LineDriver, Platform, webchat
 from emulator.driver import TINY_JPEG
 
 SECRET = "emulator-test-channel-secret"
@@ -595,6 +595,18 @@ def test_long_poll_wakes_on_a_new_delivery(api, line_platform, user):
         [delivery] = waiting.result(timeout=5)
 
     assert delivery.messages[0]["text"] == "new" and delivery.seq > last_seq
+
+
+def test_stopping_the_server_ends_the_web_chats_open_long_polls():
+    """A web chat long-poll waits 25 s for the bot; stopping the server must not wait it out."""
+    platform = Platform(SECRET, TOKEN)
+    user = platform.add_user(Platform.new_user_id())["userId"]
+    emulator = EmulatorServer(platform, webhook_url="http://127.0.0.1:9/callback").start()
+    chat = emulator.app.extensions[webchat.WEBCHAT_EXTENSION]
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        poll = pool.submit(chat.entries, user, 0, 0, 25.0)
+        emulator.stop()
+        assert poll.result(timeout=5)["entries"] == []
 
 
 # ---- control endpoints -----------------------------------------------------------------------

@@ -167,6 +167,49 @@ def test_a_slow_user_does_not_hold_up_another(app, line, platform):
     platform.wait_for_messages(slow, 1)
 
 
+def test_a_message_waits_for_the_same_persons_earlier_event(app, line, platform):
+    """A text is handled on arrival only when its sender has nothing waiting: here the follow
+    before it waits on LINE for the profile, so the text is answered after the greeting."""
+    user = platform.add_user(platform.new_user_id())["userId"]
+    gate = platform.hold("/v2/bot/profile")
+    try:
+        assert line.send(line.follow(user)).status_code == 200
+        assert gate.wait_until_held(10)
+        assert line.send(line.text(user, "มีใครอยู่ไหม")).status_code == 200
+    finally:
+        gate.release()
+    greeting, answer = platform.wait_for_messages(user, 2)
+    assert "สวัสดี" in greeting.messages[0]["text"] and "สวัสดี" not in " ".join(texts([answer]))
+
+
+def test_replies_to_different_people_are_sent_together_while_line_is_slow(app, line, platform):
+    """Sending waits on LINE's network; in every deployment the calls run side by side, so one slow
+    call does not hold up the others (nor let their reply tokens expire in a queue)."""
+    users = [platform.add_user(platform.new_user_id())["userId"] for _ in range(3)]
+    gate = platform.hold("/v2/bot/message/reply")
+    try:
+        for user in users:
+            assert line.send(line.text(user, "พร้อมกัน")).status_code == 200
+        assert gate.wait_until_held(10, calls=3)
+    finally:
+        gate.release()
+    for user in users:
+        platform.wait_for_messages(user, 1)
+
+
+def test_events_arriving_while_the_process_is_busy_are_handled_in_the_background(app, line, platform,
+                                                                                    monkeypatch):
+    """Under a burst the webhook stores events and answers at once; they are still handled, in order."""
+    monkeypatch.setattr(inbox, "_handling_slots", inbox.threading.BoundedSemaphore(1))
+    inbox._handling_slots.acquire()  # every slot taken by other requests
+    user = platform.add_user(platform.new_user_id())["userId"]
+    for text in ("หนึ่ง", "สอง"):
+        assert line.send(line.text(user, text)).status_code == 200
+    platform.wait_for_messages(user, 2)
+    settle(app)
+    assert [e.status for e in stored_events(app)] == ["done", "done"]
+
+
 def test_answer_does_not_wait_for_a_slow_line_api(app, line, platform):
     user = platform.add_user(platform.new_user_id())["userId"]
     gate = platform.hold("/v2/bot/message/reply")
