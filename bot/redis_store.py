@@ -1,7 +1,7 @@
 """The app's Redis: a real server when REDIS_URL is set, an in-process stand-in otherwise.
 
-Used for the de-duplication fast path, per-user ordering locks and (with a real server) the
-RQ job queues. Nothing durable lives only here: the database is the record.
+Used for the de-duplication fast path, the rich-menu locks and (with a real server) the RQ
+queue of events. Nothing durable lives only here: the database is the record.
 """
 
 import fakeredis
