@@ -6,7 +6,7 @@ with LINE's own message.
 
 Messages are sent as the JSON the handlers' SDK models produced (`to_dict()`, stored in the
 outbox) through the SDK's own `ApiClient.call_api`: its generated `reply_message` and friends
-would rebuild and re-validate every model twice over, about 1 ms of CPU per message sent.
+would rebuild and re-validate every model twice over, about 0.4 ms of CPU per message sent.
 """
 
 import json
