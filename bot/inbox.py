@@ -58,11 +58,11 @@ def user_key(event: dict) -> str:
 def receive(events: list[tuple[dict, Event]]) -> set[str]:
     """Handle or store each new event (as LINE sent it, and as the SDK parsed it); returns the users
     whose events wait for `drain`. A transient database error propagates: LINE will redeliver."""
-    shared = not jobs.runner().embedded
-    fresh = _unseen(events) if shared else list({payload["webhookEventId"]: (payload, event)
-                                                 for payload, event in events}.values())
+    runner = jobs.runner()
+    shared = not runner.embedded
+    fresh = _fresh(events, shared)
     waiting = [payload for payload, _ in fresh]
-    if fresh and not jobs.runner().busy("events") and _handling_slots.acquire(blocking=False):
+    if fresh and not runner.busy("events") and _handling_slots.acquire(blocking=False):
         try:
             waiting = _handle_what_can_be(fresh)
         finally:
@@ -151,19 +151,20 @@ def take_turn(key: str) -> None:
 _ADVISORY_LOCK = select(func.pg_advisory_xact_lock(func.hashtextextended(bindparam("key"), 0)))
 
 
-def _unseen(events: list[tuple[dict, Event]]) -> list[tuple[dict, Event]]:
-    """Fast path for web processes sharing a Redis: skip events already stored. (In one process the
-    database is as near as Redis would be.) The database's unique id is the real guard."""
-    ids = [payload["webhookEventId"] for payload, _ in events]
-    try:
-        seen = get_redis().mget([f"seen:{i}" for i in ids])
-    except TRANSIENT:
-        seen = [None] * len(ids)
+def _fresh(events: list[tuple[dict, Event]], shared: bool) -> list[tuple[dict, Event]]:
+    """Each event once (a body may repeat one). With web processes sharing a Redis, also without the
+    events Redis remembers as stored: a fast path (in one process the database is as near as Redis
+    would be). The database's unique id is the real guard."""
     unique = {}
-    for (payload, event), hit in zip(events, seen, strict=True):
-        if not hit:
-            unique.setdefault(payload["webhookEventId"], (payload, event))
-    return list(unique.values())
+    for payload, event in events:
+        unique.setdefault(payload["webhookEventId"], (payload, event))
+    if not shared:
+        return list(unique.values())
+    try:
+        seen = get_redis().mget([f"seen:{event_id}" for event_id in unique])
+    except TRANSIENT:
+        seen = [None] * len(unique)
+    return [pair for pair, hit in zip(unique.values(), seen, strict=True) if not hit]
 
 
 def _mark_seen(payloads: list[dict]) -> None:
