@@ -64,6 +64,7 @@ if str(ROOT) not in sys.path:  # also runnable as `python bench/dialog.py`
 from flask_migrate import upgrade  # noqa: E402
 from sqlalchemy import func, select, text  # noqa: E402
 
+from bench import bot_settings  # noqa: E402
 from bot import create_app, jobs  # noqa: E402
 from dialogs import buttons, engine, sessions, validators  # noqa: E402
 from dialogs.engine import Context, Dialog, Input, Outcome, Question  # noqa: E402
@@ -299,7 +300,7 @@ def engine_loop(steps: int, users: int) -> Timing:
 
 def make_app(url: str):
     app = create_app({"LINE_CHANNEL_SECRET": SECRET, "LINE_CHANNEL_ACCESS_TOKEN": TOKEN, "DATABASE_URL": url,
-                      "SWEEP_INTERVAL": 0, "TESTING": True})
+                      "SWEEP_INTERVAL": 0, "TESTING": True, **bot_settings()})
     logging.getLogger().setLevel(logging.WARNING)  # create_app turns INFO on; keep the table readable
     return app
 

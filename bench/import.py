@@ -56,6 +56,7 @@ import openpyxl  # noqa: E402
 from flask_migrate import upgrade  # noqa: E402
 from sqlalchemy import and_, event, false, insert, or_, select, text, true  # noqa: E402
 
+from bench import bot_settings  # noqa: E402
 from bot import create_app, households, importer, jobs, scope  # noqa: E402
 from bot.importer import COLUMNS  # noqa: E402
 from dialogs.validators import national_id_check_digit  # noqa: E402
@@ -144,7 +145,7 @@ def write_xlsx(path: Path, count: int) -> Path:
 
 def make_app(url: str):
     app = create_app({"LINE_CHANNEL_SECRET": SECRET, "LINE_CHANNEL_ACCESS_TOKEN": TOKEN, "DATABASE_URL": url,
-                      "SWEEP_INTERVAL": 0, "TESTING": True})
+                      "SWEEP_INTERVAL": 0, "TESTING": True, **bot_settings()})
     logging.getLogger().setLevel(logging.WARNING)  # create_app turns INFO on; keep the output readable
     return app
 

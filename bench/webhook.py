@@ -48,10 +48,12 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # also runnable as `python bench/webhook.py`
     sys.path.insert(0, str(ROOT))
 
+from bench import bot_settings  # noqa: E402
 from emulator import EmulatorServer, LineDriver, Platform, PlatformError  # noqa: E402
 
 SECRET = "0123456789abcdef0123456789abcdef"
 TOKEN = "bench-channel-access-token"
+BOT_SETTINGS = bot_settings()  # the same keys for every process of a run
 REPLY_PATH = "/v2/bot/message/reply"
 MESSAGE_PATHS = "/v2/bot/message/"
 TOKEN_MINUTE = 60.0
@@ -352,7 +354,7 @@ def base_env(emulator_url: str) -> dict:
         "LINE_CHANNEL_ACCESS_TOKEN": TOKEN,
         "LINE_API_BASE": emulator_url,
         "PYTHONUNBUFFERED": "1",
-    }
+    } | BOT_SETTINGS
 
 
 def bot_env(emulator_url: str, database_url: str, event_threads: int, delivery_threads: int,

@@ -16,7 +16,7 @@ migrate = Migrate()
 
 def create_app(config: dict | None = None) -> Flask:
     """Build the app from the environment; `config` overrides settings (tests, the demo)."""
-    from bot import cli, folder, gateway, jobs, redis_store, sqlite, webhook
+    from bot import cli, folder, gateway, jobs, liff, redis_store, sqlite, webhook
     settings = Config.from_env()
     for key, value in (config or {}).items():
         if hasattr(settings, key) and key != "extra":
@@ -41,6 +41,7 @@ def create_app(config: dict | None = None) -> Flask:
     jobs.init_app(app)
     gateway.init_app(app)
     app.register_blueprint(webhook.bp)
+    app.register_blueprint(liff.bp)
     app.register_blueprint(folder.bp)
     cli.init_app(app)
     return app

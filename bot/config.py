@@ -4,7 +4,6 @@ A bad setting stops the app with one line that names it, instead of a stack trac
 minutes later when the first event arrives.
 """
 
-import hashlib
 import os
 import re
 import zoneinfo
@@ -18,6 +17,9 @@ from sqlalchemy.exc import ArgumentError
 INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
 
 
+KEY_MIN_LENGTH = 32
+
+
 class ConfigError(Exception):
     """A setting is missing or malformed; the message names it."""
 
@@ -29,8 +31,16 @@ class Config:
     LINE_CHANNEL_SECRET: str = ""
     LINE_CHANNEL_ACCESS_TOKEN: str = ""
     LINE_API_BASE: str | None = None
-    # Keys the hashes of invite codes and national IDs. Changing it invalidates both.
-    SECRET_KEY: str = ""
+    # Secret keys, one per job and none derived from another setting: each is required, at least
+    # KEY_MIN_LENGTH characters (bin/demo generates them). A new key is one more line like these.
+    NATIONAL_ID_KEY: str = field(default="", metadata={"key": "keys the hashes national IDs are found by"})
+    INVITE_KEY: str = field(default="", metadata={"key": "keys the hashes of invitation codes"})
+    # The national-ID key before the last rotation: IDs hashed with it are still found (and re-hashed when saved).
+    NATIONAL_ID_KEY_PREVIOUS: str | None = None
+    # LIFF: the LINE Login channel whose LIFF app shows pages with personal data, and that app.
+    LINE_LOGIN_CHANNEL_ID: str = ""
+    LIFF_ID: str = ""
+    LIFF_SDK_URL: str = "https://static.line-scdn.net/liff/edge/2/sdk.js"
     DATABASE_URL: str = f"sqlite:///{INSTANCE_DIR / 'bot.sqlite3'}"
     REDIS_URL: str | None = None
     BOT_TIMEZONE: str = "Asia/Bangkok"
@@ -69,10 +79,22 @@ class Config:
             raise ConfigError("LINE_CHANNEL_SECRET must be the 32 hexadecimal characters LINE shows")
         if not self.LINE_CHANNEL_ACCESS_TOKEN or any(c.isspace() for c in self.LINE_CHANNEL_ACCESS_TOKEN):
             raise ConfigError("LINE_CHANNEL_ACCESS_TOKEN is not set or contains spaces")
-        if not self.SECRET_KEY:
-            self.SECRET_KEY = hashlib.sha256(b"frontline-bot:" + self.LINE_CHANNEL_SECRET.encode()).hexdigest()
-        elif len(self.SECRET_KEY) < 16:
-            raise ConfigError("SECRET_KEY must be at least 16 characters")
+        for name in secret_keys():
+            if not getattr(self, name):
+                raise ConfigError(f"{name} is not set (a random secret of {KEY_MIN_LENGTH}+ characters; see README)")
+        for name in (*secret_keys(), "NATIONAL_ID_KEY_PREVIOUS"):
+            if getattr(self, name) is not None and len(getattr(self, name)) < KEY_MIN_LENGTH:
+                raise ConfigError(f"{name} must be at least {KEY_MIN_LENGTH} characters")
+        keys = [getattr(self, name) for name in secret_keys()]
+        if len(set(keys)) < len(keys) or self.LINE_CHANNEL_SECRET in keys:
+            raise ConfigError(f"{', '.join(secret_keys())} must differ from one another and from the channel secret")
+        if not re.fullmatch(r"\d+", self.LINE_LOGIN_CHANNEL_ID):
+            raise ConfigError("LINE_LOGIN_CHANNEL_ID is not set or not the channel ID (digits) of the LINE Login "
+                              "channel")
+        if not re.fullmatch(rf"{self.LINE_LOGIN_CHANNEL_ID}-\w+", self.LIFF_ID):
+            raise ConfigError("LIFF_ID is not set or not a LIFF ID of the LINE Login channel (CHANNELID-xxxxxxxx)")
+        if urlparse(self.LIFF_SDK_URL).scheme not in ("http", "https"):
+            raise ConfigError("LIFF_SDK_URL must be an http(s) URL")
         if self.LINE_API_BASE is not None:
             base = urlparse(self.LINE_API_BASE)
             if base.scheme not in ("http", "https") or not base.netloc or self.LINE_API_BASE.endswith("/"):
@@ -118,6 +140,11 @@ class Config:
         settings["MAX_CONTENT_LENGTH"] = 1024 * 1024
         settings["POVERTY_LINES"] = self.poverty_lines()
         return settings
+
+
+def secret_keys() -> tuple[str, ...]:
+    """The names of the required secret keys."""
+    return tuple(f.name for f in fields(Config) if "key" in f.metadata)
 
 
 def _number(name: str, text: str, kind: type):

@@ -1,15 +1,15 @@
 """The Family Folder: one household's summary as a Flex card in the chat, and as a printable page.
 
-The page sits behind a signed link that lasts 15 minutes and names the household and the staff member
-it was made for. Opening it checks again that the person is still active and that the household is in
-their scope, so a forwarded or old link shows nothing. National IDs only ever appear masked.
+The printable page is a LIFF page (`bot.liff`): the card's button links to the household, and the page
+shows it only to the staff member LINE vouches for, while they are active and the household is in their
+area (`households.get` goes through `bot.scope`); the link itself grants nothing, so a forwarded one
+shows nothing to anyone else. National IDs only ever appear masked.
 """
 
 from dataclasses import dataclass
 from datetime import date
 
-from flask import Blueprint, current_app, make_response, render_template
-from itsdangerous import BadData, SignatureExpired, URLSafeTimedSerializer
+from flask import Blueprint, current_app, jsonify, render_template, request
 from linebot.v3.messaging import (
     FlexBox,
     FlexBubble,
@@ -22,7 +22,7 @@ from linebot.v3.messaging import (
 )
 from sqlalchemy import select
 
-from bot import audit, households
+from bot import audit, households, liff
 from bot.thai import format_date, format_datetime, format_money, local_date
 from dialogs.engine import LABEL_LIMIT, N_, Context
 from dialogs.labels import (
@@ -44,8 +44,6 @@ from models.household import DIMENSIONS
 
 bp = Blueprint("folder", __name__)
 
-LINK_SALT = "family-folder"
-LINK_LIFETIME = 15 * 60  # seconds
 CARD_MEMBERS = 8  # members listed on the card; the page lists them all
 CARD_PROBLEMS = 3  # problems listed per dimension on the card
 HEADER_COLOUR, BELOW_COLOUR, ABOVE_COLOUR, MUTED_COLOUR = "#1B5E20", "#C62828", "#2E7D32", "#757575"
@@ -173,6 +171,7 @@ def card(ctx: Context, household: Household) -> FlexMessage:
         FlexText(text=s.visit, size="sm", color=MUTED_COLOUR, wrap=True, margin="lg"),
     ]
     visit_label, print_label = ctx._("Home visit (4T)"), ctx._("Print folder")
+    printable = liff.link("folder", household=household.id)
     bubble = FlexBubble(
         header=FlexBox(layout="vertical", backgroundColor=HEADER_COLOUR, paddingAll="lg", contents=[
             FlexText(text=s.title, weight="bold", size="lg", color="#FFFFFF", wrap=True),
@@ -185,7 +184,7 @@ def card(ctx: Context, household: Household) -> FlexMessage:
                        action=PostbackAction(label=visit_label[:LABEL_LIMIT], displayText=visit_label,
                                              data=f"menu=interview&household={household.id}")),
             FlexButton(style="secondary", height="sm",
-                       action=URIAction(label=print_label[:LABEL_LIMIT], uri=link(ctx.staff, household))),
+                       action=URIAction(label=print_label[:LABEL_LIMIT], uri=printable)),
         ]),
     )
     alt = ctx._("Family folder: %(title)s, %(village)s", title=s.title, village=s.village)
@@ -212,49 +211,33 @@ def _more(ctx: Context, hidden: int) -> list[str]:
     return [ctx._("… and %(count)s more in the printable folder", count=hidden)] if hidden > 0 else []
 
 
-# ---- the signed link and the printable page -----------------------------------------------------------
+# ---- the printable page ----------------------------------------------------------------------------
 
-def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=LINK_SALT)
-
-
-def link(staff: Staff, household: Household) -> str:
-    """A link to the printable folder that only `staff` can use, for 15 minutes."""
-    token = _serializer().dumps({"household": household.id, "staff": staff.id})
-    return f"{current_app.config['PUBLIC_BASE_URL'].rstrip('/')}/folder/{token}"
-
-
-@bp.get("/folder/<token>")
-def page(token: str):
-    """The printable Family Folder, for the staff member the link was made for, if they may still see it."""
+@bp.post("/liff/api/folder")
+def page():
+    """The printable Family Folder of `?household=`, for the staff member LINE vouches for, if it is in their area."""
+    staff = liff.viewer()
     try:
-        claim = _serializer().loads(token, max_age=LINK_LIFETIME)
-    except SignatureExpired:
-        return _refusal(410, N_("This link has expired. Open the household in the LINE chat again for a new link."))
-    except BadData:
-        return _refusal(403, N_("This link is not valid. Open the household in the LINE chat for a new link."))
-    staff = db.session.get(Staff, claim["staff"])
-    try:
-        household = households.get(staff, claim["household"])  # a revoked person's scope is empty
+        household = households.get(staff, request.args.get("household", type=int))
     except households.NotFound:
-        return _refusal(403, N_("You do not have access to this household's folder."))
+        raise liff.Refused(403, N_("You do not have access to this household's folder.")) from None
     ctx = _reader(staff)
     t = {key: ctx._(text) for key, text in PAGE_TEXT.items()}
     s = summary(ctx, household)
     printed = t["printed"] % {"name": staff.name,
                               "time": format_datetime(utcnow(), ctx.locale, current_app.config["BOT_TIMEZONE"])}
-    body = render_template("folder.html", lang=ctx.locale, t=t, s=s, printed=printed,
+    body = render_template("folder.html", t=t, s=s, printed=printed,
                            details=_details(ctx, t, household, s), members=_members(ctx, t, household),
                            problems=_problems(ctx, household), visit=_visit(ctx, t, household))
     db.session.add(audit.entry("folder.view", "household", household.id, staff_id=staff.id,
                                line_user_id=staff.line_user_id))
     db.session.commit()
-    return _private(make_response(body))
+    return liff.private(jsonify(lang=ctx.locale, title=f"{t['title']} · {s.title}", html=body))
 
 
-def _reader(staff: Staff | None) -> Context:
+def _reader(staff: Staff) -> Context:
     """The staff member as a reader: their language from LINE (Thai if unknown)."""
-    line_user = db.session.get(LineUser, staff.line_user_id) if staff and staff.line_user_id else None
+    line_user = db.session.get(LineUser, staff.line_user_id) if staff.line_user_id else None
     return Context(line_user=line_user or LineUser(language="th"), staff=staff, event_id=None, now=utcnow())
 
 
@@ -320,18 +303,3 @@ def _visit(ctx: Context, t: dict, household: Household) -> list[tuple[str, str]]
         when = format_date(_local_day(visit.acknowledged_at), ctx.locale) if visit.acknowledged_at else ""
         rows.append((t["acknowledged"], f"{visit.acknowledged_by} {when}".strip()))
     return rows
-
-
-def _refusal(status: int, message: str):
-    """A short page in Thai: why the folder did not open, and what to do."""
-    ctx = _reader(None)
-    return _private(make_response(render_template("folder.html", refusal=ctx._(message),
-                                                  t={"title": ctx._(FOLDER_TITLE)}), status))
-
-
-def _private(response):
-    """Personal data: never cached, never indexed, the link never passed on as a referrer."""
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["X-Robots-Tag"] = "noindex, nofollow"
-    response.headers["Referrer-Policy"] = "no-referrer"
-    return response

@@ -25,10 +25,17 @@ class NotFound(Exception):
     """No such household within the person's scope (outside it looks the same as missing)."""
 
 
-def hash_national_id(national_id: str) -> str:
-    """A keyed hash: equal IDs can be found, the ID can't be read back."""
-    key = current_app.config["SECRET_KEY"].encode()
+def hash_national_id(national_id: str, key_setting: str = "NATIONAL_ID_KEY") -> str:
+    """A keyed hash: equal IDs can be found, the ID can't be read back (nor recomputed without the key)."""
+    key = current_app.config[key_setting].encode()
     return hmac.new(key, b"nid:" + national_id.encode(), hashlib.sha256).hexdigest()
+
+
+def national_id_hashes(national_id: str) -> tuple[str, ...]:
+    """The hashes a stored ID may have: under the current key, and under the previous one during a rotation."""
+    previous = (hash_national_id(national_id, "NATIONAL_ID_KEY_PREVIOUS"),
+                ) if current_app.config["NATIONAL_ID_KEY_PREVIOUS"] else ()
+    return (hash_national_id(national_id), *previous)
 
 
 def set_national_id(member: Member, national_id: str | None) -> None:

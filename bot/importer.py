@@ -38,7 +38,13 @@ from sqlalchemy import JSON, insert, or_, select
 from sqlalchemy.orm import selectinload
 
 from bot import audit, scope
-from bot.households import MAX_MONTHLY_INCOME, hash_national_id, masked_national_id, set_national_id
+from bot.households import (
+    MAX_MONTHLY_INCOME,
+    hash_national_id,
+    masked_national_id,
+    national_id_hashes,
+    set_national_id,
+)
 from bot.i18n import DEFAULT_LOCALE, gettext
 from bot.thai import be_year, compact_code, local_now, to_ascii_digits
 from dialogs import validators
@@ -708,8 +714,9 @@ def _match(household: Household, row: Row, names_in_file: set[str]) -> Member | 
     name corrected in the file, the one member without an ID, no longer named in the file, born the same
     day with the same sex and relation."""
     if row.national_id_hash:
+        hashes = national_id_hashes(row.national_id)  # an ID hashed before a key rotation is found too
         for member in household.members:
-            if member.national_id_hash == row.national_id_hash:
+            if member.national_id_hash in hashes:
                 return member
     for member in household.members:
         if member.name == row.member["name"] and (member.national_id_hash is None or not row.national_id_hash):

@@ -32,7 +32,7 @@ GRANTABLE = {
 
 
 def hash_code(code: str) -> str:
-    key = current_app.config["SECRET_KEY"].encode()
+    key = current_app.config["INVITE_KEY"].encode()
     return hmac.new(key, b"invite:" + code.encode(), hashlib.sha256).hexdigest()
 
 

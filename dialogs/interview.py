@@ -463,9 +463,9 @@ def check_national_id(national_id: str, ctx: Context, answers: dict) -> dict:
     """Kept in the session only as stored (keyed hash and last digits): the full ID is never saved."""
     probe = Member()
     households.set_national_id(probe, national_id)
-    index = MEMBERS.index(answers)
+    index, hashes = MEMBERS.index(answers), households.national_id_hashes(national_id)
     for i, item in enumerate(MEMBERS.items(answers)):
-        if i != index and (item.get("m_national_id") or {}).get("hash") == probe.national_id_hash:
+        if i != index and (item.get("m_national_id") or {}).get("hash") in hashes:
             raise Invalid(N_("This national ID number is already given for %(name)s. Please check the number."),
                           name=item.get("m_name") or "-")
     return {"hash": probe.national_id_hash, "last": probe.national_id_last}

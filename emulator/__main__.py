@@ -1,6 +1,6 @@
 """Run the emulator in the foreground: `python -m emulator --port 5100 [--latency-ms 0]
-[--webhook-url http://127.0.0.1:5000/callback [--demo-identities FILE] | --no-webchat]`; the web chat
-is at its `/`."""
+[--webhook-url http://127.0.0.1:5000/callback [--demo-identities FILE] | --no-webchat]
+[--liff LIFF_ID=ENDPOINT_URL]`; the web chat is at its `/`."""
 
 import argparse
 import contextlib
@@ -31,6 +31,14 @@ def main() -> None:
         help="offer one-click registration in the web chat with the codes in FILE "
         "(written by `flask --app wsgi demo invites`)",
     )
+    parser.add_argument(
+        "--liff",
+        action="append",
+        default=[],
+        metavar="LIFF_ID=ENDPOINT_URL",
+        help="a LIFF app: its links (https://liff.line.me/LIFF_ID/...) open ENDPOINT_URL/... from the web chat, "
+        "logged in as the chat's user (repeatable)",
+    )
     args = parser.parse_args()
     if args.no_webchat and args.demo_identities:
         parser.error("--demo-identities needs the web chat")
@@ -40,6 +48,12 @@ def main() -> None:
         sys.exit("error: set LINE_CHANNEL_SECRET and LINE_CHANNEL_ACCESS_TOKEN to the bot's values")
     platform = Platform(secret, token)
     platform.latency_ms = args.latency_ms
+    for app in args.liff:
+        liff_id, _, endpoint = app.partition("=")
+        try:
+            platform.add_liff_app(liff_id, endpoint)
+        except ValueError as error:
+            parser.error(f"--liff {app}: {error}")
     webhook_url = None if args.no_webchat else args.webhook_url
     server = EmulatorServer(platform, host=args.host, port=args.port, webhook_url=webhook_url)
     if args.demo_identities:

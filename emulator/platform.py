@@ -7,7 +7,11 @@ tests can wait for an answer instead of sleeping.
 
 from __future__ import annotations
 
+import base64
 import copy
+import hashlib
+import hmac
+import json
 import secrets
 import threading
 import time
@@ -17,6 +21,8 @@ from dataclasses import asdict, dataclass
 from typing import Literal
 
 RETRY_KEY_LIFETIME_SECONDS = 24 * 60 * 60
+ID_TOKEN_LIFETIME_SECONDS = 60 * 60  # as LINE's LIFF ID tokens
+LIFF_URL = "https://liff.line.me/"
 RATE_LIMIT_WINDOW_SECONDS = 1.0
 DEFAULT_FAILURE_BODY = {"message": "Injected failure"}
 
@@ -120,6 +126,8 @@ class Platform:
         self._rich_menu_images: dict[str, tuple[bytes, str]] = {}
         self._user_rich_menus: dict[str, str] = {}
         self._default_rich_menu_id: str | None = None
+        self._liff_endpoints: dict[str, str] = {}
+        self._id_token_key = secrets.token_bytes(32)
         # Never reset, so a long-polling client's `after_seq` stays meaningful across reset().
         self._last_seq = 0
         self._clear_traffic_and_knobs()
@@ -138,7 +146,7 @@ class Platform:
 
     def reset(self) -> None:
         """Forget deliveries, the request log, retry keys, failures and knobs (releasing open gates,
-        so no call stays stuck); keep users, content and rich menus."""
+        so no call stays stuck); keep users, content, rich menus and LIFF apps."""
         with self._lock:
             for gate in self._gates:
                 gate.released = True
@@ -490,3 +498,65 @@ class Platform:
         self._existing_rich_menu(rich_menu_id)
         if rich_menu_id not in self._rich_menu_images:
             raise PlatformError(400, "An image has not been uploaded to the richmenu")
+
+    # ---- LINE Login: LIFF apps and their ID tokens ----------------------------------------------
+
+    def add_liff_app(self, liff_id: str, endpoint_url: str) -> None:
+        """A LIFF app of the LINE Login channel whose ID begins its `liff_id` (as LINE numbers them)."""
+        if "-" not in liff_id or not liff_id.split("-", 1)[0].isdigit():
+            raise ValueError(f"{liff_id!r} is not a LIFF ID (CHANNELID-xxxxxxxx)")
+        with self._lock:
+            self._liff_endpoints[liff_id] = endpoint_url.rstrip("/")
+
+    def liff_target(self, url: str) -> tuple[str, str] | None:
+        """Where LINE opens `url` as a LIFF app, and which: https://liff.line.me/{id}/path?q opens the app's
+        endpoint URL + /path?q ("concatenate"), and so does the endpoint URL itself; None for other links."""
+        with self._lock:
+            apps = dict(self._liff_endpoints)
+        for liff_id, endpoint in apps.items():
+            for prefix, base in ((LIFF_URL + liff_id, endpoint), (endpoint, endpoint)):
+                rest = url[len(prefix):]
+                if url.startswith(prefix) and (not rest or rest[0] in "/?#"):
+                    return liff_id, base + rest
+        return None
+
+    def issue_id_token(self, user_id: str, liff_id: str, issued_at: float | None = None) -> str:
+        """The ID token LINE gives the LIFF app `liff_id` for the logged-in `user_id`: a JWT whose `aud` is the
+        app's channel, valid for an hour. Signed with HS256 and a key only this platform knows (LINE signs
+        with ES256): the app can't check it itself, only through `verify_id_token`."""
+        issued_at = int(time.time() if issued_at is None else issued_at)
+        profile = self.profile(user_id) or {}
+        claims = {"iss": "https://access.line.me", "sub": user_id, "aud": liff_id.split("-", 1)[0],
+                  "exp": issued_at + ID_TOKEN_LIFETIME_SECONDS, "iat": issued_at, "amr": ["linesso"],
+                  "name": profile.get("displayName", "")}
+        header_and_claims = b".".join(_base64url(json.dumps(part, separators=(",", ":")).encode())
+                                      for part in ({"typ": "JWT", "alg": "HS256"}, claims))
+        return (header_and_claims + b"." + _base64url(self._id_token_signature(header_and_claims))).decode()
+
+    def verify_id_token(self, id_token: str, client_id: str) -> dict:
+        """The claims of a token this platform issued, for the channel `client_id` and not expired; otherwise
+        PlatformError 400 with LINE's error description."""
+        header_and_claims, _, signature = id_token.encode("ascii", "replace").rpartition(b".")
+        try:
+            genuine = hmac.compare_digest(_unbase64url(signature), self._id_token_signature(header_and_claims))
+            claims = json.loads(_unbase64url(header_and_claims.split(b".")[1])) if genuine else None
+        except (ValueError, IndexError):
+            claims = None
+        if claims is None:
+            raise PlatformError(400, "Invalid IdToken.")
+        if claims["exp"] <= time.time():
+            raise PlatformError(400, "IdToken expired.")
+        if claims["aud"] != client_id:
+            raise PlatformError(400, "Invalid IdToken Audience.")
+        return claims
+
+    def _id_token_signature(self, header_and_claims: bytes) -> bytes:
+        return hmac.new(self._id_token_key, header_and_claims, hashlib.sha256).digest()
+
+
+def _base64url(data: bytes) -> bytes:
+    return base64.urlsafe_b64encode(data).rstrip(b"=")
+
+
+def _unbase64url(data: bytes) -> bytes:
+    return base64.urlsafe_b64decode(data + b"=" * (-len(data) % 4))

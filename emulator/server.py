@@ -1,4 +1,5 @@
-"""HTTP face of the emulator: the Messaging API endpoints the bot calls, plus control endpoints.
+"""HTTP face of the emulator: the Messaging API endpoints the bot calls, LINE Login's ID token check and a
+stand-in LIFF SDK, plus control endpoints.
 
 `create_app` returns a plain Flask app holding the platform in `app.extensions["line_platform"]`,
 so other blueprints can be registered on it and reach the same state. Given the bot's webhook
@@ -10,9 +11,10 @@ from __future__ import annotations
 import threading
 import time
 import uuid
+from pathlib import Path
 
 from cheroot import wsgi
-from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
+from flask import Blueprint, Flask, Response, current_app, g, jsonify, render_template_string, request, send_file
 
 from emulator import validation, webchat
 from emulator.platform import Platform, PlatformError
@@ -34,6 +36,8 @@ LISTEN_BACKLOG = 128
 
 messaging_api = Blueprint("line_messaging_api", __name__, url_prefix="/v2/bot")
 control = Blueprint("line_emulator_control", __name__, url_prefix="/_emulator")
+line_login = Blueprint("line_login", __name__)
+LIFF_SDK = Path(__file__).resolve().parent / "static" / "liff-sdk.js"
 
 
 def current_platform() -> Platform:
@@ -46,6 +50,7 @@ def create_app(platform: Platform, webhook_url: str | None = None) -> Flask:
     app = Flask(__name__, static_folder=None)
     app.extensions[PLATFORM_EXTENSION] = platform
     app.register_blueprint(messaging_api)
+    app.register_blueprint(line_login)
     app.register_blueprint(control)
     if webhook_url is not None:
         webchat.init_app(app, platform, webhook_url)
@@ -269,6 +274,38 @@ def unlink_rich_menu(user_id: str) -> dict:
 def not_emulated(unknown: str) -> Response:
     """Answer like LINE does for an unknown endpoint, but still authenticated and logged."""
     raise PlatformError(404, f"Not found: this emulator has no /v2/bot/{unknown}")
+
+
+# ---- LINE Login: the ID token check, and LIFF -------------------------------------------------
+
+
+@line_login.post("/oauth2/v2.1/verify")
+def verify_id_token() -> tuple[Response, int] | dict:
+    """LINE's check of a LIFF ID token for a channel: its claims, or 400 with the reason."""
+    id_token, client_id = request.form.get("id_token"), request.form.get("client_id")
+    if not id_token or not client_id:
+        return jsonify({"error": "invalid_request", "error_description": "id_token and client_id are required"}), 400
+    try:
+        return current_platform().verify_id_token(id_token, client_id)
+    except PlatformError as refused:
+        return jsonify({"error": "invalid_request", "error_description": refused.message}), 400
+
+
+@line_login.get("/liff/sdk.js")
+def liff_sdk() -> Response:
+    """The stand-in LIFF SDK: LIFF_SDK_URL points here instead of LINE's CDN."""
+    return send_file(LIFF_SDK, mimetype="text/javascript", max_age=0)
+
+
+@line_login.get("/liff/login")
+def liff_login() -> str:
+    """Where liff.login() leads without a token: only a chat opening the link logs its user in."""
+    return render_template_string(
+        '<!doctype html><html lang="th"><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1"><title>LINE จำลอง</title>'
+        "<p>หน้านี้เปิดได้เฉพาะจากแชตของผู้ใช้ LINE: เปิดลิงก์จากแชตจำลอง (web chat) ของผู้ใช้นั้นอีกครั้งค่ะ</p>"
+        "<p><small>LIFF {{ liff_id }} → {{ redirect_uri }}</small></p></html>",
+        liff_id=request.args.get("liff_id", ""), redirect_uri=request.args.get("redirect_uri", ""))
 
 
 # ---- control endpoints (no authentication) ---------------------------------------------------

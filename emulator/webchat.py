@@ -20,6 +20,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import requests
 from flask import Blueprint, Flask, Response, current_app, jsonify, render_template, request
@@ -35,6 +36,7 @@ MAX_TEXT_LENGTH = 5000
 MAX_POSTBACK_DATA_LENGTH = 300
 MAX_IMAGE_BYTES = 10 * 1024 * 1024
 MAX_CLIENT_ID_LENGTH = 64
+MAX_URL_LENGTH = 1000  # a URI action's uri, as LINE limits it
 # What LINE's sticker picker would send when the person taps the sticker button.
 DEFAULT_STICKER = ("446", "1988")
 # The location the page sends (the district office of Chakkarat, Nakhon Ratchasima).
@@ -509,6 +511,22 @@ def send_image() -> dict | tuple[Response, int]:
     message_id = event["message"]["id"]
     display = {"type": "image", "url": f"/webchat/content/{message_id}", "message_id": message_id}
     return {"entry": chat.send(user_id, event, display, client_id)}
+
+
+@webchat.post("/webchat/api/liff")
+def open_link() -> dict:
+    """Where a link the user tapped opens, as in LINE: a LIFF app's link opens the app's page with this user's
+    ID token in the fragment (only the user whose chat opened it is logged in there); others as they are."""
+    body = _json_object()
+    chat = current_chat()
+    user_id = _known_user(body.get("user_id"))
+    url = _string(body, "url", MAX_URL_LENGTH)
+    target = chat.platform.liff_target(url)
+    if target is None:
+        return {"url": url, "liff": False}
+    liff_id, page_url = target
+    token = chat.platform.issue_id_token(user_id, liff_id)
+    return {"url": f"{page_url.split('#', 1)[0]}#{urlencode({'id_token': token})}", "liff": True}
 
 
 @webchat.get("/webchat/api/messages")

@@ -26,6 +26,10 @@ from tests import servers
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "0123456789abcdef0123456789abcdef"
 TOKEN = "test-channel-access-token"
+LOGIN_CHANNEL_ID = "1234567890"
+LIFF_ID = f"{LOGIN_CHANNEL_ID}-AbCdEfGh"
+# Fixed secret keys, one per job (a deployment sets random ones; bin/demo generates them).
+KEYS = {"NATIONAL_ID_KEY": "test-national-id-key-0123456789abcdef", "INVITE_KEY": "test-invite-key-0123456789abcdef"}
 
 
 @pytest.fixture(scope="session")
@@ -44,6 +48,10 @@ def base_config(emulator_url: str) -> dict:
         "LINE_CHANNEL_SECRET": SECRET,
         "LINE_CHANNEL_ACCESS_TOKEN": TOKEN,
         "LINE_API_BASE": emulator_url,
+        **KEYS,
+        "LINE_LOGIN_CHANNEL_ID": LOGIN_CHANNEL_ID,
+        "LIFF_ID": LIFF_ID,
+        "LIFF_SDK_URL": f"{emulator_url}/liff/sdk.js",
         "LINE_RETRY_BACKOFF": 0.01,
         "LINE_TIMEOUT": 2.0,
         "SWEEP_INTERVAL": 0,

@@ -1,17 +1,20 @@
 """Settings from the environment: defaults, and one clear line for a bad one."""
 
 import os
+import stat
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from bot import create_app
-from bot.config import Config, ConfigError
+from bot import create_app, keys
+from bot.config import Config, ConfigError, secret_keys
+from tests.conftest import KEYS, LIFF_ID, LOGIN_CHANNEL_ID
 
 ROOT = Path(__file__).resolve().parent.parent
-GOOD = {"LINE_CHANNEL_SECRET": "0123456789abcdef0123456789abcdef", "LINE_CHANNEL_ACCESS_TOKEN": "token"}
+GOOD = {"LINE_CHANNEL_SECRET": "0123456789abcdef0123456789abcdef", "LINE_CHANNEL_ACCESS_TOKEN": "token",
+        **KEYS, "LINE_LOGIN_CHANNEL_ID": LOGIN_CHANNEL_ID, "LIFF_ID": LIFF_ID}
 
 
 def flask_command(env: dict, *args) -> subprocess.CompletedProcess:
@@ -52,6 +55,16 @@ def test_postgres_urls_use_psycopg3():
     ({"POVERTY_LINES": "2560-2564"}, "POVERTY_LINES"),
     ({"POVERTY_LINES": "2017-2021:38000"}, "POVERTY_LINES"),  # Christian Era years
     ({"POVERTY_LINES": "2564-2560:38000"}, "POVERTY_LINES"),
+    ({"NATIONAL_ID_KEY": ""}, "NATIONAL_ID_KEY is not set"),
+    ({"INVITE_KEY": "short"}, "INVITE_KEY must be at least 32 characters"),
+    ({"NATIONAL_ID_KEY_PREVIOUS": "short"}, "NATIONAL_ID_KEY_PREVIOUS must be at least 32"),
+    ({"INVITE_KEY": KEYS["NATIONAL_ID_KEY"]}, "must differ"),
+    ({"INVITE_KEY": "0123456789abcdef0123456789abcdef"}, "from the channel secret"),
+    ({"LINE_LOGIN_CHANNEL_ID": ""}, "LINE_LOGIN_CHANNEL_ID"),
+    ({"LIFF_ID": ""}, "LIFF_ID"),
+    ({"LIFF_ID": "9999999999-AbCdEfGh"}, "LIFF_ID"),  # another channel's app
+    ({"LIFF_SDK_URL": "sdk.js"}, "LIFF_SDK_URL"),
+    ({"PUBLIC_BASE_URL": "bot.example"}, "PUBLIC_BASE_URL"),
 ])
 def test_bad_settings_are_named(change, named):
     with pytest.raises(ConfigError, match=named):
@@ -68,6 +81,39 @@ def test_start_up_stops_with_one_line_naming_the_missing_setting():
     assert result.returncode != 0
     assert result.stderr.strip().splitlines() == [
         "Configuration error: LINE_CHANNEL_SECRET is not set (the channel secret from the LINE console)"]
+
+
+def test_a_missing_key_stops_start_up_with_one_line():
+    result = flask_command({name: value for name, value in GOOD.items() if name != "INVITE_KEY"}, "db", "upgrade")
+    assert result.returncode != 0
+    assert result.stderr.strip().splitlines() == [
+        "Configuration error: INVITE_KEY is not set (a random secret of 32+ characters; see README)"]
+
+
+def test_no_key_comes_from_the_channel_secret():
+    """Every key is its own setting: the same channel secret with other keys hashes differently, and no
+    key is made up when one is missing."""
+    assert secret_keys() == ("NATIONAL_ID_KEY", "INVITE_KEY")
+    assert "SECRET_KEY" not in Config.__dataclass_fields__
+    for name in secret_keys():
+        with pytest.raises(ConfigError, match=name):
+            Config.from_env({key: value for key, value in GOOD.items() if key != name}).validate()
+    config = Config.from_env(GOOD).validate()
+    assert [getattr(config, name) for name in secret_keys()] == [KEYS[name] for name in secret_keys()]
+
+
+def test_the_demo_makes_random_keys_once_and_keeps_them(tmp_path):
+    path = tmp_path / "instance" / "keys.env"
+    assert keys.ensure(path) == list(secret_keys())
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    made = keys.read(path)
+    assert set(made) == set(secret_keys()) and all(len(value) >= 32 for value in made.values())
+    Config.from_env(GOOD | made).validate()
+    assert keys.ensure(path) == [] and keys.read(path) == made  # the next start reuses them
+    # A key added later is added to the file; the others stay.
+    path.write_text(f"NATIONAL_ID_KEY={made['NATIONAL_ID_KEY']}\n", encoding="utf-8")
+    assert keys.ensure(path) == ["INVITE_KEY"] and keys.read(path)["NATIONAL_ID_KEY"] == made["NATIONAL_ID_KEY"]
+    assert keys.generate() != keys.generate()
 
 
 def test_db_upgrade_creates_the_schema_on_sqlite(tmp_path):

@@ -1,22 +1,21 @@
-"""The Family Folder: the Flex card in the chat, and the printable page behind a 15-minute signed link."""
+"""The Family Folder: the Flex card in the chat, and the printable LIFF page, shown only to the staff member
+LINE vouches for (their ID token, checked by LINE) and only for a household in their area."""
 
 import json
 import time
 from datetime import date, timedelta
 from decimal import Decimal
-from urllib.parse import urlparse
 
 import pytest
-from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from linebot.v3.messaging import FlexMessage
 from markupsafe import escape
 from sqlalchemy import select
 
-from bot import folder
-from bot.config import Config, ConfigError
+from bot.liff import SIGN_IN_FAILED
 from bot.thai import format_date, format_money
-from emulator import validation
-from models import AuditEntry, Household, Member, Problem, Staff, Visit, db, utcnow
+from emulator import Platform, validation
+from models import AuditEntry, Member, Problem, Staff, Visit, db, utcnow
+from tests.conftest import LIFF_ID, SECRET, TOKEN
 from tests.test_households_chat import OUTSIDE, add_household, add_staff, add_villages, place, th, valid_id
 
 HEAD_ID = valid_id("310060012345")
@@ -101,10 +100,19 @@ def test_the_card_is_valid_flex_and_shows_the_folder(app, family):
     visit, printing = (b["action"] for b in card["contents"]["footer"]["contents"])
     assert (visit["type"], visit["data"], visit["label"]) == ("postback", f"menu=interview&household={household}",
                                                              th("Home visit (4T)"))
-    assert printing["type"] == "uri" and printing["uri"].startswith("http://127.0.0.1:5000/folder/")
-    assert printing["label"] == th("Print folder")
-    page = app.test_client().get(urlparse(printing["uri"]).path)  # the card's own link opens the page
-    assert page.status_code == 200 and "นายสมชาย ใจดี" in page.text
+    assert printing["type"] == "uri" and printing["label"] == th("Print folder")
+    assert printing["uri"] == f"https://liff.line.me/{LIFF_ID}/folder?household={household}"
+    # LINE opens the link at the LIFF app's endpoint; the page's data comes with the chat user's ID token.
+    platform = chat.platform
+    platform.add_liff_app(LIFF_ID, "http://localhost/liff")
+    liff_id, opened = platform.liff_target(printing["uri"])
+    assert (liff_id, opened) == (LIFF_ID, f"http://localhost/liff/folder?household={household}")
+    client = app.test_client()
+    shell = client.get(opened)
+    assert shell.status_code == 200 and "นายสมชาย" not in shell.text
+    page = client.post(f"/liff/api/folder?household={household}",
+                       headers=signed_in(platform.issue_id_token(chat.user_id, LIFF_ID)))
+    assert page.status_code == 200 and "นายสมชาย ใจดี" in page.json["html"]
 
 
 def test_an_empty_household_card_says_what_is_missing(app, family):
@@ -120,10 +128,13 @@ def test_an_empty_household_card_says_what_is_missing(app, family):
 
 # ---- the printable page ---------------------------------------------------------------------------
 
-def link_for(app, staff_name: str, household: int) -> str:
-    with app.app_context():
-        staff = db.session.scalar(select(Staff).where(Staff.name == staff_name))
-        return urlparse(folder.link(staff, db.session.get(Household, household))).path
+def signed_in(id_token: str) -> dict:
+    return {"Authorization": f"Bearer {id_token}"}
+
+
+def open_folder(app, household: int, headers: dict | None = None):
+    """What the LIFF page asks for once LINE has signed the person in."""
+    return app.test_client().post(f"/liff/api/folder?household={household}", headers=headers or {})
 
 
 @pytest.fixture
@@ -136,15 +147,22 @@ def people(embedded_app):
     return embedded_app, add_family(embedded_app)
 
 
-def test_a_fresh_link_opens_the_printable_folder(people):
+def refused(page, status: int, message: str) -> None:
+    assert page.status_code == status, page.text
+    assert page.json == {"message": th(message)} and page.headers["Cache-Control"] == "no-store"
+    assert "นายสมชาย" not in page.text
+
+
+def test_the_staff_member_line_vouches_for_gets_the_printable_folder(people, platform):
     app, household = people
     with app.app_context():  # a problem the 4ท checklist records by its indicator key
         db.session.add(Problem(household_id=household, dimension="living", indicator="no_toilet", status="open"))
         db.session.commit()
-    page = app.test_client().get(link_for(app, "อาสา หมู่หนึ่ง", household))
-    assert page.status_code == 200 and page.mimetype == "text/html"
+    page = open_folder(app, household, signed_in(platform.issue_id_token("U-volunteer", LIFF_ID)))
+    assert page.status_code == 200 and page.mimetype == "application/json"
     assert page.headers["Cache-Control"] == "no-store" and "noindex" in page.headers["X-Robots-Tag"]
-    html = page.text
+    html = page.json["html"]
+    assert page.json["title"] == f"{th('Family Folder')} · {th('House %(number)s', number='12/3')}"
     for shown in ("12/3", "30060001234", "นายสมชาย ใจดี", "นางสมหญิง ใจดี", "ด.ญ.มะลิ ใจดี", "รพ.สต.จักราช",
                   "ขาดแรงงาน ผู้สูงอายุ", f"x-xxxx-xxxxx-xx-{HEAD_ID[-1]}", on_page("Family Folder"),
                   on_page("bedridden"), on_page("cannot work"), on_page("Access to public services"),
@@ -152,63 +170,69 @@ def test_a_fresh_link_opens_the_printable_folder(people):
         assert shown in html, shown
     assert HEAD_ID not in html and SPOUSE_ID not in html and "old visit" not in html
     assert "no_toilet" not in html and "labourer" not in html  # coded values show by their names
-    assert "size: A4" in html and "max-width: 600px" in html and 'name="viewport"' in html  # A4 and phones
     with app.app_context():
         entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "folder.view"))
         me = db.session.scalar(select(Staff).where(Staff.name == "อาสา หมู่หนึ่ง"))
         assert (entry.entity, entry.entity_id, entry.staff_id) == ("household", str(household), me.id)
 
 
-def test_an_expired_link_is_refused(people):
+def test_the_page_opened_without_line_shows_no_personal_data(people):
+    """What a plain HTTP client holding the link gets: the page that signs in with LINE, and 401 for the data."""
     app, household = people
-
-    class SixteenMinutesAgo(TimestampSigner):
-        def get_timestamp(self) -> int:
-            return int(time.time()) - 16 * 60
-
-    with app.app_context():
-        me = db.session.scalar(select(Staff).where(Staff.name == "อาสา หมู่หนึ่ง"))
-        old = URLSafeTimedSerializer(app.config["SECRET_KEY"], salt=folder.LINK_SALT, signer=SixteenMinutesAgo)
-        token = old.dumps({"household": household, "staff": me.id})
-    page = app.test_client().get(f"/folder/{token}")
-    assert page.status_code == 410 and page.headers["Cache-Control"] == "no-store"
-    assert on_page("This link has expired. Open the household in the LINE chat again for a new link.") in page.text
-    assert "นายสมชาย" not in page.text
-
-
-def test_a_tampered_link_is_refused(people):
-    app, household = people
-    path = link_for(app, "อาสา หมู่หนึ่ง", household)
-    with app.app_context():
-        other = URLSafeTimedSerializer("another-secret-key-entirely", salt=folder.LINK_SALT)
-        forged = other.dumps({"household": household, "staff": 1})
-    for bad in (path[:-3] + ("AAA" if not path.endswith("AAA") else "BBB"), f"/folder/{forged}", "/folder/x.y.z"):
-        page = app.test_client().get(bad)
-        assert page.status_code == 403, bad
-        assert on_page("This link is not valid. Open the household in the LINE chat for a new link.") in page.text
-
-
-def test_a_revoked_staff_members_link_stops_working(people):
-    app, household = people
-    path = link_for(app, "อาสา หมู่หนึ่ง", household)
-    with app.app_context():
-        db.session.scalar(select(Staff).where(Staff.name == "อาสา หมู่หนึ่ง")).active = False
-        db.session.commit()
-    page = app.test_client().get(path)
-    assert page.status_code == 403 and "นายสมชาย" not in page.text
-    assert on_page("You do not have access to this household's folder.") in page.text
-
-
-def test_a_link_for_a_household_outside_the_area_shows_nothing(people):
-    app, household = people
-    page = app.test_client().get(link_for(app, "อาสา ทองหลาง", household))
-    assert page.status_code == 403 and "นายสมชาย" not in page.text
-    assert on_page("You do not have access to this household's folder.") in page.text
+    shell = app.test_client().get(f"/liff/folder?household={household}")
+    assert shell.status_code == 200 and shell.headers["Cache-Control"] == "no-store"
+    assert "นายสมชาย" not in shell.text and "12/3" not in shell.text
+    assert "/liff/sdk.js" in shell.text and LIFF_ID in shell.text and "liff.getIDToken()" in shell.text
+    assert "size: A4" in shell.text and "max-width: 600px" in shell.text and 'name="viewport"' in shell.text
+    for headers in ({}, {"Authorization": "Bearer"}, {"Authorization": "Basic dXNlcjpwYXNz"}, signed_in("x.y.z")):
+        refused(open_folder(app, household, headers), 401, SIGN_IN_FAILED)
     with app.app_context():
         assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "folder.view")) is None
 
 
-def test_the_links_base_must_be_a_web_address():
-    settings = Config(LINE_CHANNEL_SECRET="0" * 32, LINE_CHANNEL_ACCESS_TOKEN="token", PUBLIC_BASE_URL="bot.example")
-    with pytest.raises(ConfigError, match="PUBLIC_BASE_URL"):
-        settings.validate()
+def test_a_forged_token_is_refused(people, platform):
+    app, household = people
+    elsewhere = Platform(SECRET, TOKEN).issue_id_token("U-volunteer", LIFF_ID)  # signed by someone else
+    header, claims, signature = platform.issue_id_token("U-other", LIFF_ID).split(".")
+    mine = platform.issue_id_token("U-volunteer", LIFF_ID).split(".")[1]
+    for token in (elsewhere, f"{header}.{mine}.{signature}"):  # another's signature on my claims
+        refused(open_folder(app, household, signed_in(token)), 401, SIGN_IN_FAILED)
+
+
+def test_an_expired_token_is_refused(people, platform):
+    app, household = people
+    old = platform.issue_id_token("U-volunteer", LIFF_ID, issued_at=time.time() - 61 * 60)
+    refused(open_folder(app, household, signed_in(old)), 401, SIGN_IN_FAILED)
+
+
+def test_a_token_for_another_channel_is_refused(people, platform):
+    app, household = people
+    other_channel = platform.issue_id_token("U-volunteer", "9876543210-OtherApp")
+    refused(open_folder(app, household, signed_in(other_channel)), 401, SIGN_IN_FAILED)
+
+
+def test_a_household_outside_the_area_shows_nothing(people, platform):
+    app, household = people
+    page = open_folder(app, household, signed_in(platform.issue_id_token("U-other", LIFF_ID)))
+    refused(page, 403, "You do not have access to this household's folder.")
+    refused(open_folder(app, 999_999, signed_in(platform.issue_id_token("U-volunteer", LIFF_ID))), 403,
+            "You do not have access to this household's folder.")
+    with app.app_context():
+        assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "folder.view")) is None
+
+
+def test_a_revoked_staff_member_or_a_stranger_sees_nothing(people, platform):
+    app, household = people
+    with app.app_context():
+        db.session.scalar(select(Staff).where(Staff.name == "อาสา หมู่หนึ่ง")).active = False
+        db.session.commit()
+    for user in ("U-volunteer", "U-never-registered"):
+        page = open_folder(app, household, signed_in(platform.issue_id_token(user, LIFF_ID)))
+        refused(page, 403, "This page is only for registered staff.")
+
+
+def test_when_line_cannot_be_reached_the_page_says_so(people, platform):
+    app, household = people
+    app.config["LINE_API_BASE"] = "http://127.0.0.1:9"  # nothing listens there
+    page = open_folder(app, household, signed_in(platform.issue_id_token("U-volunteer", LIFF_ID)))
+    refused(page, 503, "LINE could not be reached to confirm who you are. Please try again in a moment.")

@@ -301,6 +301,24 @@ def test_national_ids_are_stored_only_as_a_keyed_hash_and_last_digits(app, peopl
         assert (head.national_id_hash, head.national_id_last) == (hash_national_id(national_id(1)), national_id(1)[-4:])
 
 
+def test_after_a_national_id_key_rotation_the_list_imported_again_finds_its_members(app, people, tmp_path):
+    """NATIONAL_ID_KEY changed, the old one kept as NATIONAL_ID_KEY_PREVIOUS: members are still found by their
+    IDs (no one is added twice) and take the new key's hash, so the old key can then be dropped."""
+    path = write_csv(tmp_path / "list.csv", LIST)
+    imported(app, path, people["admin"])
+    old_key = app.config["NATIONAL_ID_KEY"]
+    app.config |= {"NATIONAL_ID_KEY": "a-new-national-id-key-0123456789abcdef", "NATIONAL_ID_KEY_PREVIOUS": old_key}
+    output = imported(app, path, people["admin"])
+    assert "สมาชิกที่เพิ่มใหม่: 0" in output
+    with app.app_context():
+        members = db.session.scalars(select(Member).order_by(Member.id)).all()
+        assert [m.name for m in members] == [row["name"] for row in LIST]
+        assert [m.national_id_hash for m in members if m.national_id_hash] == [
+            hash_national_id(row["national_id"]) for row in LIST if row["national_id"]]
+    app.config["NATIONAL_ID_KEY_PREVIOUS"] = None
+    assert "สมาชิกที่เพิ่มใหม่: 0 ปรับปรุง: 0" in imported(app, path, people["admin"])
+
+
 def test_a_supervisor_cannot_take_over_a_household_outside_their_area(app, people, tmp_path):
     elsewhere = HEAD | {"village_code": "30060301"}
     imported(app, write_csv(tmp_path / "admin.csv", [elsewhere]), people["admin"])

@@ -580,7 +580,7 @@
         break;
       case "uri": {
         const url = safeUrl(action.uri, { allowOther: true });
-        if (url) window.open(url, "_blank", "noopener");
+        if (url) openLink(url);
         else note("เปิดลิงก์นี้ไม่ได้ในหน้าจำลอง: " + action.uri);
         break;
       }
@@ -590,6 +590,29 @@
         break;
       default:
         note("หน้าจำลองยังไม่รองรับ action แบบ " + action.type);
+    }
+  }
+
+  /** Open a link as LINE does: a LIFF app's link opens the app with this chat's user logged in (the emulator
+   * hands the app that user's ID token), any other web link as it is. The window opens at once, while the tap
+   * still counts as the person's, and goes to the link when the emulator has answered. */
+  async function openLink(url) {
+    if (!/^https?:/.test(url)) {
+      window.open(url, "_blank", "noopener");
+      return;
+    }
+    const opened = window.open("", "_blank");
+    if (!opened) {
+      note("เบราว์เซอร์ไม่ยอมเปิดหน้าต่างใหม่: " + url);
+      return;
+    }
+    opened.opener = null;
+    try {
+      const data = await postJson("/liff", { user_id: state.userId, url });
+      opened.location.replace(data.url);
+    } catch (err) {
+      opened.close();
+      note("เปิดลิงก์ไม่ได้: " + err.message);
     }
   }
 

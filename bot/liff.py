@@ -1,0 +1,98 @@
+"""LIFF pages: personal data only for the person LINE says is looking, and only inside their area.
+
+A page with personal data (the Family Folder; later the MOU and reports) is linked from the chat as
+`https://liff.line.me/{LIFF_ID}/{page}?{params}`. LINE opens it in its LIFF browser at the LIFF app's
+endpoint, PUBLIC_BASE_URL/liff/{page}: a page with no personal data that loads the LIFF SDK, gets the
+user's LINE ID token and posts it to /liff/api/{page}. There the app has LINE check the token
+(`POST /oauth2/v2.1/verify` with this app's LINE Login channel ID, so a forged or expired token, or one
+made for another channel, is refused), takes its `sub` (the LINE user ID) to an active staff member
+(`viewer`), and the page checks the record against that person's area through `bot.scope`. The link
+carries no authority: it names a page and a record, worth nothing to anyone LINE does not vouch for.
+"""
+
+from urllib.parse import urlencode
+
+import requests
+from flask import Blueprint, current_app, jsonify, make_response, render_template, request
+from sqlalchemy import select
+
+from bot.i18n import gettext
+from dialogs.engine import N_
+from models import Staff, db
+
+bp = Blueprint("liff", __name__)
+
+LINE_API = "https://api.line.me"
+SIGN_IN_FAILED = N_("Your LINE sign-in could not be confirmed. Please open the page again from the LINE chat.")
+LINE_UNREACHABLE = N_("LINE could not be reached to confirm who you are. Please try again in a moment.")
+
+
+class Refused(Exception):
+    """The page is not shown: `status` (401 who is looking is unknown, 403 not theirs to see, 503 LINE
+    unreachable) and a message for the person (an English msgid)."""
+
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status, self.message = status, message
+
+
+def link(page: str, **params) -> str:
+    """The LIFF link to one of the pages, e.g. link("folder", household=12)."""
+    return f"https://liff.line.me/{current_app.config['LIFF_ID']}/{page}?{urlencode(params)}"
+
+
+def viewer() -> Staff:
+    """The active staff member whose LINE ID token came with this request; Refused otherwise."""
+    scheme, _, id_token = request.headers.get("Authorization", "").partition(" ")
+    if scheme != "Bearer" or not id_token:
+        raise Refused(401, SIGN_IN_FAILED)
+    line_user_id = verified_line_user(id_token)
+    staff = db.session.scalar(select(Staff).where(Staff.line_user_id == line_user_id, Staff.active.is_(True)))
+    if staff is None:
+        raise Refused(403, N_("This page is only for registered staff."))
+    return staff
+
+
+def verified_line_user(id_token: str) -> str:
+    """The LINE user ID of a LIFF ID token, as LINE vouches for it for this app's LINE Login channel."""
+    config = current_app.config
+    try:
+        answer = requests.post(f"{config['LINE_API_BASE'] or LINE_API}/oauth2/v2.1/verify",
+                               data={"id_token": id_token, "client_id": config["LINE_LOGIN_CHANNEL_ID"]},
+                               timeout=config["LINE_TIMEOUT"])
+    except requests.RequestException:
+        raise Refused(503, LINE_UNREACHABLE) from None
+    if answer.status_code == 400:
+        raise Refused(401, SIGN_IN_FAILED)
+    if answer.status_code != 200:
+        raise Refused(503, LINE_UNREACHABLE)
+    claims = answer.json()
+    if claims.get("aud") != config["LINE_LOGIN_CHANNEL_ID"] or not claims.get("sub"):
+        raise Refused(401, SIGN_IN_FAILED)
+    return claims["sub"]
+
+
+@bp.get("/liff")
+@bp.get("/liff/<page>")
+def shell(page: str | None = None):
+    """Every LIFF page's first load (LINE opens /liff itself first, then the page): no personal data, only
+    what it takes to sign in with LINE and fetch the page."""
+    body = render_template("liff.html", liff_id=current_app.config["LIFF_ID"],
+                           sdk_url=current_app.config["LIFF_SDK_URL"],
+                           text={"wait": gettext(N_("Checking with LINE who you are…")),
+                                 "offline": gettext(N_("The page could not be loaded. Please check the connection "
+                                                       "and try again."))})
+    return private(make_response(body))
+
+
+@bp.app_errorhandler(Refused)
+def refused(error: Refused):
+    return private(make_response(jsonify(message=gettext(error.message)), error.status))
+
+
+def private(response):
+    """Personal data: never cached, never indexed, the address never passed on as a referrer."""
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Robots-Tag"] = "noindex, nofollow"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
