@@ -609,6 +609,58 @@ def test_stopping_the_server_ends_the_web_chats_open_long_polls():
         assert poll.result(timeout=5)["entries"] == []
 
 
+# ---- LINE Login: LIFF apps and ID tokens ------------------------------------------------------
+
+
+def test_the_verify_endpoint_answers_like_line(server, line_platform, user):
+    verify = server.url + "/oauth2/v2.1/verify"
+    token = line_platform.issue_id_token(user, "1234567890-AbCdEfGh")
+    claims = requests.post(verify, data={"id_token": token, "client_id": "1234567890"}, timeout=5).json()
+    assert (claims["sub"], claims["aud"], claims["name"], claims["iss"]) == (
+        user, "1234567890", "สมชาย ใจดี", "https://access.line.me")
+    assert claims["exp"] - claims["iat"] == 3600
+    expired = line_platform.issue_id_token(user, "1234567890-AbCdEfGh", issued_at=time.time() - 3600)
+    for form, reason in (({"id_token": token, "client_id": "1111111111"}, "Invalid IdToken Audience."),
+                         ({"id_token": expired, "client_id": "1234567890"}, "IdToken expired."),
+                         ({"id_token": token[:-2], "client_id": "1234567890"}, "Invalid IdToken."),
+                         ({"id_token": "not-a-jwt", "client_id": "1234567890"}, "Invalid IdToken."),
+                         ({"client_id": "1234567890"}, "id_token and client_id are required")):
+        answer = requests.post(verify, data=form, timeout=5)
+        assert (answer.status_code, answer.json()) == (400, {"error": "invalid_request",
+                                                             "error_description": reason})
+
+
+def test_liff_links_open_the_apps_endpoint_and_the_sdk_is_served(server, line_platform):
+    line_platform.add_liff_app("1234567890-AbCdEfGh", "https://bot.example/liff/")
+    target = line_platform.liff_target
+    assert target("https://liff.line.me/1234567890-AbCdEfGh/folder?household=3") == (
+        "1234567890-AbCdEfGh", "https://bot.example/liff/folder?household=3")
+    assert target("https://liff.line.me/1234567890-AbCdEfGh") == ("1234567890-AbCdEfGh", "https://bot.example/liff")
+    assert target("https://bot.example/liff/folder") == ("1234567890-AbCdEfGh", "https://bot.example/liff/folder")
+    for other in ("https://liff.line.me/1234567890-AbCdEfGhX", "https://bot.example/liffy", "https://example.com/"):
+        assert target(other) is None
+    with pytest.raises(ValueError):
+        line_platform.add_liff_app("folder", "https://bot.example/liff")
+    sdk = requests.get(server.url + "/liff/sdk.js", timeout=5)
+    assert sdk.status_code == 200 and sdk.headers["Content-Type"].startswith("text/javascript")
+    assert all(f"{name}(" in sdk.text for name in ("init", "getIDToken", "isLoggedIn", "login", "getProfile"))
+
+
+def test_the_web_chat_gives_a_liff_app_its_users_token_and_other_links_none(line_platform):
+    user = line_platform.add_user(Platform.new_user_id(), "มาลี")["userId"]
+    line_platform.add_liff_app("1234567890-AbCdEfGh", "https://bot.example/liff")
+    with EmulatorServer(line_platform, webhook_url="http://127.0.0.1:9/callback") as emulator:
+        def open_link(url: str) -> dict:
+            return requests.post(emulator.url + "/webchat/api/liff", json={"user_id": user, "url": url},
+                                 timeout=5).json()
+
+        opened = open_link("https://liff.line.me/1234567890-AbCdEfGh/folder?household=3")
+        page, _, fragment = opened["url"].partition("#id_token=")
+        assert opened["liff"] and page == "https://bot.example/liff/folder?household=3"
+        assert line_platform.verify_id_token(fragment, "1234567890")["sub"] == user
+        assert open_link("https://example.com/x") == {"url": "https://example.com/x", "liff": False}
+
+
 # ---- control endpoints -----------------------------------------------------------------------
 
 
