@@ -354,7 +354,7 @@ def _release() -> None:
 @dataclass
 class Sheet:
     rows: Iterator[tuple[int, tuple]]  # (line number as a spreadsheet shows it, cells)
-    total: int  # lines in the file, for the progress bar
+    total: int  # rows in the file, for the progress bar
 
 
 def _csv_encoding(path: Path) -> tuple[str, int]:
