@@ -14,13 +14,27 @@ docs/import-template.md. Why it works the way it does:
   where a visit has updated the household since; a corrected file updates what it changes, with one
   audit entry per household created or updated.
 - Who may import where is decided by `bot.scope` alone; rejected rows go to `<file>.rejected.csv` with
-  their line number and the reasons in Thai.
+  their line number and the reasons in Thai. A national ID stored for a member of another household is
+  refused, and neither that refusal nor a house code registered outside the importer's area says where.
+- The report is always a new file (O_EXCL | O_NOFOLLOW): never an existing file, never through a symlink;
+  when the name is taken, the next free `<file>.rejected-N.csv` is used and the summary says so. Its cells
+  are escaped against formulas (`bot.spreadsheet`).
+- Nothing in a file can take the server down or stop the bot: an XLSX archive is inspected before openpyxl
+  opens it (see the caps below), a CSV's encoding is decided by reading all of it before any row is stored
+  (so an undecodable line can't stop an import half-way), and a cell longer than MAX_CELL_CHARS rejects its
+  row. The database is held only for a village look-up and for storing a batch, never while the file is
+  read: on SQLite the embedded app has one connection and every transaction takes the write lock
+  (`bot.sqlite`), so an import that kept a transaction open while parsing would make LINE's webhook wait
+  (and answer 503 after 30 s).
 """
 
+import codecs
 import csv
 import hashlib
+import os
 import re
 import sqlite3
+import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
@@ -29,10 +43,14 @@ from decimal import Decimal
 from functools import cached_property, partial
 from pathlib import Path
 from types import SimpleNamespace
+from typing import TextIO
 
 import click
 import openpyxl
 from flask.cli import AppGroup
+from openpyxl.packaging.manifest import Manifest
+from openpyxl.xml.constants import ARC_CONTENT_TYPES, WORKSHEET_TYPE
+from openpyxl.xml.functions import fromstring
 from psycopg.types.json import Json
 from sqlalchemy import JSON, insert, or_, select
 from sqlalchemy.orm import selectinload
@@ -46,6 +64,7 @@ from bot.households import (
     set_national_id,
 )
 from bot.i18n import DEFAULT_LOCALE, gettext
+from bot.spreadsheet import CsvWriter, safe_row
 from bot.thai import be_year, compact_code, local_now, to_ascii_digits
 from dialogs import validators
 from dialogs.validators import N_, Invalid
@@ -58,6 +77,28 @@ HEADER_SEARCH_ROWS = 20  # lists often carry a title above the header row
 REPORT_SUFFIX = ".rejected.csv"
 FIRST_SOURCE_YEAR = 2530  # BE; the จปฐ. survey is older, but no list we import is
 OLDEST_BIRTH = date(1880, 1, 1)
+MAX_REPORT_NAMES = 100  # FILE.rejected.csv, FILE.rejected-2.csv, … before the import is refused
+
+# Limits on what a file may make the importer hold, checked before anything is parsed. A legitimate list is
+# far below each: the generated 100,000-member list of bench/import.py is a 10 MB XLSX whose worksheet
+# unpacks to 119 MB at a ratio of 12:1, and Excel's shared strings for such a list (names, IDs as text) are
+# about 16 MB. A "zip bomb" of 1.5 MB unpacking to gigabytes is refused by the first three.
+MAX_XLSX_BYTES = 256 << 20
+"""Unpacked size of the whole workbook: over 200,000 members written as openpyxl does, more with Excel's
+shared strings. Worksheets are streamed (read-only mode), so for them this bounds the time spent."""
+MAX_XLSX_PART_BYTES = 32 << 20
+"""Unpacked size of each part openpyxl reads whole (shared strings, styles, workbook, content types: all
+but the worksheets). 32 MB of the smallest possible shared strings took 200 MB of memory to load."""
+MAX_XLSX_RATIO = 100
+"""Unpacked ÷ packed size of a part, as Apache POI's ZipSecureFile allows by default; spreadsheet XML packs
+10–20:1, a bomb 1,000:1."""
+XLSX_RATIO_GRACE = 100 << 10  # parts up to this size are not judged by their ratio (POI's grace too)
+MAX_XLSX_PARTS = 1_000  # a workbook has about 10 parts, a few hundred with many sheets and pictures
+MAX_CELL_CHARS = 1_000
+"""A cell the import reads: the longest value stored is 200 characters (a name); longer rejects the row,
+and the report shows only the first MAX_CELL_CHARS characters."""
+BOM_ENCODINGS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+TEXT_ENCODINGS = ("utf-8", "cp874")  # without a BOM, tried in turn; cp874 is TIS-620 plus Windows' few extras
 
 
 class Refused(Invalid):
@@ -255,6 +296,8 @@ class Villages:
                 self.found[key] = self._resolve(values)
             except Invalid as error:
                 self.found[key] = error
+            finally:
+                _release()
         result = self.found[key]
         if isinstance(result, Invalid):
             raise result
@@ -305,40 +348,117 @@ class Villages:
         return subdistrict
 
 
+def _release() -> None:
+    """End the session's transaction (it only read): on SQLite it holds the one connection and the write
+    lock, which the webhook must not wait for while the file is read."""
+    db.session.rollback()
+
+
 # --- reading the file ----------------------------------------------------------------------------
 
 
 @dataclass
 class Sheet:
     rows: Iterator[tuple[int, tuple]]  # (line number as a spreadsheet shows it, cells)
-    total: int  # lines in the file, for the progress bar
+    total: int  # rows in the file, for the progress bar
 
 
-def _encoding(path: Path) -> str:
-    """UTF-8 (with or without BOM) as the template is; else Windows Thai, which Excel's plain "CSV" writes."""
+def _csv_encoding(path: Path) -> tuple[str, int]:
+    """The file's encoding and its number of rows, decided by reading all of it before anything is stored.
+
+    A BOM names UTF-8 or UTF-16 (what Excel's "CSV UTF-8" and "Unicode Text" write); without one, the whole
+    file must be UTF-8, else Windows Thai (cp874, a superset of TIS-620, what Excel's plain "CSV" writes).
+    A NUL is no text in any of them (UTF-16 without its BOM, a binary file)."""
     with path.open("rb") as file:
-        head = file.read(1 << 16)
+        head = file.read(len(codecs.BOM_UTF8))
+    encodings = next(((encoding,) for bom, encoding in BOM_ENCODINGS if head.startswith(bom)), TEXT_ENCODINGS)
+    for encoding in encodings:
+        try:
+            with path.open(encoding=encoding, newline="") as file:
+                return encoding, _count_rows(file)
+        except UnicodeError:
+            continue
+    raise Refused(N_("The file's text is not in UTF-8, UTF-16 or Thai (TIS-620) encoding, so nothing was imported. "
+                     "In Excel, save it as “CSV UTF-8”."))
+
+
+def _count_rows(file: TextIO) -> int:
+    rows = 0
     try:
-        head.decode("utf-8")
-    except UnicodeDecodeError as error:
-        if error.start < len(head) - 3:  # not just a character cut in two at the end of the sample
-            return "cp874"
-    return "utf-8-sig"
+        for _ in csv.reader(_text_lines(file)):
+            rows += 1
+    except csv.Error:  # the only error the default dialect raises: a field over csv.field_size_limit()
+        raise Refused(N_("Line %(line)s of the file has a cell longer than %(max)s characters."),
+                      line=rows + 1, max=f"{csv.field_size_limit():,}") from None
+    return rows
 
 
-def _count_lines(path: Path) -> int:
-    with path.open("rb") as file:
-        return sum(chunk.count(b"\n") for chunk in iter(lambda: file.read(1 << 20), b""))
+def _text_lines(file: TextIO) -> Iterator[str]:
+    for line in file:
+        if "\0" in line:
+            raise UnicodeError("NUL in text")
+        yield line
+
+
+def _check_archive(path: Path) -> None:
+    """Refuse a workbook that would make openpyxl unpack more than the caps above (see MAX_XLSX_BYTES).
+
+    The sizes come from the archive's directory: zipfile stops a part at its declared size (and the CRC
+    check then fails), so a part can't unpack to more than it declares. In read-only mode openpyxl streams
+    the worksheets and reads every other part whole (shared strings, workbook, styles…), so each part but
+    the worksheets has its own cap; a worksheet is a part under xl/worksheets/ that [Content_Types].xml
+    declares as one (so no other part openpyxl finds by its content type or its fixed name is taken for one).
+    A crafted workbook making openpyxl read a worksheet part whole under another role is still bounded by
+    MAX_XLSX_BYTES."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            parts = archive.infolist()
+            if len(parts) > MAX_XLSX_PARTS:
+                raise Refused(N_("The workbook has %(count)s parts, more than the %(max)s a spreadsheet has; it was "
+                                 "not read. Please save it again as a new XLSX or CSV file."),
+                              count=f"{len(parts):,}", max=f"{MAX_XLSX_PARTS:,}")
+            for part in parts:
+                if part.file_size > XLSX_RATIO_GRACE and part.file_size > MAX_XLSX_RATIO * max(part.compress_size, 1):
+                    raise Refused(N_("The workbook would unpack to more than %(ratio)s times its size, unlike a "
+                                     "spreadsheet; it was not read. Please save it again as a new XLSX or CSV file."),
+                                  ratio=MAX_XLSX_RATIO)
+            _check_size(sum(part.file_size for part in parts), MAX_XLSX_BYTES)
+            sizes = {part.filename: part.file_size for part in parts}
+            _check_size(sizes.get(ARC_CONTENT_TYPES, 0), MAX_XLSX_PART_BYTES)
+            manifest = _manifest(archive)
+    except zipfile.BadZipFile as error:
+        raise Refused(N_("The file could not be read: %(error)s"), error=error) from None
+    worksheets = {name for name in (item.PartName.lstrip("/") for item in manifest.findall(WORKSHEET_TYPE))
+                  if name.startswith("xl/worksheets/")}
+    for name, size in sizes.items():
+        if name not in worksheets:
+            _check_size(size, MAX_XLSX_PART_BYTES)
+
+
+def _manifest(archive: zipfile.ZipFile) -> Manifest:
+    """[Content_Types].xml, which names each part's content type."""
+    try:
+        return Manifest.from_tree(fromstring(archive.read(ARC_CONTENT_TYPES)))
+    except (KeyError, SyntaxError, TypeError, ValueError) as error:  # missing, not XML, not a manifest
+        raise Refused(N_("The file could not be read: %(error)s"), error=error) from None
+
+
+def _check_size(size: int, cap: int) -> None:
+    if size > cap:
+        raise Refused(N_("The workbook is too large to read safely (over %(max)s MB unpacked). Please split the "
+                         "list into smaller files, or save it as CSV."), max=cap >> 20)
 
 
 @contextmanager
 def open_sheet(path: Path) -> Iterator[Sheet]:
-    """The rows of a CSV file or of an XLSX workbook's first sheet, read as a stream."""
+    """The rows of a CSV file or of an XLSX workbook's first sheet, read as a stream once the file is checked."""
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        with path.open(encoding=_encoding(path), newline="") as file:
-            yield Sheet(enumerate((tuple(row) for row in csv.reader(file)), start=1), _count_lines(path))
+        encoding, rows = _csv_encoding(path)
+        with path.open(encoding=encoding, newline="") as file:
+            yield Sheet(enumerate((tuple(row) for row in csv.reader(file)), start=1), rows)
     elif suffix in (".xlsx", ".xlsm"):
+        _check_archive(path)
         try:
             workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
         except Exception as error:  # openpyxl raises many kinds for a damaged or mislabelled file
@@ -427,6 +547,7 @@ class Summary:
     members_updated: int = 0
     dry_run: bool = False
     report: Path | None = None
+    report_name_taken: Path | None = None  # FILE.rejected.csv when it existed and the report went elsewhere
 
     def lines(self, locale: str = DEFAULT_LOCALE) -> list[str]:
         lines = [
@@ -439,6 +560,9 @@ class Summary:
             gettext("Rows rejected: %(count)s (reasons in %(report)s)", locale, count=self.rejected,
                     report=self.report),
         ]
+        if self.report_name_taken:
+            lines.append(gettext("%(taken)s already exists, so the report was written to a new file.", locale,
+                                 taken=self.report_name_taken))
         if self.dry_run:
             lines.append(gettext("Dry run: nothing was stored.", locale))
         return lines
@@ -469,8 +593,25 @@ def _label(key: str) -> str:
     return gettext("Village") if key == "village" else COLUMNS[key].header
 
 
-def report_path(path: Path) -> Path:
-    return path.with_name(path.name + REPORT_SUFFIX)
+def report_path(path: Path, number: int = 1) -> Path:
+    """FILE.rejected.csv; the `number`th choice when that is taken: FILE.rejected-2.csv, …"""
+    suffix = REPORT_SUFFIX if number == 1 else REPORT_SUFFIX.replace(".csv", f"-{number}.csv")
+    return path.with_name(path.name + suffix)
+
+
+def create_report(path: Path) -> tuple[Path, TextIO]:
+    """A new report file beside `path`, opened for writing: created exclusively and never through a symlink
+    (an existing file or link there is left alone, the next name tried), readable by its owner only (it
+    holds names)."""
+    for number in range(1, MAX_REPORT_NAMES + 1):
+        candidate = report_path(path, number)
+        try:
+            descriptor = os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+        except FileExistsError:
+            continue
+        return candidate, open(descriptor, "w", encoding="utf-8-sig", newline="")
+    raise Refused(N_("There are already %(count)s reports beside the file (%(name)s): please move them away."),
+                  count=MAX_REPORT_NAMES, name=report_path(path).name)
 
 
 def _jsonable(value):
@@ -480,8 +621,9 @@ def _jsonable(value):
 class Importer:
     """Validates rows as they come, groups them by household and stores a batch of households at a time."""
 
-    def __init__(self, staff: Staff, columns: dict[str, int], report, *, dry_run: bool, file_name: str):
-        self.staff_id, self.scope = staff.id, scope.of(staff)
+    def __init__(self, staff_id: int, area: scope.Scope, columns: dict[str, int], report: CsvWriter, *,
+                 dry_run: bool, file_name: str):
+        self.staff_id, self.scope = staff_id, area
         self.columns, self.report, self.dry_run, self.file_name = columns, report, dry_run, file_name
         self.summary = Summary(dry_run=dry_run)
         self.villages, self.seen = Villages(), FirstSeen()
@@ -495,7 +637,12 @@ class Importer:
         if not any(values.values()):
             return
         self.summary.rows += 1
+        too_long = [key for key, value in values.items() if len(value) > MAX_CELL_CHARS]
+        if too_long:
+            values = {key: value[:MAX_CELL_CHARS] for key, value in values.items()}
         row, errors = self._parse(line, values)
+        errors = [(key, gettext(N_("The cell is longer than %(max)s characters."), max=f"{MAX_CELL_CHARS:,}"))
+                  for key in too_long] + errors
         if not errors:
             errors = self._check_against_file(row)
         if errors:
@@ -530,16 +677,14 @@ class Importer:
             errors.append(("village", error.text(DEFAULT_LOCALE)))
             return row, errors
         if not self.scope.contains(village):
-            errors.append(("village", self._outside(N_("Village %(code)s is outside your area (%(area)s)."), village)))
+            errors.append(("village", gettext(N_("Village %(code)s is outside your area (%(area)s)."), code=village,
+                                              area=", ".join(self.scope.prefixes) or "-")))
         code = row.household["house_code"]
         if code and code[:2] != village[:2]:
             errors.append(("house_code", gettext(
                 N_("The house code's registration office %(office)s is not in the village's province (%(province)s)."),
                 office=code[:4], province=village[:2])))
         return row, errors
-
-    def _outside(self, message: str, village: str) -> str:
-        return gettext(message, code=village, area=", ".join(self.scope.prefixes) or "-")
 
     def _check_against_file(self, row: Row) -> list[tuple[str, str]]:
         """Rows repeated in the file, and rows of one household that disagree about the household."""
@@ -571,15 +716,19 @@ class Importer:
         if not groups:
             return
         existing = self._existing(groups)
+        found = [(group, self._find(existing, group.first)) for group in groups]
+        holders = self._national_id_holders(groups)
         new = []
-        for group in groups:
-            household = self._find(existing, group.first)
+        for group, household in found:
             if household is not None and not self.scope.contains(household.village_code):
-                reason = self._outside(N_("This house code belongs to a household in village %(code)s, outside "
-                                          "your area (%(area)s)."), household.village_code)
+                reason = gettext(N_("This house code belongs to a household outside your area."))
                 for row in group.rows:
                     self._reject(row, [("house_code", reason)])
-            elif household is None:
+                continue
+            group = self._without_ids_of_others(group, household, holders)
+            if group is None:
+                continue
+            if household is None:
                 new.append(group)
             else:
                 self._update(household, group)
@@ -589,6 +738,32 @@ class Importer:
             db.session.rollback()
         else:
             db.session.commit()  # the batch's households are no longer referenced: the session lets them go
+
+    @staticmethod
+    def _national_id_holders(groups: list[Group]) -> dict[str, set[int]]:
+        """The households (anywhere, in anyone's area) holding a member with a national ID of this batch."""
+        hashes = [row.national_id_hash for group in groups for row in group.rows if row.national_id_hash]
+        holders: dict[str, set[int]] = {}
+        for national_id_hash, household_id in db.session.execute(
+                select(Member.national_id_hash, Member.household_id).where(Member.national_id_hash.in_(hashes))):
+            holders.setdefault(national_id_hash, set()).add(household_id)
+        return holders
+
+    def _without_ids_of_others(self, group: Group, household: Household | None,
+                               holders: dict[str, set[int]]) -> Group | None:
+        """The group without the rows whose national ID a member of another household already has (each
+        rejected, without saying where: it may be outside the importer's area); None when no row is left."""
+        own = household.id if household is not None else None
+        kept = []
+        for row in group.rows:
+            if holders.get(row.national_id_hash, set()) - {own}:
+                self._reject(row, [("national_id", gettext(
+                    N_("This national ID is already registered to a member of another household.")))])
+            else:
+                kept.append(row)
+        if len(kept) == len(group.rows):
+            return group
+        return Group(kept) if kept else None
 
     @staticmethod
     def _existing(groups: list[Group]) -> dict[str, Household]:
@@ -781,24 +956,30 @@ def check_importer(staff: Staff | None, staff_id: int) -> Staff:
 def run(path: Path, staff: Staff, *, dry_run: bool = False, progress=None) -> Summary:
     """Import `path` as `staff`; `progress(total)` gives a context manager with `update(rows)` (a click bar;
     by default a hidden one, for imports nobody watches)."""
-    report_file = report_path(path)
-    with open_sheet(path) as sheet, report_file.open("w", encoding="utf-8-sig", newline="") as out:
+    staff_id, area = staff.id, scope.of(staff)
+    _release()  # finding the person was a transaction: none is open while the file is checked and read
+    with open_sheet(path) as sheet:
         columns = _header(sheet.rows)
-        report = csv.writer(out)
-        report.writerow((gettext("Line"), *(COLUMNS[key].header for key in ("village_code", "house_number",
-                                                                              "house_code", "name", "national_id")),
-                         gettext("Reasons")))
-        importer = Importer(staff, columns, report, dry_run=dry_run, file_name=path.name)
-        with (progress or _hidden_bar)(sheet.total) as bar, closing(importer.seen):
-            done = 0
-            for line, cells in sheet.rows:
-                importer.add(line, cells)
-                if line - done >= PROGRESS_EVERY:
-                    bar.update(line - done)
-                    done = line
-            importer.flush()
-            bar.update(max(sheet.total - done, 0))
+        report_file, out = create_report(path)
+        with out:
+            report = CsvWriter(out)
+            report.writerow((gettext("Line"), *(COLUMNS[key].header for key in ("village_code", "house_number",
+                                                                                  "house_code", "name",
+                                                                                  "national_id")),
+                             gettext("Reasons")))
+            importer = Importer(staff_id, area, columns, report, dry_run=dry_run, file_name=path.name)
+            with (progress or _hidden_bar)(sheet.total) as bar, closing(importer.seen):
+                done = 0
+                for line, cells in sheet.rows:
+                    importer.add(line, cells)
+                    if line - done >= PROGRESS_EVERY:
+                        bar.update(line - done)
+                        done = line
+                importer.flush()
+                bar.update(max(sheet.total - done, 0))
     importer.summary.report = report_file
+    if report_file != report_path(path):
+        importer.summary.report_name_taken = report_path(path)
     return importer.summary
 
 
@@ -832,14 +1013,14 @@ def write_template(path: Path) -> None:
         sheet = workbook.active
         sheet.title = "households"
         for row in rows:
-            sheet.append(row)
+            sheet.append(safe_row(row))
         for cells in sheet.iter_cols():
             for cell in cells:
                 cell.number_format = "@"  # text: keeps IDs, codes and leading zeros as typed
         workbook.save(path)
     else:
         with path.open("w", encoding="utf-8-sig", newline="") as file:
-            csv.writer(file).writerows(rows)
+            CsvWriter(file).writerows(rows)
 
 
 # --- commands ------------------------------------------------------------------------------------

@@ -1,6 +1,9 @@
 """Importing target-household lists: `flask --app wsgi households import FILE --as STAFF_ID [--dry-run]`."""
 
 import csv
+import io
+import threading
+import zipfile
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -13,7 +16,9 @@ from bot import households, importer
 from bot.households import hash_national_id
 from bot.importer import COLUMNS, report_path, write_template
 from dialogs.validators import national_id_check_digit
+from emulator import LineDriver
 from models import Area, AuditEntry, Household, Member, Staff, StaffRole, db
+from tests.conftest import SECRET, LiveServer
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -36,6 +41,10 @@ PEOPLE = {"admin": ("admin", "TH"), "supervisor": ("supervisor_subdistrict", "30
 
 @pytest.fixture
 def people(app) -> dict[str, int]:
+    return add_people(app)
+
+
+def add_people(app) -> dict[str, int]:
     """Areas (made directly: the village loader is another command) and an admin, a supervisor of
     subdistrict 300601 and a volunteer; their staff ids by name."""
     with app.app_context():
@@ -326,7 +335,7 @@ def test_a_supervisor_cannot_take_over_a_household_outside_their_area(app, peopl
                       people["supervisor"])
     assert "แถวที่ไม่ผ่านการตรวจสอบ: 1 แถว" in output
     assert rejected(tmp_path / "list.csv")[2][-1] == (
-        "รหัสประจำบ้าน: รหัสประจำบ้านนี้เป็นของครัวเรือนในหมู่บ้าน 30060301 ซึ่งอยู่นอกพื้นที่รับผิดชอบของท่าน (300601)")
+        "รหัสประจำบ้าน: รหัสประจำบ้านนี้เป็นของครัวเรือนที่อยู่นอกพื้นที่รับผิดชอบของท่าน")  # not where it is
     with app.app_context():
         household = db.session.scalar(select(Household))
         assert household.village_code == "30060301" and [m.name for m in household.members] == ["นายสมชาย ใจดี"]
@@ -381,3 +390,224 @@ def test_batches_are_stored_one_after_another(app, people, tmp_path, monkeypatch
     assert len(households) == 2 and len(members) == 5 and audits == 3
     assert "ปรับปรุง: 0 ไม่เปลี่ยนแปลง: 3" in imported(app, path, people["supervisor"])
     assert stored(app) == (households, members, audits)
+
+
+# --- hardening: what a file may do to the report, the server and the data ------------------------
+
+
+def test_no_cell_of_the_report_can_be_taken_for_a_formula(app, people, tmp_path):
+    """Names typed as formulas (one behind a tab the importer trims) come back in the report as text."""
+    names = ['=HYPERLINK("http://example.com","ดูข้อมูล")', "\t=cmd|' /C calc'!A0", "+66 81 234 5678", "@SUM(1,2)",
+             "-2+3", "＝1+1"]
+    rows = [HEAD | {"name": name, "national_id": WRONG_CHECK_DIGIT, "house_number": f"{n}"}
+            for n, name in enumerate(names, start=1)]
+    imported(app, write_csv(tmp_path / "list.csv", rows), people["admin"])
+    report = rejected(tmp_path / "list.csv")
+    assert [report[line][3] for line in sorted(report)] == [
+        '\'=HYPERLINK("http://example.com","ดูข้อมูล")', "'=cmd|' /C calc'!A0", "'+66 81 234 5678", "'@SUM(1,2)",
+        "'-2+3", "'＝1+1"]
+    assert all(reasons.startswith("เลขประจำตัวประชาชน:") for *_, reasons in report.values())
+
+
+def workbook_with(path: Path, parts: dict[str, bytes], content_types: bytes = b"") -> Path:
+    """The template workbook with `parts` added or replaced, and overrides added to [Content_Types].xml."""
+    write_template(path)
+    with zipfile.ZipFile(path) as archive:
+        contents = {info.filename: archive.read(info) for info in archive.infolist()}
+    contents.update(parts)
+    contents["[Content_Types].xml"] = contents["[Content_Types].xml"].replace(b"</Types>", content_types + b"</Types>")
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in contents.items():
+            archive.writestr(name, data)
+    return path
+
+
+SHARED_STRINGS_TYPE = (b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-'
+                       b'officedocument.spreadsheetml.sharedStrings+xml"/>')
+
+
+def shared_strings(count: int, text=lambda n: b"A") -> bytes:
+    body = b"".join(b"<si><t>" + text(n) + b"</t></si>" for n in range(count))
+    return (b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="%d" uniqueCount="%d">'
+            % (count, count) + body + b"</sst>")
+
+
+def test_a_zip_bomb_is_refused_before_it_is_unpacked(app, people, tmp_path, monkeypatch):
+    """A small XLSX whose shared strings unpack a thousandfold, one whose parts are too large once unpacked, and
+    one of too many parts: each refused with its reason, before openpyxl reads anything and before any row."""
+    def unread(*args, **kwargs):
+        raise AssertionError("openpyxl opened a workbook that should have been refused")
+
+    bomb = workbook_with(tmp_path / "bomb.xlsx", {"xl/sharedStrings.xml": shared_strings(1_500_000)},
+                         SHARED_STRINGS_TYPE)
+    assert bomb.stat().st_size < 100_000
+    with monkeypatch.context() as patch:
+        patch.setattr(openpyxl, "load_workbook", unread)
+        result = run(app, bomb, people["admin"])
+    assert result.exit_code != 0
+    assert "ไฟล์นี้เมื่อคลายออกจะใหญ่กว่าขนาดไฟล์เกิน 100 เท่า" in result.output
+
+    # Shared strings that pack as poorly as real ones (distinct values) but are larger than the cap.
+    monkeypatch.setattr(importer, "MAX_XLSX_PART_BYTES", 1 << 20)
+    large = workbook_with(tmp_path / "large.xlsx", {"xl/sharedStrings.xml": shared_strings(
+        60_000, lambda n: national_id(n).encode())}, SHARED_STRINGS_TYPE)
+    result = run(app, large, people["admin"])
+    assert result.exit_code != 0 and "ไฟล์นี้ใหญ่เกินกว่าจะอ่านได้อย่างปลอดภัย (เมื่อคลายออกเกิน 1 เมกะไบต์)" in result.output
+
+    # The worksheet itself is streamed: only the whole workbook's size limits it.
+    template = tmp_path / "template.xlsx"
+    write_template(template)
+    monkeypatch.setattr(importer, "MAX_XLSX_PART_BYTES", 1)
+    monkeypatch.setattr(importer, "MAX_XLSX_BYTES", 1)
+    result = run(app, template, people["admin"], "--dry-run")
+    assert result.exit_code != 0 and "(เมื่อคลายออกเกิน 0 เมกะไบต์)" in result.output
+
+    many = workbook_with(tmp_path / "many.xlsx", {f"xl/media/image{n}.png": b"" for n in range(1_001)})
+    result = run(app, many, people["admin"])
+    assert result.exit_code != 0 and "ไฟล์นี้มีส่วนประกอบ 1,010 ส่วน มากกว่า 1,000 ส่วน" in result.output
+    assert stored(app) == ([], [], 0)
+
+
+def test_a_cell_too_long_rejects_its_row_and_is_cut_in_the_report(app, people, tmp_path):
+    long_name = "ก" * 5_000
+    path = write_csv(tmp_path / "list.csv", [HEAD | {"name": long_name}, SPOUSE])
+    output = imported(app, path, people["admin"])
+    assert "แถวที่ไม่ผ่านการตรวจสอบ: 1 แถว" in output and "สมาชิกที่เพิ่มใหม่: 1" in output
+    report = rejected(path)
+    assert report[2][3] == "ก" * 1_000
+    assert report[2][-1].startswith("ชื่อ-นามสกุล: ข้อมูลในช่องนี้ยาวเกิน 1,000 ตัวอักษร")
+
+    # Past what the CSV reader takes at all: the file is refused before anything is stored.
+    huge = write_csv(tmp_path / "huge.csv", [OTHER_HOUSE, OTHER_HOUSE | {"name": "ข" * 200_000}])
+    result = run(app, huge, people["admin"])
+    assert result.exit_code != 0 and "แถวที่ 3 ของไฟล์มีช่องที่ยาวเกิน 131,072 ตัวอักษร" in result.output
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Household)) == 1
+
+
+def test_the_webhook_is_answered_while_a_file_is_being_read(embedded_app, platform, tmp_path, monkeypatch):
+    """An import on the embedded defaults holds the one SQLite connection only to look up a village or to store
+    a batch: while it reads its file, a webhook is stored and answered (not 503 after 30 s)."""
+    people = add_people(embedded_app)
+    rows = [OTHER_HOUSE | {"village_code": f"300601{1 + n % 2:02d}", "house_number": str(n), "name": f"นาย{n}",
+                           "national_id": national_id(100 + n)} for n in range(1_500)]
+    path = write_csv(tmp_path / "list.csv", rows)
+    paused, resume = threading.Event(), threading.Event()
+    add = importer.Importer.add
+
+    def add_pausing(self, line, cells):
+        if line == 700:  # in the middle of the first batch: households read and checked, none stored yet
+            paused.set()
+            assert resume.wait(60)
+        add(self, line, cells)
+
+    monkeypatch.setattr(importer.Importer, "add", add_pausing)
+    summaries = []
+
+    def import_file():
+        with embedded_app.app_context():
+            staff = importer.check_importer(db.session.get(Staff, people["admin"]), people["admin"])
+            summaries.append(importer.run(path, staff))
+
+    server = LiveServer(embedded_app)
+    worker = threading.Thread(target=import_file)
+    try:
+        worker.start()
+        assert paused.wait(60)
+        line = LineDriver(platform, server.url + "/callback", SECRET)
+        user_id = platform.add_user(platform.new_user_id(), display_name="ผู้ใช้ทดสอบ")["userId"]
+        assert line.send(line.text(user_id, "สวัสดี")).status_code == 200
+        assert platform.wait_for_messages(user_id, 1)
+    finally:
+        resume.set()
+        worker.join(60)
+        server.stop()
+    assert summaries[0].households_created == 1_500 and summaries[0].rejected == 0
+
+
+def english_rows(count: int) -> list[dict]:
+    return [OTHER_HOUSE | {"house_number": str(n), "name": f"Mr Somchai {n}", "national_id": national_id(100 + n),
+                           "source": "forum", "monthly_income": "4000", "birth_date": "12/05/2508", "sex": "male",
+                           "relation": "head", "education": "primary", "occupation": "farmer", "disabled": "no",
+                           "chronic_illness": "no", "welfare_card": "yes", "can_work": "yes"}
+            for n in range(count)]
+
+
+def write_bytes_csv(path: Path, rows: list[dict], encoding: str, tail: bytes = b"") -> Path:
+    """Rows with English headers (ASCII), written in `encoding`; `tail`: raw bytes added at the end."""
+    text = io.StringIO()
+    writer = csv.writer(text)
+    writer.writerow(list(rows[0]))
+    writer.writerows(row.values() for row in rows)
+    path.write_bytes(text.getvalue().encode(encoding) + tail)
+    return path
+
+
+def test_a_windows_thai_row_after_64_kb_of_ascii_is_read_as_windows_thai(app, people, tmp_path):
+    rows = english_rows(1_200)  # the first 1,000 households are a batch stored before the last row is read
+    thai = OTHER_HOUSE | {"house_number": "9999", "national_id": national_id(9999)}
+    path = write_bytes_csv(tmp_path / "list.csv", [*rows, thai], "cp874")
+    assert path.read_bytes().index("บุญมี".encode("cp874")) > 1 << 16
+    output = imported(app, path, people["admin"])
+    assert "ครัวเรือนที่เพิ่มใหม่: 1201" in output and "แถวที่ไม่ผ่านการตรวจสอบ: 0 แถว" in output
+    with app.app_context():
+        assert db.session.scalar(select(Household.head_name).where(Household.house_number == "9999")) == "นายบุญมี มีสุข"
+
+
+def test_utf16_files_are_read(app, people, tmp_path):
+    for encoding in ("utf-16", "utf-16-be"):  # Excel's "Unicode Text" (little-endian, with BOM); big-endian too
+        path = tmp_path / f"{encoding}.csv"
+        path.write_bytes((b"\xfe\xff" if encoding == "utf-16-be" else b"")
+                         + write_csv(tmp_path / "list.csv", LIST).read_text(encoding="utf-8-sig").encode(encoding))
+        output = imported(app, path, people["admin"])
+        assert "แถวที่ไม่ผ่านการตรวจสอบ: 0 แถว" in output and "สมาชิกที่เพิ่มใหม่:" in output
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Member)) == 4
+        assert db.session.scalar(select(Household.head_name).where(Household.house_number == "45")) == "นายบุญมี มีสุข"
+
+
+def test_a_file_in_no_accepted_encoding_is_refused_before_anything_is_stored(app, people, tmp_path, monkeypatch):
+    monkeypatch.setattr(importer, "BATCH", 10)  # the first rows would be stored by then
+    undecodable = write_bytes_csv(tmp_path / "list.csv", english_rows(500), "ascii",
+                                  tail=b"3006010245,x,\xff\xfe\xfd\r\n")  # bytes neither UTF-8 nor Windows Thai has
+    no_bom = tmp_path / "utf16.csv"  # UTF-16 without its BOM: NUL bytes, no text in any encoding accepted
+    no_bom.write_bytes(write_csv(tmp_path / "utf8.csv", LIST).read_text(encoding="utf-8-sig").encode("utf-16-le"))
+    for path in (undecodable, no_bom):
+        result = run(app, path, people["admin"])
+        assert result.exit_code != 0, result.output
+        assert "ไฟล์นี้ไม่ได้เข้ารหัสแบบ UTF-8, UTF-16 หรือภาษาไทย (TIS-620) จึงยังไม่ได้นำเข้าข้อมูลใด ๆ" in result.output
+        assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert stored(app) == ([], [], 0)
+
+
+def test_a_national_id_stored_in_another_household_is_refused_without_saying_where(app, people, tmp_path):
+    imported(app, write_csv(tmp_path / "admin.csv", [HEAD | {"village_code": "30060301"}]), people["admin"])
+    same_id = OTHER_HOUSE | {"national_id": national_id(1)}  # the head of house 30060012345, in บ้านทองหลาง
+    output = imported(app, write_csv(tmp_path / "list.csv", [same_id, CHILD | {"house_code": "", "house_number": "8"}]),
+                      people["supervisor"])
+    assert "แถวที่ไม่ผ่านการตรวจสอบ: 1 แถว" in output and "ครัวเรือนที่เพิ่มใหม่: 1" in output
+    reason = rejected(tmp_path / "list.csv")[2][-1]
+    assert reason == "เลขประจำตัวประชาชน: เลขประจำตัวประชาชนนี้ลงทะเบียนไว้แล้วกับสมาชิกของครัวเรือนอื่น"
+    # An admin can't give one person to two households either; the household's own members are found again.
+    output = imported(app, write_csv(tmp_path / "again.csv", [same_id | {"house_number": "46"}]), people["admin"])
+    assert "แถวที่ไม่ผ่านการตรวจสอบ: 1 แถว" in output and "ครัวเรือนที่เพิ่มใหม่: 0" in output
+    output = imported(app, tmp_path / "admin.csv", people["admin"])
+    assert "แถวที่ไม่ผ่านการตรวจสอบ: 0 แถว" in output and "ไม่เปลี่ยนแปลง: 1" in output
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Member)
+                                 .where(Member.national_id_hash == hash_national_id(national_id(1)))) == 1
+
+
+def test_the_report_is_always_a_new_file_never_through_a_symlink(app, people, tmp_path):
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me")
+    path = write_csv(tmp_path / "list.csv", [HEAD, HEAD])
+    report_path(path).symlink_to(victim)
+    output = imported(app, path, people["admin"])
+    assert victim.read_text() == "keep me" and report_path(path).is_symlink()
+    second = tmp_path / "list.csv.rejected-2.csv"
+    assert f"มีไฟล์ {report_path(path)} อยู่แล้ว จึงบันทึกรายงานลงในไฟล์ใหม่แทน" in output
+    assert f"(ดูเหตุผลใน {second})" in output
+    assert list(csv.reader(second.open(encoding="utf-8-sig")))[1][0] == "3"
+    output = imported(app, path, people["admin"])  # an earlier report is kept too
+    assert f"(ดูเหตุผลใน {tmp_path / 'list.csv.rejected-3.csv'})" in output and second.stat().st_size > 0
