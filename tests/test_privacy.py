@@ -15,6 +15,7 @@ from sqlalchemy.exc import DatabaseError
 from bot import audit, create_app, outbox, privacy
 from bot.config import Config, ConfigError
 from bot.i18n import gettext
+from bot.recovery import sweep
 from bot.thai import format_date
 from models import (
     Area,
@@ -194,6 +195,18 @@ def test_the_purge_deletes_what_is_past_its_time_and_keeps_the_rest(app):
         assert entry.after["sessions"] == 1 and entry.after["older_than_days"] == 30
         assert not privacy.purge(now)  # nothing left to do: no second entry
         assert db.session.scalar(select(func.count()).select_from(AuditEntry)) == 1
+
+
+def test_the_sweeper_purges_once_an_hour(app, monkeypatch):
+    monkeypatch.setattr(privacy, "_next_purge", 0.0)  # as in a process that has not purged yet
+    with app.app_context():
+        draft("U" + "1" * 32, "interview", {"m_name": NAME}, timedelta(days=31))
+        db.session.commit()
+        sweep()
+        draft("U" + "1" * 32, "registration", {"name": NAME}, timedelta(days=31))
+        db.session.commit()
+        sweep()  # within the hour: left for the next purge
+        assert [s.dialog for s in db.session.scalars(select(DialogSession))] == ["registration"]
 
 
 def test_the_retention_setting_is_at_least_a_day():
