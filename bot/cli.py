@@ -91,15 +91,10 @@ def staff_revoke(staff_id: int) -> None:
     person = db.session.get(Staff, staff_id)
     if person is None:
         raise click.BadParameter(f"no staff member with id {staff_id}")
-    entries = staff_service.revoke(person, None)
-    db.session.add_all(entries)
+    db.session.add(staff_service.revoke(person, None))
     db.session.commit()
-    click.echo(f"Revoked {person.name} (id {person.id}).")
-    handed = sum(entry.action == "session.hand_over" for entry in entries)
-    deleted = sum(entry.action == "session.purge" for entry in entries)
-    if handed or deleted:
-        click.echo(f"Unfinished conversations: {handed} handed to a supervisor (told by LINE at the next sweep), "
-                   f"{deleted} deleted.")
+    click.echo(f"Revoked {person.name} (id {person.id}). Their unfinished interviews went to a supervisor (told by "
+               "LINE at the next sweep) or were deleted.")
 
 
 dialogs_group = AppGroup("dialogs", help="About the conversation dialogs.")

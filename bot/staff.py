@@ -110,17 +110,17 @@ def register(invite: Invite, line_user: LineUser, name: str, position: str, phon
     return staff, entries
 
 
-def revoke(staff: Staff, by: Staff | None, now: datetime | None = None) -> list:
-    """Take away access: the LINE binding goes, the record and its history stay; the person's unfinished
-    conversations go to a supervisor or are deleted (bot.privacy). Returns the audit entries."""
+def revoke(staff: Staff, by: Staff | None, now: datetime | None = None) -> object:
+    """Take away access: the LINE binding goes, the record and its history stay. The person's unfinished
+    conversations go to a supervisor or are deleted in the same transaction (bot.privacy, audited there)."""
     from bot import privacy  # it reaches the event path, which imports this module
 
     now = now or utcnow()
     before, line_user_id = describe(staff), staff.line_user_id
     staff.active, staff.revoked_at, staff.line_user_id = False, now, None
-    return [audit.entry("staff.revoke", "staff", staff.id, staff_id=by.id if by else None,
-                        before=before, after=describe(staff)),
-            *privacy.settle_conversations(staff, line_user_id, now)]
+    db.session.add_all(privacy.settle_conversations(staff, line_user_id, now))
+    return audit.entry("staff.revoke", "staff", staff.id, staff_id=by.id if by else None,
+                       before=before, after=describe(staff))
 
 
 def describe(staff: Staff) -> dict:

@@ -89,10 +89,9 @@ def draft(line_user_id: str, dialog: str, answers: dict, age: timedelta, status:
     return session.id
 
 
-def revoke(app, staff_id: int):
+def revoke(app, staff_id: int) -> None:
     result = app.test_cli_runner().invoke(args=["staff", "revoke", str(staff_id)])
     assert result.exit_code == 0, result.output
-    return result.output
 
 
 # ---- a revoked volunteer's unfinished interview -------------------------------------------------------------
@@ -114,9 +113,8 @@ def test_a_revoked_volunteers_interview_goes_to_the_supervisor_who_continues_it(
                                              title=th("4T interview")))
     settle(app)
 
-    output = revoke(app, volunteer_id)
+    revoke(app, volunteer_id)
 
-    assert "1 handed to a supervisor" in output
     with app.app_context():
         handed = db.session.scalar(select(DialogSession).where(DialogSession.dialog == "interview"))
         assert (handed.line_user_id, handed.status) == (supervisor.user_id, "draft")
@@ -149,8 +147,7 @@ def test_a_revoked_persons_other_conversations_are_deleted(app):
         db.session.commit()
         volunteer_id = volunteer.id
 
-    output = revoke(app, volunteer_id)
-    assert "0 handed to a supervisor" in output and "3 deleted" in output
+    revoke(app, volunteer_id)
 
     with app.app_context():
         assert db.session.scalars(select(DialogSession).where(DialogSession.id.in_([old, unsupervised, adding]))) \

@@ -176,7 +176,7 @@ def test_revoking_unlinks_back_to_the_default(app, clean, platform, new_user):
     linked(platform, chat.user_id, in_use(app)["staff"])
     with app.app_context():
         person = db.session.scalar(select(Staff).where(Staff.line_user_id == chat.user_id))
-        db.session.add_all(staff_service.revoke(person, None))
+        db.session.add(staff_service.revoke(person, None))
         db.session.commit()
     linked(platform, chat.user_id, None)
 
