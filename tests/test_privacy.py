@@ -3,6 +3,7 @@ is deleted, old conversations, photos and sent messages are purged, and an erase
 (append-only) but can no longer be read."""
 
 import json
+import secrets
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -12,7 +13,7 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DatabaseError
 
-from bot import audit, create_app, outbox, privacy
+from bot import areas, audit, create_app, outbox, privacy
 from bot.config import Config, ConfigError
 from bot.i18n import gettext
 from bot.recovery import sweep
@@ -81,7 +82,7 @@ def add_staff(name: str, role: str, area: str, line_user_id: str | None) -> Staf
 
 def draft(line_user_id: str, dialog: str, answers: dict, age: timedelta, status: str = "draft") -> int:
     at = utcnow() - age
-    session = DialogSession(key=f"k{abs(hash((line_user_id, dialog, str(answers), age))) % 10**12}",
+    session = DialogSession(key=secrets.token_hex(8),
                             line_user_id=line_user_id, dialog=dialog, state="m_name", answers=answers, history=[],
                             status=status, created_at=at, updated_at=at)
     db.session.add(session)
@@ -123,8 +124,12 @@ def test_a_revoked_volunteers_interview_goes_to_the_supervisor_who_continues_it(
         entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "session.hand_over"))
         assert entry.after["household"] == household_id and NAME not in str(entry.after)
         outbox.deliver(push.id)
-    told = supervisor.platform.received(supervisor.user_id)[-1].messages[0]["text"]
-    assert "อาสา ทดสอบ" in told and "บ้านเลขที่ 12" in told
+        village = areas.name(VILLAGE, "th", full=False)
+    assert supervisor.platform.received(supervisor.user_id)[-1].messages[0]["text"] == th(
+        "%(name)s no longer has access, so their unfinished interview of house no. %(number)s, %(village)s, last "
+        "changed %(date)s, is now yours. Open the household and start the interview to continue where they left "
+        "off. Left untouched for %(days)s days, it is deleted.", name="อาสา ทดสอบ", number="12", village=village,
+        date=format_date(utcnow(), "th"), days=30)
     assert open_interview(supervisor, household_id) == th(
         "You have an unfinished \"%(title)s\" from %(date)s. Continue where you left off, or start over?",
         title=th("4T interview"), date=format_date(utcnow(), "th"))
