@@ -1,11 +1,13 @@
 """`flask --app wsgi ...` commands for operators (besides `db`, which Flask-Migrate adds)."""
 
+import getpass
+
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
-from bot import audit, jobs
+from bot import audit, jobs, privacy
 from bot import staff as staff_service
 from bot.areas import areas_group
 from bot.demo import demo_group
@@ -13,7 +15,7 @@ from bot.importer import households_group
 from bot.recovery import sweep
 from bot.richmenu import richmenu_group
 from bot.translations import translate
-from models import Staff, db
+from models import AuditEntry, Household, Staff, db, utcnow
 from models.staff import ROLES
 
 
@@ -27,6 +29,8 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(areas_group)
     app.cli.add_command(dialogs_group)
     app.cli.add_command(households_group)
+    app.cli.add_command(privacy_group)
+    app.cli.add_command(audit_group)
 
 
 @click.command("worker")
@@ -89,7 +93,8 @@ def staff_revoke(staff_id: int) -> None:
         raise click.BadParameter(f"no staff member with id {staff_id}")
     db.session.add(staff_service.revoke(person, None))
     db.session.commit()
-    click.echo(f"Revoked {person.name} (id {person.id}).")
+    click.echo(f"Revoked {person.name} (id {person.id}). Their unfinished interviews went to a supervisor (told by "
+               "LINE at the next sweep) or were deleted.")
 
 
 dialogs_group = AppGroup("dialogs", help="About the conversation dialogs.")
@@ -102,3 +107,51 @@ def dialog_diagrams() -> None:
 
     for path in write_all():
         click.echo(f"wrote {path}")
+
+
+@households_group.command("erase")
+@click.argument("household_id", type=int)
+@click.option("--reason", required=True, help="Why, e.g. the request's reference (no personal details: it is "
+              "kept in the audit log in clear).")
+@click.option("--yes", "confirmed", is_flag=True, help="Do not ask for confirmation.")
+def households_erase(household_id: int, reason: str, confirmed: bool) -> None:
+    """Erase a household for a data-subject request: its members, visits, problems, conversations and key go;
+    its audit entries stay but can no longer be read."""
+    household = db.session.get(Household, household_id)
+    if household is None:
+        raise click.BadParameter(f"no household with id {household_id}")
+    if not confirmed:
+        click.confirm(f"Erase household {household.id} (house {household.house_number}, village "
+                      f"{household.village_code}, {len(household.members)} members)? This cannot be undone",
+                      abort=True)
+    erased = privacy.erase(household_id, reason, operator=f"cli:{getpass.getuser()}")
+    db.session.commit()
+    click.echo(f"Erased household {household_id}: {erased.members} members, {erased.problems} problems, "
+               f"{erased.visits} visits, {erased.sessions} conversations; its audit entries can no longer be read.")
+
+
+privacy_group = AppGroup("privacy", help="Retention of personal data.")
+
+
+@privacy_group.command("purge")
+def privacy_purge() -> None:
+    """Delete now what is past its retention (the workers also do this hourly)."""
+    purged = privacy.purge(utcnow())
+    click.echo(f"Deleted {purged.sessions} conversations, {purged.photos} photos and {purged.messages} sent "
+               f"messages; stripped {purged.events} failed events.")
+
+
+audit_group = AppGroup("audit", help="Read the audit log.")
+
+
+@audit_group.command("household")
+@click.argument("household_id", type=int)
+def audit_household(household_id: int) -> None:
+    """A household's history: who did what and when, with the values, or "erased"."""
+    about = or_(AuditEntry.household_id == household_id,
+                (AuditEntry.entity == "household") & (AuditEntry.entity_id == str(household_id)))
+    for entry in db.session.scalars(select(AuditEntry).where(about).order_by(AuditEntry.id)):
+        values = audit.read(entry)
+        shown = "erased: " + ", ".join(entry.fields or ()) if values.erased else f"{values.before} -> {values.after}"
+        click.echo(f"{entry.at:%Y-%m-%d %H:%M:%S}Z\t{entry.action}\t{entry.entity} {entry.entity_id}\t"
+                   f"staff {entry.staff_id or '-'}\t{shown}")

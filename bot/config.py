@@ -58,13 +58,15 @@ class Config:
     # The จปฐ. income line (baht per person per year) by the survey years (B.E.) of its indicator set:
     # "2560-2564:38000", more sets after commas as they are published.
     POVERTY_LINES: str = "2560-2564:38000"
+    # Days an unfinished conversation (and a photo sent in one) is kept untouched before it is deleted (bot.privacy).
+    DRAFT_RETENTION_DAYS: int = 30
     extra: dict = field(default_factory=dict)
 
     @classmethod
     def from_env(cls, environ=os.environ) -> "Config":
         names = {f.name for f in fields(cls)} - {"extra"}
         values = {name: environ[name] for name in names if environ.get(name)}
-        for name in ("EVENT_THREADS", "DELIVERY_THREADS", "LINE_RETRIES"):
+        for name in ("EVENT_THREADS", "DELIVERY_THREADS", "LINE_RETRIES", "DRAFT_RETENTION_DAYS"):
             if name in values:
                 values[name] = _number(name, values[name], int)
         for name in ("SWEEP_INTERVAL", "LINE_RETRY_BACKOFF", "LINE_TIMEOUT"):
@@ -108,6 +110,8 @@ class Config:
         if urlparse(self.PUBLIC_BASE_URL).scheme not in ("http", "https") or not urlparse(self.PUBLIC_BASE_URL).netloc:
             raise ConfigError("PUBLIC_BASE_URL must be an http(s) URL, e.g. https://bot.example.go.th")
         self.poverty_lines()
+        if self.DRAFT_RETENTION_DAYS < 1:
+            raise ConfigError("DRAFT_RETENTION_DAYS must be at least 1 (days)")
         try:
             zoneinfo.ZoneInfo(self.BOT_TIMEZONE)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):

@@ -230,7 +230,7 @@ def page():
                            details=_details(ctx, t, household, s), members=_members(ctx, t, household),
                            problems=_problems(ctx, household), visit=_visit(ctx, t, household))
     db.session.add(audit.entry("folder.view", "household", household.id, staff_id=staff.id,
-                               line_user_id=staff.line_user_id))
+                               line_user_id=staff.line_user_id, household=household.id))
     db.session.commit()
     return liff.private(jsonify(lang=ctx.locale, title=f"{t['title']} · {s.title}", html=body))
 

@@ -68,7 +68,7 @@ from bot.spreadsheet import CsvWriter, safe_row
 from bot.thai import be_year, compact_code, local_now, to_ascii_digits
 from dialogs import validators
 from dialogs.validators import N_, Invalid
-from models import Area, AuditEntry, Household, Member, Staff, db, utcnow
+from models import Area, AuditEntry, Household, HouseholdKey, Member, Staff, db, utcnow
 from models.staff import SUPERVISOR_ROLES
 
 BATCH = 1000  # households per transaction
@@ -819,11 +819,16 @@ class Importer:
                    .all())
         _insert(Member, [_member_values(row) | {"household_id": ids[group.first.key]}
                          for group in groups for row in group.rows])
-        entries = [audit.entry("household.create", "household", ids[values["import_key"]], staff_id=self.staff_id,
+        keys = {household_id: audit.new_key() for household_id in ids.values()}
+        _insert(HouseholdKey, [{"household_id": household_id, "key": key, "created_at": now}
+                               for household_id, key in keys.items()])
+        entries = [audit.entry("household.create", "household", household_id, staff_id=self.staff_id,
+                               household=household_id, key=keys[household_id],
                                after={"via": "import", "file": self.file_name, "members": len(group.rows),
-                                      **{key: values[key] for key in (*HOUSEHOLD_FIELDS, "village_code", "import_key",
-                                                                      "head_name")}})
-                   for group, values in zip(groups, households, strict=True)]
+                                      **{name: values[name] for name in (*HOUSEHOLD_FIELDS, "village_code",
+                                                                         "import_key", "head_name")}})
+                   for group, values in zip(groups, households, strict=True)
+                   for household_id in [ids[values["import_key"]]]]
         _insert(AuditEntry, [_columns(entry) for entry in entries])
         self.summary.households_created += len(groups)
         self.summary.members_created += sum(len(group.rows) for group in groups)
@@ -866,6 +871,7 @@ class Importer:
         household.updated_at = utcnow()
         self.summary.households_updated += 1
         db.session.add(audit.entry("household.update", "household", household.id, staff_id=self.staff_id,
+                                   household=household.id,
                                    before={key: _jsonable(value) for key, value in before.items()},
                                    after={"via": "import", "file": self.file_name,
                                           **{key: _jsonable(value) for key, value in after.items()}}))

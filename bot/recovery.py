@@ -1,8 +1,9 @@
-"""The sweeper: finds work a crash, an outage or a lost job left behind, and queues it again."""
+"""The sweeper: finds work a crash, an outage or a lost job left behind, and queues it again; and, hourly,
+deletes personal data past its retention (bot.privacy)."""
 
 import logging
 
-from bot import inbox, jobs, outbox
+from bot import inbox, jobs, outbox, privacy
 
 log = logging.getLogger(__name__)
 
@@ -16,4 +17,5 @@ def sweep() -> tuple[int, int]:
         jobs.enqueue("delivery", outbox.deliver, outbox_id)
     if users or due:
         log.info("sweep re-queued events of %d users and %d outgoing messages", len(users), len(due))
+    privacy.purge_when_due()
     return len(users), len(due)

@@ -111,9 +111,14 @@ def register(invite: Invite, line_user: LineUser, name: str, position: str, phon
 
 
 def revoke(staff: Staff, by: Staff | None, now: datetime | None = None) -> object:
-    """Take away access: the LINE binding goes, the record and its history stay."""
-    before = describe(staff)
-    staff.active, staff.revoked_at, staff.line_user_id = False, now or utcnow(), None
+    """Take away access: the LINE binding goes, the record and its history stay. The person's unfinished
+    conversations go to a supervisor or are deleted in the same transaction (bot.privacy, audited there)."""
+    from bot import privacy  # it reaches the event path, which imports this module
+
+    now = now or utcnow()
+    before, line_user_id = describe(staff), staff.line_user_id
+    staff.active, staff.revoked_at, staff.line_user_id = False, now, None
+    db.session.add_all(privacy.settle_conversations(staff, line_user_id, now))
     return audit.entry("staff.revoke", "staff", staff.id, staff_id=by.id if by else None,
                        before=before, after=describe(staff))
 

@@ -293,7 +293,7 @@ def finish_add(ctx: Context, answers: dict) -> Outcome:
     db.session.add(household)
     db.session.flush()  # the audit entry and the card need the id
     entry = audit.entry("household.create", "household", household.id, staff_id=ctx.staff.id,
-                        line_user_id=ctx.line_user.user_id, event_id=ctx.event_id,
+                        line_user_id=ctx.line_user.user_id, event_id=ctx.event_id, household=household.id,
                         after={"village": village, "house_number": household.house_number,
                                "house_code": household.house_code, "head_name": household.head_name,
                                "source": FORUM, "source_year": household.source_year,

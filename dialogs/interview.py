@@ -592,15 +592,15 @@ def _apply_member(member: Member, item: dict) -> None:
 
 
 class _Changes:
-    """The records and audit entries of one finished interview."""
+    """The records and audit entries of one finished interview (of one household)."""
 
-    def __init__(self, ctx: Context):
-        self.ctx, self.store, self.audit = ctx, [], []
+    def __init__(self, ctx: Context, household: Household):
+        self.ctx, self.household_id, self.store, self.audit = ctx, household.id, [], []
 
     def log(self, action: str, entity: str, entity_id, before=None, after=None) -> None:
         self.audit.append(audit.entry(action, entity, entity_id, staff_id=self.ctx.staff.id,
                                       line_user_id=self.ctx.line_user.user_id, before=before, after=after,
-                                      event_id=self.ctx.event_id))
+                                      event_id=self.ctx.event_id, household=self.household_id))
 
 
 def _save_members(changes: _Changes, household: Household, answers: dict) -> list[Member]:
@@ -681,7 +681,7 @@ def finish(ctx: Context, answers: dict) -> Outcome:
         household = households.get(ctx.staff, answers["@household"])
     except households.NotFound:
         return not_found(ctx)
-    changes = _Changes(ctx)
+    changes = _Changes(ctx, household)
     before = _household_state(household)
     household.consent, household.updated_at = answers["consent"], ctx.now
     if refused(answers):

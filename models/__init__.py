@@ -5,6 +5,7 @@ from models.audit import AppendOnlyError, AuditEntry
 from models.db import Base, db, utcnow
 from models.dialog_session import DialogSession
 from models.household import Household, Member, Problem
+from models.household_key import HouseholdKey
 from models.inbox import InboxEvent
 from models.line_user import LineUser
 from models.outbox import OutboxMessage
@@ -13,7 +14,7 @@ from models.staff import Invite, InviteAttempt, Staff, StaffRole
 from models.visit import Visit
 
 __all__ = [
-    "AppendOnlyError", "Area", "AuditEntry", "Base", "DialogSession", "Household", "InboxEvent", "Invite",
-    "InviteAttempt", "LineUser", "Member", "OutboxMessage", "Photo", "Problem", "Staff", "StaffRole", "Visit",
+    "AppendOnlyError", "Area", "AuditEntry", "Base", "DialogSession", "Household", "HouseholdKey", "InboxEvent",
+    "Invite", "InviteAttempt", "LineUser", "Member", "OutboxMessage", "Photo", "Problem", "Staff", "StaffRole", "Visit",
     "db", "utcnow",
 ]

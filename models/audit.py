@@ -1,9 +1,14 @@
-"""The audit log: who changed what, when, and which LINE event caused it. Rows are never changed."""
+"""The audit log: who changed what, when, and which LINE event caused it. Rows are never changed.
+
+An entry about a household keeps its personal values (`before`/`after`) sealed with that household's key
+(`sealed`); who, when, the action, the entity, the household and the names of the fields stay in clear.
+Erasing the household deletes its key: the entry stays, its values can't be read any more (bot.audit).
+"""
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Index, String, event
+from sqlalchemy import JSON, Index, LargeBinary, String, event
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.db import db, utcnow
@@ -24,8 +29,12 @@ class AuditEntry(db.Model):
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     event_id: Mapped[str | None] = mapped_column(String(64))
+    household_id: Mapped[int | None]  # the household the entry is about; no foreign key: it outlives an erasure
+    fields: Mapped[list[str] | None] = mapped_column(JSON)  # a sealed entry's field names, in clear
+    sealed: Mapped[bytes | None] = mapped_column(LargeBinary)  # nonce + AES-GCM of {"before": ..., "after": ...}
 
-    __table_args__ = (Index("ix_audit_log_entity", "entity", "entity_id"),)
+    __table_args__ = (Index("ix_audit_log_entity", "entity", "entity_id"),
+                      Index("ix_audit_log_household", "household_id"))
 
 
 class AppendOnlyError(Exception):
