@@ -65,6 +65,7 @@ def test_postgres_urls_use_psycopg3():
     ({"LIFF_ID": "9999999999-AbCdEfGh"}, "LIFF_ID"),  # another channel's app
     ({"LIFF_SDK_URL": "sdk.js"}, "LIFF_SDK_URL"),
     ({"PUBLIC_BASE_URL": "bot.example"}, "PUBLIC_BASE_URL"),
+    ({"DRAFT_RETENTION_DAYS": "0"}, "DRAFT_RETENTION_DAYS must be at least 1"),
 ])
 def test_bad_settings_are_named(change, named):
     with pytest.raises(ConfigError, match=named):

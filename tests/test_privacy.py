@@ -14,7 +14,6 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import DatabaseError
 
 from bot import areas, audit, create_app, outbox, privacy
-from bot.config import Config, ConfigError
 from bot.i18n import gettext
 from bot.recovery import sweep
 from bot.thai import format_date
@@ -209,13 +208,6 @@ def test_the_sweeper_purges_once_an_hour(app, monkeypatch):
         db.session.commit()
         sweep()  # within the hour: left for the next purge
         assert [s.dialog for s in db.session.scalars(select(DialogSession))] == ["registration"]
-
-
-def test_the_retention_setting_is_at_least_a_day():
-    config = Config(LINE_CHANNEL_SECRET="0" * 32, LINE_CHANNEL_ACCESS_TOKEN="t", DRAFT_RETENTION_DAYS=0)
-    with pytest.raises(ConfigError, match="DRAFT_RETENTION_DAYS"):
-        config.validate()
-    assert Config.from_env({"DRAFT_RETENTION_DAYS": "90"}).DRAFT_RETENTION_DAYS == 90
 
 
 # ---- erasing a household ------------------------------------------------------------------------------------
