@@ -56,12 +56,13 @@ def fetches_from_line(event: Event) -> bool:
 def fetch(event: Event) -> dict:
     """What the handler will need from LINE. Failures leave it out; handlers cope without it."""
     fetched = {}
-    if not fetches_from_line(event):
-        return fetched
+    user_id = _user_id(event)
+    if user_id is None or not fetches_from_line(event):
+        return fetched  # nobody to answer (see `handle`), or nothing to ask LINE for
     if isinstance(event, FollowEvent):
         with contextlib.suppress(LineError):  # the greeting works without a name
-            fetched["profile"] = gateway().get_profile(event.source.user_id)
-    elif _expects_photo(event.source.user_id):
+            fetched["profile"] = gateway().get_profile(user_id)
+    elif _expects_photo(user_id):
         with contextlib.suppress(LineError):
             fetched["image"] = gateway().get_content(event.message.id)
     return fetched
@@ -74,8 +75,14 @@ def _expects_photo(user_id: str) -> bool:
     return expects
 
 
+def _user_id(event: Event) -> str | None:
+    """The LINE user who caused the event, or None: LINE may leave it out in groups and rooms, and an event
+    may come without a source."""
+    return getattr(getattr(event, "source", None), "user_id", None)
+
+
 def handle(event: Event, fetched: dict) -> Outcome:
-    user_id = getattr(getattr(event, "source", None), "user_id", None)
+    user_id = _user_id(event)
     if user_id is None:
         return Outcome()  # group and room events: the bot works in one-to-one chats only
     now = utcnow()
