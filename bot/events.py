@@ -4,9 +4,14 @@ Two phases per event. `fetch` asks LINE for what the handler needs (a profile, a
 content) before any database transaction opens, so a slow LINE never holds a lock. `handle`
 then turns the SDK's parsed event and what was fetched into an `Outcome`: messages to answer
 with, records and audit entries to store. It sends and commits nothing; `bot.inbox.apply` does.
+
+`to_input` is where what people type, tap or share enters the bot: every string in it goes through
+`clean_text` there, once, so no dialog meets a NUL (PostgreSQL refuses it in text), a zero-width or
+direction mark, or the same Thai word spelled with its marks in another order.
 """
 
 import contextlib
+import unicodedata
 from datetime import datetime
 
 import pydantic.v1
@@ -51,12 +56,13 @@ def fetches_from_line(event: Event) -> bool:
 def fetch(event: Event) -> dict:
     """What the handler will need from LINE. Failures leave it out; handlers cope without it."""
     fetched = {}
-    if not fetches_from_line(event):
-        return fetched
+    user_id = _user_id(event)
+    if user_id is None or not fetches_from_line(event):
+        return fetched  # nobody to answer (see `handle`), or nothing to ask LINE for
     if isinstance(event, FollowEvent):
         with contextlib.suppress(LineError):  # the greeting works without a name
-            fetched["profile"] = gateway().get_profile(event.source.user_id)
-    elif _expects_photo(event.source.user_id):
+            fetched["profile"] = gateway().get_profile(user_id)
+    elif _expects_photo(user_id):
         with contextlib.suppress(LineError):
             fetched["image"] = gateway().get_content(event.message.id)
     return fetched
@@ -69,8 +75,14 @@ def _expects_photo(user_id: str) -> bool:
     return expects
 
 
+def _user_id(event: Event) -> str | None:
+    """The LINE user who caused the event, or None: LINE may leave it out in groups and rooms, and an event
+    may come without a source."""
+    return getattr(getattr(event, "source", None), "user_id", None)
+
+
 def handle(event: Event, fetched: dict) -> Outcome:
-    user_id = getattr(getattr(event, "source", None), "user_id", None)
+    user_id = _user_id(event)
     if user_id is None:
         return Outcome()  # group and room events: the bot works in one-to-one chats only
     now = utcnow()
@@ -92,17 +104,32 @@ def handle(event: Event, fetched: dict) -> Outcome:
     return outcome
 
 
+_DROPPED = frozenset({"Cc", "Cf", "Cs"})  # control and format characters (zero-width marks), unpaired surrogates
+
+
+def clean_text(text: str) -> str:
+    """Text as people meant it: Unicode NFC, line breaks as "\\n" (kept: people list things by line),
+    tabs as spaces, and no other control or format character (NUL, zero-width spaces and joiners,
+    direction marks, a byte-order mark)."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
+    if not text.isprintable():  # the quick test passes for most texts: no line break, nothing odd
+        text = "".join(ch for ch in text if ch == "\n" or unicodedata.category(ch) not in _DROPPED)
+    return unicodedata.normalize("NFC", text)
+
+
 def to_input(event: Event, fetched: dict, line_user: LineUser, now: datetime) -> Input:
+    """The event as a dialog's input, its text and data cleaned (`clean_text`)."""
     if isinstance(event, PostbackEvent):
-        data = buttons.decode(event.postback.data)
+        data = buttons.decode(event.postback.data)  # decoded first: "%00" is a NUL too
         picked = {key: value for key, value in (event.postback.params or {}).items() if value}  # date pickers
-        return Input("postback", data=data | picked)
+        return Input("postback", data={clean_text(key): clean_text(value) for key, value in (data | picked).items()})
     message = event.message
     if isinstance(message, TextMessageContent):
-        return Input("text", text=message.text)
+        return Input("text", text=clean_text(message.text))
     if isinstance(message, LocationMessageContent):
+        title, address = (clean_text(field) if field else field for field in (message.title, message.address))
         return Input("location", value={"latitude": message.latitude, "longitude": message.longitude,
-                                        "title": message.title, "address": message.address})
+                                        "title": title, "address": address})
     if isinstance(message, ImageMessageContent):
         content = fetched.get("image")
         if content is None:
@@ -120,7 +147,7 @@ def to_input(event: Event, fetched: dict, line_user: LineUser, now: datetime) ->
 def on_follow(line_user: LineUser, profile, event_id: str, now: datetime) -> Outcome:
     line_user.following, line_user.followed_at = True, now
     if profile:
-        line_user.display_name = profile.display_name
+        line_user.display_name = clean_text(profile.display_name)
         if profile.language == "en":
             line_user.language = "en"
     ctx = Context(line_user=line_user, staff=staff_service.for_line_user(line_user), event_id=event_id, now=now)

@@ -4,6 +4,10 @@ Before LINE gets its 200 the request checks the signature on the raw bytes, chec
 parses, and stores the events, handling at once those that need nothing from LINE (see
 `bot.inbox`). Every call to LINE, replies included, happens in background jobs, so a slow LINE
 API never delays the answer.
+
+A signed body gets 200 or 400, never 500: `parse_events` refuses, as malformed, anything the
+inbox could not store or read back (nesting deeper than LINE's, numbers JSON can't carry, text
+that is not Unicode, ids longer than their columns) and any event the SDK cannot read.
 """
 
 import base64
@@ -11,8 +15,8 @@ import hashlib
 import hmac
 import json
 import logging
+import math
 
-import pydantic.v1
 from flask import Blueprint, current_app, request
 from linebot.v3.webhooks import Event
 
@@ -27,6 +31,12 @@ class MalformedBody(ValueError):
     """The body is not a LINE webhook payload."""
 
 
+MAX_DEPTH = 16  # LINE's events nest 5 levels deep (events, event, message, emojis, emoji)
+# The fields the inbox reads from an event as LINE sent it, and the longest each may be (its column).
+ID_LENGTH = 64
+TYPE_LENGTH = 32
+
+
 def signature_is_valid(secret: str, body: bytes, signature: str) -> bool:
     expected = base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest())
     return hmac.compare_digest(expected, signature.encode("ascii", "replace"))
@@ -36,19 +46,61 @@ def parse_events(body: bytes) -> list[tuple[dict, Event]]:
     """Each event as LINE sent it and as the SDK reads it."""
     try:
         payload = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise MalformedBody(f"not JSON: {exc}") from None
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:  # RecursionError: nested thousands deep
+        raise MalformedBody(f"not JSON: {exc.__class__.__name__}") from None
+    _check_storable(payload)
     if not isinstance(payload, dict) or not isinstance(payload.get("events"), list):
         raise MalformedBody("no events list")
     events = []
     for event in payload["events"]:
-        if not isinstance(event, dict) or not isinstance(event.get("webhookEventId"), str):
-            raise MalformedBody("an event has no webhookEventId")
+        _check_event(event)
         try:
             events.append((event, parse(event)))  # a type this SDK doesn't know is stored, then ignored politely
-        except pydantic.v1.ValidationError as exc:
-            raise MalformedBody(f"event {event['webhookEventId']}: {exc}") from None
+        except Exception as exc:  # the SDK reports misshapen fields as KeyError, TypeError or pydantic's errors
+            raise MalformedBody(f"event {event['webhookEventId']}: {exc.__class__.__name__}: {exc}") from None
     return events
+
+
+def _check_storable(payload) -> None:
+    """Refuse what the database could not store as JSON: deep nesting, NaN or infinite numbers, strings
+    with unpaired surrogates (JSON's "\\ud800" escape is not a character)."""
+    stack = [(payload, 0)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise MalformedBody(f"nested more than {MAX_DEPTH} levels deep")
+        if isinstance(value, dict):
+            stack += ((key, depth + 1) for key in value)
+            stack += ((item, depth + 1) for item in value.values())
+        elif isinstance(value, list):
+            stack += ((item, depth + 1) for item in value)
+        elif isinstance(value, float) and not math.isfinite(value):
+            raise MalformedBody("a number that is not finite")
+        elif isinstance(value, str) and not value.isascii():
+            try:
+                value.encode()
+            except UnicodeEncodeError:
+                raise MalformedBody("a string that is not Unicode text") from None
+
+
+def _check_event(event) -> None:
+    """The fields the inbox reads before the SDK does: present where needed, of the right type, short enough."""
+    if not isinstance(event, dict) or not _short_string(event.get("webhookEventId"), ID_LENGTH, empty=False):
+        raise MalformedBody("an event has no webhookEventId")
+    if not _short_string(event.get("type"), TYPE_LENGTH, empty=False):
+        raise MalformedBody(f"event {event['webhookEventId']}: no type")
+    source = event.get("source", {})
+    if not isinstance(source, dict) or not all(_short_string(source.get(key), ID_LENGTH)
+                                               for key in ("userId", "groupId", "roomId") if key in source):
+        raise MalformedBody(f"event {event['webhookEventId']}: a source that is not a user, group or room")
+    if "replyToken" in event and not _short_string(event["replyToken"], ID_LENGTH):
+        raise MalformedBody(f"event {event['webhookEventId']}: a malformed replyToken")
+    if not isinstance(event.get("deliveryContext", {}), dict):
+        raise MalformedBody(f"event {event['webhookEventId']}: a malformed deliveryContext")
+
+
+def _short_string(value, length: int, empty: bool = True) -> bool:
+    return isinstance(value, str) and len(value) <= length and (empty or bool(value))
 
 
 @bp.post("/callback")

@@ -25,6 +25,12 @@ def decode(raw: str) -> dict[str, str]:
     return dict(parse_qsl(raw or "", keep_blank_values=True))
 
 
+def whole(raw: str | None, digits: int) -> int | None:
+    """A whole number from postback data ("page=2", "id=42"), or None for anything else ("abc", "-5", "1e3"):
+    data can be forged, so only a short run of ASCII digits becomes a number, and it fits an integer column."""
+    return int(raw) if raw and raw.isascii() and raw.isdigit() and len(raw) <= digits else None
+
+
 def belongs(data: dict, session) -> bool:
     """True for buttons of this session's current step, and for buttons that name no session (menus)."""
     if "s" not in data:

@@ -348,7 +348,10 @@ def _step(ctx: Context, session: DialogSession, inp: Input) -> Outcome:
     if command:
         return COMMAND_HANDLERS[command](ctx, session)
     if "page" in inp.data:
-        return ask(ctx, session, page=int(inp.data["page"]))
+        page = buttons.whole(inp.data["page"], 3)
+        if page is None:
+            return ask(ctx, session, note=ctx._("That button did not work. Here is the current question again."))
+        return ask(ctx, session, page=page)
     if inp.data.get("keep") and question.keepable(session.answers):
         return _advance(ctx, session, dialog, question, question.answers_of(session.answers)[question.name])
     if inp.data.get("a") == "__skip__" and question.optional:

@@ -12,7 +12,7 @@ from sqlalchemy import and_, or_, select
 
 from bot import areas, audit, folder, households, scope
 from bot.thai import compact_code, fiscal_year, local_date, to_ascii_digits
-from dialogs import drafts, menu, validators
+from dialogs import buttons, drafts, menu, validators
 from dialogs.engine import LABEL_LIMIT, N_, Context, Dialog, Outcome, Question, register
 from dialogs.labels import area_label
 from dialogs.validators import Invalid
@@ -130,15 +130,10 @@ def _pack(**fields: str) -> str:
     return "&".join(f"{key}={''.join(escape.get(ch, ch) for ch in str(value))}" for key, value in fields.items())
 
 
-def _whole(raw: str | None, digits: int) -> int | None:
-    """A number from postback data, or None: data can be forged, so nothing else reaches a query."""
-    return int(raw) if raw and raw.isascii() and raw.isdigit() and len(raw) <= digits else None
-
-
 @menu.item("household_results", None, roles=ROLES)
 def results(ctx: Context, data: dict) -> Outcome:
     """One page of search results (the search is in the postback data, so "More..." needs no state)."""
-    text, village, page = data.get("q", ""), data.get("v", ""), _whole(data.get("page"), 5) or 0
+    text, village, page = data.get("q", ""), data.get("v", ""), buttons.whole(data.get("page"), 5) or 0
     found, total = households.search(ctx.staff, text, village_code=village or None, page=page)
     if not found:
         note = (ctx._("No more results.") if total else
@@ -178,7 +173,7 @@ def _button(label: str, data: str, display: str | None = None) -> QuickReplyItem
 @menu.item("household", None, roles=ROLES)
 def open_household(ctx: Context, data: dict) -> Outcome:
     """`menu=household&id=42`: the Family Folder card; unknown and out-of-area ids answer alike."""
-    household_id = _whole(data.get("id"), 9)  # ids fit a 32-bit integer column
+    household_id = buttons.whole(data.get("id"), 9)  # ids fit a 32-bit integer column
     try:
         household = households.get(ctx.staff, household_id) if household_id else None
     except households.NotFound:

@@ -16,7 +16,7 @@ from linebot.v3.messaging import TextMessage
 from bot import audit, households
 from bot.i18n import gettext
 from bot.thai import format_date, format_money, local_date, to_ascii_digits
-from dialogs import drafts, menu, validators
+from dialogs import buttons, drafts, menu, validators
 from dialogs.engine import N_, Context, Dialog, Invalid, Outcome, Question, Roster, register
 from dialogs.labels import (
     CLASSIFICATION_LABELS,
@@ -732,8 +732,8 @@ def not_found(ctx: Context) -> Outcome:
 def open_interview(ctx: Context, data: dict) -> Outcome:
     """From the household card: the 4ท interview of one household in the person's scope."""
     try:
-        household = households.get(ctx.staff, int(data.get("household", "")))
-    except (ValueError, households.NotFound):
+        household = households.get(ctx.staff, buttons.whole(data.get("household"), 9) or 0)
+    except households.NotFound:
         return not_found(ctx)
     return drafts.start_dialog(ctx, "interview", answers={"@household": household.id})
 

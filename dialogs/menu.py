@@ -12,6 +12,7 @@ from linebot.v3.messaging import PostbackAction, QuickReply, QuickReplyItem, Tex
 from sqlalchemy import func, select
 
 from bot import scope
+from dialogs import buttons
 from dialogs.engine import LABEL_LIMIT, N_, Context, Outcome, ask
 from dialogs.labels import ROLE_LABELS, area_label
 from models import DialogSession, db
@@ -102,7 +103,7 @@ def profile(ctx: Context, data: dict) -> Outcome:
 @item("staff", N_("Staff in my area"), roles=SUPERVISOR_ROLES, order=70)
 def staff_list(ctx: Context, data: dict) -> Outcome:
     """Staff in the viewer's area, a page at a time: never anyone outside it."""
-    page = int(data.get("page", "0") or 0)
+    page = buttons.whole(data.get("page"), 5) or 0
     query = scope.staff_query(ctx.staff)
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
     people = db.session.scalars(query.offset(page * STAFF_PAGE).limit(STAFF_PAGE)).all()

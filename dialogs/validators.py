@@ -3,6 +3,12 @@
 Field staff answer on cheap phones with whatever keyboard they have: Thai digits, dashes, units
 after numbers, Buddhist Era years. Each validator accepts those forms and, when it cannot use an
 answer, raises `Invalid` naming the exact problem and the fix, so nobody is stuck in a dialog.
+
+Reading an answer costs time linear in its length, whatever was typed: a structured answer longer
+than its cap (`SHORT_ANSWER`, `CHOICE_ANSWER`, `CHOICES_ANSWER`) is refused, saying how long it may
+be, before anything parses it; and no pattern here nests quantifiers or can rescan what it already
+read, so no answer makes the regex engine backtrack exponentially (one such message once held up
+every user's webhook for a minute).
 """
 
 import calendar
@@ -58,9 +64,25 @@ def _render(value, locale: str) -> str:
     return value(locale) if callable(value) else str(value)
 
 
-def _clean(raw: str) -> str:
-    """Thai digits as ASCII, zero-width spaces (common from Thai keyboards) dropped, ends trimmed."""
-    return to_ascii_digits(raw).replace("\u200b", "").strip()
+# The longest answer each kind of question reads. Real answers are far shorter (the longest date, with its
+# weekday and era, is about 40 characters; option labels are at most about 40).
+SHORT_ANSWER = 100  # numbers, money, dates, yes or no, national IDs, phone numbers
+CHOICE_ANSWER = 200  # one option, by its label or number
+CHOICES_ANSWER = 1000  # several options, by labels or numbers
+
+
+def _clean(raw: str, limit: int = SHORT_ANSWER) -> str:
+    """Thai digits as ASCII, zero-width spaces (common from Thai keyboards) dropped, ends trimmed;
+    refused when longer than `limit`, before any parsing."""
+    answer = to_ascii_digits(raw).replace("\u200b", "").strip()
+    if len(answer) > limit:
+        raise _too_long(limit, len(answer))
+    return answer
+
+
+def _too_long(limit: int, count: int) -> Invalid:
+    return Invalid(N_("Please shorten your answer to at most %(max)s characters (you typed %(count)s)."),
+                   max=partial(format_number, limit), count=partial(format_number, count))
 
 
 def _quote(answer: str, limit: int = 30) -> str:
@@ -97,8 +119,7 @@ def text(raw: str, min_len: int = 1, max_len: int = 500) -> str:
         raise Invalid(N_("Please type at least %(min)s characters (you typed %(count)s)."),
                       min=partial(format_number, min_len), count=partial(format_number, len(value)))
     if len(value) > max_len:
-        raise Invalid(N_("Please shorten your answer to at most %(max)s characters (you typed %(count)s)."),
-                      max=partial(format_number, max_len), count=partial(format_number, len(value)))
+        raise _too_long(max_len, len(value))
     return value
 
 
@@ -183,8 +204,9 @@ _WEEKDAY = "|".join(re.escape(name) for name in (*WEEKDAYS_TH, *WEEKDAYS_EN))
 _WEEKDAY_PREFIX = re.compile(rf"^(?:{_WEEKDAY})(?:\s*ที่)?\s*,?\s*", re.IGNORECASE)
 _DAY_FIRST = re.compile(r"(?P<day>\d{1,2})\s*(?P<sep>[/.-])\s*(?P<month>\d{1,2})\s*(?P=sep)\s*(?P<year>\d+)")
 _YEAR_FIRST = re.compile(r"(?P<year>\d{4})(?P<sep>[/.-])(?P<month>\d{1,2})(?P=sep)(?P<day>\d{1,2})")
-_MONTH_NAME = re.compile(r"(?P<day>\d{1,2})\s*(?P<month>\D+?)\s*(?P<year>\d+)")
-_ERA = re.compile(r"\s*(?:พ\.?\s?ศ\.?|ค\.?\s?ศ\.?|b\.?\s?e\.?|a\.?\s?d\.?|c\.?\s?e\.?)$", re.IGNORECASE)
+# The month name starts and ends with a letter, so the spaces around it belong to one place only.
+_MONTH_NAME = re.compile(r"(?P<day>\d{1,2})\s*(?P<month>[^\d\s](?:\D*[^\d\s])?)\s*(?P<year>\d+)")
+_ERA = re.compile(r"(?:พ\.?\s?ศ\.?|ค\.?\s?ศ\.?|b\.?\s?e\.?|a\.?\s?d\.?|c\.?\s?e\.?)$", re.IGNORECASE)
 
 
 def _year(digits: str) -> int:
@@ -196,11 +218,12 @@ def _year(digits: str) -> int:
 
 
 def _parse_date(answer: str) -> date:
-    answer = _WEEKDAY_PREFIX.sub("", answer, count=1)
+    if weekday := _WEEKDAY_PREFIX.match(answer):
+        answer = answer[weekday.end():]
     if match := _DAY_FIRST.fullmatch(answer) or _YEAR_FIRST.fullmatch(answer):
         month = int(match["month"])
     elif match := _MONTH_NAME.fullmatch(answer):
-        name = _ERA.sub("", match["month"])
+        name = _ERA.sub("", match["month"]).rstrip()
         month = _MONTHS.get(_month_key(name))
         if month is None:
             raise Invalid(N_("I don't know the month %(month)s. Please type the date like 25/11/2026 or 25 Nov 2026."),
@@ -242,7 +265,20 @@ def date_value(raw: str, earliest: date | None = None, latest: date | None = Non
 _POLITE = ("ครับผม", "ครับ", "ค่ะ", "คะ", "ค้ะ", "จ้ะ", "จ้า", "จ่ะ")
 YES = frozenset({"ใช่", "ได้", "ตกลง", "มี", "ถูก", "ถูกต้อง", "โอเค", "yes", "y", "ok", "okay", *_POLITE})
 NO = frozenset({"ไม่", "ไม่ใช่", "ไม่มี", "ไม่ได้", "ไม่ถูก", "ไม่ถูกต้อง", "no", "n"})
-_TRAILER = re.compile(rf"(?:{'|'.join(_POLITE)}|นะ|ๆ|[\s.!,])+$")
+_TRAILING_WORDS = (*_POLITE, "นะ")
+_WHITESPACE = "".join(filter(str.isspace, map(chr, range(0x3001))))  # what \s matches: no space is above U+3000
+_TRAILING_MARKS = _WHITESPACE + ".!,ๆ"
+
+
+def _without_trailer(answer: str) -> str:
+    """The answer without the particles and punctuation after it, peeled off from the end one at a time
+    (each step removes something, so this is linear in the answer's length)."""
+    while True:
+        shorter = answer.rstrip(_TRAILING_MARKS)
+        shorter = next((shorter.removesuffix(word) for word in _TRAILING_WORDS if shorter.endswith(word)), shorter)
+        if shorter == answer:
+            return answer
+        answer = shorter
 
 
 def yes_no(raw: str) -> bool:
@@ -252,7 +288,7 @@ def yes_no(raw: str) -> bool:
     ignored ("ใช่ครับ", "ไม่มีค่ะ"). Anything else is ambiguous and asks for a tap.
     """
     answer = _clean(raw).casefold().rstrip(" .!,")
-    word = _TRAILER.sub("", answer) or answer  # nothing but particles: the particle is the answer
+    word = _without_trailer(answer) or answer  # nothing but particles: the particle is the answer
     if word in YES:
         return True
     if word in NO:
@@ -349,7 +385,7 @@ def _match(answer: str, options: Options) -> str | None:
 
 def choice(raw: str, options: Options) -> str:
     """One option, by its label (any case) or its number as shown in the numbered list."""
-    answer = _clean(raw)
+    answer = _clean(raw, CHOICE_ANSWER)
     if not answer:
         raise Invalid(N_("Please choose one option: type its number (1 to %(count)s) or tap it."), count=len(options))
     value = _match(answer, options)
@@ -362,8 +398,9 @@ def choice(raw: str, options: Options) -> str:
     return value
 
 
-_NUMBER_LIST = re.compile(r"(?:\d+|[\s,;、&]|และ|and)+", re.IGNORECASE)
-_SEPARATORS = re.compile(r"\s*(?:[,;、\n]|\s(?:และ|and|&)\s)\s*", re.IGNORECASE)
+# One character or word at a time, none the start of another: a run of digits can be read only one way.
+_NUMBER_LIST = re.compile(r"(?:\d|[\s,;、&]|และ|and)+", re.IGNORECASE)
+_SEPARATORS = re.compile(r"[,;、\n]|\s(?:และ|and|&)\s", re.IGNORECASE)  # the pieces between are trimmed
 
 
 def choices(raw: str, options: Options, minimum: int = 1, maximum: int | None = None) -> list[str]:
@@ -371,7 +408,7 @@ def choices(raw: str, options: Options, minimum: int = 1, maximum: int | None = 
 
     Returned once each, in the order of the options, so the same answer always stores the same way.
     """
-    answer = _clean(raw)
+    answer = _clean(raw, CHOICES_ANSWER)
     if not answer:
         pieces = []
     elif _match(answer, options) is not None:
@@ -379,7 +416,7 @@ def choices(raw: str, options: Options, minimum: int = 1, maximum: int | None = 
     elif _NUMBER_LIST.fullmatch(answer):
         pieces = re.findall(r"\d+", answer)
     else:
-        pieces = [piece for piece in _SEPARATORS.split(answer) if piece]
+        pieces = [piece.strip() for piece in _SEPARATORS.split(answer) if piece.strip()]
     chosen = {_match(piece, options) for piece in pieces}
     unknown = [piece if piece.isdigit() else _quote(piece) for piece in pieces if _match(piece, options) is None]
     if unknown:

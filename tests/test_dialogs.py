@@ -1,17 +1,22 @@
 """The dialog engine, driven by signed LINE events: every question type, the global commands,
 expired buttons, drafts and resuming, and answers surviving a restart."""
 
+import dataclasses
 from datetime import date, timedelta
 from decimal import Decimal
+from urllib.parse import parse_qsl, urlencode
 
 import pytest
+from hypothesis import given
 from sqlalchemy import select
 
 from bot import create_app, jobs, outbox
 from dialogs import drafts, engine, menu, validators
-from dialogs.engine import Context, Dialog, Outcome, Question
+from dialogs.engine import Context, Dialog, Input, Outcome, Question, WrongKind
+from dialogs.validators import Invalid
 from emulator.driver import TINY_JPEG
 from models import DialogSession, LineUser, Photo, Staff, StaffRole, db, utcnow
+from tests.adversarial import PROPERTY, adversarial_text, within_a_second
 from tests.conftest import LiveServer, base_config
 
 NEEDS = [(f"n{i}", f"ความต้องการ {i}") for i in range(1, 16)]
@@ -274,3 +279,87 @@ def test_answers_survive_a_restart(embedded_app, staff_chat, platform, emulator)
     finally:
         server.stop()
         jobs.runner(restarted).shutdown()
+
+
+# ---- hostile input ----------------------------------------------------------------------------------
+
+def at_needs(app, chat) -> None:
+    """Open the survey and answer up to its tick list (15 options, paged)."""
+    open_survey(app, chat)
+    for text in ("4", "1000", "1/1/2569"):
+        chat.say(text)
+
+
+@pytest.mark.parametrize(("answered", "text", "message"), [
+    ((), "5" * 5000, "ไม่เกิน 100 ตัวอักษร (ที่พิมพ์มามี 5,000 ตัวอักษร)"),  # raised ValueError: no reply at all
+    (("4", "1000"), "1" + " " * 2000 + "x", "ไม่เกิน 100 ตัวอักษร (ที่พิมพ์มามี 2,002 ตัวอักษร)"),  # 25 s
+    (("4", "1000", "1/1/2569"), "1" * 30 + "x", "ไม่มีตัวเลือก “" + "1" * 29 + "…”"),  # 67 s
+    (("4", "1000", "1/1/2569"), "1,000" * 10 + "x", "ไม่มีตัวเลือก"),  # 92 s
+], ids=["5000 digits for a number", "a date of spaces", "digits then a letter", "thousands then a letter"])
+def test_the_answers_that_froze_the_bot_get_a_thai_message_and_the_question_again(embedded_app, staff_chat,
+                                                                                   answered, text, message):
+    chat = staff_chat
+    open_survey(embedded_app, chat)
+    for earlier in answered:
+        chat.say(earlier)
+    asked = session(embedded_app).state
+    reply = chat.say(text)
+    assert message in reply
+    question = engine.DIALOGS["survey"].questions[asked].prompt
+    assert reply.index(message) < reply.index(question)  # the reason, then the same question again
+    assert session(embedded_app).state == asked and session(embedded_app).failures == 1
+
+
+@pytest.mark.parametrize("page", ["abc", "-5", "1e3", ""])
+@pytest.mark.parametrize("of_the_session", [True, False])
+def test_a_paging_button_with_a_bad_page_gets_a_message_and_the_question_again(embedded_app, staff_chat, page,
+                                                                               of_the_session):
+    chat = staff_chat
+    at_needs(embedded_app, chat)
+    more = dict(parse_qsl(chat.buttons()["ถัดไป"]["data"]))
+    data = urlencode(more | {"page": page}) if of_the_session else f"page={page}"
+    reply = chat.postback(data)
+    assert "ปุ่มนั้นใช้ไม่ได้" in reply and "What does the household need?" in reply
+    assert "ความต้องการ 1" in chat.buttons() and "ถัดไป" in chat.buttons()  # the first page, paging still there
+    assert session(embedded_app).state == "needs" and session(embedded_app).answers.get("needs") is None
+    chat.tap("ถัดไป")
+    assert "ความต้องการ 15" in chat.buttons()
+
+
+def test_a_nul_or_a_zero_width_space_in_a_text_is_dropped_before_the_dialog_reads_it(embedded_app, staff_chat):
+    chat = staff_chat
+    open_survey(embedded_app, chat)
+    chat.say("\u200b4\x00 คน\r\n")
+    assert session(embedded_app).answers["size"] == 4
+
+
+QUESTION_KINDS = ("text", "choice", "multi", "yes_no", "location", "photo")
+MANY = [(f"v{i}", label) for i, label in enumerate(["ผู้สูงอายุ", "1", "1,000", "อื่น ๆ", "and", "x 1"] * 3, 1)]
+
+
+def every_question() -> list[Question]:
+    """Each question of every dialog (options that need the database replaced by a fixed list), and one
+    plain question of each kind."""
+    from dialogs import conversation  # noqa: F401  registers every dialog
+
+    questions = [dataclasses.replace(question, options=MANY) if callable(question.options) else question
+                 for dialog in engine.DIALOGS.values() for question in dialog.questions.values()]
+    assert {question.kind for question in questions} == set(QUESTION_KINDS)
+    return questions + [Question(kind, kind, kind=kind, options=MANY) for kind in QUESTION_KINDS]
+
+
+@PROPERTY
+@given(adversarial_text)
+def test_every_question_reads_any_typed_text_at_once(raw):
+    """Each question of each kind, given hostile text, answers (a value, or a reason to re-ask) within a second."""
+    ctx = Context(LineUser(user_id="U" + "0" * 32, language="th"), None, None, utcnow())
+    typed = Input("text", text=raw)
+    for question in every_question():
+        state = DialogSession(dialog="survey", state="size", answers={}, history=[], version=1, failures=0)
+        with within_a_second(f"{question.name} ({question.kind}) reading {raw[:40]!r}…, {len(raw)} characters"):
+            try:
+                engine._read(ctx, state, question, typed)
+            except Invalid as invalid:
+                invalid.text("th")
+            except WrongKind:
+                pass

@@ -131,6 +131,15 @@ def test_a_nothing_found_search_says_so(app, volunteer):
                                                                                           "สมชาย")
 
 
+def test_a_nul_or_a_zero_width_mark_in_a_search_is_dropped_instead_of_failing_in_the_database(app, volunteer):
+    """PostgreSQL refuses NUL in text: the search raised a database error and the person got no answer."""
+    assert th("No household in your area matches %(what)s.", what="“ศรีx”") in search(volunteer, "Head's name",
+                                                                                         "ศรี\x00x")
+    assert th(FOUND, total=23, page=1, pages=3) in search(volunteer, "Head's name", "สม\u200bศรี\u200d")
+    assert th(FOUND, total=23, page=2, pages=3) in volunteer.postback("menu=household_results&q=สมศรี%00&page=1")
+    assert th(FOUND, total=23, page=1, pages=3) in volunteer.postback("menu=household_results&q=สมศรี&page=abc")
+
+
 def test_a_large_area_types_the_village_code(app, new_user):
     chat = new_user("นายอำเภอ")
     with app.app_context():

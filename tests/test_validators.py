@@ -6,9 +6,12 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from hypothesis import given
 
 from dialogs import validators as v
+from dialogs.interview import birth_date
 from dialogs.validators import Invalid
+from tests.adversarial import PROPERTY, adversarial_text, within_a_second
 
 THAI = re.compile(r"[\u0e01-\u0e4e]")
 QUOTED = re.compile(r"“[^”]*”")  # the person's own words, quoted back in either language
@@ -427,3 +430,78 @@ def test_choices_minimum_and_maximum():
     assert english(v.choices, "1,2,3", OPTIONS, maximum=2) == (
         "Please choose no more than 2 of the options (you chose 3).")
     assert v.choices("1,1,2", OPTIONS, maximum=2) == ["elderly", "disabled"]
+
+
+# --- any text, at once ----------------------------------------------------------------------------
+
+MANY = [(f"v{i}", label) for i, label in enumerate(
+    ["ผู้สูงอายุ", "ผู้พิการ", "ผู้สูงอายุ, ผู้พิการ", "1", "1,000", "อื่น ๆ", "and", "และ", "Bedridden", "x 1",
+     "๑", "ไม่มี", "ค่ะ", "12 คน", "No steady occupation or income"], 1)]
+VALIDATORS = {
+    "text": v.text,
+    "integer": lambda raw: v.integer(raw, 0, 30),
+    "money": v.money,
+    "date_value": v.date_value,
+    "birth_date": birth_date,
+    "yes_no": v.yes_no,
+    "national_id": v.national_id,
+    "phone": v.phone,
+    "choice": lambda raw: v.choice(raw, MANY),
+    "choices": lambda raw: v.choices(raw, MANY),
+}
+
+
+def read_within_a_second(name: str, raw: str):
+    """The validator's value, or its refusal rendered in Thai; any other exception, or a second, fails."""
+    with within_a_second(f"{name}({raw[:40]!r}…, {len(raw)} characters)"):
+        try:
+            return VALIDATORS[name](raw)
+        except Invalid as invalid:
+            return invalid.text("th")
+
+
+@PROPERTY
+@given(adversarial_text)
+def test_every_validator_reads_any_text_at_once(raw):
+    """Digit runs, separators, spaces, Thai digits, emoji, 10,000 characters: each validator answers
+    (a value or a message) well within a second, whatever is typed."""
+    for name in VALIDATORS:
+        read_within_a_second(name, raw)
+
+
+@pytest.mark.parametrize(("name", "raw"), [
+    ("choices", "1" * 30 + "x"),  # took 67 s, four times longer with every two more digits
+    ("choices", "1,000" * 10 + "x"),  # 92 s
+    ("birth_date", "1" + " " * 2000 + "x"),  # 25 s
+    ("date_value", "1" + " " * 2000 + "x"),
+    ("integer", "5" * 5000),  # raised ValueError: Python refuses to read an int of over 4,300 digits
+])
+def test_the_answers_that_froze_the_bot_are_refused_at_once_with_a_message(name, raw):
+    message = read_within_a_second(name, raw)
+    assert isinstance(message, str) and THAI.search(message)
+
+
+def test_a_tick_list_answer_of_digits_and_a_letter_names_what_is_not_an_option():
+    message = read_within_a_second("choices", "1" * 30 + "x")
+    assert "“" + "1" * 29 + "…”" in message and "15" in message
+
+
+@pytest.mark.parametrize(("parse", "limit"), [
+    (v.integer, v.SHORT_ANSWER), (v.money, v.SHORT_ANSWER), (v.date_value, v.SHORT_ANSWER),
+    (v.yes_no, v.SHORT_ANSWER), (v.national_id, v.SHORT_ANSWER), (v.phone, v.SHORT_ANSWER),
+    (lambda raw: v.choice(raw, OPTIONS), v.CHOICE_ANSWER), (lambda raw: v.choices(raw, OPTIONS), v.CHOICES_ANSWER),
+])
+def test_an_answer_over_its_length_cap_is_told_how_long_it_may_be(parse, limit):
+    raw = "1" * (limit + 1)
+    assert english(parse, raw) == (f"Please shorten your answer to at most {limit:,} characters "
+                                   f"(you typed {limit + 1:,}).")
+    assert f"{limit:,}" in thai(parse, raw)
+    try:  # spaces around it and zero-width spaces don't count
+        parse(" " * 5000 + "1" * limit + "\u200b" * 50)
+    except Invalid as invalid:
+        assert "shorten" not in invalid.text("en")
+
+
+def test_a_long_birth_date_says_how_long_a_date_may_be():
+    message = read_within_a_second("birth_date", "1" + " " * 2000 + "x")
+    assert "100" in message and "2,002" in message

@@ -4,14 +4,19 @@ import concurrent.futures
 import json
 import logging
 from datetime import timedelta
+from functools import reduce
+from operator import getitem
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import select, update
 
 from bot import create_app, inbox
 from bot.recovery import sweep
 from emulator import LineDriver
 from models import InboxEvent, LineUser, OutboxMessage, db, utcnow
+from tests.adversarial import PROPERTY, adversarial_text
 from tests.conftest import SECRET, LiveServer, base_config, settle
 from tests.servers import free_port
 
@@ -44,13 +49,53 @@ def test_body_over_one_mebibyte_is_refused(app, line):
     assert line.post(body).status_code == 413
 
 
+def signed_text_event(**changes) -> dict:
+    """A text event from a made-up user, with fields changed (None removes one), for bodies that are refused."""
+    event = {"type": "message", "mode": "active", "timestamp": 1700000000000,
+             "webhookEventId": "01J0000000000000000000000B", "source": {"type": "user", "userId": "U" + "1" * 32},
+             "deliveryContext": {"isRedelivery": False},
+             "replyToken": "0" * 32, "message": {"type": "text", "id": "1", "text": "สวัสดี", "quoteToken": "q"}}
+    for key, value in changes.items():
+        if value is None:
+            event.pop(key)
+        else:
+            event[key] = value
+    return event
+
+
+NESTED_16_DEEP = json.loads("[" * 16 + "]" * 16)  # in a message: far deeper than any event LINE sends
+
+
+def body_of(*events: dict, ensure_ascii: bool = False) -> bytes:
+    return json.dumps({"destination": "U0", "events": list(events)}, ensure_ascii=ensure_ascii).encode()
+
+
 @pytest.mark.parametrize("body", [
     b"{not json",
     b"[]",
     b'{"destination": "U0"}',
     json.dumps({"destination": "U0", "events": [{"type": "message", "timestamp": "soon",
                                                   "webhookEventId": "01J0000000000000000000000A"}]}).encode(),
-])
+    b'{"destination": "U0", "events": [' + b"[" * 100_000 + b"]" * 100_000 + b"]}",
+    body_of(signed_text_event(message={"type": "text", "id": "1", "text": "x", "more": NESTED_16_DEEP})),
+    body_of(signed_text_event(type=None)),
+    body_of(signed_text_event(message={"id": "1", "text": "สวัสดี"})),
+    body_of(signed_text_event(source="U" + "1" * 32)),
+    body_of(signed_text_event(source=["U" + "1" * 32])),
+    body_of(signed_text_event(source={"type": "user", "userId": 7})),
+    body_of(signed_text_event(webhookEventId="0" * 65)),
+    body_of(signed_text_event(type="x" * 33)),
+    body_of(signed_text_event(replyToken=12)),
+    body_of(signed_text_event(deliveryContext="yes")),
+    body_of(signed_text_event(message={"type": "text", "id": "1", "text": "\ud800"}), ensure_ascii=True),
+    body_of(signed_text_event(timestamp=float("nan"))),
+    b'{"destination": "U0", "events": [{"webhookEventId": "01J0000000000000000000000C", "type": "x", "n": 1e999}]}',
+    b'{"destination": "U0", "events": [{"webhookEventId": "01J0000000000000000000000C", "type": "x", "n": ' +
+    b"9" * 5000 + b"}]}",
+], ids=["not JSON", "a list", "no events", "a bad timestamp", "nested 100,000 deep", "nested 20 deep",
+        "an event without type", "a message without type", "a source that is a string", "a source that is a list",
+        "a numeric userId", "a webhookEventId too long", "a type too long", "a numeric replyToken",
+        "a deliveryContext that is a string", "an unpaired surrogate", "NaN", "an infinite number", "5,000 digits"])
 def test_malformed_bodies_are_refused_and_the_server_keeps_working(app, line, platform, body, caplog):
     with caplog.at_level(logging.WARNING, logger="bot.webhook"):
         assert line.post(body).status_code == 400
@@ -290,3 +335,77 @@ def test_a_handled_event_keeps_nothing_the_person_typed(app, line, platform):
     [event] = stored_events(app)
     assert event.status == "done" and "3100600445635" not in str(event.payload)
     assert event.payload["message"]["type"] == "text" and event.payload["source"]["userId"] == user
+
+
+# ---- any signed body --------------------------------------------------------------------------------
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20) | adversarial_text,
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=10), children, max_size=3),
+    max_leaves=8)
+ONE_MEBIBYTE = 1024 * 1024  # the largest body the webhook reads
+DEEP = "\x00deep"  # a placeholder, replaced in the JSON text by arrays nested `depth` levels deep
+
+
+def _paths(value, path=()):
+    """Every place in an event: the keys and indexes that lead there."""
+    yield path
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, item in items:
+        yield from _paths(item, (*path, key))
+
+
+def _mutated(data, event: dict) -> dict:
+    """The event with up to three fields removed, replaced by any JSON value, or nested deeply."""
+    for _ in range(data.draw(st.integers(0, 3), label="changes")):
+        places = list(_paths(event))[1:]
+        if not places:
+            break
+        path = data.draw(st.sampled_from(places), label="where")
+        parent, key = reduce(getitem, path[:-1], event), path[-1]
+        change = data.draw(st.sampled_from(["remove", "replace", "nest"]), label="change")
+        if change == "remove":
+            del parent[key]
+        else:
+            parent[key] = data.draw(JSON_VALUES, label="value") if change == "replace" else DEEP
+    return event
+
+
+def _signed_body(data, line, user: str) -> bytes:
+    if data.draw(st.integers(0, 9), label="raw bytes?") == 0:
+        return data.draw(st.binary(max_size=300), label="bytes")
+    make = data.draw(st.sampled_from([
+        lambda: line.text(user, data.draw(adversarial_text, label="text")),
+        lambda: line.postback(user, data.draw(adversarial_text, label="data")[:300]),
+        lambda: line.follow(user), lambda: line.unfollow(user), lambda: line.sticker(user),
+        lambda: line.location(user, 14.97, 102.1, "บ้าน"),
+    ]), label="event")
+    event = _mutated(data, make())
+    payload = {"destination": line.destination, "events": [event]}
+    try:
+        text = json.dumps(payload, ensure_ascii=False)
+        text.encode()
+    except UnicodeEncodeError:  # an unpaired surrogate can only travel escaped
+        text = json.dumps(payload)
+    depth = data.draw(st.sampled_from([5, 20, 2_000, 200_000]), label="depth")
+    return text.replace(json.dumps(DEEP), "[" * depth + "]" * depth).encode()
+
+
+def test_every_signed_body_gets_200_or_400_and_every_accepted_event_is_handled(app, line, platform):
+    """Events with fields removed, of the wrong type, nested deep, hostile text, or plain bytes, all signed:
+    never a 500, and nothing accepted fails when handled."""
+    user = platform.add_user(platform.new_user_id())["userId"]
+    answers = {}
+
+    @PROPERTY
+    @given(st.data())
+    def post_any_signed_body(data):
+        body = _signed_body(data, line, user)
+        status = line.post(body).status_code
+        assert status in ((200, 400) if len(body) <= ONE_MEBIBYTE else (413,))
+        answers[status] = answers.get(status, 0) + 1
+
+    post_any_signed_body()
+    assert answers.get(200) and answers.get(400)  # both ways were tried: events handled, bodies refused
+    settle(app)
+    assert [(event.event_type, event.error) for event in stored_events(app) if event.status != "done"] == []
