@@ -30,8 +30,11 @@ def create_app(config: dict | None = None) -> Flask:
     INSTANCE_DIR.mkdir(exist_ok=True)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
+    # A database error's text leaves out the statement's parameters: what people typed stays out of logs.
+    engine_options = {"hide_parameters": True}
     if make_url(app.config["SQLALCHEMY_DATABASE_URI"]).get_backend_name() == "sqlite":
-        app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", sqlite.ENGINE_OPTIONS)
+        engine_options |= sqlite.ENGINE_OPTIONS
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options)
     db.init_app(app)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":

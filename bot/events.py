@@ -20,10 +20,14 @@ from linebot.v3.models import UnknownEvent
 from linebot.v3.webhooks import (
     Event,
     FollowEvent,
+    GroupSource,
     ImageMessageContent,
+    JoinEvent,
+    LeaveEvent,
     LocationMessageContent,
     MessageEvent,
     PostbackEvent,
+    RoomSource,
     StickerMessageContent,
     TextMessageContent,
     UnfollowEvent,
@@ -31,9 +35,10 @@ from linebot.v3.webhooks import (
 
 from bot import staff as staff_service
 from bot.gateway import LineError, gateway
+from bot.i18n import gettext
 from dialogs import buttons, conversation, sessions
 from dialogs.engine import DIALOGS, Context, Input, Outcome
-from models import LineUser, Photo, db, utcnow
+from models import LeftChat, LineUser, Photo, db, utcnow
 
 
 def parse(payload: dict) -> Event:
@@ -48,9 +53,14 @@ def parse(payload: dict) -> Event:
 
 
 def fetches_from_line(event: Event) -> bool:
-    """Whether handling may first ask LINE for something: a new follower's profile, a photo."""
-    return isinstance(event, FollowEvent) or (isinstance(event, MessageEvent)
+    """Whether handling may first ask LINE for something: a new follower's profile, a photo (not one
+    shared in a group chat)."""
+    return isinstance(event, FollowEvent) or (isinstance(event, MessageEvent) and not from_group_chat(event)
                                               and isinstance(event.message, ImageMessageContent))
+
+
+def from_group_chat(event: Event) -> bool:
+    return isinstance(getattr(event, "source", None), GroupSource | RoomSource)
 
 
 def fetch(event: Event) -> dict:
@@ -82,10 +92,12 @@ def _user_id(event: Event) -> str | None:
 
 
 def handle(event: Event, fetched: dict) -> Outcome:
+    now = utcnow()
+    if from_group_chat(event):
+        return in_group_chat(event, now)
     user_id = _user_id(event)
     if user_id is None:
-        return Outcome()  # group and room events: the bot works in one-to-one chats only
-    now = utcnow()
+        return Outcome()  # an event type this SDK doesn't know
     line_user = db.session.get(LineUser, user_id) or LineUser(user_id=user_id, following=True, language="th",
                                                                first_seen_at=now)
     if isinstance(event, UnfollowEvent):
@@ -156,3 +168,21 @@ def on_follow(line_user: LineUser, profile, event_id: str, now: datetime) -> Out
     outcome.reply.insert(0, TextMessage(text=greeting))
     outcome.store.insert(0, line_user)
     return outcome
+
+
+def in_group_chat(event: Event, now: datetime) -> Outcome:
+    """Any event from a group or room chat: the first one, and each time the bot is brought back
+    in (a join), says that it works only one-to-one, and the bot leaves. Events from a chat it
+    has left, still on their way, get no answer; nor does its removal from one."""
+    source = event.source
+    chat_id = source.group_id if isinstance(source, GroupSource) else source.room_id
+    left = db.session.get(LeftChat, chat_id)
+    if left is not None and not isinstance(event, JoinEvent):
+        return Outcome()
+    left = left or LeftChat(chat_id=chat_id, chat_type=source.type)
+    left.left_at = now
+    if isinstance(event, LeaveEvent):  # removed by its members: nothing to say, nowhere to say it
+        return Outcome(store=[left])
+    farewell = gettext("This assistant works only in a one-to-one chat with staff, so it is leaving this group "
+                       "chat. Staff, please add it as a friend and chat with it there.")
+    return Outcome(reply=[TextMessage(text=farewell)], store=[left], leave=True)

@@ -89,6 +89,12 @@ class LineGateway:
                               auth_settings=["Bearer"], _host=self._api.line_base_path,
                               _request_timeout=self.timeout)
 
+    def leave_group(self, group_id: str) -> None:
+        self._call(lambda: self._api.leave_group(group_id, _request_timeout=self.timeout))
+
+    def leave_room(self, room_id: str) -> None:
+        self._call(lambda: self._api.leave_room(room_id, _request_timeout=self.timeout))
+
     def get_profile(self, user_id: str) -> Profile:
         profile = self._call(lambda: self._api.get_profile(user_id, _request_timeout=self.timeout), retry=False)
         return Profile(profile.user_id, profile.display_name, profile.language)

@@ -13,6 +13,12 @@
   effects, and that transaction is the sender's turn (SQLite lets one writer in at a time; on
   PostgreSQL a transaction-scoped advisory lock per user). Two workers holding the same event
   or the same user's next event find it done, or wait for their turn, and do nothing twice.
+- A poison event never blocks its sender: a failure caused by the data (`bot.errors`) fails the
+  event at once, a transient one leaves it pending for at most `ATTEMPTS` tries. A failed event
+  tells the person it could not be processed, keeps nothing they typed, and is not pending, so
+  their later events go on.
+- Group and room chats key their events by the chat, not the member who wrote (`user_key`), so
+  the bot's answer and its leaving go to the chat (`bot.events.in_group_chat`).
 """
 
 import logging
@@ -21,25 +27,27 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import redis
+from linebot.v3.messaging import TextMessage
 from linebot.v3.webhooks import Event
 from sqlalchemy import bindparam, exists, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import DBAPIError, OperationalError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import aliased
 
 from bot import jobs, outbox
+from bot.errors import describe, is_transient
 from bot.events import fetch, fetches_from_line, handle, parse
+from bot.i18n import gettext
 from bot.redis_store import get_redis
-from models import InboxEvent, db, utcnow
+from models import InboxEvent, LineUser, db, utcnow
 
 log = logging.getLogger(__name__)
 
 SEEN_TTL = 24 * 3600  # LINE redelivers for at most a day
 DRAIN_BATCH = 20  # a user's pending events read at a time
-# PoolTimeout: on SQLite the app has one connection (bot.sqlite); waiting too long for it is
-# the same trouble as "database is locked".
-TRANSIENT = (OperationalError, PoolTimeout, redis.ConnectionError, redis.TimeoutError)
+# Tries of an event that keeps failing transiently before it is failed: with the sweeper's 15 s,
+# about a minute of its sender's later events waiting behind it.
+ATTEMPTS = 5
+REDIS_DOWN = (redis.ConnectionError, redis.TimeoutError)
 
 # How many webhook requests at a time, per process, may handle their events themselves.
 HANDLING_IN_REQUESTS = 2
@@ -51,13 +59,14 @@ class TransientError(Exception):
 
 
 def user_key(event: dict) -> str:
+    """Whose turn an event takes and where answers to it go: the group or room it came from, else its sender."""
     source = event.get("source") or {}
-    return source.get("userId") or source.get("groupId") or source.get("roomId") or ""
+    return source.get("groupId") or source.get("roomId") or source.get("userId") or ""
 
 
 def receive(events: list[tuple[dict, Event]]) -> set[str]:
     """Handle or store each new event (as LINE sent it, and as the SDK parsed it); returns the users
-    whose events wait for `drain`. A transient database error propagates: LINE will redeliver."""
+    whose events wait for `drain`. A database error while storing propagates: LINE will redeliver."""
     runner = jobs.runner()
     shared = not runner.embedded
     fresh = _fresh(events, shared)
@@ -111,7 +120,8 @@ _WAITING = select(InboxEvent.id).where(InboxEvent.status == "pending", InboxEven
 def handle_now(payload: dict, event: Event) -> bool:
     """Handle an event inside the webhook request if that is safe and quick: it needs nothing from
     LINE, and its sender has no event waiting. False leaves it to `drain`, which also tries again
-    (and records the failure) if handling failed here."""
+    (and records the failure) if handling failed here, whatever the failure: if the database is
+    out of reach, storing the event fails too and LINE is asked to redeliver."""
     if fetches_from_line(event):
         return False
     key = user_key(payload)
@@ -128,13 +138,10 @@ def handle_now(payload: dict, event: Event) -> bool:
             return True
         outgoing = apply(Pending(new_id, payload["webhookEventId"], key, payload), handle(event, {}))
         db.session.commit()
-    except TRANSIENT:
+    except Exception as exc:
         db.session.rollback()
-        raise
-    except Exception:
-        db.session.rollback()
-        log.info("event %s is left to the background after failing on arrival", payload["webhookEventId"],
-                 exc_info=True)
+        log.info("event %s is left to the background after failing on arrival: %s", payload["webhookEventId"],
+                 describe(exc))
         return False
     outbox.send_later(outgoing)
     return True
@@ -162,7 +169,7 @@ def _fresh(events: list[tuple[dict, Event]], shared: bool) -> list[tuple[dict, E
         return list(unique.values())
     try:
         seen = get_redis().mget([f"seen:{event_id}" for event_id in unique])
-    except TRANSIENT:
+    except REDIS_DOWN:
         seen = [None] * len(unique)
     return [pair for pair, hit in zip(unique.values(), seen, strict=True) if not hit]
 
@@ -173,7 +180,7 @@ def _mark_seen(payloads: list[dict]) -> None:
             for payload in payloads:
                 pipe.set(f"seen:{payload['webhookEventId']}", 1, ex=SEEN_TTL)
             pipe.execute()
-    except TRANSIENT:
+    except REDIS_DOWN:
         log.warning("Redis unavailable; de-duplication falls back to the database")
 
 
@@ -207,20 +214,28 @@ class Pending:
     webhook_event_id: str
     user_key: str
     payload: dict
+    attempts: int = 0  # failed tries so far
 
 
 # Statements on every event's path are built once: building one costs more than running it.
-_PENDING = (select(InboxEvent.id, InboxEvent.webhook_event_id, InboxEvent.user_key, InboxEvent.payload)
+_PENDING = (select(InboxEvent.id, InboxEvent.webhook_event_id, InboxEvent.user_key, InboxEvent.payload,
+                   InboxEvent.attempts)
             .where(InboxEvent.status == "pending", InboxEvent.user_key == bindparam("key"))
             .order_by(InboxEvent.id).limit(bindparam("limit")))
 _older = aliased(InboxEvent)
+# Marks an event done (or failed) in the transaction of its effects, if it is still pending and
+# none of its sender's older events is.
 _CLAIM = (update(InboxEvent)
           .where(InboxEvent.id == bindparam("event_id"), InboxEvent.status == "pending",
                  ~exists().where(_older.user_key == InboxEvent.user_key, _older.status == "pending",
                                  _older.id < InboxEvent.id))
-          .values(status="done", processed_at=bindparam("now"), attempts=InboxEvent.attempts + 1,
-                  payload=bindparam("kept", type_=InboxEvent.payload.type))
+          .values(status=bindparam("outcome"), processed_at=bindparam("now"), attempts=InboxEvent.attempts + 1,
+                  payload=bindparam("kept", type_=InboxEvent.payload.type), error=bindparam("failure"))
           .execution_options(synchronize_session=False))
+_COUNT_ATTEMPT = (update(InboxEvent)
+                  .where(InboxEvent.id == bindparam("event_id"), InboxEvent.status == "pending")
+                  .values(attempts=InboxEvent.attempts + 1)
+                  .execution_options(synchronize_session=False))
 
 
 def pending(key: str, limit: int = DRAIN_BATCH) -> list[Pending]:
@@ -232,7 +247,8 @@ def pending(key: str, limit: int = DRAIN_BATCH) -> list[Pending]:
 
 def process(stored: Pending) -> bool:
     """Handle one stored event exactly once: claim, effects and outbox rows commit together.
-    Returns whether this call handled it (or recorded its failure).
+    Returns whether this call handled it (or recorded its failure); raises TransientError when
+    it is left pending for a later try.
 
     What LINE must tell us first (a profile, image content) is fetched before the transaction.
     The claim also strips the stored payload (`without_content`), so once handled the event keeps
@@ -242,28 +258,49 @@ def process(stored: Pending) -> bool:
         event = parse(stored.payload)
         fetched = fetch(event)  # no transaction (and on SQLite no lock) while LINE is asked
         take_turn(stored.user_key)
-        claimed = db.session.execute(_CLAIM, {"event_id": stored.id, "now": utcnow(),
-                                              "kept": without_content(stored.payload)}).rowcount
-        if not claimed:
+        if not _claim(stored, "done"):
             db.session.rollback()
             return False
         outgoing = apply(stored, handle(event, fetched))
         db.session.commit()
-    except TRANSIENT as exc:
-        db.session.rollback()
-        log.warning("event %s left for later: %s", stored.id, exc.__class__.__name__)
-        raise TransientError from exc
-    except DBAPIError as exc:
-        if exc.connection_invalidated:
-            db.session.rollback()
-            raise TransientError from exc
-        _fail(stored.id, exc)
-        return True
     except Exception as exc:
-        _fail(stored.id, exc)
-        return True
+        db.session.rollback()
+        return _after_failure(stored, exc)
     outbox.send_later(outgoing)
     return True
+
+
+def _claim(stored: Pending, outcome: str, failure: str | None = None) -> bool:
+    return db.session.execute(_CLAIM, {"event_id": stored.id, "now": utcnow(), "outcome": outcome,
+                                       "kept": without_content(stored.payload), "failure": failure}).rowcount > 0
+
+
+def _after_failure(stored: Pending, exc: Exception) -> bool:
+    """A transient failure leaves the event pending for the sweeper, up to `ATTEMPTS` tries in all;
+    any other failure, or the last try, fails it."""
+    if is_transient(exc) and stored.attempts + 1 < ATTEMPTS:
+        _recording(lambda: _count_attempt(stored.id), exc)
+        log.warning("event %s (%s) left for later after try %d: %s", stored.webhook_event_id,
+                    stored.payload.get("type"), stored.attempts + 1, describe(exc))
+        raise TransientError from exc
+    return _recording(lambda: _fail(stored, exc), exc)
+
+
+def _count_attempt(event_id: int) -> None:
+    db.session.execute(_COUNT_ATTEMPT, {"event_id": event_id})
+    db.session.commit()
+
+
+def _recording(write, failure: Exception):
+    """Record something about a failed event; if the database is out of reach for that too, the
+    event stays pending (TransientError)."""
+    try:
+        return write()
+    except Exception as exc:
+        db.session.rollback()
+        if is_transient(exc):
+            raise TransientError from failure
+        raise
 
 
 # What a handled event keeps: enough to recognise it, nothing a person typed (it may hold a national ID).
@@ -287,23 +324,43 @@ def apply(row: Pending, outcome) -> list:
         db.session.add(entry)
     outgoing = []
     if outcome.reply:
-        messages = [message.to_dict() for message in outcome.reply]
-        token = row.payload.get("replyToken")
-        if token:
-            outgoing.append(outbox.queue_reply(token, row.user_key, messages, row.webhook_event_id))
-        elif row.user_key:
-            outgoing.append(outbox.queue_push(row.user_key, messages, row.webhook_event_id))
+        outgoing += _answer(row, [message.to_dict() for message in outcome.reply])
+    if outcome.leave:
+        source = row.payload["source"]
+        outgoing.append(outbox.queue_leave(source["type"], row.user_key, row.webhook_event_id))
     db.session.flush()
     return outgoing
 
 
-def _fail(event_id: int, exc: Exception) -> None:
-    """A bug or bad data: record it on the event (so it is not retried forever) and log its LINE id."""
-    db.session.rollback()
-    row = db.session.get(InboxEvent, event_id)
-    log.error("event %s (%s) failed: %r", row.webhook_event_id, row.event_type, exc, exc_info=exc)
-    row.status, row.error, row.attempts = "failed", repr(exc)[:2000], row.attempts + 1
+def _answer(row: Pending, messages: list[dict]) -> list:
+    """Queue messages answering an event: a reply with its token (the outbox pushes instead if LINE
+    refuses it or it is too old), or a push when the event came without one."""
+    token = row.payload.get("replyToken")
+    if token:
+        return [outbox.queue_reply(token, row.user_key, messages, row.webhook_event_id)]
+    if row.user_key:
+        return [outbox.queue_push(row.user_key, messages, row.webhook_event_id)]
+    return []
+
+
+def _fail(stored: Pending, exc: Exception) -> bool:
+    """Give up on an event: mark it failed, keeping what failed and where but nothing the person
+    typed, and, if it was something they expect an answer to (it came with a reply token), tell
+    them it could not be processed. Their later events go on: a failed event is not pending."""
+    take_turn(stored.user_key)
+    if not _claim(stored, "failed", describe(exc)[:2000]):
+        db.session.rollback()
+        return False
+    outgoing = []
+    if stored.payload.get("replyToken"):
+        person = db.session.get(LineUser, stored.user_key)
+        apology = gettext("Sorry, the system could not process that message. Please try again.",
+                          person.language if person else "th")
+        outgoing = _answer(stored, [TextMessage(text=apology).to_dict()])
     db.session.commit()
+    log.error("event %s (%s) failed: %s", stored.webhook_event_id, stored.payload.get("type"), describe(exc))
+    outbox.send_later(outgoing)
+    return True
 
 
 def stale_users(older_than: timedelta = timedelta(seconds=5)) -> list[str]:

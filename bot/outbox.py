@@ -3,6 +3,9 @@
 A crash between storing and sending leaves the row pending; the sweeper sends it again. Each
 LINE request carries a retry key derived from the row, so a re-send after an unknown outcome
 is answered 409 by LINE instead of reaching the user twice.
+
+The bot's leaving a group or room is a row too, queued after its last message to that chat, so it
+leaves only once that message is out and a crash can't skip it (leaving twice is harmless).
 """
 
 import logging
@@ -33,7 +36,7 @@ GIVE_UP_AFTER = timedelta(hours=23)
 class Request:
     """One LINE API call of an outbox row."""
 
-    kind: str  # reply | push | multicast
+    kind: str  # reply | push | multicast | leave_group | leave_room
     to: str | list[str]
     messages: list[dict]
     retry_key: str
@@ -52,8 +55,17 @@ def queue_multicast(user_ids: list[str], messages: list[dict]) -> OutboxMessage:
     return _store("multicast", list(dict.fromkeys(user_ids)), messages)
 
 
+def queue_leave(chat_type: str, chat_id: str, source_event_id: str | None) -> OutboxMessage:
+    """Store the bot's leaving a group or a room (`chat_type`): it happens after the messages
+    queued before it to that chat have gone."""
+    return _store(f"leave_{chat_type}", [chat_id], [], source_event_id=source_event_id)
+
+
+LEAVES = ("leave_group", "leave_room")
+
+
 def _store(kind: str, recipients: list[str], messages: list[dict], **fields) -> OutboxMessage:
-    if not messages or not recipients:
+    if not recipients or not (messages or kind in LEAVES):
         raise ValueError("an outgoing message needs at least one message and one recipient")
     row = OutboxMessage(kind=kind, recipients=recipients, messages=messages, retry_key=str(uuid.uuid4()),
                         user_key=recipients[0] if kind != "multicast" else None, **fields)
@@ -68,6 +80,8 @@ def plan(row: OutboxMessage) -> list[Request]:
         groups = [row.recipients[i:i + RECIPIENTS_PER_MULTICAST]
                   for i in range(0, len(row.recipients), RECIPIENTS_PER_MULTICAST)]
         calls = [("multicast", group, chunk) for group in groups for chunk in chunks]
+    elif row.kind in LEAVES:
+        calls = [(row.kind, row.recipients[0], [])]
     else:
         first = "reply" if row.kind == "reply" and row.reply_token else "push"
         calls = [(first if i == 0 else "push", row.recipients[0], chunk) for i, chunk in enumerate(chunks)]
@@ -152,6 +166,14 @@ def _finish(row, status: str, requests_done: int, error: str | None = None) -> i
 
 def _send(row, request: Request) -> None:
     line = gateway()
+    if request.kind in LEAVES:
+        leave = line.leave_group if request.kind == "leave_group" else line.leave_room
+        try:
+            leave(request.to)
+        except LineError as error:
+            if error.status != 404:  # 404: the bot is not in that chat (any more)
+                raise
+        return
     if request.kind == "reply":
         if utcnow() - row.created_at < REPLY_TOKEN_AGE:
             try:

@@ -3,7 +3,9 @@
 Before LINE gets its 200 the request checks the signature on the raw bytes, checks the body
 parses, and stores the events, handling at once those that need nothing from LINE (see
 `bot.inbox`). Every call to LINE, replies included, happens in background jobs, so a slow LINE
-API never delays the answer.
+API never delays the answer. If the events can't be stored because the database or Redis is out
+of reach, the answer is 503 and LINE redelivers them; an event that fails because of what it
+holds is still stored (and answered 200), and fails in the background (`bot.inbox`).
 
 A signed body gets 200 or 400, never 500: `parse_events` refuses, as malformed, anything the
 inbox could not store or read back (nesting deeper than LINE's, numbers JSON can't carry, text
@@ -21,6 +23,7 @@ from flask import Blueprint, current_app, request
 from linebot.v3.webhooks import Event
 
 from bot import inbox, jobs
+from bot.errors import describe, is_transient
 from bot.events import parse
 
 log = logging.getLogger(__name__)
@@ -119,12 +122,17 @@ def callback():
         return "OK"  # LINE's "Verify" button sends no events
     try:
         users = inbox.receive(events)
-    except inbox.TRANSIENT:
-        log.exception("could not store %d events; LINE will redeliver", len(events))
+    except Exception as exc:  # logged without its message: it may quote what was typed
+        if not is_transient(exc):
+            log.error("could not store %d events: %s", len(events), describe(exc))
+            return "Could not store the events", 500
+        log.warning("could not store %d events; LINE will redeliver: %s", len(events), describe(exc))
         return "Try again", 503
     try:
         inbox.schedule(users)
-    except inbox.TRANSIENT:
+    except Exception as exc:
+        if not is_transient(exc):
+            raise
         log.warning("could not queue events for %d users; the sweeper will", len(users))
     return "OK"
 

@@ -44,7 +44,8 @@ TINY_JPEG = (
 
 
 class LineDriver:
-    """Sends webhook events to the bot at `webhook_url` on behalf of users of `platform`."""
+    """Sends webhook events to the bot at `webhook_url` on behalf of users of `platform`, in their
+    one-to-one chat with the bot or (`in_group`, `in_room`, `join`) in a group or room chat."""
 
     def __init__(
         self,
@@ -120,6 +121,31 @@ class LineDriver:
 
     def unfollow(self, user_id: str) -> dict:
         return self._event("unfollow", user_id, with_reply_token=False)
+
+    def in_group(self, event: dict, group_id: str) -> dict:
+        """The same event sent by its user inside a group chat: the source names the group, and
+        the reply token answers into the group."""
+        return self._in_chat(event, {"type": "group", "groupId": group_id})
+
+    def in_room(self, event: dict, room_id: str) -> dict:
+        """The same event sent by its user inside a multi-person chat (a room)."""
+        return self._in_chat(event, {"type": "room", "roomId": room_id})
+
+    def _in_chat(self, event: dict, source: dict) -> dict:
+        chat_id = source.get("groupId") or source["roomId"]
+        in_chat = copy.deepcopy(event)
+        in_chat["source"] = source | {key: value for key, value in event["source"].items() if key == "userId"}
+        if "replyToken" in event:
+            in_chat["replyToken"] = self.platform.issue_reply_token(chat_id)
+        return in_chat
+
+    def join(self, group_id: str | None = None, room_id: str | None = None) -> dict:
+        """The bot was added to a group (or a room): the event has no user, and the bot is in the chat again."""
+        chat_id = group_id or room_id
+        self.platform.join_chat(chat_id)
+        event = self._event("join", chat_id)  # its reply token answers into the chat
+        event["source"] = {"type": "group", "groupId": group_id} if group_id else {"type": "room", "roomId": room_id}
+        return event
 
     @staticmethod
     def redeliver(event: dict) -> dict:

@@ -141,12 +141,13 @@ class Platform:
         self._accepted_retry_keys: dict[str, tuple[str, float]] = {}
         self._admitted_call_times: deque[float] = deque()
         self._gates: list[Gate] = []
+        self._chats_left: set[str] = set()
         self._latency_ms = 0.0
         self._rate_limit_per_second: int | None = None
 
     def reset(self) -> None:
-        """Forget deliveries, the request log, retry keys, failures and knobs (releasing open gates,
-        so no call stays stuck); keep users, content, rich menus and LIFF apps."""
+        """Forget deliveries, the request log, retry keys, failures, knobs and the chats the bot left
+        (releasing open gates, so no call stays stuck); keep users, content, rich menus and LIFF apps."""
         with self._lock:
             for gate in self._gates:
                 gate.released = True
@@ -158,6 +159,14 @@ class Platform:
     @staticmethod
     def new_user_id() -> str:
         return "U" + secrets.token_hex(16)
+
+    @staticmethod
+    def new_group_id() -> str:
+        return "C" + secrets.token_hex(16)
+
+    @staticmethod
+    def new_room_id() -> str:
+        return "R" + secrets.token_hex(16)
 
     @staticmethod
     def new_message_id() -> str:
@@ -212,6 +221,25 @@ class Platform:
             if issued is None or self._clock() - issued[1] >= self.reply_token_ttl:
                 raise PlatformError(400, "Invalid reply token")
             return issued[0]
+
+    # ---- group and room chats ----------------------------------------------------------------
+
+    def join_chat(self, chat_id: str) -> None:
+        """The bot was brought (back) into a group or room chat."""
+        with self._lock:
+            self._chats_left.discard(chat_id)
+
+    def leave_chat(self, chat_id: str) -> None:
+        """The bot leaves a group or room chat; like LINE, 404 if it is not in that chat any more."""
+        with self._changed:
+            if chat_id in self._chats_left:
+                raise PlatformError(404, "Not found")
+            self._chats_left.add(chat_id)
+            self._changed.notify_all()
+
+    def has_left(self, chat_id: str) -> bool:
+        with self._lock:
+            return chat_id in self._chats_left
 
     # ---- message content ---------------------------------------------------------------------
 

@@ -172,6 +172,18 @@ def multicast() -> dict:
     return {}
 
 
+@messaging_api.post("/group/<group_id>/leave")
+def leave_group(group_id: str) -> dict:
+    current_platform().leave_chat(group_id)
+    return {}
+
+
+@messaging_api.post("/room/<room_id>/leave")
+def leave_room(room_id: str) -> dict:
+    current_platform().leave_chat(room_id)
+    return {}
+
+
 @messaging_api.get("/profile/<user_id>")
 def get_profile(user_id: str) -> dict:
     profile = current_platform().profile(user_id)

@@ -7,6 +7,7 @@ from models.dialog_session import DialogSession
 from models.household import Household, Member, Problem
 from models.household_key import HouseholdKey
 from models.inbox import InboxEvent
+from models.left_chat import LeftChat
 from models.line_user import LineUser
 from models.outbox import OutboxMessage
 from models.photo import Photo
@@ -15,6 +16,6 @@ from models.visit import Visit
 
 __all__ = [
     "AppendOnlyError", "Area", "AuditEntry", "Base", "DialogSession", "Household", "HouseholdKey", "InboxEvent",
-    "Invite", "InviteAttempt", "LineUser", "Member", "OutboxMessage", "Photo", "Problem", "Staff", "StaffRole", "Visit",
-    "db", "utcnow",
+    "Invite", "InviteAttempt", "LeftChat", "LineUser", "Member", "OutboxMessage", "Photo", "Problem", "Staff",
+    "StaffRole", "Visit", "db", "utcnow",
 ]

@@ -13,7 +13,8 @@ class InboxEvent(db.Model):
     """One webhook event. The id orders a user's events; the unique LINE id makes redelivery harmless.
 
     `status` goes pending → done in the same transaction as the event's effects, so an event's
-    effects happen once however often LINE delivers it.
+    effects happen once however often LINE delivers it; or pending → failed (`attempts` tries,
+    `error` says what failed and where, never what was typed).
     """
 
     __tablename__ = "inbox_events"

@@ -10,7 +10,8 @@ from models.db import db, utcnow
 
 
 class OutboxMessage(db.Model):
-    """One logical send: a reply, a push or a multicast, of any number of messages and recipients.
+    """One logical send: a reply, a push or a multicast, of any number of messages and recipients;
+    or the bot's leaving a group or room chat (no messages), in its place among the chat's sends.
 
     Delivery splits it into LINE-sized requests (5 messages, 500 recipients); `requests_done`
     records how far it got, so a resumed delivery sends only the rest, each request with its
@@ -20,7 +21,7 @@ class OutboxMessage(db.Model):
     __tablename__ = "outbox_messages"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(String(16))  # reply | push | multicast
+    kind: Mapped[str] = mapped_column(String(16))  # reply | push | multicast | leave_group | leave_room
     reply_token: Mapped[str | None] = mapped_column(String(64))
     recipients: Mapped[list[str]] = mapped_column(JSON)
     # The one recipient of a reply or push: that person's rows are sent one after another, in order.

@@ -2,6 +2,7 @@
 adding one found at a community forum, driven through signed LINE events as a volunteer would."""
 
 import json
+import logging
 from datetime import date
 
 import pytest
@@ -292,3 +293,15 @@ def test_a_search_with_very_many_matches_says_at_least_how_many(app, new_user, m
     chat.postback("menu=find_household")
     chat.tap(th("Head's name"))
     assert th(FOUND, total="30+", page=1, pages="3+") in chat.say("สมปอง")
+
+
+def test_a_name_search_the_database_refuses_does_not_hold_up_the_volunteer(app, volunteer, caplog):
+    """A NUL typed at the name search (SQLite's name index and PostgreSQL both refuse it) was taken
+    for a passing outage: LINE got 503 and everything the volunteer typed afterwards waited behind it."""
+    volunteer.postback("menu=find_household")
+    volunteer.tap(th("Head's name"))
+    with caplog.at_level(logging.DEBUG):
+        volunteer.say("ทองใบ\x00ลับ")  # answered, so LINE got its 200
+        assert th("Main menu: what would you like to do?") in volunteer.say("เมนู")
+    assert th("Find household") in volunteer.buttons()
+    assert "ทองใบ" not in caplog.text  # neither the search's parameters nor the message

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select, update
 
 from bot import create_app, inbox
+from bot.i18n import gettext
 from bot.recovery import sweep
 from emulator import LineDriver
 from models import InboxEvent, LineUser, OutboxMessage, db, utcnow
@@ -286,9 +287,11 @@ def test_a_failing_event_does_not_lose_the_others(embedded_app, platform, monkey
         with caplog.at_level(logging.ERROR, logger="bot.inbox"):
             assert line.send(line.text(first, "ก่อน"), bad, line.text(first, "หลัง"),
                              line.text(second, "อื่น")).status_code == 200
-            assert len(platform.wait_for_messages(first, 2)) == 2
+            before, apology, after = platform.wait_for_messages(first, 3)
             platform.wait_for_messages(second, 1)
             settle(embedded_app)
+        assert texts([apology]) == [gettext("Sorry, the system could not process that message. Please try again.")]
+        assert len(platform.received(first)) == 3
         assert bad["webhookEventId"] in caplog.text
         statuses = {e.webhook_event_id: e.status for e in stored_events(embedded_app)}
         assert statuses[bad["webhookEventId"]] == "failed"
