@@ -115,6 +115,10 @@ class JobRunner:
             return self._idle.wait_for(lambda: not any(self._in_flight.values()), timeout)
 
 
+# How long the thread listening for RQ's commands (shutdown, stop job) waits for one at a time.
+COMMAND_POLL_SECONDS = 1.0
+
+
 class AppWorker(SimpleWorker):
     """An RQ worker that runs each job in a fresh app context of its Flask app (no fork per job)."""
 
@@ -123,6 +127,16 @@ class AppWorker(SimpleWorker):
     def execute_job(self, job, queue):
         with self.app.app_context():
             return super().execute_job(job, queue)
+
+    def subscribe(self):
+        """RQ's own, except that the command listener waits a second at a time, not a minute. Stopping
+        (SIGTERM) unsubscribes and then waits for that thread (redis-py 8 joins it); a listener that had
+        already seen the unsubscription waited out its whole minute before exiting, so a worker asked
+        to stop took up to 60 s to do so."""
+        self.pubsub = self.connection.pubsub()
+        self.pubsub.subscribe(**{self.pubsub_channel_name: self.handle_payload})
+        self.pubsub_thread = self.pubsub.run_in_thread(sleep_time=COMMAND_POLL_SECONDS, daemon=True,
+                                                       exception_handler=self._pubsub_exception_handler)
 
 
 def run_worker(app: Flask, queues: list[str], burst: bool = False) -> None:

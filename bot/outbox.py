@@ -154,12 +154,20 @@ _DONE = (update(OutboxMessage).where(OutboxMessage.id == bindparam("outbox_id"))
 
 
 def _finish(row, status: str, requests_done: int, error: str | None = None) -> int | None:
-    """Mark the row sent or failed and, in the same transaction, find the person's next pending row."""
+    """Mark the row sent or failed, commit, and only then look for the person's next pending row.
+
+    That next row's own job can't claim it while this row is pending. So either the job claims
+    after this commit (and finds this row done), or it ran before, when the next row was already
+    committed, and the look-up below finds the row. A look-up inside the marking transaction left
+    a gap on PostgreSQL: it ran before the next row was committed, that row's job ran before the
+    commit, and nobody sent it. (SQLite admits one writer at a time, so it had no gap.)
+    """
     db.session.execute(_DONE, {"outbox_id": row.id, "new_status": status, "new_error": error, "done": requests_done,
                                "at": utcnow() if status == "sent" else None})
-    following = None
-    if row.user_key is not None:
-        following = db.session.scalar(_NEXT_FOR, {"user_key": row.user_key})
+    db.session.commit()
+    if row.user_key is None:
+        return None
+    following = db.session.scalar(_NEXT_FOR, {"user_key": row.user_key})
     db.session.commit()
     return following
 

@@ -4,6 +4,7 @@ Backends: "embedded" (SQLite file, in-process Redis stand-in, thread pools) alwa
 (real PostgreSQL, real Redis, an RQ worker process) when the binaries exist, as in CI.
 """
 
+import contextlib
 import os
 import shutil
 import subprocess
@@ -72,29 +73,38 @@ def sqlite_template(tmp_path_factory, emulator):
 
 @pytest.fixture(scope="session")
 def real_servers(emulator):
-    """PostgreSQL, Redis and two RQ worker processes, shared by the session's "servers" tests."""
+    """PostgreSQL, Redis and two RQ worker processes, shared by the session's "servers" tests. Whatever
+    fails, in setup or teardown, each one started is stopped (the last started first)."""
     if not servers.servers_available():
         pytest.skip("redis-server or PostgreSQL not installed")
-    redis_server, pg_server = servers.RedisServer(), servers.PostgresServer()
-    config = base_config(emulator.url) | {"DATABASE_URL": pg_server.url, "REDIS_URL": redis_server.url}
-    app = create_app(config)
-    with app.app_context():
-        upgrade()
-    env = os.environ | {key: str(value) for key, value in config.items() if key != "TESTING"}
-    workers = [subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "worker"], cwd=ROOT, env=env)
-               for _ in range(2)]
-    connection = app.extensions["redis"]
-    wait_until(lambda: len(Worker.all(connection=connection)) == len(workers), timeout=120,
-               message="RQ workers did not start")
-    yield config
-    for worker in workers:
-        worker.terminate()
-    for worker in workers:
-        worker.wait(20)
+    with contextlib.ExitStack() as started:
+        redis_server = started.enter_context(servers.RedisServer())
+        pg_server = started.enter_context(servers.PostgresServer())
+        config = base_config(emulator.url) | {"DATABASE_URL": pg_server.url, "REDIS_URL": redis_server.url}
+        app = create_app(config)
+        started.callback(dispose_engine, app)
+        with app.app_context():
+            upgrade()
+        env = os.environ | {key: str(value) for key, value in config.items() if key != "TESTING"}
+        workers = [servers.start_process([sys.executable, "-m", "flask", "--app", "wsgi", "worker"], cwd=ROOT, env=env)
+                   for _ in range(2)]
+        started.callback(stop_workers, workers)
+        connection = app.extensions["redis"]
+        wait_until(lambda: len(Worker.all(connection=connection)) == len(workers), timeout=120,
+                   message="RQ workers did not start")
+        yield config
+
+
+def stop_workers(workers: list[subprocess.Popen], timeout: float = 20.0) -> None:
+    """SIGTERM (a worker finishes its job and its deliveries, then exits); killed if still there after `timeout`,
+    and then the teardown fails: a worker that does not stop when asked is a bug."""
+    stubborn = [worker.pid for worker in workers if not servers.stop_process(worker, timeout)]
+    assert not stubborn, f"RQ workers {stubborn} did not stop within {timeout}s of SIGTERM and were killed"
+
+
+def dispose_engine(app) -> None:
     with app.app_context():
         db.engine.dispose()
-    redis_server.stop()
-    pg_server.stop()
 
 
 BACKENDS = ["embedded", "servers"]
@@ -122,10 +132,11 @@ def app(request, emulator, platform, tmp_path, sqlite_template):
             Queue(name, connection=red).empty()
     app.backend = request.param
     yield app
-    settle(app)
-    jobs.runner(app).shutdown()
-    with app.app_context():
-        db.engine.dispose()
+    try:
+        settle(app)
+    finally:
+        jobs.runner(app).shutdown()
+        dispose_engine(app)
 
 
 @pytest.fixture
@@ -138,8 +149,7 @@ def embedded_app(emulator, platform, tmp_path, sqlite_template):
     app.backend = "embedded"
     yield app
     jobs.runner(app).shutdown()
-    with app.app_context():
-        db.engine.dispose()
+    dispose_engine(app)
 
 
 class LiveServer:

@@ -3,16 +3,27 @@
 pytest-postgresql runs initdb as the current user, which PostgreSQL refuses when that user is
 root (as in CI); so these start both servers directly, dropping to the `postgres` account when
 needed, in a temporary directory that goes away with the session.
+
+No server outlives the run: `stop_process` asks, then kills after a timeout, and a server that fails to
+come up is stopped before the error is raised. Where util-linux's setpriv exists (Linux), every
+process started here also gets SIGTERM from the kernel when the process that started it dies,
+as when pytest is killed by a CI time limit and no finalizer runs.
 """
 
 import glob
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
 import time
 from pathlib import Path
+
+# Prefix of every command started here: the kernel sends SIGTERM when its parent dies.
+_DIES_WITH_PARENT = ["setpriv", "--pdeathsig", "TERM", "--"] if shutil.which("setpriv") else []
+# PostgreSQL refuses to run as root: drop to its own account when we are root.
+_POSTGRES_ACCOUNT = "postgres" if os.geteuid() == 0 else None
 
 
 def free_port() -> int:
@@ -46,18 +57,48 @@ def postgres_bin_dir() -> Path | None:
     return None
 
 
+def start_process(command: list[str], **options) -> subprocess.Popen:
+    """Start a process that dies with this one, in a process group of its own (see `stop_process`).
+    Its own session also keeps a Ctrl-C in the terminal from reaching it: pytest's finalizers stop it."""
+    return subprocess.Popen(_DIES_WITH_PARENT + command, start_new_session=True, **options)
+
+
+def stop_process(process: subprocess.Popen, timeout: float, sig: int = signal.SIGTERM) -> bool:
+    """Send `sig`, wait up to `timeout` seconds, then kill the process and its group (a server's own
+    children). Returns whether it stopped when asked; either way it is gone on return."""
+    if process.poll() is not None:
+        return True
+    process.send_signal(sig)
+    try:
+        process.wait(timeout)
+        return True
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+        return False
+
+
 class RedisServer:
     def __init__(self):
         self.port = free_port()
-        self.process = subprocess.Popen(
+        self.process = start_process(
             [redis_binary(), "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        _wait_for_port(self.port, self.process)
         self.url = f"redis://127.0.0.1:{self.port}/0"
+        try:
+            _wait_for_port(self.port, self.process)
+        except BaseException:
+            self.stop()
+            raise
 
     def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(10)
+        stop_process(self.process, 10)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.stop()
 
 
 class PostgresServer:
@@ -65,26 +106,37 @@ class PostgresServer:
         bin_dir = postgres_bin_dir()
         self.port = free_port()
         self.dir = Path(tempfile.mkdtemp(prefix="pgtest-"))
-        data = self.dir / "data"
-        as_user = []
-        if os.geteuid() == 0:
-            as_user = ["runuser", "-u", "postgres", "--"]
-            shutil.chown(self.dir, "postgres", "postgres")
-        # A UTF-8 character classification, so that pg_trgm finds trigrams in Thai (under C it finds none).
-        subprocess.run(as_user + [str(bin_dir / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust",
-                                  "-E", "UTF8", "--locale=C.UTF-8"], check=True, capture_output=True)
-        self.process = subprocess.Popen(
-            as_user + [str(bin_dir / "postgres"), "-D", str(data), "-p", str(self.port), "-h", "127.0.0.1",
-                       "-k", str(self.dir), "-c", "fsync=off", "-c", "synchronous_commit=off",
-                       "-c", "full_page_writes=off", "-c", "max_connections=200"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        _wait_for_port(self.port, self.process)
+        self.process = None
         self.url = f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+        try:
+            data = self.dir / "data"
+            if _POSTGRES_ACCOUNT:
+                shutil.chown(self.dir, _POSTGRES_ACCOUNT, _POSTGRES_ACCOUNT)
+            # A UTF-8 character classification, so that pg_trgm finds trigrams in Thai (under C it finds none).
+            subprocess.run([str(bin_dir / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust",
+                            "-E", "UTF8", "--locale=C.UTF-8"],
+                           user=_POSTGRES_ACCOUNT, cwd=self.dir, check=True, capture_output=True)
+            self.process = start_process(
+                [str(bin_dir / "postgres"), "-D", str(data), "-p", str(self.port), "-h", "127.0.0.1",
+                 "-k", str(self.dir), "-c", "fsync=off", "-c", "synchronous_commit=off",
+                 "-c", "full_page_writes=off", "-c", "max_connections=200"],
+                user=_POSTGRES_ACCOUNT, cwd=self.dir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            _wait_for_port(self.port, self.process)
+        except BaseException:
+            self.stop()
+            raise
 
     def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(20)
+        """Fast shutdown (SIGINT: clients are disconnected, not waited for), then the data goes."""
+        if self.process is not None:
+            stop_process(self.process, 20, signal.SIGINT)
         shutil.rmtree(self.dir, ignore_errors=True)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.stop()
 
 
 def servers_available() -> bool:

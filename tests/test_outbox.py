@@ -1,11 +1,12 @@
 """Outgoing messages: stored first, sent through the gateway, retried safely, never lost."""
 
+import threading
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import event, select, update
 
-from bot import outbox
+from bot import jobs, outbox
 from bot.gateway import gateway
 from bot.recovery import sweep
 from models import OutboxMessage, db, utcnow
@@ -203,3 +204,47 @@ def test_one_persons_messages_arrive_in_the_order_they_were_made(app, platform):
     deliveries = platform.wait_for_messages(user, 5)
     assert [d.messages[0]["text"] for d in deliveries] == [f"ข้อความที่ {n}" for n in range(5)]
     platform.wait_for_messages(other, 1)
+
+
+def test_a_message_made_while_the_previous_one_is_being_marked_sent_is_sent_too(app, platform):
+    """The next message is stored, and its own job finds the previous one still pending, in the moment
+    between the previous one reaching LINE and its "sent" being committed."""
+    if app.backend == "embedded":
+        pytest.skip("SQLite admits one writer at a time: nothing is stored while a row is being marked sent")
+    user = platform.add_user(platform.new_user_id())["userId"]
+    with app.app_context():
+        first = outbox.queue_push(user, [text(1)])
+        db.session.commit()
+        first_id = first.id
+        engine = db.engine
+    marking, resume = threading.Event(), threading.Event()
+
+    def deliver_first():
+        with app.app_context():
+            outbox.deliver(first_id)
+
+    deliverer = threading.Thread(target=deliver_first)
+
+    def note_marking(_conn, _cursor, _statement, parameters, _context, _executemany):
+        if threading.current_thread() is deliverer and isinstance(parameters, dict) \
+                and parameters.get("new_status") == "sent":
+            marking.set()
+
+    def hold_commit(_conn):
+        if threading.current_thread() is deliverer and marking.is_set():
+            resume.wait(10)
+
+    event.listen(engine, "after_cursor_execute", note_marking)
+    event.listen(engine, "commit", hold_commit)
+    try:
+        deliverer.start()
+        assert marking.wait(10)  # the first is at LINE's and being marked sent, not yet committed
+        queue(app, lambda: outbox.queue_push(user, [text(2)]))
+        assert jobs.runner(app).wait_idle(10)  # the second's own job ran and found the first pending
+    finally:
+        resume.set()
+        deliverer.join(10)
+        event.remove(engine, "after_cursor_execute", note_marking)
+        event.remove(engine, "commit", hold_commit)
+    deliveries = platform.wait_for_messages(user, 2)
+    assert [d.messages[0]["text"] for d in deliveries] == ["ข้อความที่ 1", "ข้อความที่ 2"]
