@@ -18,7 +18,7 @@
 import logging
 import threading
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import redis
 from linebot.v3.webhooks import Event
@@ -290,11 +290,20 @@ def apply(row: Pending, outcome) -> list:
         messages = [message.to_dict() for message in outcome.reply]
         token = row.payload.get("replyToken")
         if token:
-            outgoing.append(outbox.queue_reply(token, row.user_key, messages, row.webhook_event_id))
+            outgoing.append(outbox.queue_reply(token, row.user_key, messages, row.webhook_event_id,
+                                               event_time(row.payload), outcome.secret))
         elif row.user_key:
-            outgoing.append(outbox.queue_push(row.user_key, messages, row.webhook_event_id))
+            outgoing.append(outbox.queue_push(row.user_key, messages, row.webhook_event_id, outcome.secret))
     db.session.flush()
     return outgoing
+
+
+def event_time(payload: dict) -> datetime | None:
+    """When LINE says the event happened (its reply token's minute starts then)."""
+    timestamp = payload.get("timestamp")
+    if isinstance(timestamp, int) and not isinstance(timestamp, bool):
+        return datetime.fromtimestamp(timestamp / 1000, UTC)
+    return None
 
 
 def _fail(event_id: int, exc: Exception) -> None:
