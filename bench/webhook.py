@@ -392,7 +392,11 @@ class Servers:
         for worker in self.workers:
             worker.terminate()
         for worker in self.workers:
-            worker.wait(20)
+            try:
+                worker.wait(20)
+            except subprocess.TimeoutExpired:  # a worker stuck in its warm shutdown is not left behind
+                worker.kill()
+                worker.wait()
         self.redis.stop()
         self.postgres.stop()
 

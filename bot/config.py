@@ -35,6 +35,7 @@ class Config:
     # KEY_MIN_LENGTH characters (bin/demo generates them). A new key is one more line like these.
     NATIONAL_ID_KEY: str = field(default="", metadata={"key": "keys the hashes national IDs are found by"})
     INVITE_KEY: str = field(default="", metadata={"key": "keys the hashes of invitation codes"})
+    OUTBOX_KEY: str = field(default="", metadata={"key": "seals messages carrying a secret while they wait to be sent"})
     # The national-ID key before the last rotation: IDs hashed with it are still found (and re-hashed when saved).
     NATIONAL_ID_KEY_PREVIOUS: str | None = None
     # LIFF: the LINE Login channel whose LIFF app shows pages with personal data, and that app.

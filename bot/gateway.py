@@ -4,6 +4,11 @@ It owns the SDK client, the timeouts and the retry policy: 429, 5xx and network 
 retried with exponential back-off and the same retry key; any other 4xx is final and is raised
 with LINE's own message.
 
+A reply has no retry key but its token is single use, and LINE refuses a used token as an invalid
+one. So a reply is retried too, while its token is still valid: after a call whose answer never came,
+a retry that LINE accepts means the first one did not land, and one refused for its token means the
+first one did land (nobody else holds the token), so it counts as sent. Either way it arrives once.
+
 Messages are sent as the JSON the handlers' SDK models produced (`to_dict()`, stored in the
 outbox) through the SDK's own `ApiClient.call_api`: its generated `reply_message` and friends
 would rebuild and re-validate every model twice over, about 0.4 ms of CPU per message sent.
@@ -44,6 +49,11 @@ class LineError(Exception):
         return self.status == 400 and "reply token" in self.message.lower()
 
     @property
+    def outcome_unknown(self) -> bool:
+        """No answer, or a server error: LINE may or may not have carried the call out."""
+        return self.status is None or self.status >= 500
+
+    @property
     def already_accepted(self) -> bool:
         """409 on a retried push/multicast: LINE accepted this retry key before, so it was sent."""
         return self.status == 409
@@ -69,10 +79,22 @@ class LineGateway:
         self.retries = retries
         self.backoff = backoff
 
-    def reply(self, reply_token: str, messages: list[dict]) -> None:
-        # A reply token is single use: never retry a reply whose fate is unknown (timeout).
-        self._call(lambda: self._post("/v2/bot/message/reply", {"replyToken": reply_token, "messages": messages}),
-                   retry=False)
+    def reply(self, reply_token: str, messages: list[dict], until: float, tried_before: bool = False) -> None:
+        """Reply with a token, retrying on 429/5xx/no answer as long as a retry can start before `until`
+        (epoch seconds, inside the token's minute). `tried_before`: an earlier attempt with this token
+        ended with no known outcome (its process died). A refusal of the token after such an attempt
+        means that attempt delivered the messages, and returns as a success."""
+        unknown = tried_before
+
+        def used_by_an_earlier_try(error: LineError) -> bool:
+            nonlocal unknown
+            if error.invalid_reply_token:
+                return unknown
+            unknown = unknown or error.outcome_unknown
+            return False
+
+        body = {"replyToken": reply_token, "messages": messages}
+        self._call(lambda: self._post("/v2/bot/message/reply", body), until=until, succeeded=used_by_an_earlier_try)
 
     def push(self, to: str, messages: list[dict], retry_key: str) -> None:
         self._call(lambda: self._post("/v2/bot/message/push", {"to": to, "messages": messages}, retry_key))
@@ -136,20 +158,27 @@ class LineGateway:
     def unlink_rich_menu(self, user_id: str) -> None:
         self._call(lambda: self._api.unlink_rich_menu_id_from_user(user_id, _request_timeout=self.timeout))
 
-    def _call(self, send: Callable, retry: bool = True):
-        attempts = self.retries + 1 if retry else 1
-        for attempt in range(attempts):
+    def _call(self, send: Callable, retry: bool = True, until: float | None = None,
+              succeeded: Callable[[LineError], bool] | None = None):
+        """`send()`, retried on transient errors: `retries` times, or with `until` (epoch seconds) as long as a
+        retry can start before it. `succeeded(error)` says an error means an earlier try had done the work."""
+        attempt = 0
+        while True:
             try:
                 return send()
             except ApiException as exc:
                 error = LineError(exc.status, _line_message(exc), transient=exc.status == 429 or exc.status >= 500)
             except (urllib3.exceptions.HTTPError, OSError) as exc:
                 error = LineError(None, f"no answer from LINE: {exc.__class__.__name__}", transient=True)
-            if not error.transient or attempt == attempts - 1:
-                raise error
+            if succeeded is not None and succeeded(error):
+                return None
             delay = self.backoff * 2**attempt
+            tries_left = time.time() + delay < until if until is not None else retry and attempt < self.retries
+            if not error.transient or not tries_left:
+                raise error
             log.info("LINE call failed (%s); retrying in %.2fs", error, delay)
             time.sleep(delay)
+            attempt += 1
 
 
 def _line_message(exc: ApiException) -> str:

@@ -24,7 +24,7 @@
 import logging
 import threading
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import redis
 from linebot.v3.messaging import TextMessage
@@ -324,7 +324,7 @@ def apply(row: Pending, outcome) -> list:
         db.session.add(entry)
     outgoing = []
     if outcome.reply:
-        outgoing += _answer(row, [message.to_dict() for message in outcome.reply])
+        outgoing += _answer(row, [message.to_dict() for message in outcome.reply], outcome.secret)
     if outcome.leave:
         source = row.payload["source"]
         outgoing.append(outbox.queue_leave(source["type"], row.user_key, row.webhook_event_id))
@@ -332,15 +332,24 @@ def apply(row: Pending, outcome) -> list:
     return outgoing
 
 
-def _answer(row: Pending, messages: list[dict]) -> list:
+def _answer(row: Pending, messages: list[dict], secret: bool = False) -> list:
     """Queue messages answering an event: a reply with its token (the outbox pushes instead if LINE
-    refuses it or it is too old), or a push when the event came without one."""
+    refuses it or its minute is over), or a push when the event came without one."""
     token = row.payload.get("replyToken")
     if token:
-        return [outbox.queue_reply(token, row.user_key, messages, row.webhook_event_id)]
+        return [outbox.queue_reply(token, row.user_key, messages, row.webhook_event_id, event_time(row.payload),
+                                   secret)]
     if row.user_key:
-        return [outbox.queue_push(row.user_key, messages, row.webhook_event_id)]
+        return [outbox.queue_push(row.user_key, messages, row.webhook_event_id, secret)]
     return []
+
+
+def event_time(payload: dict) -> datetime | None:
+    """When LINE says the event happened (its reply token's minute starts then)."""
+    timestamp = payload.get("timestamp")
+    if isinstance(timestamp, int) and not isinstance(timestamp, bool):
+        return datetime.fromtimestamp(timestamp / 1000, UTC)
+    return None
 
 
 def _fail(stored: Pending, exc: Exception) -> bool:

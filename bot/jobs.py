@@ -78,12 +78,13 @@ class JobRunner:
         """Whether this process's threads have jobs of `queue` queued or running (False for RQ's queues)."""
         return self._in_flight[queue] > 0
 
-    def _run(self, func: Callable, args: tuple) -> None:
+    def _run(self, func: Callable, args: tuple):
         with self.app.app_context():
             try:
-                func(*args)
+                return func(*args)
             except Exception:
                 log.exception("background job %s%r failed", func.__name__, args)
+                return None
 
     def start_sweeper(self) -> None:
         """Start the periodic sweep once per process (embedded mode and RQ workers)."""
@@ -96,13 +97,13 @@ class JobRunner:
             self._sweeper.start()
 
     def _sweep_forever(self, interval: float) -> None:
-        from bot.recovery import sweep
+        from bot.recovery import next_sweep_in, sweep
 
         _mark_background()
         stop = threading.Event()
         while True:
             self._run(sweep, ())
-            stop.wait(interval)
+            stop.wait(self._run(next_sweep_in, (interval,)) or interval)
 
     def shutdown(self) -> None:
         """Finish the jobs queued on this process's threads and stop them."""

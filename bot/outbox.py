@@ -4,16 +4,36 @@ A crash between storing and sending leaves the row pending; the sweeper sends it
 LINE request carries a retry key derived from the row, so a re-send after an unknown outcome
 is answered 409 by LINE instead of reaching the user twice.
 
+A reply has no retry key; its token is single use instead. Before LINE is asked, the claim that
+commits `attempts` also records that this token may now be in flight. A later attempt (after a
+timeout, or after the process died) retries the same token while it is still valid: LINE accepts
+it if the first never landed, and refuses it as invalid if the first did, which then counts as
+sent. Only a reply whose outcome is still unknown when the token's minute is over is pushed (with
+its retry key): that push may be the second copy. A claimed reply is held only as long as one LINE
+call can take (`LINE_TIMEOUT` + a margin), so after a crash the restarted process (or another one)
+retries it inside the token's minute.
+
+Sent messages keep no content: once a row is sent or fails for good its bodies are replaced by an
+outline. A message carrying a secret (an invitation code) is never readable at rest: it is stored
+sealed with AES-GCM under OUTBOX_KEY (`sealing_key`), with only the outline in the clear.
+
 The bot's leaving a group or room is a row too, queued after its last message to that chat, so it
 leaves only once that message is out and a crash can't skip it (leaving twice is harmless).
 """
 
+import hashlib
+import hmac
+import json
 import logging
+import os
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, exists, inspect, or_, select, update
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from flask import current_app
+from sqlalchemy import and_, bindparam, case, exists, func, inspect, or_, select, update
 from sqlalchemy.orm import aliased
 
 from bot import jobs
@@ -24,12 +44,17 @@ log = logging.getLogger(__name__)
 
 MESSAGES_PER_REQUEST = 5
 RECIPIENTS_PER_MULTICAST = 500
-# A reply token lives about a minute; past this age the reply is sent as a push instead.
+# A reply token lives about a minute from its webhook event; it is tried until this age, which leaves
+# room for a call under way and for our clock running behind LINE's. Past it the reply goes as a push.
 REPLY_TOKEN_AGE = timedelta(seconds=50)
 # How long one delivery attempt owns a row before another may take it over.
 CLAIM = timedelta(seconds=120)
+# A reply still to be made is owned for one LINE call (LINE_TIMEOUT) and this margin only, so that after
+# a crash it is tried again while its token is valid.
+REPLY_CLAIM_MARGIN = timedelta(seconds=5)
 # LINE remembers a retry key for 24 hours; past that a re-send could duplicate, so give up.
 GIVE_UP_AFTER = timedelta(hours=23)
+SEALED_CONTEXT = b"outbox_messages.sealed"
 
 
 @dataclass(frozen=True)
@@ -42,40 +67,81 @@ class Request:
     retry_key: str
 
 
-def queue_reply(reply_token: str, user_id: str, messages: list[dict], source_event_id: str | None) -> OutboxMessage:
-    """Store a reply; `user_id` is where it goes as a push if the token is refused or too old."""
-    return _store("reply", [user_id], messages, reply_token=reply_token, source_event_id=source_event_id)
+class TakenOver(Exception):
+    """Another delivery attempt claimed the row after this one's claim ran out: it carries on."""
 
 
-def queue_push(user_id: str, messages: list[dict], source_event_id: str | None = None) -> OutboxMessage:
-    return _store("push", [user_id], messages, source_event_id=source_event_id)
+def queue_reply(reply_token: str, user_id: str, messages: list[dict], source_event_id: str | None,
+                event_time: datetime | None = None, secret: bool = False) -> OutboxMessage:
+    """Store a reply; `user_id` is where it goes as a push if the token is refused or too old. The token's
+    minute counts from `event_time` (the webhook event's timestamp), or from now when it is later or unknown."""
+    now = utcnow()
+    issued = min(event_time, now) if event_time else now
+    return _store("reply", [user_id], messages, secret, reply_token=reply_token, reply_until=issued + REPLY_TOKEN_AGE,
+                  source_event_id=source_event_id)
+
+
+def queue_push(user_id: str, messages: list[dict], source_event_id: str | None = None,
+               secret: bool = False) -> OutboxMessage:
+    return _store("push", [user_id], messages, secret, source_event_id=source_event_id)
 
 
 def queue_multicast(user_ids: list[str], messages: list[dict]) -> OutboxMessage:
-    return _store("multicast", list(dict.fromkeys(user_ids)), messages)
+    return _store("multicast", list(dict.fromkeys(user_ids)), messages, False)
 
 
 def queue_leave(chat_type: str, chat_id: str, source_event_id: str | None) -> OutboxMessage:
     """Store the bot's leaving a group or a room (`chat_type`): it happens after the messages
     queued before it to that chat have gone."""
-    return _store(f"leave_{chat_type}", [chat_id], [], source_event_id=source_event_id)
+    return _store(f"leave_{chat_type}", [chat_id], [], False, source_event_id=source_event_id)
 
 
 LEAVES = ("leave_group", "leave_room")
 
 
-def _store(kind: str, recipients: list[str], messages: list[dict], **fields) -> OutboxMessage:
+def _store(kind: str, recipients: list[str], messages: list[dict], secret: bool, **fields) -> OutboxMessage:
     if not recipients or not (messages or kind in LEAVES):
         raise ValueError("an outgoing message needs at least one message and one recipient")
-    row = OutboxMessage(kind=kind, recipients=recipients, messages=messages, retry_key=str(uuid.uuid4()),
+    if secret:
+        fields |= {"messages": outline(messages), "sealed": seal(messages)}
+    else:
+        fields |= {"messages": messages}
+    row = OutboxMessage(kind=kind, recipients=recipients, retry_key=str(uuid.uuid4()),
                         user_key=recipients[0] if kind != "multicast" else None, **fields)
     db.session.add(row)
     return row
 
 
-def plan(row: OutboxMessage) -> list[Request]:
+def outline(messages: list[dict]) -> list[dict]:
+    """What a row keeps of its messages once they are sent: how many, of which type."""
+    return [{"type": message.get("type")} for message in messages]
+
+
+def sealing_key() -> bytes:
+    """The AES-256 key of sealed messages: the one place the outbox reads OUTBOX_KEY."""
+    return hmac.new(current_app.config["OUTBOX_KEY"].encode(), b"outbox sealing key", hashlib.sha256).digest()
+
+
+def seal(messages: list[dict]) -> bytes:
+    nonce = os.urandom(12)
+    plain = json.dumps(messages, ensure_ascii=False, separators=(",", ":")).encode()
+    return nonce + AESGCM(sealing_key()).encrypt(nonce, plain, SEALED_CONTEXT)
+
+
+def unseal(sealed: bytes) -> list[dict]:
+    """The messages of a sealed row; InvalidTag if it was sealed under another key (or altered)."""
+    return json.loads(AESGCM(sealing_key()).decrypt(sealed[:12], sealed[12:], SEALED_CONTEXT))
+
+
+def bodies(row) -> list[dict]:
+    """The messages a row sends."""
+    return unseal(row.sealed) if row.sealed is not None else row.messages
+
+
+def plan(row: OutboxMessage, messages: list[dict] | None = None) -> list[Request]:
     """Split a row into LINE-sized requests, in sending order, each with its own retry key."""
-    chunks = [row.messages[i:i + MESSAGES_PER_REQUEST] for i in range(0, len(row.messages), MESSAGES_PER_REQUEST)]
+    messages = bodies(row) if messages is None else messages
+    chunks = [messages[i:i + MESSAGES_PER_REQUEST] for i in range(0, len(messages), MESSAGES_PER_REQUEST)]
     if row.kind == "multicast":
         groups = [row.recipients[i:i + RECIPIENTS_PER_MULTICAST]
                   for i in range(0, len(row.recipients), RECIPIENTS_PER_MULTICAST)]
@@ -90,19 +156,39 @@ def plan(row: OutboxMessage) -> list[Request]:
 
 
 _older = aliased(OutboxMessage)
+# A row whose next call is a reply, with its token still to be tried.
+_REPLY_NEXT = and_(OutboxMessage.reply_token.is_not(None), OutboxMessage.requests_done == 0,
+                   OutboxMessage.reply_until > bindparam("now"))
 # Built once: building it anew (with a fresh alias) cost about 1 ms of CPU per delivery. It returns
-# what sending needs, so claiming and reading the row are one statement.
+# what sending needs, so claiming and reading the row are one statement. Its commit also records that
+# the reply token may be in flight (`attempts`), before LINE is asked.
 _CLAIM = (update(OutboxMessage)
           .where(OutboxMessage.id == bindparam("outbox_id"), OutboxMessage.status == "pending",
                  or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < bindparam("now")),
                  ~exists().where(_older.user_key == OutboxMessage.user_key, _older.status == "pending",
                                  _older.id < OutboxMessage.id))
-          .values(claimed_until=bindparam("until"), attempts=OutboxMessage.attempts + 1)
+          .values(claimed_until=case((_REPLY_NEXT, bindparam("reply_claim_until")), else_=bindparam("until")),
+                  attempts=OutboxMessage.attempts + 1)
           .returning(OutboxMessage.id, OutboxMessage.kind, OutboxMessage.recipients, OutboxMessage.messages,
-                     OutboxMessage.retry_key, OutboxMessage.reply_token, OutboxMessage.user_key,
-                     OutboxMessage.created_at, OutboxMessage.requests_done, OutboxMessage.attempts,
-                     OutboxMessage.source_event_id)
+                     OutboxMessage.sealed, OutboxMessage.retry_key, OutboxMessage.reply_token,
+                     OutboxMessage.reply_until, OutboxMessage.user_key, OutboxMessage.created_at,
+                     OutboxMessage.requests_done, OutboxMessage.attempts, OutboxMessage.source_event_id)
           .execution_options(synchronize_session=False))
+
+
+def reply_claim() -> timedelta:
+    """How long an attempt owns a row whose reply is still to be made: one LINE call and a margin."""
+    return timedelta(seconds=gateway().timeout) + REPLY_CLAIM_MARGIN
+
+
+def claim(outbox_id: int):
+    """Take the row for one delivery attempt and commit (so no transaction, and on SQLite no lock, is
+    open while LINE is asked). None if it is sent, claimed by another attempt, or waits behind an older one."""
+    now = utcnow()
+    row = db.session.execute(_CLAIM, {"outbox_id": outbox_id, "now": now, "until": now + CLAIM,
+                                      "reply_claim_until": now + reply_claim()}).one_or_none()
+    db.session.commit()
+    return row
 
 
 def deliver(outbox_id: int) -> None:
@@ -111,9 +197,7 @@ def deliver(outbox_id: int) -> None:
     Safe to run twice at once: only one claims the row. A row waits while an older row to the
     same person is still pending, so each person receives messages in the order they were made.
     """
-    now = utcnow()
-    row = db.session.execute(_CLAIM, {"outbox_id": outbox_id, "now": now, "until": now + CLAIM}).one_or_none()
-    db.session.commit()  # no transaction (and on SQLite no lock) while LINE is asked
+    row = claim(outbox_id)
     if row is None:
         return
     following = _deliver_claimed(row)
@@ -124,17 +208,38 @@ def deliver(outbox_id: int) -> None:
 def _deliver_claimed(row) -> int | None:
     """Send the row's remaining requests and record how it went. Returns the same person's next
     pending row when this one is out of the way (sent, or failed for good)."""
-    requests = plan(row)
+    try:
+        messages = bodies(row)
+    except InvalidTag:
+        return _finish(row, "failed", row.requests_done, row.messages,
+                       "sealed under another OUTBOX_KEY: it can't be opened, so it can't be sent")
+    requests = plan(row, messages)
     done = row.requests_done
     try:
         for request in requests[done:]:
             _send(row, request)
             done += 1
             if done < len(requests):
-                _update(row.id, requests_done=done)  # a re-send after a crash resumes here
+                _keep(row, requests_done=done)  # a re-send after a crash resumes here
     except LineError as error:
-        return _record_failure(row, error, done)
-    return _finish(row, "sent", done)
+        return _record_failure(row, messages, error, done)
+    except TakenOver:
+        log.info("outbox %s was taken over by another delivery attempt", row.id)
+        return None
+    return _finish(row, "sent", done, messages)
+
+
+def _keep(row, **values) -> None:
+    """Set columns of the row and own it for another full claim, unless another attempt took it over
+    meanwhile (its claim bumped `attempts`): then raise TakenOver."""
+    taken = db.session.execute(update(OutboxMessage)
+                               .where(OutboxMessage.id == row.id, OutboxMessage.attempts == row.attempts,
+                                      OutboxMessage.status == "pending")
+                               .values(claimed_until=utcnow() + CLAIM, **values)
+                               .execution_options(synchronize_session=False)).rowcount
+    db.session.commit()
+    if not taken:
+        raise TakenOver
 
 
 def _update(outbox_id: int, **values) -> None:
@@ -149,12 +254,14 @@ _NEXT_FOR = (select(OutboxMessage.id)
              .order_by(OutboxMessage.id).limit(1))
 _DONE = (update(OutboxMessage).where(OutboxMessage.id == bindparam("outbox_id"))
          .values(status=bindparam("new_status"), error=bindparam("new_error"), sent_at=bindparam("at"),
-                 requests_done=bindparam("done"), claimed_until=None)
+                 requests_done=bindparam("done"), claimed_until=None, sealed=None,
+                 messages=bindparam("kept", type_=OutboxMessage.messages.type))
          .execution_options(synchronize_session=False))
 
 
-def _finish(row, status: str, requests_done: int, error: str | None = None) -> int | None:
-    """Mark the row sent or failed, commit, and only then look for the person's next pending row.
+def _finish(row, status: str, requests_done: int, messages: list[dict], error: str | None = None) -> int | None:
+    """Mark the row sent or failed, keeping only the outline of its messages, commit, and only then look
+    for the person's next pending row.
 
     That next row's own job can't claim it while this row is pending. So either the job claims
     after this commit (and finds this row done), or it ran before, when the next row was already
@@ -163,7 +270,7 @@ def _finish(row, status: str, requests_done: int, error: str | None = None) -> i
     commit, and nobody sent it. (SQLite admits one writer at a time, so it had no gap.)
     """
     db.session.execute(_DONE, {"outbox_id": row.id, "new_status": status, "new_error": error, "done": requests_done,
-                               "at": utcnow() if status == "sent" else None})
+                               "at": utcnow() if status == "sent" else None, "kept": outline(messages)})
     db.session.commit()
     if row.user_key is None:
         return None
@@ -173,9 +280,8 @@ def _finish(row, status: str, requests_done: int, error: str | None = None) -> i
 
 
 def _send(row, request: Request) -> None:
-    line = gateway()
     if request.kind in LEAVES:
-        leave = line.leave_group if request.kind == "leave_group" else line.leave_room
+        leave = gateway().leave_group if request.kind == "leave_group" else gateway().leave_room
         try:
             leave(request.to)
         except LineError as error:
@@ -183,15 +289,10 @@ def _send(row, request: Request) -> None:
                 raise
         return
     if request.kind == "reply":
-        if utcnow() - row.created_at < REPLY_TOKEN_AGE:
-            try:
-                line.reply(row.reply_token, request.messages)
-                return
-            except LineError as error:
-                # Refused token, or an outcome we can't know: fall back to a push, which
-                # carries a retry key and so can't duplicate itself.
-                log.info("reply for outbox %s not accepted (%s); pushing instead", row.id, error)
+        if _reply(row, request):
+            return
         request = Request("push", request.to, request.messages, request.retry_key)
+    line = gateway()
     try:
         if request.kind == "multicast":
             line.multicast(request.to, request.messages, request.retry_key)
@@ -202,7 +303,30 @@ def _send(row, request: Request) -> None:
             raise
 
 
-def _record_failure(row, error: LineError, done: int) -> int | None:
+def _reply(row, request: Request) -> bool:
+    """Send the first request with the reply token. True when the person has it, from this attempt or an
+    earlier one; False when it must go as a push instead (the push carries the retry key, so once pushed
+    it can't arrive twice)."""
+    if row.reply_until is None or utcnow() >= row.reply_until:
+        return False
+    try:
+        # An earlier claim of this row may have called LINE and died before it could mark the row sent.
+        gateway().reply(row.reply_token, request.messages, until=row.reply_until.timestamp(),
+                        tried_before=row.attempts > 1)
+        return True
+    except LineError as error:
+        if error.transient:
+            log.warning("outbox %s: no known outcome of its reply within the token's minute; pushing it, "
+                        "which may be a second copy (%s)", row.id, error)
+            _keep(row)
+        else:
+            # Refused, so never delivered: from now on this row is a push, even if this process dies.
+            log.info("reply for outbox %s not accepted (%s); pushing instead", row.id, error)
+            _keep(row, reply_token=None)
+        return False
+
+
+def _record_failure(row, messages: list[dict], error: LineError, done: int) -> int | None:
     """Schedule a retry (the person's later rows keep waiting behind it), or fail the row for good."""
     now = utcnow()
     if error.transient and now - row.created_at < GIVE_UP_AFTER:
@@ -211,7 +335,14 @@ def _record_failure(row, error: LineError, done: int) -> int | None:
         _update(row.id, next_attempt_at=retry_at, claimed_until=None, error=str(error)[:2000])
         return None
     log.error("outbox %s failed for good (event %s): %s", row.id, row.source_event_id, error)
-    return _finish(row, "failed", done, str(error)[:2000])
+    return _finish(row, "failed", done, messages, str(error)[:2000])
+
+
+def _update(outbox_id: int, **values) -> None:
+    """Set columns of one row and commit."""
+    db.session.execute(update(OutboxMessage).where(OutboxMessage.id == outbox_id).values(**values)
+                       .execution_options(synchronize_session=False))
+    db.session.commit()
 
 
 def due_ids(grace: timedelta = timedelta(seconds=5), limit: int = 500) -> list[int]:
@@ -222,6 +353,12 @@ def due_ids(grace: timedelta = timedelta(seconds=5), limit: int = 500) -> list[i
         .where(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now - grace,
                or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now))
         .order_by(OutboxMessage.id).limit(limit)))
+
+
+def next_claim_ends() -> datetime | None:
+    """When the earliest claim on a pending row runs out: a row left by a crashed process is due then."""
+    return db.session.scalar(select(func.min(OutboxMessage.claimed_until))
+                             .where(OutboxMessage.status == "pending", OutboxMessage.claimed_until.is_not(None)))
 
 
 def send_later(rows: list[OutboxMessage]) -> None:

@@ -1,9 +1,15 @@
 """The sweeper: finds work a crash, an outage or a lost job left behind, and queues it again; and, hourly,
-deletes personal data past its retention (bot.privacy)."""
+deletes personal data past its retention (bot.privacy).
+
+It runs when a process starts and every SWEEP_INTERVAL seconds, and also as soon as a claim on an
+unsent message runs out: a reply that a crashed process had claimed is then tried again while its
+token is still valid (see `bot.outbox`).
+"""
 
 import logging
 
 from bot import inbox, jobs, outbox, privacy
+from models import db, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -19,3 +25,17 @@ def sweep() -> tuple[int, int]:
         log.info("sweep re-queued events of %d users and %d outgoing messages", len(users), len(due))
     privacy.purge_when_due()
     return len(users), len(due)
+
+
+# Claims run out at most this often in a busy process; waking for each would be wasted work.
+MIN_SWEEP_GAP = 1.0
+
+
+def next_sweep_in(interval: float) -> float:
+    """Seconds until the next sweep: `interval`, or sooner, when the earliest claim on an unsent
+    message runs out (just after, so that it has)."""
+    ends = outbox.next_claim_ends()
+    db.session.rollback()
+    if ends is None:
+        return interval
+    return min(interval, max(MIN_SWEEP_GAP, (ends - utcnow()).total_seconds() + 0.1))

@@ -50,18 +50,21 @@ LABEL_LIMIT = 20  # LINE's limit for a quick-reply label
 @dataclass
 class Outcome:
     """What handling one input produced: messages to answer with, records and audit entries to store,
-    and whether the bot then leaves the group or room chat the input came from."""
+    and whether the bot then leaves the group or room chat the input came from.
+    `secret`: the answer carries a secret (an invitation code), so it is never stored readable."""
 
     reply: list[Message] = field(default_factory=list)
     store: list[object] = field(default_factory=list)
     audit: list[object] = field(default_factory=list)
     leave: bool = False
+    secret: bool = False
 
     def extend(self, other: Outcome) -> Outcome:
         self.reply += other.reply
         self.store += other.store
         self.audit += other.audit
         self.leave = self.leave or other.leave
+        self.secret = self.secret or other.secret
         return self
 
 

@@ -58,7 +58,7 @@ def finish(ctx: Context, answers: dict) -> Outcome:
     entry = audit.entry("invite.create", "invite", invite.id, staff_id=ctx.staff.id, line_user_id=ctx.line_user.user_id,
                         after={"role": invite.role, "area": invite.area_code, "name": invite.name},
                         event_id=ctx.event_id)
-    return Outcome(reply=[TextMessage(text=text)], audit=[entry])
+    return Outcome(reply=[TextMessage(text=text)], audit=[entry], secret=True)
 
 
 @menu.item("invite", N_("Invite staff"), roles=SUPERVISOR_ROLES, order=60)

@@ -1,9 +1,9 @@
-"""Messages to LINE, stored before they are sent so a crash can't lose them."""
+"""Messages to LINE, stored before they are sent so a crash can't lose them, and kept without content once sent."""
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Index, String, Text
+from sqlalchemy import JSON, Index, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.db import db, utcnow
@@ -16,6 +16,11 @@ class OutboxMessage(db.Model):
     Delivery splits it into LINE-sized requests (5 messages, 500 recipients); `requests_done`
     records how far it got, so a resumed delivery sends only the rest, each request with its
     own retry key derived from `retry_key`.
+
+    `messages` holds the bodies only while the row waits to be sent; once it is sent (or fails for good)
+    they are replaced by their outline (each message's type), so what staff were told about households
+    does not stay in this table. A message carrying a secret (an invitation code) is never readable at
+    rest: its bodies are in `sealed` (AES-GCM, see `bot.outbox`), `messages` holds the outline from the start.
     """
 
     __tablename__ = "outbox_messages"
@@ -23,10 +28,13 @@ class OutboxMessage(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(16))  # reply | push | multicast | leave_group | leave_room
     reply_token: Mapped[str | None] = mapped_column(String(64))
+    # Until when the reply token may still be tried: the webhook event's time plus most of its minute.
+    reply_until: Mapped[datetime | None]
     recipients: Mapped[list[str]] = mapped_column(JSON)
     # The one recipient of a reply or push: that person's rows are sent one after another, in order.
     user_key: Mapped[str | None] = mapped_column(String(64))
     messages: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
     retry_key: Mapped[str] = mapped_column(String(36))
     source_event_id: Mapped[str | None] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(16), default="pending")  # pending | sent | failed

@@ -30,7 +30,8 @@ TOKEN = "test-channel-access-token"
 LOGIN_CHANNEL_ID = "1234567890"
 LIFF_ID = f"{LOGIN_CHANNEL_ID}-AbCdEfGh"
 # Fixed secret keys, one per job (a deployment sets random ones; bin/demo generates them).
-KEYS = {"NATIONAL_ID_KEY": "test-national-id-key-0123456789abcdef", "INVITE_KEY": "test-invite-key-0123456789abcdef"}
+KEYS = {"NATIONAL_ID_KEY": "test-national-id-key-0123456789abcdef", "INVITE_KEY": "test-invite-key-0123456789abcdef",
+        "OUTBOX_KEY": "test-outbox-key-0123456789abcdef0"}
 
 
 @pytest.fixture(scope="session")

@@ -94,7 +94,7 @@ def test_a_missing_key_stops_start_up_with_one_line():
 def test_no_key_comes_from_the_channel_secret():
     """Every key is its own setting: the same channel secret with other keys hashes differently, and no
     key is made up when one is missing."""
-    assert secret_keys() == ("NATIONAL_ID_KEY", "INVITE_KEY")
+    assert secret_keys() == ("NATIONAL_ID_KEY", "INVITE_KEY", "OUTBOX_KEY")
     assert "SECRET_KEY" not in Config.__dataclass_fields__
     for name in secret_keys():
         with pytest.raises(ConfigError, match=name):

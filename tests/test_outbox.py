@@ -1,6 +1,8 @@
-"""Outgoing messages: stored first, sent through the gateway, retried safely, never lost."""
+"""Outgoing messages: stored first, sent through the gateway, retried safely, never lost, never twice,
+and kept without content once sent."""
 
 import threading
+import time
 from datetime import timedelta
 
 import pytest
@@ -8,7 +10,7 @@ from sqlalchemy import event, select, update
 
 from bot import jobs, outbox
 from bot.gateway import gateway
-from bot.recovery import sweep
+from bot.recovery import next_sweep_in, sweep
 from models import OutboxMessage, db, utcnow
 from tests.conftest import settle
 
@@ -42,7 +44,7 @@ def test_a_used_reply_token_falls_back_to_push(app, platform):
     user = platform.add_user(platform.new_user_id())["userId"]
     token = platform.issue_reply_token(user)
     with app.app_context():
-        gateway().reply(token, [text(0)])  # the token is now used up
+        gateway().reply(token, [text(0)], until=time.time() + 30)  # the token is now used up
     [outbox_id] = queue(app, lambda: outbox.queue_reply(token, user, [text(1)], None))
     first, second = platform.wait_for_messages(user, 2)
     assert first.kind == "reply"
@@ -55,8 +57,8 @@ def test_a_reply_too_old_for_its_token_goes_as_push(embedded_app, platform):
     user = platform.add_user(platform.new_user_id())["userId"]
     token = platform.issue_reply_token(user)
     with embedded_app.app_context():
-        message = outbox.queue_reply(token, user, [text(1)], None)
-        message.created_at = utcnow() - timedelta(minutes=2)
+        # The event waited two minutes (LINE retrying, a backlog): its token's minute counts from the event.
+        message = outbox.queue_reply(token, user, [text(1)], None, event_time=utcnow() - timedelta(minutes=2))
         db.session.commit()
         outbox.deliver(message.id)
     [delivery] = platform.received(user)
@@ -248,3 +250,116 @@ def test_a_message_made_while_the_previous_one_is_being_marked_sent_is_sent_too(
         event.remove(engine, "commit", hold_commit)
     deliveries = platform.wait_for_messages(user, 2)
     assert [d.messages[0]["text"] for d in deliveries] == ["ข้อความที่ 1", "ข้อความที่ 2"]
+
+
+def reply_calls(platform):
+    return requests_to(platform, "/v2/bot/message/reply")
+
+
+def test_a_reply_line_carried_out_but_answered_too_late_arrives_once(app, platform):
+    user = platform.add_user(platform.new_user_id())["userId"]
+    token = platform.issue_reply_token(user)
+    # LINE delivers the reply but answers after our timeout: the outcome is unknown to the bot.
+    platform.fail_next("/v2/bot/message/reply", status=None, delay=app.config["LINE_TIMEOUT"] + 0.5)
+    [outbox_id] = queue(app, lambda: outbox.queue_reply(token, user, [text(1)], None))
+    platform.wait_for_messages(user, 1)
+    settle(app)
+    [delivery] = platform.received(user)
+    assert delivery.kind == "reply"
+    # The retry with the same token was refused as used: the first call had delivered it.
+    assert sorted(r["status"] for r in reply_calls(platform)) == [200, 400]
+    assert requests_to(platform, "/v2/bot/message/push") == []
+    assert row(app, outbox_id).status == "sent"
+
+
+def crash_after_claiming(app, reply_lands: bool, event_age: timedelta = timedelta(0)):
+    """A process claims a reply row and is killed -9 before marking it sent; LINE may have delivered it."""
+    user = app.platform.add_user(app.platform.new_user_id())["userId"]
+    token = app.platform.issue_reply_token(user)
+    with app.app_context():
+        message = outbox.queue_reply(token, user, [text(1)], None, event_time=utcnow() - event_age)
+        db.session.commit()
+        assert outbox.claim(message.id) is not None
+        if reply_lands:
+            gateway().reply(token, [text(1)], until=time.time() + 30)
+        return user, message.id
+
+
+def restart_and_sweep(app, monkeypatch, after: timedelta):
+    """The restarted process sweeps `after` the claim was taken (its clock moved on; LINE's did not)."""
+    later = utcnow() + after
+    monkeypatch.setattr(outbox, "utcnow", lambda: later)
+    with app.app_context():
+        swept = sweep()
+    assert jobs.runner(app).wait_idle(30)
+    return swept
+
+
+@pytest.mark.parametrize("reply_lands", [True, False], ids=["reply-landed", "reply-lost"])
+def test_a_reply_claimed_before_a_crash_is_retried_with_its_token_inside_its_minute(
+        embedded_app, platform, monkeypatch, reply_lands):
+    embedded_app.platform = platform
+    user, outbox_id = crash_after_claiming(embedded_app, reply_lands)
+    with embedded_app.app_context():
+        # The restarted process's sweeper wakes when the dead process's claim runs out, not a minute later.
+        assert next_sweep_in(60) <= outbox.reply_claim().total_seconds() + 1
+        claim_ends = outbox.reply_claim() + timedelta(seconds=1)
+    assert restart_and_sweep(embedded_app, monkeypatch, claim_ends) == (0, 1)
+    [delivery] = platform.received(user)
+    assert delivery.kind == "reply"
+    assert requests_to(platform, "/v2/bot/message/push") == []
+    assert row(embedded_app, outbox_id).status == "sent"
+
+
+def test_a_reply_of_unknown_outcome_past_its_token_minute_is_pushed_once(embedded_app, platform, monkeypatch):
+    embedded_app.platform = platform
+    user, outbox_id = crash_after_claiming(embedded_app, reply_lands=False, event_age=timedelta(seconds=40))
+    restart_and_sweep(embedded_app, monkeypatch, outbox.CLAIM)
+    [delivery] = platform.received(user)
+    assert delivery.kind == "push" and delivery.retry_key
+    assert reply_calls(platform) == []  # a token that may be expired is not tried: a refusal would prove nothing
+    assert row(embedded_app, outbox_id).status == "sent"
+
+
+def test_sent_and_failed_messages_keep_no_content(app, platform):
+    user = platform.add_user(platform.new_user_id())["userId"]
+    personal = {"type": "text", "text": "ครัวเรือนของนางบุญมี มีสุข บ้านเลขที่ 12 รายได้ 24,000 บาทต่อปี"}
+    too_long = {"type": "text", "text": "นางบุญมี มีสุข " + "ก" * 5000}
+    sent, failed = queue(app, lambda: [outbox.queue_push(user, [personal, text(2)]),
+                                       outbox.queue_push(user, [too_long])])
+    platform.wait_for_messages(user, 1)
+    settle(app)
+    assert platform.received(user)[0].messages == [personal, text(2)]
+    assert row(app, sent).status == "sent" and row(app, failed).status == "failed"
+    for outbox_id in (sent, failed):
+        kept = row(app, outbox_id)
+        assert "บุญมี" not in repr(kept.messages) and "บุญมี" not in (kept.error or "")
+        assert kept.sealed is None
+    assert row(app, sent).messages == [{"type": "text"}, {"type": "text"}]
+
+
+def test_a_secret_message_is_stored_sealed_and_sent_readable(embedded_app, platform):
+    user = platform.add_user(platform.new_user_id())["userId"]
+    secret = {"type": "text", "text": "รหัสเชิญ: 4821 9937"}
+    with embedded_app.app_context():
+        message = outbox.queue_push(user, [secret], secret=True)
+        db.session.commit()
+        stored = db.session.execute(select(OutboxMessage.messages, OutboxMessage.sealed)).one()
+        assert "4821" not in repr(stored.messages) and b"4821" not in stored.sealed
+        outbox_id = message.id
+        outbox.deliver(outbox_id)
+    assert platform.received(user)[0].messages == [secret]
+    assert row(embedded_app, outbox_id).sealed is None
+
+
+def test_a_secret_message_sealed_under_another_key_fails_without_retrying_forever(embedded_app, platform):
+    user = platform.add_user(platform.new_user_id())["userId"]
+    with embedded_app.app_context():
+        message = outbox.queue_push(user, [text(1)], secret=True)
+        db.session.commit()
+        embedded_app.config["OUTBOX_KEY"] = "another outbox key, set since the message was queued"
+        outbox_id = message.id
+        outbox.deliver(outbox_id)
+    assert platform.received(user) == []
+    failed = row(embedded_app, outbox_id)
+    assert failed.status == "failed" and "OUTBOX_KEY" in failed.error

@@ -6,7 +6,8 @@ import pytest
 from sqlalchemy import select
 
 from bot import staff as staff_service
-from models import AuditEntry, Invite, InviteAttempt, Staff, db, utcnow
+from models import AuditEntry, InboxEvent, Invite, InviteAttempt, OutboxMessage, Staff, db, utcnow
+from tests.conftest import settle
 
 
 def invite(app, role="volunteer", area="30060101", name=None, created_at=None) -> str:
@@ -117,3 +118,26 @@ def test_unfollow_deactivates_until_follow(app, new_user, line):
         from models import LineUser
         assert for_line_user(db.session.get(LineUser, chat.user_id)) is None
     assert "ยินดีต้อนรับกลับ" in chat.follow()
+
+
+def test_a_code_sent_in_the_chat_is_never_stored_readable_and_sent_messages_keep_no_text(app, new_user):
+    boss = new_user("หัวหน้า")
+    register(boss, invite(app, "supervisor_subdistrict", "300601"), name="หัวหน้า ตำบล")
+    boss.postback("menu=invite")
+    boss.tap("ทีมเคาะประตู")
+    boss.say("30060105")
+    boss.say("สมหญิง รักดี")
+    assert "สมหญิง รักดี" in boss.text  # the summary names the person invited
+    shown = boss.tap("ใช่").split("\n")[0]
+    code = "".join(ch for ch in shown if ch.isdigit())
+    assert len(code) == 8
+    register(new_user("อาสาใหม่"), code, name="สมหญิง รักดี")
+    settle(app)
+    with app.app_context():
+        rows = [*db.session.scalars(select(OutboxMessage)), *db.session.scalars(select(InboxEvent))]
+        stored = [repr({column.key: getattr(r, column.key) for column in r.__table__.columns}) for r in rows]
+        for form in (code, f"{code[:4]} {code[4:]}"):
+            assert not [text for text in stored if form in text]
+        sent = db.session.scalars(select(OutboxMessage).where(OutboxMessage.status == "sent")).all()
+        assert sent and all(set(message) == {"type"} for r in sent for message in r.messages)
+        assert not [text for text in stored if "สมหญิง" in text]

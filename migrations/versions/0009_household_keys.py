@@ -1,7 +1,7 @@
 """household keys; audit entries about a household keep its personal values sealed with its key
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0008
 Create Date: 2026-11-26 10:00:00.000000
 
 Every household gets a random key. The audit entries already written about a household (the household itself,
@@ -20,7 +20,7 @@ from bot import audit
 
 # revision identifiers, used by Alembic.
 revision = '0009'
-down_revision = '0007'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 
