@@ -6,16 +6,13 @@ and keeps in clear only who, when, what action, which entity and which fields. E
 the key (bot.privacy.erase): its entries stay where they are, unchanged, and can no longer be read.
 """
 
-import json
-import os
 from dataclasses import dataclass
 
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy.dialects import postgresql, sqlite
 
+from bot.sealing import new_key, seal, unseal
 from models import AuditEntry, HouseholdKey, db, utcnow
 
-NONCE_BYTES = 12
 _INSERT_KEY = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 
@@ -54,10 +51,6 @@ def read(record: AuditEntry) -> Values:
     return Values(values["before"], values["after"])
 
 
-def new_key() -> bytes:
-    return AESGCM.generate_key(bit_length=256)
-
-
 def key_for(household_id: int) -> bytes:
     """The household's key, made on first use. INSERT ... ON CONFLICT DO NOTHING: two transactions making the
     first key of the same household at once end up with one. The foreign key refuses a key for a household
@@ -69,15 +62,6 @@ def key_for(household_id: int) -> bytes:
         db.session.execute(statement)
         found = db.session.get(HouseholdKey, household_id)
     return found.key
-
-
-def seal(key: bytes, bound_to: bytes, values: dict) -> bytes:
-    nonce = os.urandom(NONCE_BYTES)
-    return nonce + AESGCM(key).encrypt(nonce, json.dumps(values, ensure_ascii=False).encode(), bound_to)
-
-
-def unseal(key: bytes, bound_to: bytes, sealed: bytes) -> dict:
-    return json.loads(AESGCM(key).decrypt(sealed[:NONCE_BYTES], sealed[NONCE_BYTES:], bound_to))
 
 
 def bound_to(household_id: int, entity: str, entity_id: str | None) -> bytes:

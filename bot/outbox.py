@@ -23,20 +23,17 @@ leaves only once that message is out and a crash can't skip it (leaving twice is
 
 import hashlib
 import hmac
-import json
 import logging
-import os
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from flask import current_app
 from sqlalchemy import and_, bindparam, case, exists, func, inspect, or_, select, update
 from sqlalchemy.orm import aliased
 
-from bot import jobs
+from bot import jobs, sealing
 from bot.gateway import LineError, gateway
 from models import OutboxMessage, db, utcnow
 
@@ -123,14 +120,12 @@ def sealing_key() -> bytes:
 
 
 def seal(messages: list[dict]) -> bytes:
-    nonce = os.urandom(12)
-    plain = json.dumps(messages, ensure_ascii=False, separators=(",", ":")).encode()
-    return nonce + AESGCM(sealing_key()).encrypt(nonce, plain, SEALED_CONTEXT)
+    return sealing.seal(sealing_key(), SEALED_CONTEXT, messages)
 
 
 def unseal(sealed: bytes) -> list[dict]:
     """The messages of a sealed row; InvalidTag if it was sealed under another key (or altered)."""
-    return json.loads(AESGCM(sealing_key()).decrypt(sealed[:12], sealed[12:], SEALED_CONTEXT))
+    return sealing.unseal(sealing_key(), SEALED_CONTEXT, sealed)
 
 
 def bodies(row) -> list[dict]:
