@@ -79,11 +79,13 @@ class LineGateway:
         self.retries = retries
         self.backoff = backoff
 
-    def reply(self, reply_token: str, messages: list[dict], until: float, tried_before: bool = False) -> None:
+    def reply(self, reply_token: str, messages: list[dict], until: float, tried_before: bool = False,
+              before_retry: Callable[[], None] | None = None) -> None:
         """Reply with a token, retrying on 429/5xx/no answer as long as a retry can start before `until`
         (epoch seconds, inside the token's minute). `tried_before`: an earlier attempt with this token
         ended with no known outcome (its process died). A refusal of the token after such an attempt
-        means that attempt delivered the messages, and returns as a success."""
+        means that attempt delivered the messages, and returns as a success. `before_retry()` runs before
+        each retry (the outbox renews its claim on the message there)."""
         unknown = tried_before
 
         def used_by_an_earlier_try(error: LineError) -> bool:
@@ -94,7 +96,8 @@ class LineGateway:
             return False
 
         body = {"replyToken": reply_token, "messages": messages}
-        self._call(lambda: self._post("/v2/bot/message/reply", body), until=until, succeeded=used_by_an_earlier_try)
+        self._call(lambda: self._post("/v2/bot/message/reply", body), until=until, succeeded=used_by_an_earlier_try,
+                   before_retry=before_retry)
 
     def push(self, to: str, messages: list[dict], retry_key: str) -> None:
         self._call(lambda: self._post("/v2/bot/message/push", {"to": to, "messages": messages}, retry_key))
@@ -159,9 +162,10 @@ class LineGateway:
         self._call(lambda: self._api.unlink_rich_menu_id_from_user(user_id, _request_timeout=self.timeout))
 
     def _call(self, send: Callable, retry: bool = True, until: float | None = None,
-              succeeded: Callable[[LineError], bool] | None = None):
+              succeeded: Callable[[LineError], bool] | None = None, before_retry: Callable[[], None] | None = None):
         """`send()`, retried on transient errors: `retries` times, or with `until` (epoch seconds) as long as a
-        retry can start before it. `succeeded(error)` says an error means an earlier try had done the work."""
+        retry can start before it. `succeeded(error)` says an error means an earlier try had done the work;
+        `before_retry()` runs before each retry."""
         attempt = 0
         while True:
             try:
@@ -177,16 +181,19 @@ class LineGateway:
             if not error.transient or not tries_left:
                 raise error
             log.info("LINE call failed (%s); retrying in %.2fs", error, delay)
+            if before_retry is not None:
+                before_retry()
             time.sleep(delay)
             attempt += 1
 
 
 def _line_message(exc: ApiException) -> str:
     """LINE's message and its details, e.g. "The request body has 1 error(s): messages[0].text: ..."."""
+    text = exc.body.decode("utf-8", "replace") if isinstance(exc.body, bytes) else exc.body or ""
     try:
-        body = json.loads(exc.body or b"{}")
+        body = json.loads(text or "{}")
     except ValueError:
-        return (exc.body or b"").decode("utf-8", "replace")[:500] or exc.reason or ""
+        return text[:500] or exc.reason or ""
     details = "; ".join(f"{d.get('property', '')}: {d.get('message', '')}" for d in body.get("details") or [])
     message = body.get("message") or exc.reason or ""
     return f"{message}: {details}" if details else message

@@ -224,13 +224,13 @@ def _deliver_claimed(row) -> int | None:
     return _finish(row, "sent", done, messages)
 
 
-def _keep(row, **values) -> None:
-    """Set columns of the row and own it for another full claim, unless another attempt took it over
+def _keep(row, claim_for: timedelta = CLAIM, **values) -> None:
+    """Set columns of the row and own it for another claim, unless another attempt took it over
     meanwhile (its claim bumped `attempts`): then raise TakenOver."""
     taken = db.session.execute(update(OutboxMessage)
                                .where(OutboxMessage.id == row.id, OutboxMessage.attempts == row.attempts,
                                       OutboxMessage.status == "pending")
-                               .values(claimed_until=utcnow() + CLAIM, **values)
+                               .values(claimed_until=utcnow() + claim_for, **values)
                                .execution_options(synchronize_session=False)).rowcount
     db.session.commit()
     if not taken:
@@ -306,8 +306,9 @@ def _reply(row, request: Request) -> bool:
         return False
     try:
         # An earlier claim of this row may have called LINE and died before it could mark the row sent.
+        # Each retry renews the short claim, so no other attempt takes the row over while this one is alive.
         gateway().reply(row.reply_token, request.messages, until=row.reply_until.timestamp(),
-                        tried_before=row.attempts > 1)
+                        tried_before=row.attempts > 1, before_retry=lambda: _keep(row, reply_claim()))
         return True
     except LineError as error:
         if error.transient:
@@ -331,13 +332,6 @@ def _record_failure(row, messages: list[dict], error: LineError, done: int) -> i
         return None
     log.error("outbox %s failed for good (event %s): %s", row.id, row.source_event_id, error)
     return _finish(row, "failed", done, messages, str(error)[:2000])
-
-
-def _update(outbox_id: int, **values) -> None:
-    """Set columns of one row and commit."""
-    db.session.execute(update(OutboxMessage).where(OutboxMessage.id == outbox_id).values(**values)
-                       .execution_options(synchronize_session=False))
-    db.session.commit()
 
 
 def due_ids(grace: timedelta = timedelta(seconds=5), limit: int = 500) -> list[int]:

@@ -272,6 +272,31 @@ def test_a_reply_line_carried_out_but_answered_too_late_arrives_once(app, platfo
     assert row(app, outbox_id).status == "sent"
 
 
+def test_a_reply_being_retried_stays_its_senders_until_it_is_done(app, platform, monkeypatch):
+    """LINE answers 500 twice: before each retry the short claim on the reply is renewed, so no other
+    delivery attempt (a sweep in another process) takes the row over while this one is still trying."""
+    user = platform.add_user(platform.new_user_id())["userId"]
+    token = platform.issue_reply_token(user)
+    platform.fail_next("/v2/bot/message/reply", status=500, count=2)
+    claims_between_tries = []
+    backoff = time.sleep
+
+    def wait_before_retry(seconds):  # time.sleep is shared: only the delivery's back-off is looked into
+        if threading.current_thread().name.startswith("delivery"):
+            claims_between_tries.append(db.session.scalar(select(OutboxMessage.claimed_until)))
+            db.session.rollback()
+        backoff(seconds)
+
+    monkeypatch.setattr("bot.gateway.time.sleep", wait_before_retry)
+    [outbox_id] = queue(app, lambda: outbox.queue_reply(token, user, [text(1)], None))
+    platform.wait_for_messages(user, 1)
+    settle(app)
+    first, second = claims_between_tries
+    assert second > first  # renewed at each retry, not left to run out
+    assert row(app, outbox_id).attempts == 1 and row(app, outbox_id).status == "sent"
+    assert platform.received(user)[0].kind == "reply"
+
+
 def crash_after_claiming(app, reply_lands: bool, event_age: timedelta = timedelta(0)):
     """A process claims a reply row and is killed -9 before marking it sent; LINE may have delivered it."""
     user = app.platform.add_user(app.platform.new_user_id())["userId"]
