@@ -5,7 +5,8 @@
   anything else (an old draft, no supervisor, another dialog) is deleted. Nothing typed stays with nobody.
 - The periodic purge (`purge_when_due`, from the sweeper, hourly per process; `flask --app wsgi privacy purge`
   at once) deletes conversations untouched for DRAFT_RETENTION_DAYS, photos as old, sent or failed outgoing
-  messages a day after their last attempt, and strips a failed event of what the person typed after a week.
+  messages a day after their last attempt, and strips events that failed under earlier versions (which kept
+  what the person typed) after a week.
 - Erasing a household (a data-subject request, `flask --app wsgi households erase ID`) deletes its members,
   problems, visits, conversations about it and its data key. Its audit entries stay, as the log is
   append-only, but their personal values were sealed with that key (bot.audit) and can't be read any more.
@@ -44,7 +45,8 @@ log = logging.getLogger(__name__)
 
 HANDED_OVER = ("interview",)  # dialogs worth finishing by someone else: the answers a family gave at the door
 SENT_MESSAGES_KEPT = timedelta(days=1)  # an outgoing message, after its last attempt (LINE has it by then)
-FAILED_EVENTS_KEPT = timedelta(days=7)  # what a person typed in an event that failed: time to look into it
+# An event fails without its content now (bot.inbox); ones that failed under earlier versions kept it this long.
+FAILED_EVENTS_KEPT = timedelta(days=7)
 PURGE_EVERY = 3600.0  # seconds, per process
 
 
