@@ -24,6 +24,7 @@ from sqlalchemy import select
 
 from bot import audit, households, liff
 from bot.thai import format_date, format_datetime, format_money, local_date
+from dialogs.buttons import whole
 from dialogs.engine import LABEL_LIMIT, N_, Context
 from dialogs.labels import (
     CLASSIFICATION_LABELS,
@@ -218,7 +219,10 @@ def page():
     """The printable Family Folder of `?household=`, for the staff member LINE vouches for, if it is in their area."""
     staff = liff.viewer()
     try:
-        household = households.get(staff, request.args.get("household", type=int))
+        household_id = whole(request.args.get("household"), 9)  # any size of number would overflow the column
+        if household_id is None:
+            raise households.NotFound
+        household = households.get(staff, household_id)
     except households.NotFound:
         raise liff.Refused(403, N_("You do not have access to this household's folder.")) from None
     ctx = _reader(staff)

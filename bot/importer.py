@@ -741,12 +741,14 @@ class Importer:
 
     @staticmethod
     def _national_id_holders(groups: list[Group]) -> dict[str, set[int]]:
-        """The households (anywhere, in anyone's area) holding a member with a national ID of this batch."""
-        hashes = [row.national_id_hash for group in groups for row in group.rows if row.national_id_hash]
+        """The households (anywhere, in anyone's area) holding a member with a national ID of this batch, by the
+        ID's current hash; a member still stored under the previous key (during a rotation) is found too."""
+        current = {stored: row.national_id_hash for group in groups for row in group.rows if row.national_id_hash
+                   for stored in national_id_hashes(row.national_id)}
         holders: dict[str, set[int]] = {}
         for national_id_hash, household_id in db.session.execute(
-                select(Member.national_id_hash, Member.household_id).where(Member.national_id_hash.in_(hashes))):
-            holders.setdefault(national_id_hash, set()).add(household_id)
+                select(Member.national_id_hash, Member.household_id).where(Member.national_id_hash.in_(current))):
+            holders.setdefault(current[national_id_hash], set()).add(household_id)
         return holders
 
     def _without_ids_of_others(self, group: Group, household: Household | None,

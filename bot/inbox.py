@@ -283,7 +283,12 @@ def _after_failure(stored: Pending, exc: Exception) -> bool:
         log.warning("event %s (%s) left for later after try %d: %s", stored.webhook_event_id,
                     stored.payload.get("type"), stored.attempts + 1, describe(exc))
         raise TransientError from exc
-    return _recording(lambda: _fail(stored, exc), exc)
+    try:
+        return _recording(lambda: _fail(stored, exc), exc)
+    except TransientError:
+        raise
+    except Exception:  # the apology itself failed: fail the event without one rather than leave it pending
+        return _recording(lambda: _fail(stored, exc, apologise=False), exc)
 
 
 def _count_attempt(event_id: int) -> None:
@@ -348,20 +353,25 @@ def event_time(payload: dict) -> datetime | None:
     """When LINE says the event happened (its reply token's minute starts then)."""
     timestamp = payload.get("timestamp")
     if isinstance(timestamp, int) and not isinstance(timestamp, bool):
-        return datetime.fromtimestamp(timestamp / 1000, UTC)
+        try:
+            return datetime.fromtimestamp(timestamp / 1000, UTC)
+        except (OverflowError, OSError, ValueError):  # the webhook refuses such times; stored ones may predate that
+            return None
     return None
 
 
-def _fail(stored: Pending, exc: Exception) -> bool:
+def _fail(stored: Pending, exc: Exception, apologise: bool = True) -> bool:
     """Give up on an event: mark it failed, keeping what failed and where but nothing the person
-    typed, and, if it was something they expect an answer to (it came with a reply token), tell
-    them it could not be processed. Their later events go on: a failed event is not pending."""
+    typed, and, if it was something they expect an answer to (it came with a reply token, in a
+    one-to-one chat: a group gets nothing but the bot's farewell), tell them it could not be
+    processed. Their later events go on: a failed event is not pending."""
     take_turn(stored.user_key)
     if not _claim(stored, "failed", describe(exc)[:2000]):
         db.session.rollback()
         return False
     outgoing = []
-    if stored.payload.get("replyToken"):
+    one_to_one = (stored.payload.get("source") or {}).get("type") == "user"
+    if apologise and one_to_one and stored.payload.get("replyToken"):
         person = db.session.get(LineUser, stored.user_key)
         apology = gettext("Sorry, the system could not process that message. Please try again.",
                           person.language if person else "th")

@@ -52,6 +52,7 @@ def parse_events(body: bytes) -> list[tuple[dict, Event]]:
     except (ValueError, UnicodeDecodeError, RecursionError) as exc:  # RecursionError: nested thousands deep
         raise MalformedBody(f"not JSON: {exc.__class__.__name__}") from None
     _check_storable(payload)
+    payload = _without_nul(payload)
     if not isinstance(payload, dict) or not isinstance(payload.get("events"), list):
         raise MalformedBody("no events list")
     events = []
@@ -86,6 +87,23 @@ def _check_storable(payload) -> None:
                 raise MalformedBody("a string that is not Unicode text") from None
 
 
+def _without_nul(value):
+    """The payload with U+0000 dropped from every string: PostgreSQL stores no NUL in text, so an event
+    carrying one (in a text, an id, a type) could never be stored, and LINE would be told to send it again
+    forever. Called after `_check_storable`, so the nesting is shallow."""
+    if isinstance(value, str):
+        return value.replace("\x00", "") if "\x00" in value else value
+    if isinstance(value, dict):
+        return {_without_nul(key): _without_nul(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_without_nul(item) for item in value]
+    return value
+
+
+# An event's time (epoch milliseconds) must be a date the bot can compute with: from 2000 to 2100.
+TIMESTAMP_RANGE = range(946_684_800_000, 4_102_444_800_000)
+
+
 def _check_event(event) -> None:
     """The fields the inbox reads before the SDK does: present where needed, of the right type, short enough."""
     if not isinstance(event, dict) or not _short_string(event.get("webhookEventId"), ID_LENGTH, empty=False):
@@ -98,6 +116,9 @@ def _check_event(event) -> None:
         raise MalformedBody(f"event {event['webhookEventId']}: a source that is not a user, group or room")
     if "replyToken" in event and not _short_string(event["replyToken"], ID_LENGTH):
         raise MalformedBody(f"event {event['webhookEventId']}: a malformed replyToken")
+    timestamp = event.get("timestamp", TIMESTAMP_RANGE.start)
+    if isinstance(timestamp, bool) or not isinstance(timestamp, int) or timestamp not in TIMESTAMP_RANGE:
+        raise MalformedBody(f"event {event['webhookEventId']}: a timestamp that is not a time")
     if not isinstance(event.get("deliveryContext", {}), dict):
         raise MalformedBody(f"event {event['webhookEventId']}: a malformed deliveryContext")
 

@@ -215,8 +215,9 @@ def test_a_household_outside_the_area_shows_nothing(people, platform):
     app, household = people
     page = open_folder(app, household, signed_in(platform.issue_id_token("U-other", LIFF_ID)))
     refused(page, 403, "You do not have access to this household's folder.")
-    refused(open_folder(app, 999_999, signed_in(platform.issue_id_token("U-volunteer", LIFF_ID))), 403,
-            "You do not have access to this household's folder.")
+    for unknown in (999_999, 10**20, "abc", -5):  # none of them exists; none may break the page either
+        refused(open_folder(app, unknown, signed_in(platform.issue_id_token("U-volunteer", LIFF_ID))), 403,
+                "You do not have access to this household's folder.")
     with app.app_context():
         assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "folder.view")) is None
 

@@ -600,6 +600,15 @@ def test_a_national_id_stored_in_another_household_is_refused_without_saying_whe
                                  .where(Member.national_id_hash == hash_national_id(national_id(1)))) == 1
 
 
+def test_during_a_key_rotation_an_id_stored_under_the_previous_key_is_still_refused_elsewhere(app, people, tmp_path):
+    imported(app, write_csv(tmp_path / "admin.csv", [HEAD | {"village_code": "30060301"}]), people["admin"])
+    old_key = app.config["NATIONAL_ID_KEY"]
+    app.config |= {"NATIONAL_ID_KEY": "a-new-national-id-key-0123456789abcdef", "NATIONAL_ID_KEY_PREVIOUS": old_key}
+    same_id = OTHER_HOUSE | {"national_id": national_id(1)}  # stored above, hashed with the previous key
+    output = imported(app, write_csv(tmp_path / "list.csv", [same_id]), people["supervisor"])
+    assert "แถวที่ไม่ผ่านการตรวจสอบ: 1 แถว" in output and "ครัวเรือนที่เพิ่มใหม่: 0" in output
+
+
 def test_the_report_is_always_a_new_file_never_through_a_symlink(app, people, tmp_path):
     victim = tmp_path / "victim.txt"
     victim.write_text("keep me")

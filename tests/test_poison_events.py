@@ -92,6 +92,16 @@ def test_an_event_its_data_makes_fail_is_failed_once_and_its_sender_is_answered(
     assert NATIONAL_ID not in str(failed.payload) and NATIONAL_ID not in failed.error
 
 
+def test_a_group_chats_event_that_fails_gets_no_apology_in_the_group(app, line, platform, refusing_database):
+    """In a group the bot says nothing but its farewell: a failed event is not answered there."""
+    user = platform.add_user(platform.new_user_id())["userId"]
+    group = platform.new_group_id()
+    assert line.send(poisoned(line.in_group(line.text(user, "สวัสดี"), group))).status_code == 200
+    settle(app)
+    assert [event.status for event in stored_events(app)] == ["failed"]
+    assert platform.received(group) == [] and platform.received(user) == []
+
+
 def test_a_failure_quoting_what_was_typed_leaves_it_out_of_logs_and_the_inbox(embedded_app, platform, monkeypatch,
                                                                              caplog):
     """Database errors carry the statement's parameters and often the value itself in their message."""

@@ -90,19 +90,32 @@ def body_of(*events: dict, ensure_ascii: bool = False) -> bytes:
     body_of(signed_text_event(deliveryContext="yes")),
     body_of(signed_text_event(message={"type": "text", "id": "1", "text": "\ud800"}), ensure_ascii=True),
     body_of(signed_text_event(timestamp=float("nan"))),
+    body_of(signed_text_event(timestamp=10**20)),
+    body_of(signed_text_event(timestamp=-10**16)),
+    body_of(signed_text_event(type="\x00")),
     b'{"destination": "U0", "events": [{"webhookEventId": "01J0000000000000000000000C", "type": "x", "n": 1e999}]}',
     b'{"destination": "U0", "events": [{"webhookEventId": "01J0000000000000000000000C", "type": "x", "n": ' +
     b"9" * 5000 + b"}]}",
 ], ids=["not JSON", "a list", "no events", "a bad timestamp", "nested 100,000 deep", "nested 20 deep",
         "an event without type", "a message without type", "a source that is a string", "a source that is a list",
         "a numeric userId", "a webhookEventId too long", "a type too long", "a numeric replyToken",
-        "a deliveryContext that is a string", "an unpaired surrogate", "NaN", "an infinite number", "5,000 digits"])
+        "a deliveryContext that is a string", "an unpaired surrogate", "NaN", "a time far in the future",
+        "a time far in the past", "a NUL for a type", "an infinite number", "5,000 digits"])
 def test_malformed_bodies_are_refused_and_the_server_keeps_working(app, line, platform, body, caplog):
     with caplog.at_level(logging.WARNING, logger="bot.webhook"):
         assert line.post(body).status_code == 400
     assert "webhook refused" in caplog.text
     user = platform.add_user(platform.new_user_id())["userId"]
     assert line.send(line.text(user, "ยังอยู่ไหม")).status_code == 200
+    assert NOT_AVAILABLE in " ".join(texts(platform.wait_for_messages(user, 1)))
+
+
+def test_a_nul_anywhere_in_an_event_is_dropped_before_it_is_stored(app, line, platform):
+    """PostgreSQL stores no NUL in text: an id or a text carrying one is stored without it, and answered."""
+    user = platform.add_user(platform.new_user_id())["userId"]
+    event = line.text(user, "สวัสดี\x00ค่ะ")
+    event["webhookEventId"] += "\x00"
+    assert line.send(event).status_code == 200
     assert NOT_AVAILABLE in " ".join(texts(platform.wait_for_messages(user, 1)))
 
 
