@@ -180,6 +180,21 @@ def line(platform, live):
     return LineDriver(platform, live.url + "/callback", SECRET)
 
 
+@contextlib.contextmanager
+def database_at(emulator_url: str, path, revision: str, household_id: int, head_name: str):
+    """For a migration's test: an app on a new SQLite file migrated only up to `revision`, holding one
+    household of village 30060101, with the app context pushed."""
+    app = create_app(base_config(emulator_url) | {"DATABASE_URL": f"sqlite:///{path}"})
+    with app.app_context():
+        upgrade(revision=revision)
+        db.session.execute(text("INSERT INTO areas (code, level, name_th) VALUES ('30060101', 'village', 'x')"))
+        db.session.execute(text("INSERT INTO households (id, house_number, village_code, head_name, source, "
+                                "source_year, status, test_data, created_at, updated_at) VALUES (:id, '1', "
+                                "'30060101', :head, 'jpt', 2568, 'open', 0, '2026-01-01', '2026-01-01')"),
+                           {"id": household_id, "head": head_name})
+        yield app
+
+
 def wait_until(predicate, timeout: float = 20.0, message: str = "condition not met"):
     """Poll a condition on state we can't subscribe to (a worker process's database writes)."""
     deadline = time.monotonic() + timeout

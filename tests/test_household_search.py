@@ -6,9 +6,9 @@ import pytest
 from flask_migrate import upgrade
 from sqlalchemy import select, text
 
-from bot import create_app, households
+from bot import households
 from models import Area, Household, Staff, StaffRole, db
-from tests.conftest import base_config
+from tests.conftest import database_at
 
 VILLAGES = ("30060101", "31010101")  # district 3006 (นครราชสีมา) and another province (บุรีรัมย์)
 HEADS = {
@@ -122,14 +122,7 @@ def test_a_supervisor_finds_names_and_numbers_only_in_their_district(app, staff)
 
 def test_households_stored_before_the_name_index_are_found(emulator, tmp_path):
     """The SQLite migration that adds the index indexes the households already there."""
-    path = tmp_path / "old.sqlite3"
-    app = create_app(base_config(emulator.url) | {"DATABASE_URL": f"sqlite:///{path}"})
-    with app.app_context():
-        upgrade(revision="0004")
-        db.session.execute(text("INSERT INTO areas (code, level, name_th) VALUES ('30060101', 'village', 'x')"))
-        db.session.execute(text("INSERT INTO households (house_number, village_code, head_name, source, source_year, "
-                                "status, test_data, created_at, updated_at) VALUES ('1', '30060101', 'นายเก่า ก่อนดัชนี', "
-                                "'jpt', 2568, 'open', 0, '2026-01-01', '2026-01-01')"))
+    with database_at(emulator.url, tmp_path / "old.sqlite3", "0004", 1, "นายเก่า ก่อนดัชนี"):
         db.session.commit()
         upgrade()
         admin = Staff(name="admin", position="x", roles=[StaffRole(role="admin", area_code="TH")])

@@ -13,7 +13,7 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DatabaseError
 
-from bot import areas, audit, create_app, outbox, privacy
+from bot import areas, audit, outbox, privacy
 from bot.i18n import gettext
 from bot.recovery import sweep
 from bot.thai import format_date
@@ -35,7 +35,7 @@ from models import (
     db,
     utcnow,
 )
-from tests.conftest import base_config, settle
+from tests.conftest import database_at, settle
 from tests.test_interview import open_interview, yes
 
 VILLAGE = "30060101"
@@ -283,14 +283,7 @@ def test_erasing_a_household_leaves_its_audit_entries_in_place_but_unreadable(ap
 
 
 def test_entries_written_before_the_keys_are_sealed_by_the_migration(emulator, tmp_path):
-    path = tmp_path / "old.sqlite3"
-    app = create_app(base_config(emulator.url) | {"DATABASE_URL": f"sqlite:///{path}"})
-    with app.app_context():
-        upgrade(revision="0006")
-        db.session.execute(text("INSERT INTO areas (code, level, name_th) VALUES ('30060101', 'village', 'x')"))
-        db.session.execute(text("INSERT INTO households (id, house_number, village_code, head_name, source, "
-                                "source_year, status, test_data, created_at, updated_at) VALUES (5, '1', '30060101', "
-                                f"'{NAME}', 'jpt', 2568, 'open', 0, '2026-01-01', '2026-01-01')"))
+    with database_at(emulator.url, tmp_path / "old.sqlite3", "0006", 5, NAME):
         # An interview's entries: the member was removed since, so only the event ties its entry to the household.
         for entity, entity_id, values in (("member", 9, f'{{"name": "{NAME}", "monthly_income": "{INCOME}"}}'),
                                           ("household", 5, f'{{"head_name": "{NAME}"}}')):
