@@ -1,6 +1,5 @@
 """`flask --app wsgi demo seed`: อ.จักราช with villages, test households and demo staff, once."""
 
-import time
 from collections import Counter
 
 import geothai
@@ -36,9 +35,7 @@ def given_ids(monkeypatch):
 
 
 def test_the_seed_creates_the_district_its_villages_households_and_staff(embedded_app, given_ids):
-    started = time.perf_counter()
     result = embedded_app.test_cli_runner().invoke(args=["demo", "seed"])
-    assert time.perf_counter() - started < 10
     assert result.exit_code == 0, result.output
     assert "109 villages, 300 households" in result.output
     with embedded_app.app_context():
