@@ -64,7 +64,7 @@ if str(ROOT) not in sys.path:  # also runnable as `python bench/dialog.py`
 from flask_migrate import upgrade  # noqa: E402
 from sqlalchemy import func, select, text  # noqa: E402
 
-from bench import bot_settings  # noqa: E402
+from bench import bot_settings, percentile  # noqa: E402
 from bot import create_app, jobs  # noqa: E402
 from dialogs import buttons, engine, sessions, validators  # noqa: E402
 from dialogs.engine import Context, Dialog, Input, Outcome, Question  # noqa: E402
@@ -201,15 +201,11 @@ class Result:
         return self.checkpoints[-1].rss_mb - self.checkpoints[-2].rss_mb
 
 
-def percentile(ordered: list[float], q: float) -> float:
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
-
-
 def summarise(totals: array, parts: list[array], seconds: float, cpu_seconds: float) -> Timing:
     ordered = sorted(totals)
     load, eng, save = (sum(p) / len(p) * 1000 for p in parts)
     return Timing(steps=len(totals), seconds=seconds, median_ms=statistics.median(ordered) * 1000,
-                  p90_ms=percentile(ordered, 0.90) * 1000, p99_ms=percentile(ordered, 0.99) * 1000,
+                  p90_ms=percentile(ordered, 90) * 1000, p99_ms=percentile(ordered, 99) * 1000,
                   steps_per_second=len(totals) / seconds, load_ms=load, engine_ms=eng, save_ms=save,
                   cpu_ms=cpu_seconds / len(totals) * 1000)
 

@@ -56,7 +56,7 @@ import openpyxl  # noqa: E402
 from flask_migrate import upgrade  # noqa: E402
 from sqlalchemy import and_, event, false, insert, or_, select, text, true  # noqa: E402
 
-from bench import bot_settings  # noqa: E402
+from bench import bot_settings, percentile  # noqa: E402
 from bot import create_app, households, importer, jobs, scope  # noqa: E402
 from bot.importer import COLUMNS  # noqa: E402
 from dialogs.validators import national_id_check_digit  # noqa: E402
@@ -334,11 +334,6 @@ class SearchResult:
     in_scope: int = 0
     cases: dict[str, dict] = field(default_factory=dict)  # name → {median_ms, p99_ms, hits}
     plans: dict[str, str] = field(default_factory=dict)
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 def search_run(dbs: Databases, count: int, repeats: int, explain: bool) -> SearchResult:

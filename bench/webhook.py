@@ -30,8 +30,6 @@ import json
 import os
 import secrets
 import shutil
-import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -48,8 +46,9 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # also runnable as `python bench/webhook.py`
     sys.path.insert(0, str(ROOT))
 
-from bench import bot_settings  # noqa: E402
+from bench import bot_settings, percentile  # noqa: E402
 from emulator import EmulatorServer, LineDriver, Platform, PlatformError  # noqa: E402
+from tests.servers import free_port  # noqa: E402
 
 SECRET = "0123456789abcdef0123456789abcdef"
 TOKEN = "bench-channel-access-token"
@@ -94,12 +93,6 @@ class Result:
     @property
     def name(self) -> str:
         return f"{self.app:<4} {self.latency_ms:>3} ms {self.mode}"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def process_cpu_seconds(pid: int) -> float:
@@ -504,14 +497,6 @@ def reply_times(calls: list[dict], users: set[str], tokens: set[str]) -> tuple[d
         elif call["path"] != REPLY_PATH and call["to"] in users:
             pushes.append(call["time"])  # a fallback push: the token was refused or too old
     return replies, pushes
-
-
-def percentile(values: list[float], pct: float) -> float:
-    if not values:
-        return float("nan")
-    if len(values) == 1:
-        return values[0]
-    return statistics.quantiles(values, n=100, method="inclusive")[int(pct) - 1]
 
 
 def warm_up(line, url: str) -> None:
