@@ -52,7 +52,8 @@ def parse_events(body: bytes) -> list[tuple[dict, Event]]:
     except (ValueError, UnicodeDecodeError, RecursionError) as exc:  # RecursionError: nested thousands deep
         raise MalformedBody(f"not JSON: {exc.__class__.__name__}") from None
     _check_storable(payload)
-    payload = _without_nul(payload)
+    if b"\\u0000" in body:  # JSON carries a NUL only as this escape: most bodies are left as they are
+        payload = _without_nul(payload)
     if not isinstance(payload, dict) or not isinstance(payload.get("events"), list):
         raise MalformedBody("no events list")
     events = []
