@@ -66,9 +66,11 @@ from sqlalchemy import func, select, text  # noqa: E402
 
 from bench import bot_settings, percentile  # noqa: E402
 from bot import create_app, jobs  # noqa: E402
-from dialogs import buttons, engine, sessions, validators  # noqa: E402
-from dialogs.engine import Context, Dialog, Input, Outcome, Question  # noqa: E402
-from dialogs.labels import POSITIONS  # noqa: E402
+from core import validators  # noqa: E402
+from core.types import Context, Input, Outcome  # noqa: E402
+from dialogs import buttons, engine, sessions  # noqa: E402
+from dialogs.engine import Dialog, Question  # noqa: E402
+from domain.labels import POSITIONS  # noqa: E402
 from models import DialogSession, LineUser, db, utcnow  # noqa: E402
 from tests import servers  # noqa: E402
 

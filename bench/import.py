@@ -9,7 +9,7 @@ count) answers in under 50 ms.
 
 Import: CSV files of --small and --rows rows (10,000 and 100,000) are generated as the template lays them
 out (one row per member, 1-6 members per household, valid national IDs, half the households with a house
-code, in the 112 villages of district 3006). Each file is imported by `bot.importer.run` as an admin into a
+code, in the 112 villages of district 3006). Each file is imported by `importer.run` as an admin into a
 fresh database, in a child process, so its peak RSS (VmHWM) is that import's alone. Rows/s is given by the
 wall clock and by CPU time (the importer's process plus its PostgreSQL backends, read from /proc): on a
 shared machine the wall clock measures the neighbours too, the CPU figure is the rate with the machine to
@@ -19,7 +19,7 @@ XLSX files on SQLite (openpyxl's read-only reader; slower, reported but not judg
 
 Search: 650,000 households (no members: search doesn't read them) are bulk-inserted (executemany on
 SQLite, COPY on PostgreSQL; not through the importer) into 73,920 villages of 77 provinces x 12 districts
-x 8 subdistricts x 10 villages, about 700 households per district as nationally. `bot.households.search`
+x 8 subdistricts x 10 villages, about 700 households per district as nationally. `domain.step1_survey.households.search`
 (a count and the first page) is timed for a district supervisor of 3006: by house number, by part of the
 head's name, and by village (no text); --searches times each with varying terms: median and p99 in ms.
 The same name search by a nationwide admin (every household in scope) is timed for comparison, and a
@@ -57,9 +57,11 @@ from flask_migrate import upgrade  # noqa: E402
 from sqlalchemy import and_, event, false, insert, or_, select, text, true  # noqa: E402
 
 from bench import bot_settings, percentile  # noqa: E402
-from bot import create_app, households, importer, jobs, scope  # noqa: E402
-from bot.importer import COLUMNS  # noqa: E402
-from dialogs.validators import national_id_check_digit  # noqa: E402
+from bot import create_app, jobs  # noqa: E402
+from core.validators import national_id_check_digit  # noqa: E402
+from domain.access import scope  # noqa: E402
+from domain.step1_survey import households, importer  # noqa: E402
+from domain.step1_survey.importer import COLUMNS  # noqa: E402
 from models import Area, Household, Staff, StaffRole, db, utcnow  # noqa: E402
 from tests import servers  # noqa: E402
 
@@ -399,7 +401,7 @@ RANGES = " [ranges]"
 
 
 def range_condition(self: scope.Scope, column):
-    """The proposed `bot.scope.Scope.condition`: each prefix as a range of codes (>= '3006' and < '3007'), which
+    """The proposed `scope.Scope.condition`: each prefix as a range of codes (>= '3006' and < '3007'), which
     a btree index serves on SQLite and on PostgreSQL in any collation; LIKE '3006%' is never served from an
     index on SQLite (LIKE there is case-insensitive and the pattern is an expression), nor on PostgreSQL unless
     the database's collation is C. Same rows: area codes are digits."""

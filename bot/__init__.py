@@ -7,6 +7,7 @@ from flask import Flask
 from flask_migrate import Migrate
 from sqlalchemy.engine import make_url
 
+from bot import cli, folder, gateway, jobs, liff, recovery, redis_store, sqlite, webhook
 from bot.config import INSTANCE_DIR, Config
 from models import db
 
@@ -16,7 +17,6 @@ migrate = Migrate()
 
 def create_app(config: dict | None = None) -> Flask:
     """Build the app from the environment; `config` overrides settings (tests, the demo)."""
-    from bot import cli, folder, gateway, jobs, liff, redis_store, sqlite, webhook
     settings = Config.from_env()
     for key, value in (config or {}).items():
         if hasattr(settings, key) and key != "extra":
@@ -41,7 +41,7 @@ def create_app(config: dict | None = None) -> Flask:
             sqlite.tune(db.engine)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
     redis_store.init_app(app)
-    jobs.init_app(app)
+    jobs.init_app(app, sweep=recovery.sweep, next_sweep_in=recovery.next_sweep_in)
     gateway.init_app(app)
     app.register_blueprint(webhook.bp)
     app.register_blueprint(liff.bp)

@@ -7,14 +7,15 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy import or_, select
 
-from bot import audit, jobs, privacy
-from bot import staff as staff_service
-from bot.areas import areas_group
+from bot import jobs, privacy
 from bot.demo import demo_group
-from bot.importer import households_group
 from bot.recovery import sweep
 from bot.richmenu import richmenu_group
 from bot.translations import translate
+from domain.access import audit
+from domain.access import staff as staff_service
+from domain.access.areas import areas_group
+from domain.step1_survey.importer import households_group
 from models import AuditEntry, Household, Staff, db, utcnow
 from models.staff import ROLES
 
@@ -91,7 +92,7 @@ def staff_revoke(staff_id: int) -> None:
     person = db.session.get(Staff, staff_id)
     if person is None:
         raise click.BadParameter(f"no staff member with id {staff_id}")
-    db.session.add(staff_service.revoke(person, None))
+    db.session.add(privacy.revoke(person, None))
     db.session.commit()
     click.echo(f"Revoked {person.name} (id {person.id}). Their unfinished interviews went to a supervisor (told by "
                "LINE at the next sweep) or were deleted.")

@@ -13,12 +13,12 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
-from bot import audit
-from bot import staff as staff_service
-from bot.i18n import gettext
 from bot.seed import seed
-from dialogs.engine import LABEL_LIMIT
-from dialogs.labels import POSITIONS
+from core.i18n import gettext
+from dialogs.buttons import LABEL_LIMIT
+from domain.access import audit
+from domain.access import staff as staff_service
+from domain.labels import POSITIONS
 from models import db
 
 PLACE = "อ.จักราช, นครราชสีมา"

@@ -33,11 +33,12 @@ from linebot.v3.webhooks import (
     UnfollowEvent,
 )
 
-from bot import staff as staff_service
 from bot.gateway import LineError, gateway
-from bot.i18n import gettext
+from core.i18n import gettext
+from core.types import Context, Input, Outcome
 from dialogs import buttons, conversation, sessions
-from dialogs.engine import DIALOGS, Context, Input, Outcome
+from dialogs.engine import DIALOGS
+from domain.access import staff as staff_service
 from models import LeftChat, LineUser, Photo, db, utcnow
 
 

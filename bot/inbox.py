@@ -36,8 +36,8 @@ from sqlalchemy.orm import aliased
 from bot import jobs, outbox
 from bot.errors import describe, is_transient
 from bot.events import fetch, fetches_from_line, handle, parse
-from bot.i18n import gettext
 from bot.redis_store import get_redis
+from core.i18n import gettext
 from models import InboxEvent, LineUser, db, utcnow
 
 log = logging.getLogger(__name__)

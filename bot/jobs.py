@@ -35,8 +35,9 @@ def _mark_background() -> None:
 class JobRunner:
     """Runs a function later, inside an app context: on a thread pool of this process, or on RQ."""
 
-    def __init__(self, app: Flask):
+    def __init__(self, app: Flask, sweep: Callable[[], object], next_sweep_in: Callable[[float], float]):
         self.app = app
+        self._sweep, self._next_sweep_in = sweep, next_sweep_in  # bot.recovery's, given by create_app
         self.embedded = not app.config["REDIS_URL"]
         pools = {"delivery": "DELIVERY_THREADS"} | ({"events": "EVENT_THREADS"} if self.embedded else {})
         self._pools = {name: ThreadPoolExecutor(app.config[setting], thread_name_prefix=name,
@@ -97,13 +98,11 @@ class JobRunner:
             self._sweeper.start()
 
     def _sweep_forever(self, interval: float) -> None:
-        from bot.recovery import next_sweep_in, sweep
-
         _mark_background()
         stop = threading.Event()
         while True:
-            self._run(sweep, ())
-            stop.wait(self._run(next_sweep_in, (interval,)) or interval)
+            self._run(self._sweep, ())
+            stop.wait(self._run(self._next_sweep_in, (interval,)) or interval)
 
     def shutdown(self) -> None:
         """Finish the jobs queued on this process's threads and stop them."""
@@ -148,8 +147,9 @@ def run_worker(app: Flask, queues: list[str], burst: bool = False) -> None:
     worker.work(burst=burst, with_scheduler=False)
 
 
-def init_app(app: Flask) -> None:
-    app.extensions["jobs"] = JobRunner(app)
+def init_app(app: Flask, sweep: Callable[[], object], next_sweep_in: Callable[[float], float]) -> None:
+    """`sweep` finds and queues work left behind; `next_sweep_in(interval)` says when to look again."""
+    app.extensions["jobs"] = JobRunner(app, sweep, next_sweep_in)
 
 
 def runner(app: Flask | None = None) -> JobRunner:

@@ -10,14 +10,12 @@ made for another channel, is refused), takes its `sub` (the LINE user ID) to an 
 carries no authority: it names a page and a record, worth nothing to anyone LINE does not vouch for.
 """
 
-from urllib.parse import urlencode
 
 import requests
 from flask import Blueprint, current_app, jsonify, make_response, render_template, request
 from sqlalchemy import select
 
-from bot.i18n import gettext
-from dialogs.engine import N_
+from core.i18n import N_, gettext
 from models import Staff, db
 
 bp = Blueprint("liff", __name__)
@@ -34,11 +32,6 @@ class Refused(Exception):
     def __init__(self, status: int, message: str):
         super().__init__(message)
         self.status, self.message = status, message
-
-
-def link(page: str, **params) -> str:
-    """The LIFF link to one of the pages, e.g. link("folder", household=12)."""
-    return f"https://liff.line.me/{current_app.config['LIFF_ID']}/{page}?{urlencode(params)}"
 
 
 def viewer() -> Staff:

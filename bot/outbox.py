@@ -33,8 +33,9 @@ from flask import current_app
 from sqlalchemy import and_, bindparam, case, exists, func, inspect, or_, select, update
 from sqlalchemy.orm import aliased
 
-from bot import jobs, sealing
+from bot import jobs
 from bot.gateway import LineError, gateway
+from core import sealing
 from models import OutboxMessage, db, utcnow
 
 log = logging.getLogger(__name__)

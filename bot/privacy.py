@@ -1,6 +1,6 @@
 """Personal data kept no longer than needed (PDPA): retention, hand-over and erasure.
 
-- A revoked person's unfinished conversations are settled at revocation: a recent interview of a household
+- A revoked person (`revoke`)'s unfinished conversations are settled at revocation: a recent interview of a household
   goes, as a draft, to the nearest active supervisor over that household, who is told by a LINE message;
   anything else (an old draft, no supervisor, another dialog) is deleted. Nothing typed stays with nobody.
 - The periodic purge (`purge_when_due`, from the sweeper, hourly per process; `flask --app wsgi privacy purge`
@@ -21,10 +21,12 @@ from flask import current_app
 from linebot.v3.messaging import TextMessage
 from sqlalchemy import delete, select, text
 
-from bot import areas, audit, outbox
-from bot.i18n import gettext
+from bot import outbox
 from bot.inbox import without_content
-from bot.thai import format_date
+from core.i18n import gettext
+from core.thai import format_date
+from domain.access import areas, audit
+from domain.access import staff as staff_service
 from models import (
     DialogSession,
     Household,
@@ -55,6 +57,17 @@ def draft_retention() -> timedelta:
 
 
 # ---- a revoked person's conversations ----------------------------------------------------------------------
+
+def revoke(staff: Staff, by: Staff | None, now: datetime | None = None) -> object:
+    """Take away access: the LINE binding goes, the record and its history stay. The person's unfinished
+    conversations go to a supervisor or are deleted in the same transaction (audited below)."""
+    now = now or utcnow()
+    before, line_user_id = staff_service.describe(staff), staff.line_user_id
+    staff.active, staff.revoked_at, staff.line_user_id = False, now, None
+    db.session.add_all(settle_conversations(staff, line_user_id, now))
+    return audit.entry("staff.revoke", "staff", staff.id, staff_id=by.id if by else None,
+                       before=before, after=staff_service.describe(staff))
+
 
 def settle_conversations(staff: Staff, line_user_id: str | None, now: datetime) -> list:
     """At revocation: hand each recent interview to a supervisor over its household, delete every other open

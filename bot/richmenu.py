@@ -28,10 +28,11 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from bot import jobs
 from bot.gateway import LineError, gateway
-from bot.i18n import gettext
 from bot.redis_store import get_redis
+from core.i18n import gettext
+from core.types import Context
 from dialogs import conversation, menu  # noqa: F401  conversation imports every dialog: all menu items exist
-from dialogs.engine import LABEL_LIMIT, Context
+from dialogs.buttons import LABEL_LIMIT
 from models import Staff, StaffRole, db, utcnow
 from models.staff import ROLES, SUPERVISOR_ROLES
 

@@ -14,11 +14,11 @@ import click
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
-from bot import areas, audit
-from bot.households import set_national_id
-from bot.i18n import gettext
-from dialogs.labels import POSITIONS
-from dialogs.validators import national_id_check_digit
+from core.i18n import gettext
+from core.validators import national_id_check_digit
+from domain.access import areas, audit
+from domain.labels import POSITIONS
+from domain.step1_survey.households import set_national_id
 from models import Household, Member, Problem, Staff, StaffRole, db
 
 DISTRICT = "3006"  # อ.จักราช, จ.นครราชสีมา

@@ -12,7 +12,7 @@ from babel.messages.frontend import CommandLineInterface
 from babel.messages.pofile import read_po, write_po
 from flask.cli import AppGroup
 
-from bot.i18n import LOCALES, LOCALES_DIR
+from core.i18n import LOCALES, LOCALES_DIR
 
 ROOT = LOCALES_DIR.parent
 TEMPLATE = LOCALES_DIR / "messages.pot"

@@ -8,6 +8,7 @@ import secrets
 from urllib.parse import parse_qsl, urlencode
 
 MAX_DATA = 300  # LINE's limit for postback data
+LABEL_LIMIT = 20  # LINE's limit for a button's label
 
 
 def new_key() -> str:

@@ -1,8 +1,9 @@
 """Where every message and button tap goes: to the person's open dialog, to the menu, or, for
 anyone not registered, to the registration dialog and nowhere else."""
 
+from core.types import Context, Input, Outcome
 from dialogs import commands, drafts, engine, menu, sessions
-from dialogs.engine import Context, Input, Outcome
+from models import DialogSession
 
 # Dialogs register themselves on import.
 from dialogs import households, interview, invite, registration  # noqa: F401, I001  isort: skip
@@ -15,9 +16,9 @@ def converse(ctx: Context, inp: Input) -> Outcome:
         return drafts.offer_resume(ctx, session)
     data = inp.data
     if "lang" in data:
-        return menu.set_language(ctx, data["lang"], session)
+        return set_language(ctx, data["lang"], session)
     if "resume" in data or "restart" in data:
-        return drafts.resume(ctx, data, session)
+        return drafts.resume(ctx, data, session) or unregistered(ctx, None, None)
     if ctx.staff is None:
         return unregistered(ctx, inp, session)
     if "menu" in data:
@@ -61,3 +62,13 @@ def open_menu_item(ctx: Context, data: dict, session) -> Outcome:
     if session is not None:
         sessions.set_aside(session)
     return menu.ITEMS[key].open(ctx, data)
+
+
+def set_language(ctx: Context, locale: str, session: DialogSession | None) -> Outcome:
+    ctx.line_user.language = locale if locale in ("th", "en") else "th"
+    note = ctx._("Language set to English.") if ctx.line_user.language == "en" else ctx._("Language set to Thai.")
+    if session is not None:
+        session.version += 1
+        session.updated_at = ctx.now
+        return Outcome(store=[ctx.line_user]).extend(engine.ask(ctx, session, note=note))
+    return Outcome(store=[ctx.line_user]).extend(menu.show(ctx, note=note))

@@ -2,9 +2,10 @@
 
 from linebot.v3.messaging import PostbackAction, QuickReply, QuickReplyItem, TextMessage
 
-from bot.thai import format_date
+from core.thai import format_date
+from core.types import Context, Outcome
 from dialogs import engine, menu, sessions
-from dialogs.engine import LABEL_LIMIT, Context, Outcome
+from dialogs.buttons import LABEL_LIMIT
 
 
 def start_dialog(ctx: Context, name: str, answers: dict | None = None) -> Outcome:
@@ -24,7 +25,7 @@ def offer_resume(ctx: Context, draft) -> Outcome:
     return Outcome(reply=[TextMessage(text=text, quickReply=QuickReply(items=items))], store=[draft])
 
 
-def resume(ctx: Context, data: dict, session) -> Outcome:
+def resume(ctx: Context, data: dict, session) -> Outcome | None:
     key = data.get("resume") or data.get("restart")
     draft = sessions.draft_by_key(ctx.line_user.user_id, key)
     if draft is None or (ctx.staff is None and draft.dialog != "registration"):
@@ -32,9 +33,7 @@ def resume(ctx: Context, data: dict, session) -> Outcome:
         if session is not None:
             return engine.ask(ctx, session, note=note)
         if ctx.staff is None:
-            from dialogs.conversation import unregistered
-
-            return unregistered(ctx, None, None)
+            return None  # the conversation takes them to registration
         return menu.show(ctx, note=note)
     if session is not None:
         sessions.set_aside(session)

@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from dataclasses import dataclass
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -28,7 +28,6 @@ from linebot.v3.messaging import (
     CameraAction,
     CameraRollAction,
     LocationAction,
-    Message,
     PostbackAction,
     QuickReply,
     QuickReplyItem,
@@ -36,63 +35,16 @@ from linebot.v3.messaging import (
 )
 from transitions import Machine
 
-from bot.i18n import gettext
-from dialogs import buttons, commands, validators
-from dialogs.validators import N_, Invalid
-from models import DialogSession, LineUser, Staff
+from core import validators
+from core.i18n import N_
+from core.types import Context, Input, Invalid, Outcome
+from dialogs import buttons, commands, menu
+from dialogs.buttons import LABEL_LIMIT
+from models import DialogSession
 
 STALE_AFTER = timedelta(days=3)
 MAX_FAILURES = 3
 QUICK_REPLY_LIMIT = 13
-LABEL_LIMIT = 20  # LINE's limit for a quick-reply label
-
-
-@dataclass
-class Outcome:
-    """What handling one input produced: messages to answer with, records and audit entries to store,
-    and whether the bot then leaves the group or room chat the input came from.
-    `secret`: the answer carries a secret (an invitation code), so it is never stored readable."""
-
-    reply: list[Message] = field(default_factory=list)
-    store: list[object] = field(default_factory=list)
-    audit: list[object] = field(default_factory=list)
-    leave: bool = False
-    secret: bool = False
-
-    def extend(self, other: Outcome) -> Outcome:
-        self.reply += other.reply
-        self.store += other.store
-        self.audit += other.audit
-        self.leave = self.leave or other.leave
-        self.secret = self.secret or other.secret
-        return self
-
-
-@dataclass
-class Context:
-    """Who is talking, in which language, and which LINE event this is."""
-
-    line_user: LineUser
-    staff: Staff | None
-    event_id: str | None
-    now: datetime
-
-    @property
-    def locale(self) -> str:
-        return self.line_user.language or "th"
-
-    def _(self, message: str, **values) -> str:
-        return gettext(message, self.locale, **values)
-
-
-@dataclass(frozen=True)
-class Input:
-    """One thing a person did: typed text, tapped a button, shared a location, sent a photo or a sticker."""
-
-    kind: str  # text | postback | location | image | sticker | other
-    text: str | None = None
-    data: dict[str, str] = field(default_factory=dict)
-    value: Any = None  # location dict, or the stored photo's id
 
 
 Options = Sequence[tuple[str, str]] | Callable[[Context, dict], Sequence[tuple[str, str]]]
@@ -570,8 +522,6 @@ def close_not_allowed(ctx: Context, session: DialogSession) -> Outcome:
 
 
 def _close(ctx: Context, session: DialogSession, text: str) -> Outcome:
-    from dialogs import menu
-
     session.status = "cancelled"
     session.confirming = None
     _forget(session)
@@ -580,8 +530,6 @@ def _close(ctx: Context, session: DialogSession, text: str) -> Outcome:
 
 def _cmd_menu(ctx: Context, session: DialogSession) -> Outcome:
     """Leave the question for the menu; the session becomes a draft that can be resumed."""
-    from dialogs import menu
-
     session.status = "draft"
     note = ctx._("Your answers so far are kept. Open \"%(title)s\" again the way you opened it, and you will be "
                  "offered to continue.",
@@ -590,8 +538,6 @@ def _cmd_menu(ctx: Context, session: DialogSession) -> Outcome:
 
 
 def _cmd_language(ctx: Context, session: DialogSession) -> Outcome:
-    from dialogs import menu
-
     return menu.language_choice(ctx, session)
 
 

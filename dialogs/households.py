@@ -10,12 +10,16 @@ from flask import current_app
 from linebot.v3.messaging import PostbackAction, QuickReply, QuickReplyItem, TextMessage
 from sqlalchemy import and_, or_, select
 
-from bot import areas, audit, folder, households, scope
-from bot.thai import compact_code, fiscal_year, local_date, to_ascii_digits
-from dialogs import buttons, drafts, menu, validators
-from dialogs.engine import LABEL_LIMIT, N_, Context, Dialog, Outcome, Question, register
-from dialogs.labels import area_label
-from dialogs.validators import Invalid
+from core import validators
+from core.i18n import N_
+from core.thai import compact_code, fiscal_year, local_date, to_ascii_digits
+from core.types import Context, Invalid, Outcome
+from dialogs import buttons, drafts, folder_card, menu
+from dialogs.buttons import LABEL_LIMIT
+from dialogs.engine import Dialog, Question, register
+from domain.access import areas, audit, scope
+from domain.labels import area_label
+from domain.step1_survey import households
 from models import Area, Household, Member, db
 from models.staff import ROLES
 
@@ -180,7 +184,7 @@ def open_household(ctx: Context, data: dict) -> Outcome:
         household = None
     if household is None:
         return menu.show(ctx, note=ctx._("That household was not found in your area."))
-    return Outcome(reply=[folder.card(ctx, household)]).extend(menu.show(ctx))
+    return Outcome(reply=[folder_card.card(ctx, household)]).extend(menu.show(ctx))
 
 
 # ---- adding one found at a community forum ------------------------------------------------------------
@@ -295,7 +299,7 @@ def finish_add(ctx: Context, answers: dict) -> Outcome:
                                "head_national_id": bool(answers.get("head_id"))})
     saved = TextMessage(text=ctx._("Household saved: house %(number)s, %(village)s.",
                                    number=household.house_number, village=show_village(village, ctx)))
-    return Outcome(reply=[saved, folder.card(ctx, household)], audit=[entry]).extend(menu.show(ctx))
+    return Outcome(reply=[saved, folder_card.card(ctx, household)], audit=[entry]).extend(menu.show(ctx))
 
 
 register(Dialog(

@@ -13,12 +13,14 @@ from decimal import Decimal
 
 from linebot.v3.messaging import TextMessage
 
-from bot import audit, households
-from bot.i18n import gettext
-from bot.thai import format_date, format_money, local_date, to_ascii_digits
-from dialogs import buttons, drafts, menu, validators
-from dialogs.engine import N_, Context, Dialog, Invalid, Outcome, Question, Roster, register
-from dialogs.labels import (
+from core import validators
+from core.i18n import N_, gettext
+from core.thai import format_date, format_money, local_date, to_ascii_digits
+from core.types import Context, Invalid, Outcome
+from dialogs import buttons, drafts, menu
+from dialogs.engine import Dialog, Question, Roster, register
+from domain.access import audit
+from domain.labels import (
     CLASSIFICATION_LABELS,
     DIMENSION_LABELS,
     EDUCATION_LABELS,
@@ -27,6 +29,7 @@ from dialogs.labels import (
     RELATION_LABELS,
     SEX_LABELS,
 )
+from domain.step1_survey import households
 from models import Household, Member, Problem, Visit, db, utcnow
 from models.household import DIMENSIONS
 from models.staff import SUPERVISOR_ROLES

@@ -2,12 +2,15 @@
 
 from linebot.v3.messaging import TextMessage
 
-from bot import audit, scope
-from bot import staff as staff_service
-from bot.thai import format_date, to_ascii_digits
-from dialogs import drafts, menu, validators
-from dialogs.engine import N_, Context, Dialog, Outcome, Question, Refused, register
-from dialogs.labels import ROLE_LABELS, area_label
+from core import validators
+from core.i18n import N_
+from core.thai import format_date, to_ascii_digits
+from core.types import Context, Outcome
+from dialogs import drafts, menu
+from dialogs.engine import Dialog, Question, Refused, register
+from domain.access import audit, scope
+from domain.access import staff as staff_service
+from domain.labels import ROLE_LABELS, area_label
 from models import db
 from models.staff import ROLE_AREA_LENGTHS, SUPERVISOR_ROLES
 

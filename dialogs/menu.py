@@ -11,10 +11,12 @@ from dataclasses import dataclass
 from linebot.v3.messaging import PostbackAction, QuickReply, QuickReplyItem, TextMessage
 from sqlalchemy import func, select
 
-from bot import scope
+from core.i18n import N_
+from core.types import Context, Outcome
 from dialogs import buttons
-from dialogs.engine import LABEL_LIMIT, N_, Context, Outcome, ask
-from dialogs.labels import ROLE_LABELS, area_label
+from dialogs.buttons import LABEL_LIMIT
+from domain.access import scope
+from domain.labels import ROLE_LABELS, area_label
 from models import DialogSession, db
 from models.staff import SUPERVISOR_ROLES
 
@@ -74,16 +76,6 @@ def language_choice(ctx: Context, session: DialogSession | None = None) -> Outco
     text = ctx._("Choose your language / เลือกภาษา")
     return Outcome(reply=[TextMessage(text=text, quickReply=QuickReply(items=items))],
                    store=[session] if session else [])
-
-
-def set_language(ctx: Context, locale: str, session: DialogSession | None) -> Outcome:
-    ctx.line_user.language = locale if locale in ("th", "en") else "th"
-    note = ctx._("Language set to English.") if ctx.line_user.language == "en" else ctx._("Language set to Thai.")
-    if session is not None:
-        session.version += 1
-        session.updated_at = ctx.now
-        return Outcome(store=[ctx.line_user]).extend(ask(ctx, session, note=note))
-    return Outcome(store=[ctx.line_user]).extend(show(ctx, note=note))
 
 
 @item("language", N_("Language"), order=90)

@@ -2,11 +2,14 @@
 
 from linebot.v3.messaging import TextMessage
 
-from bot import staff as staff_service
-from bot.thai import format_datetime
-from dialogs import menu, validators
-from dialogs.engine import N_, Context, Dialog, Outcome, Question, Refused, register
-from dialogs.labels import POSITIONS, ROLE_LABELS, area_label, position_label
+from core import validators
+from core.i18n import N_
+from core.thai import format_datetime
+from core.types import Context, Outcome
+from dialogs import menu
+from dialogs.engine import Dialog, Question, Refused, register
+from domain.access import staff as staff_service
+from domain.labels import POSITIONS, ROLE_LABELS, area_label, position_label
 from models import Invite, InviteAttempt, db
 
 

@@ -47,7 +47,7 @@ class Household(db.Model):
         Index("ix_households_village_number", "village_code", "house_number"),
         Index("ix_households_house_number", "house_number"),  # a nationwide search by number, OR'ed with the name
         # Substring search by name: trigrams on PostgreSQL; on SQLite a plain index here, the trigrams being
-        # in a full-text table outside the models (migration 0005, bot.households.name_matches).
+        # in a full-text table outside the models (migration 0005, domain.step1_survey.households.name_matches).
         Index("ix_households_head_name", "head_name", postgresql_using="gin",
               postgresql_ops={"head_name": "gin_trgm_ops"}),
     )

@@ -5,8 +5,8 @@ import geothai
 import pytest
 from sqlalchemy import func, select
 
-from bot import areas
 from bot.seed import seed_demo
+from domain.access import areas
 from models import Area, AuditEntry, Staff, StaffRole, db
 from tests.test_registration import invite, register
 

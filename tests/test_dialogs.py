@@ -11,9 +11,10 @@ from hypothesis import given
 from sqlalchemy import select
 
 from bot import create_app, jobs, outbox
-from dialogs import drafts, engine, menu, validators
-from dialogs.engine import Context, Dialog, Input, Outcome, Question, WrongKind
-from dialogs.validators import Invalid
+from core import validators
+from core.types import Context, Input, Invalid, Outcome
+from dialogs import drafts, engine, menu
+from dialogs.engine import Dialog, Question, WrongKind
 from emulator.driver import TINY_JPEG
 from models import DialogSession, LineUser, Photo, Staff, StaffRole, db, utcnow
 from tests.adversarial import PROPERTY, adversarial_text, within_a_second

@@ -5,8 +5,10 @@ their answers once closed. Driven by signed LINE events."""
 import pytest
 
 from bot import outbox
-from dialogs import engine, validators
-from dialogs.engine import Context, Dialog, Invalid, Outcome, Question, Roster
+from core import validators
+from core.types import Context, Invalid, Outcome
+from dialogs import engine
+from dialogs.engine import Dialog, Question, Roster
 from models import LineUser, db, utcnow
 from tests import test_dialogs
 

@@ -12,7 +12,7 @@ from markupsafe import escape
 from sqlalchemy import select
 
 from bot.liff import SIGN_IN_FAILED
-from bot.thai import format_date, format_money
+from core.thai import format_date, format_money
 from emulator import Platform, validation
 from models import AuditEntry, Member, Problem, Staff, Visit, db, utcnow
 from tests.conftest import LIFF_ID, SECRET, TOKEN

@@ -6,7 +6,7 @@ import json
 from sqlalchemy import func, select
 
 from bot import outbox
-from bot.i18n import gettext
+from core.i18n import gettext
 from models import DialogSession, LeftChat, OutboxMessage, db
 from tests.conftest import settle
 from tests.test_households_chat import HEADS, add_household, add_staff, add_villages

@@ -6,7 +6,7 @@ import pytest
 from flask_migrate import upgrade
 from sqlalchemy import select, text
 
-from bot import households
+from domain.step1_survey import households
 from models import Area, Household, Staff, StaffRole, db
 from tests.conftest import database_at
 

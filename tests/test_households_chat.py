@@ -8,11 +8,11 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from bot import areas, audit
-from bot.households import hash_national_id
-from bot.i18n import gettext
-from bot.thai import fiscal_year
-from dialogs.validators import national_id_check_digit
+from core.i18n import gettext
+from core.thai import fiscal_year
+from core.validators import national_id_check_digit
+from domain.access import areas, audit
+from domain.step1_survey.households import hash_national_id
 from models import Area, AuditEntry, DialogSession, Household, LineUser, Member, Staff, StaffRole, db
 
 VILLAGES = {"30060101": (1, "บ้านจักราช"), "30060102": (2, "บ้านหนองบัว"), "30060301": (1, "บ้านทองหลาง")}
@@ -278,7 +278,7 @@ def test_adding_needs_a_village_in_the_area(app, new_user):
 
 
 def test_a_search_with_very_many_matches_says_at_least_how_many(app, new_user, monkeypatch):
-    from bot import households
+    from domain.step1_survey import households
 
     if app.backend != "embedded":
         pytest.skip("the cap is lowered in this process only; the workers are other processes")

@@ -3,8 +3,8 @@
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
-from bot import i18n
 from bot.translations import KEYWORDS, ROOT, untranslated
+from core import i18n
 
 
 def messages_in_code() -> set[str]:

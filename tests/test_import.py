@@ -12,10 +12,11 @@ import openpyxl
 import pytest
 from sqlalchemy import func, select
 
-from bot import audit, households, importer
-from bot.households import hash_national_id
-from bot.importer import COLUMNS, report_path, write_template
-from dialogs.validators import national_id_check_digit
+from core.validators import national_id_check_digit
+from domain.access import audit
+from domain.step1_survey import households, importer
+from domain.step1_survey.households import hash_national_id
+from domain.step1_survey.importer import COLUMNS, report_path, write_template
 from emulator import LineDriver
 from models import Area, AuditEntry, Household, Member, Staff, StaffRole, db
 from tests.conftest import SECRET, LiveServer

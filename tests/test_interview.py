@@ -8,10 +8,12 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from bot import audit, create_app, households, jobs
-from bot.i18n import gettext
-from bot.thai import format_date, format_money, local_date
-from dialogs.engine import LABEL_LIMIT
+from bot import create_app, jobs
+from core.i18n import gettext
+from core.thai import format_date, format_money, local_date
+from dialogs.buttons import LABEL_LIMIT
+from domain.access import audit
+from domain.step1_survey import households
 from models import (
     Area,
     AuditEntry,

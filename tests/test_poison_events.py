@@ -11,10 +11,11 @@ from sqlalchemy import create_engine, select, text, update
 from sqlalchemy.exc import DataError, DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from bot import households, inbox
+from bot import inbox
 from bot.errors import is_transient
-from bot.i18n import gettext
 from bot.recovery import sweep
+from core.i18n import gettext
+from domain.step1_survey import households
 from emulator import LineDriver
 from models import InboxEvent, Staff, db, utcnow
 from tests.conftest import SECRET, LiveServer, settle

@@ -13,10 +13,11 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DatabaseError
 
-from bot import areas, audit, outbox, privacy
-from bot.i18n import gettext
+from bot import outbox, privacy
 from bot.recovery import sweep
-from bot.thai import format_date
+from core.i18n import gettext
+from core.thai import format_date
+from domain.access import areas, audit
 from models import (
     Area,
     AuditEntry,

@@ -5,7 +5,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from bot import staff as staff_service
+from bot import privacy
+from domain.access import staff as staff_service
 from models import AuditEntry, InboxEvent, Invite, InviteAttempt, OutboxMessage, Staff, db, utcnow
 from tests.conftest import settle
 
@@ -101,7 +102,7 @@ def test_revoked_staff_are_back_to_registration_only(app, new_user):
     register(chat, invite(app))
     with app.app_context():
         person = db.session.scalar(select(Staff))
-        db.session.add(staff_service.revoke(person, None))
+        db.session.add(privacy.revoke(person, None))
         db.session.commit()
     assert "รหัสเชิญ" in chat.say("เมนู")
     assert "รหัสเชิญ" in chat.postback("menu=profile")
@@ -114,7 +115,7 @@ def test_unfollow_deactivates_until_follow(app, new_user, line):
     from tests.conftest import settle
     settle(app)
     with app.app_context():
-        from bot.staff import for_line_user
+        from domain.access.staff import for_line_user
         from models import LineUser
         assert for_line_user(db.session.get(LineUser, chat.user_id)) is None
     assert "ยินดีต้อนรับกลับ" in chat.follow()

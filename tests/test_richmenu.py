@@ -7,13 +7,12 @@ import zlib
 import pytest
 from sqlalchemy import select
 
-from bot import richmenu
-from bot import staff as staff_service
+from bot import privacy, richmenu
 from bot.gateway import LineError
-from bot.i18n import gettext
 from bot.richmenu import KINDS, RichMenu
+from core.i18n import gettext
+from core.types import Context
 from dialogs import menu
-from dialogs.engine import Context
 from models import Staff, StaffRole, db
 from models.staff import ROLES
 from tests.conftest import settle
@@ -176,7 +175,7 @@ def test_revoking_unlinks_back_to_the_default(app, clean, platform, new_user):
     linked(platform, chat.user_id, in_use(app)["staff"])
     with app.app_context():
         person = db.session.scalar(select(Staff).where(Staff.line_user_id == chat.user_id))
-        db.session.add(staff_service.revoke(person, None))
+        db.session.add(privacy.revoke(person, None))
         db.session.commit()
     linked(platform, chat.user_id, None)
 

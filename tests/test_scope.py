@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import DatabaseError
 
-from bot import scope
+from domain.access import scope
 from models import AppendOnlyError, AuditEntry, Staff, StaffRole, db
 from tests.test_registration import invite, register
 

@@ -6,9 +6,10 @@ import geothai
 import pytest
 from sqlalchemy import delete, func, select
 
-from bot import households, seed
-from bot.households import hash_national_id
-from dialogs.validators import national_id
+from bot import seed
+from core.validators import national_id
+from domain.step1_survey import households
+from domain.step1_survey.households import hash_national_id
 from models import Area, AuditEntry, Household, Member, Problem, Staff, StaffRole, db
 from models.household import DIMENSIONS
 from models.staff import ROLES

@@ -4,7 +4,7 @@ import csv
 
 import openpyxl
 
-from bot.spreadsheet import CsvWriter, safe_row
+from core.spreadsheet import CsvWriter, safe_row
 
 TYPED = ["=1+1", "+66812345678", "-2+3", "@SUM(A1)", "\t=cmd", "\r=cmd", "＝1+1", "นายสมชาย", "12/3", "", None, -5, 2.5]
 ESCAPED = ["'=1+1", "'+66812345678", "'-2+3", "'@SUM(A1)", "'\t=cmd", "'\r=cmd", "'＝1+1", "นายสมชาย", "12/3", "", None,

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from bot.thai import (
+from core.thai import (
     be_year,
     fiscal_year,
     format_date,

@@ -8,9 +8,9 @@ from decimal import Decimal
 import pytest
 from hypothesis import given
 
-from dialogs import validators as v
+from core import validators as v
+from core.types import Invalid
 from dialogs.interview import birth_date
-from dialogs.validators import Invalid
 from tests.adversarial import PROPERTY, adversarial_text, within_a_second
 
 THAI = re.compile(r"[\u0e01-\u0e4e]")
@@ -172,7 +172,7 @@ def test_date_accepts(raw):
 
 
 def test_date_round_trips_what_the_bot_prints():
-    from bot.thai import format_date
+    from core.thai import format_date
 
     for style in ("full", "medium"):
         for locale in ("th", "en"):

@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 from sqlalchemy import select, update
 
 from bot import create_app, inbox
-from bot.i18n import gettext
 from bot.recovery import sweep
+from core.i18n import gettext
 from emulator import LineDriver
 from models import InboxEvent, LineUser, OutboxMessage, db, utcnow
 from tests.adversarial import PROPERTY, adversarial_text

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from alembic import op
 import sqlalchemy as sa
 
-from bot import audit
+from domain.access import audit
 
 
 # revision identifiers, used by Alembic.

@@ -12,8 +12,8 @@ from decimal import Decimal
 from flask import current_app
 from sqlalchemy import ColumnElement, and_, column, func, or_, select, table
 
-from bot import scope
-from bot.thai import compact_code
+from core.thai import compact_code
+from domain.access import scope
 from models import Household, Member, Staff, db
 
 MAX_MONTHLY_INCOME = 1_000_000  # baht: a member's monthly income above this is a slip of the keyboard

@@ -55,19 +55,19 @@ from psycopg.types.json import Json
 from sqlalchemy import JSON, insert, or_, select
 from sqlalchemy.orm import selectinload
 
-from bot import audit, scope
-from bot.households import (
+from core import validators
+from core.i18n import DEFAULT_LOCALE, N_, gettext
+from core.spreadsheet import CsvWriter, safe_row
+from core.thai import be_year, compact_code, local_now, to_ascii_digits
+from core.types import Invalid
+from domain.access import audit, scope
+from domain.step1_survey.households import (
     MAX_MONTHLY_INCOME,
     hash_national_id,
     masked_national_id,
     national_id_hashes,
     set_national_id,
 )
-from bot.i18n import DEFAULT_LOCALE, gettext
-from bot.spreadsheet import CsvWriter, safe_row
-from bot.thai import be_year, compact_code, local_now, to_ascii_digits
-from dialogs import validators
-from dialogs.validators import N_, Invalid
 from models import Area, AuditEntry, Household, HouseholdKey, Member, Staff, db, utcnow
 from models.staff import SUPERVISOR_ROLES
 

@@ -39,7 +39,7 @@ def compact_code(text: str) -> str:
 
 
 def _english(locale: str) -> bool:
-    """Only English is laid out differently; any other locale falls back to Thai, as bot.i18n does."""
+    """Only English is laid out differently; any other locale falls back to Thai, as core.i18n does."""
     return locale.replace("-", "_").split("_")[0] == "en"
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.dialects import postgresql, sqlite
 
-from bot.sealing import new_key, seal, unseal
+from core.sealing import new_key, seal, unseal
 from models import AuditEntry, HouseholdKey, db, utcnow
 
 _INSERT_KEY = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}

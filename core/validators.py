@@ -18,8 +18,8 @@ from datetime import date
 from decimal import Decimal
 from functools import partial
 
-from bot.i18n import gettext
-from bot.thai import (
+from core.i18n import N_
+from core.thai import (
     BE_OFFSET,
     MONTHS_EN,
     MONTHS_EN_SHORT,
@@ -34,34 +34,9 @@ from bot.thai import (
     format_number,
     to_ascii_digits,
 )
+from core.types import Invalid
 
 Options = list[tuple[str, str]]  # (value, label), shown to the user as a numbered list
-
-
-def N_(message: str) -> str:
-    """Marks a msgid for `pybabel extract`; it is translated when shown, in the reader's language."""
-    return message
-
-
-class Invalid(ValueError):
-    """An answer that can't be used: an English msgid plus the values that make it specific.
-
-    Values are rendered at display time in the reader's language: a callable is called with the locale
-    (e.g. `partial(format_money, 500)`, so bounds read as money or Thai BE dates); anything else is shown
-    with str(), so codes and IDs are never reformatted.
-    """
-
-    def __init__(self, message: str, **values):
-        super().__init__(message)
-        self.message = message
-        self.values = values
-
-    def text(self, locale: str) -> str:
-        return gettext(self.message, locale, **{key: _render(value, locale) for key, value in self.values.items()})
-
-
-def _render(value, locale: str) -> str:
-    return value(locale) if callable(value) else str(value)
 
 
 # The longest answer each kind of question reads. Real answers are far shorter (the longest date, with its
@@ -200,7 +175,7 @@ _MONTHS = {
 } | {re.sub("(คม|ยน|พันธ์)$", "", name): number for number, name in enumerate(MONTHS_TH) if name} | {"sept": 9}
 # The second part is the spoken short form people also type: ธันวา, กุมภา, พฤศจิกา.
 _WEEKDAY = "|".join(re.escape(name) for name in (*WEEKDAYS_TH, *WEEKDAYS_EN))
-# "วันพุธที่ 25 พฤศจิกายน พ.ศ. 2569" is how bot.thai writes dates, so it must read back too.
+# "วันพุธที่ 25 พฤศจิกายน พ.ศ. 2569" is how core.thai writes dates, so it must read back too.
 _WEEKDAY_PREFIX = re.compile(rf"^(?:{_WEEKDAY})(?:\s*ที่)?\s*,?\s*", re.IGNORECASE)
 _DAY_FIRST = re.compile(r"(?P<day>\d{1,2})\s*(?P<sep>[/.-])\s*(?P<month>\d{1,2})\s*(?P=sep)\s*(?P<year>\d+)")
 _YEAR_FIRST = re.compile(r"(?P<year>\d{4})(?P<sep>[/.-])(?P<month>\d{1,2})(?P=sep)(?P<day>\d{1,2})")

@@ -1,8 +1,8 @@
 """Names people see for coded values: roles, positions and the household vocabulary (English message ids;
 Thai in the catalog). The chat, the Family Folder and the exports all take them from here."""
 
-from bot import areas
-from dialogs.engine import N_
+from core.i18n import N_
+from domain.access import areas
 
 ROLE_LABELS = {
     "volunteer": N_("Door-knock team"),

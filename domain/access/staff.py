@@ -12,8 +12,8 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import bindparam, select
 
-from bot import audit
-from bot.thai import to_ascii_digits
+from core.thai import to_ascii_digits
+from domain.access import audit
 from models import Invite, InviteAttempt, LineUser, Staff, StaffRole, db, utcnow
 from models.staff import NATIONWIDE, ROLE_AREA_LENGTHS, ROLES
 
@@ -108,19 +108,6 @@ def register(invite: Invite, line_user: LineUser, name: str, position: str, phon
                     after={"used_by": staff.id}, event_id=event_id),
     ]
     return staff, entries
-
-
-def revoke(staff: Staff, by: Staff | None, now: datetime | None = None) -> object:
-    """Take away access: the LINE binding goes, the record and its history stay. The person's unfinished
-    conversations go to a supervisor or are deleted in the same transaction (bot.privacy, audited there)."""
-    from bot import privacy  # it reaches the event path, which imports this module
-
-    now = now or utcnow()
-    before, line_user_id = describe(staff), staff.line_user_id
-    staff.active, staff.revoked_at, staff.line_user_id = False, now, None
-    db.session.add_all(privacy.settle_conversations(staff, line_user_id, now))
-    return audit.entry("staff.revoke", "staff", staff.id, staff_id=by.id if by else None,
-                       before=before, after=describe(staff))
 
 
 def describe(staff: Staff) -> dict:

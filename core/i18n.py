@@ -39,4 +39,6 @@ def gettext(message: str, locale: str = DEFAULT_LOCALE, **values) -> str:
     return text % values if values else text
 
 
-_ = gettext
+def N_(message: str) -> str:
+    """Marks a msgid for `pybabel extract`; it is translated when shown, in the reader's language."""
+    return message

@@ -19,9 +19,10 @@ import geothai
 from flask.cli import AppGroup
 from sqlalchemy import event, insert, select, update
 
-from bot import audit
-from bot.thai import format_number, to_ascii_digits
-from dialogs.validators import N_, Invalid
+from core.i18n import N_
+from core.thai import format_number, to_ascii_digits
+from core.types import Invalid
+from domain.access import audit
 from models import Area, Staff, db
 from models.area import LEVELS
 

@@ -1,0 +1,92 @@
+"""The types every layer shares: who is talking (`Context`), what they did (`Input`), what handling it
+produced (`Outcome`), and an answer that can't be used (`Invalid`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from linebot.v3.messaging import Message
+
+from core.i18n import gettext
+from core.thai import TIMEZONE, local_date
+from models import LineUser, Staff
+
+
+@dataclass
+class Outcome:
+    """What handling one input produced: messages to answer with, records and audit entries to store,
+    and whether the bot then leaves the group or room chat the input came from.
+    `secret`: the answer carries a secret (an invitation code), so it is never stored readable."""
+
+    reply: list[Message] = field(default_factory=list)
+    store: list[object] = field(default_factory=list)
+    audit: list[object] = field(default_factory=list)
+    leave: bool = False
+    secret: bool = False
+
+    def extend(self, other: Outcome) -> Outcome:
+        self.reply += other.reply
+        self.store += other.store
+        self.audit += other.audit
+        self.leave = self.leave or other.leave
+        self.secret = self.secret or other.secret
+        return self
+
+
+@dataclass
+class Context:
+    """Who is talking, in which language, and which LINE event this is."""
+
+    line_user: LineUser
+    staff: Staff | None
+    event_id: str | None
+    now: datetime  # UTC, as stored
+    timezone: str = TIMEZONE  # BOT_TIMEZONE: where days begin and end for the people using the bot
+
+    @property
+    def today(self) -> date:
+        return local_date(self.now, self.timezone)
+
+    def day_of(self, moment: datetime) -> date:
+        """The local date of a stored (UTC) moment."""
+        return local_date(moment, self.timezone)
+
+    @property
+    def locale(self) -> str:
+        return self.line_user.language or "th"
+
+    def _(self, message: str, **values) -> str:
+        return gettext(message, self.locale, **values)
+
+
+@dataclass(frozen=True)
+class Input:
+    """One thing a person did: typed text, tapped a button, shared a location, sent a photo or a sticker."""
+
+    kind: str  # text | postback | location | image | sticker | other
+    text: str | None = None
+    data: dict[str, str] = field(default_factory=dict)
+    value: Any = None  # location dict, or the stored photo's id
+
+
+class Invalid(ValueError):
+    """An answer that can't be used: an English msgid plus the values that make it specific.
+
+    Values are rendered at display time in the reader's language: a callable is called with the locale
+    (e.g. `partial(format_money, 500)`, so bounds read as money or Thai BE dates); anything else is shown
+    with str(), so codes and IDs are never reformatted.
+    """
+
+    def __init__(self, message: str, **values):
+        super().__init__(message)
+        self.message = message
+        self.values = values
+
+    def text(self, locale: str) -> str:
+        return gettext(self.message, locale, **{key: _render(value, locale) for key, value in self.values.items()})
+
+
+def _render(value, locale: str) -> str:
+    return value(locale) if callable(value) else str(value)

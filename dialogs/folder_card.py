@@ -1,0 +1,85 @@
+"""The Family Folder in the chat: one household's summary as a Flex card, with buttons to start a home visit
+and to open the printable folder (a LIFF page, `bot.folder`: the link itself grants nothing)."""
+
+from urllib.parse import urlencode
+
+from flask import current_app
+from linebot.v3.messaging import (
+    FlexBox,
+    FlexBubble,
+    FlexButton,
+    FlexMessage,
+    FlexSeparator,
+    FlexText,
+    PostbackAction,
+    URIAction,
+)
+
+from core.types import Context
+from dialogs.buttons import LABEL_LIMIT
+from domain.step1_survey.folder import summary
+from models import Household
+
+CARD_MEMBERS = 8  # members listed on the card; the page lists them all
+CARD_PROBLEMS = 3  # problems listed per dimension on the card
+HEADER_COLOUR, BELOW_COLOUR, ABOVE_COLOUR, MUTED_COLOUR = "#1B5E20", "#C62828", "#2E7D32", "#757575"
+
+
+def card(ctx: Context, household: Household) -> FlexMessage:
+    """The household's Family Folder as one Flex bubble, with buttons to visit and to print it."""
+    s = summary(ctx, household)
+    body = [
+        _section(ctx._("Members: %(count)s", count=len(s.members)),
+                 [f"• {name}  {masked}" for name, masked in s.members[:CARD_MEMBERS]]
+                 + _more(ctx, len(s.members) - CARD_MEMBERS)),
+        _section(ctx._("Classification"), [s.classification]),
+        _section(ctx._("Problems by dimension"), _problem_lines(ctx, s.problems)),
+        _section(ctx._("Income"), [s.income],
+                 colour=None if s.below_line is None else BELOW_COLOUR if s.below_line else ABOVE_COLOUR),
+        FlexText(text=s.visit, size="sm", color=MUTED_COLOUR, wrap=True, margin="lg"),
+    ]
+    visit_label, print_label = ctx._("Home visit (4T)"), ctx._("Print folder")
+    printable = liff_link("folder", household=household.id)
+    bubble = FlexBubble(
+        header=FlexBox(layout="vertical", backgroundColor=HEADER_COLOUR, paddingAll="lg", contents=[
+            FlexText(text=s.title, weight="bold", size="lg", color="#FFFFFF", wrap=True),
+            FlexText(text=s.village, size="sm", color="#FFFFFF", wrap=True),
+            FlexText(text=s.head, size="sm", color="#FFFFFF", wrap=True),
+        ]),
+        body=FlexBox(layout="vertical", spacing="md", contents=body),
+        footer=FlexBox(layout="vertical", spacing="sm", contents=[
+            FlexButton(style="primary", color=HEADER_COLOUR, height="sm",
+                       action=PostbackAction(label=visit_label[:LABEL_LIMIT], displayText=visit_label,
+                                             data=f"menu=interview&household={household.id}")),
+            FlexButton(style="secondary", height="sm",
+                       action=URIAction(label=print_label[:LABEL_LIMIT], uri=printable)),
+        ]),
+    )
+    alt = ctx._("Family folder: %(title)s, %(village)s", title=s.title, village=s.village)
+    return FlexMessage(altText=alt[:400], contents=bubble)
+
+
+def _section(title: str, lines: list[str], colour: str | None = None) -> FlexBox:
+    texts = [FlexText(text=line, size="sm", wrap=True, **({"color": colour} if colour else {})) for line in lines]
+    return FlexBox(layout="vertical", spacing="xs", contents=[
+        FlexSeparator(), FlexText(text=title, weight="bold", size="sm", margin="md"), *texts])
+
+
+def _problem_lines(ctx: Context, problems: list[tuple[str, list[tuple[str, str]]]]) -> list[str]:
+    lines = []
+    for dimension, found in problems:
+        if found:
+            lines.append(f"{dimension} ({len(found)})")
+            lines += [f"  • {problem}: {status}" for problem, status in found[:CARD_PROBLEMS]]
+            lines += _more(ctx, len(found) - CARD_PROBLEMS)
+    return lines or [ctx._("No problems recorded yet")]
+
+
+def _more(ctx: Context, hidden: int) -> list[str]:
+    return [ctx._("… and %(count)s more in the printable folder", count=hidden)] if hidden > 0 else []
+
+
+
+def liff_link(page: str, **params) -> str:
+    """The LIFF link to one of the pages, e.g. liff_link("folder", household=12)."""
+    return f"https://liff.line.me/{current_app.config['LIFF_ID']}/{page}?{urlencode(params)}"

@@ -1,0 +1,194 @@
+"""The Family Folder's data: one household's summary, as the chat's card and the printable page show it, in the
+reader's language. National IDs only ever appear masked."""
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+
+from core.i18n import N_
+from core.thai import format_date, format_money
+from core.types import Context
+from domain.labels import (
+    CLASSIFICATION_LABELS,
+    DIMENSION_LABELS,
+    HOUSEHOLD_STATUS_LABELS,
+    INDICATOR_LABELS,
+    OCCUPATION_LABELS,
+    PROBLEM_STATUS_LABELS,
+    RELATION_LABELS,
+    SEX_LABELS,
+    SOURCE_LABELS,
+    STAGE_LABELS,
+    area_label,
+    label_of,
+)
+from domain.step1_survey import households
+from models import Household, Member, Problem, Visit, db
+from models.household import DIMENSIONS
+
+# What the printable page says; English msgids, translated into the reader's language when it opens.
+FOLDER_TITLE = N_("Family Folder")
+PAGE_TEXT = {
+    "title": FOLDER_TITLE,
+    "house_code": N_("House code"),
+    "source": N_("Source"),
+    "status": N_("Status"),
+    "stage": N_("Stage"),
+    "classification": N_("Classification"),
+    "reason": N_("Reason"),
+    "members": N_("Members"),
+    "name": N_("Name"),
+    "relation": N_("Relation"),
+    "national_id": N_("National ID"),
+    "age": N_("Age"),
+    "sex": N_("Sex"),
+    "occupation": N_("Occupation"),
+    "monthly_income": N_("Income per month"),
+    "notes": N_("Notes"),
+    "disabled": N_("disabled"),
+    "bedridden": N_("bedridden"),
+    "chronic_illness": N_("chronic illness"),
+    "welfare_card": N_("state welfare card"),
+    "cannot_work": N_("cannot work"),
+    "income": N_("Income against the poverty line"),
+    "problems": N_("Problems by dimension"),
+    "problem": N_("Problem"),
+    "agency": N_("Responsible agency"),
+    "opened": N_("Found on"),
+    "solved_on": N_("Solved on"),
+    "none": N_("None recorded"),
+    "visit": N_("Latest visit"),
+    "consent": N_("Consent to keep personal data"),
+    "consent_refused": N_("Refused: no personal data from this visit is kept."),
+    "consent_given": N_("Yes, given"),
+    "causes": N_("Causes of poverty"),
+    "acknowledged": N_("Acknowledged by the family"),
+    "printed": N_("Printed by %(name)s on %(time)s. Personal data: keep this page safe and destroy it when no "
+                  "longer needed."),
+    "print": N_("Print"),
+}
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What both the card and the page show, in the reader's language."""
+
+    title: str  # house number
+    village: str
+    head: str
+    members: list[tuple[str, str]]  # name, masked national ID
+    classification: str
+    problems: list[tuple[str, list[tuple[str, str]]]]  # dimension label, [(problem, status label)], all five
+    income: str
+    below_line: bool | None
+    visit: str
+
+
+def summary(ctx: Context, household: Household) -> Summary:
+    visit = latest_visit(household)
+    return Summary(
+        title=ctx._("House %(number)s", number=household.house_number),
+        village=area_label(household.village_code, ctx),
+        head=ctx._("Head of household: %(name)s", name=household.head_name),
+        members=[(m.name, households.masked_national_id(m)) for m in household.members],
+        classification=(ctx._(CLASSIFICATION_LABELS[household.classification])
+                        if household.classification in CLASSIFICATION_LABELS else ctx._("Not classified yet")),
+        problems=[(ctx._(DIMENSION_LABELS[dimension]),
+                   [(problem_title(ctx, problem), ctx._(PROBLEM_STATUS_LABELS.get(problem.status, problem.status)))
+                    for problem in household.problems if problem.dimension == dimension])
+                  for dimension in DIMENSIONS],
+        income=income_text(ctx, household),
+        below_line=households.income(household).below_line,
+        visit=(ctx._("Latest visit: %(date)s", date=format_date(ctx.day_of(visit.visited_at), ctx.locale))
+               if visit else ctx._("Not visited yet")),
+    )
+
+
+def problem_title(ctx: Context, problem: Problem) -> str:
+    if problem.indicator:
+        label = INDICATOR_LABELS.get(problem.indicator)
+        return ctx._(label) if label else problem.indicator
+    return problem.description or "-"
+
+
+def latest_visit(household: Household) -> Visit | None:
+    return db.session.scalar(select(Visit).where(Visit.household_id == household.id)
+                             .order_by(Visit.visited_at.desc(), Visit.id.desc()).limit(1))
+
+
+def income_text(ctx: Context, household: Household) -> str:
+    found = households.income(household)
+    if found.per_person_year is None:
+        return ctx._("Income: not recorded yet")
+    amount = format_money(found.per_person_year, ctx.locale)
+    if found.line is None:
+        return ctx._("Income %(amount)s per person per year (no poverty line is set for %(year)s)",
+                     amount=amount, year=household.source_year)
+    verdict = ctx._("below the line") if found.below_line else ctx._("at or above the line")
+    return ctx._("Income %(amount)s per person per year; the basic-needs (จปฐ.) line is %(line)s: %(verdict)s",
+                 amount=amount, line=format_money(found.line, ctx.locale), verdict=verdict)
+
+
+def detail_rows(ctx: Context, t: dict, household: Household, s: Summary) -> list[tuple[str, str]]:
+    """The household's facts shown at the top of the page, as (label, value)."""
+    source = ctx._(SOURCE_LABELS.get(household.source, household.source))
+    rows = [
+        (t["house_code"], household.house_code or "-"),
+        (t["source"], f"{source} {household.source_year}"),
+        (t["status"], ctx._(HOUSEHOLD_STATUS_LABELS.get(household.status, household.status))),
+        (t["stage"], ctx._(STAGE_LABELS[household.stage]) if household.stage in STAGE_LABELS else "-"),
+        (t["classification"], s.classification),
+    ]
+    if household.classification_reason:
+        rows.append((t["reason"], household.classification_reason))
+    return rows
+
+
+def member_rows(ctx: Context, t: dict, household: Household) -> list[dict]:
+    today = ctx.today
+    return [{
+        "name": m.name,
+        "relation": label_of(RELATION_LABELS, m.relation, ctx),
+        "national_id": households.masked_national_id(m),
+        "age": _age(m, today),
+        "sex": ctx._(SEX_LABELS[m.sex]) if m.sex in SEX_LABELS else "-",
+        "occupation": label_of(OCCUPATION_LABELS, m.occupation, ctx),
+        "income": format_money(m.monthly_income, ctx.locale) if m.monthly_income is not None else "-",
+        "notes": ", ".join([t[flag] for flag in ("disabled", "bedridden", "chronic_illness", "welfare_card")
+                            if getattr(m, flag)] + ([] if m.can_work else [t["cannot_work"]])) or "-",
+    } for m in household.members]
+
+
+def _age(member: Member, today: date) -> str:
+    born = member.birth_date
+    if born is None:
+        return "-"
+    return str(today.year - born.year - ((today.month, today.day) < (born.month, born.day)))
+
+
+def problem_rows(ctx: Context, household: Household) -> list[tuple[str, list[dict]]]:
+    """All five dimensions, each with its problems (an empty list reads "none recorded")."""
+    def when(day: date | None) -> str:
+        return format_date(day, ctx.locale) if day else "-"
+
+    return [(ctx._(DIMENSION_LABELS[dimension]),
+             [{"problem": problem_title(ctx, p), "detail": p.description if p.indicator else None,
+               "agency": p.agency or "-", "status": ctx._(PROBLEM_STATUS_LABELS.get(p.status, p.status)),
+               "opened": when(p.opened_on), "solved": when(p.solved_on)}
+              for p in household.problems if p.dimension == dimension])
+            for dimension in DIMENSIONS]
+
+
+def visit_rows(ctx: Context, t: dict, household: Household) -> list[tuple[str, str]] | None:
+    visit = latest_visit(household)
+    if visit is None:
+        return None
+    rows = [(t["visit"], format_date(ctx.day_of(visit.visited_at), ctx.locale)),
+            (t["consent"], t["consent_given"] if visit.consent else t["consent_refused"])]
+    if visit.causes:
+        rows.append((t["causes"], visit.causes))
+    if visit.acknowledged_by:
+        when = format_date(ctx.day_of(visit.acknowledged_at), ctx.locale) if visit.acknowledged_at else ""
+        rows.append((t["acknowledged"], f"{visit.acknowledged_by} {when}".strip()))
+    return rows
