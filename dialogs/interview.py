@@ -14,13 +14,13 @@ from decimal import Decimal
 from linebot.v3.messaging import TextMessage
 
 from core import validators
-from core.i18n import N_, gettext
+from core.i18n import N_
 from core.thai import format_date, format_money, local_date, to_ascii_digits
 from core.types import Context, Invalid, Outcome
 from dialogs import buttons, drafts, menu
 from dialogs.engine import Dialog, Question, Roster, register
-from domain.access import audit
 from domain.labels import (
+    CAUSE_LABELS,
     CLASSIFICATION_LABELS,
     DIMENSION_LABELS,
     EDUCATION_LABELS,
@@ -29,15 +29,15 @@ from domain.labels import (
     RELATION_LABELS,
     SEX_LABELS,
 )
-from domain.step1_survey import households
-from models import Household, Member, Problem, Visit, db, utcnow
+from domain.step1_survey import households, visits
+from domain.step1_survey.classification import age_on, can_work, suggest
+from domain.step1_survey.visits import picked
+from models import Household, Member, db, utcnow
 from models.household import DIMENSIONS
 from models.staff import SUPERVISOR_ROLES
 
 ROLES = ("volunteer", "caretaker", *SUPERVISOR_ROLES)
-WORKING_AGE = (15, 60)  # from 15 up to, not including, 60
 MAX_MEMBERS = 30
-RECORD_LOCALE = "th"  # texts kept in the household's records (causes, reasons) are written in Thai
 
 # ---- answer options --------------------------------------------------------------------------------
 
@@ -85,23 +85,12 @@ WAYS_OUT = [
     ("other", N_("Other")),
 ]
 NO_PROBLEM = ("none", N_("No problem here"))
-CAUSES = [
-    ("no_steady_income", N_("No steady occupation or income")), ("debt", N_("Debts")),
-    ("no_land", N_("No land or means of production")), ("no_skills", N_("Lack of skills or knowledge")),
-    ("illness", N_("Illness or disability")), ("dependants", N_("Many dependants")),
-    ("addiction", N_("Alcohol, gambling or drugs")), ("disaster", N_("Disaster or crop failure")),
-    ("high_costs", N_("High living costs")), ("other", N_("Other (see the note)")),
-]
+CAUSES = list(CAUSE_LABELS.items())
 CLASSES = list(CLASSIFICATION_LABELS.items())
 
 
 def _label(options, value: str) -> str:
     return dict(options).get(value, value)
-
-
-def _picked(values: list | None) -> list:
-    """A checklist's answer without its "none of these" option."""
-    return [v for v in values or () if v != "none"]
 
 
 # ---- the rosters -----------------------------------------------------------------------------------
@@ -117,24 +106,13 @@ def _today() -> date:
     return local_date(utcnow())
 
 
-def _age(item: dict, today: date) -> int | None:
-    if not item.get("m_birth"):
-        return None
-    born = date.fromisoformat(item["m_birth"])
-    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
-
-
 def _active(answers: dict) -> list[tuple[int, dict]]:
     return [(i, item) for i, item in enumerate(MEMBERS.items(answers)) if item.get("m_status") != "remove"]
 
 
-def _can_work(item: dict) -> bool:
-    return bool(item.get("m_can_work"))
-
-
 def _able(answers: dict) -> list[int]:
     """Indexes of the members who can work: ท2 asks about each of them."""
-    return [i for i, item in _active(answers) if _can_work(item)]
+    return [i for i, item in _active(answers) if can_work(item)]
 
 
 def _on_record(answers: dict) -> list[int]:
@@ -306,7 +284,7 @@ def no_land(answers: dict) -> bool:
 def start_incomes(answers: dict) -> None:
     """One item per income source picked; amounts already given for a source are kept."""
     given = {item["source"]: item for item in INCOMES.items(answers)}
-    answers[INCOMES.name] = [given.get(source, {"source": source}) for source in _picked(answers["t3_incomes"])]
+    answers[INCOMES.name] = [given.get(source, {"source": source}) for source in picked(answers["t3_incomes"])]
     INCOMES.move(answers, 0)
 
 
@@ -329,7 +307,7 @@ def start_problems(answers: dict) -> None:
 
 
 def has_problems(answers: dict) -> bool:
-    return bool(_picked(PROBLEMS_BY_DIMENSION.current(answers).get("p_list")))
+    return bool(picked(PROBLEMS_BY_DIMENSION.current(answers).get("p_list")))
 
 
 def more_dimensions(answers: dict) -> bool:
@@ -341,7 +319,7 @@ def next_dimension(answers: dict) -> None:
 
 
 def overridden(answers: dict) -> bool:
-    return answers.get("classify") != suggest(answers, _today())[0]
+    return answers.get("classify") != suggest(visits.active(answers), _today())[0]
 
 
 def someone_else(answers: dict) -> bool:
@@ -352,43 +330,14 @@ def not_acknowledged(answers: dict) -> bool:
     return answers.get("ack_confirm") is False
 
 
-# ---- the classification ----------------------------------------------------------------------------
-
-def suggest(answers: dict, today: date) -> tuple[str, str, dict]:
-    """สงเคราะห์ (welfare) or พัฒนาตนเอง (self-development) from the roster, with the reason (a message id
-    and its values): welfare when every member is elderly, disabled or bedridden, or when no member of
-    working age can work; self-development otherwise. A member whose age is unknown counts by "can work"."""
-    members = [item for _i, item in _active(answers)]
-
-    def elderly(item):
-        age = _age(item, today)
-        return age is not None and age >= WORKING_AGE[1]
-
-    def dependent(item):
-        flags = item.get("m_flags") or []
-        return elderly(item) or "disabled" in flags or "bedridden" in flags
-
-    def able(item):
-        age = _age(item, today)
-        working_age = age is None or WORKING_AGE[0] <= age < WORKING_AGE[1]
-        return _can_work(item) and working_age and "bedridden" not in (item.get("m_flags") or [])
-
-    if all(dependent(item) for item in members):
-        return "welfare", N_("Every member is elderly (60 or older), disabled or bedridden."), {}
-    workers = [item["m_name"] for item in members if able(item)]
-    if not workers:
-        return "welfare", N_("No member of working age (15-59) is able to work."), {}
-    return "self_development", N_("Members of working age who can work: %(names)s."), {"names": ", ".join(workers)}
-
-
 # ---- prompts, options and checks -------------------------------------------------------------------
 
 def _member_line(ctx: Context, item: dict, today: date) -> str:
     parts = [ctx._(_label(RELATIONS, item["m_relation"])) if item.get("m_relation") else None]
-    age = _age(item, today)
+    age = age_on(item, today)
     if age is not None:
         parts.append(ctx._("%(age)s years", age=age))
-    flags = _picked(item.get("m_flags"))
+    flags = picked(item.get("m_flags"))
     parts += [ctx._(_label(MEMBER_FLAGS, flag)) for flag in flags if flag != "welfare_card"]
     details = ", ".join(p for p in parts if p)
     return f"{item.get('m_name') or ctx._('(no name yet)')}" + (f" ({details})" if details else "")
@@ -539,19 +488,13 @@ def ack_prompt(ctx: Context, answers: dict) -> str:
                  classification=ctx._(_label(CLASSES, answers["classify"])))
 
 
-def _acknowledger(answers: dict) -> str:
-    if answers["ack_by"] == "other":
-        return answers["ack_other"]
-    return MEMBERS.items(answers)[int(answers["ack_by"])]["m_name"]
-
-
 def confirm_prompt(ctx: Context, answers: dict) -> str:
     return ctx._("Does %(name)s acknowledge these causes? \"Yes\" saves the visit; \"No\" goes back to the causes.",
-                 name=_acknowledger(answers))
+                 name=visits.acknowledger(answers))
 
 
 def classify_prompt(ctx: Context, answers: dict) -> str:
-    suggested, reason, values = suggest(answers, _today())
+    suggested, reason, values = suggest(visits.active(answers), _today())
     return ctx._("Suggested classification: %(classification)s\nWhy: %(reason)s\n\nConfirm it, or choose the other "
                  "one (you will be asked why).", classification=ctx._(_label(CLASSES, suggested)),
                  reason=ctx._(reason, **values))
@@ -563,160 +506,21 @@ def problem_choices(ctx: Context, answers: dict) -> list[tuple[str, str]]:
 
 # ---- finishing -------------------------------------------------------------------------------------
 
-def _record(message: str, **values) -> str:
-    return gettext(message, RECORD_LOCALE, **values)
-
-
-def _snapshot(member: Member) -> dict:
-    """A member as the audit log keeps it: the national ID masked."""
-    return {
-        "name": member.name, "national_id": households.masked_national_id(member), "sex": member.sex,
-        "birth_date": member.birth_date.isoformat() if member.birth_date else None, "relation": member.relation,
-        "education": member.education, "occupation": member.occupation,
-        "monthly_income": f"{member.monthly_income:.2f}" if member.monthly_income is not None else None,
-        "disabled": member.disabled, "bedridden": member.bedridden, "chronic_illness": member.chronic_illness,
-        "welfare_card": member.welfare_card, "can_work": member.can_work,
-    }
-
-
-def _apply_member(member: Member, item: dict) -> None:
-    national_id = item.get("m_national_id") or {}
-    flags = item.get("m_flags") or []
-    member.name = item["m_name"]
-    member.national_id_hash, member.national_id_last = national_id.get("hash"), national_id.get("last")
-    member.sex, member.relation, member.education = item.get("m_sex"), item.get("m_relation"), item.get("m_education")
-    member.birth_date = date.fromisoformat(item["m_birth"]) if item.get("m_birth") else None
-    member.occupation = item.get("m_occupation_other") if item.get("m_occupation") == "other" \
-        else item.get("m_occupation")
-    member.monthly_income = Decimal(item["m_income"]) if item.get("m_income") is not None else None
-    member.disabled, member.bedridden = "disabled" in flags, "bedridden" in flags
-    member.chronic_illness, member.welfare_card = "chronic" in flags, "welfare_card" in flags
-    member.can_work = bool(item.get("m_can_work"))
-
-
-class _Changes:
-    """The records and audit entries of one finished interview (of one household)."""
-
-    def __init__(self, ctx: Context, household: Household):
-        self.ctx, self.household_id, self.store, self.audit = ctx, household.id, [], []
-
-    def log(self, action: str, entity: str, entity_id, before=None, after=None) -> None:
-        self.audit.append(audit.entry(action, entity, entity_id, staff_id=self.ctx.staff.id,
-                                      line_user_id=self.ctx.line_user.user_id, before=before, after=after,
-                                      event_id=self.ctx.event_id, household=self.household_id))
-
-
-def _save_members(changes: _Changes, household: Household, answers: dict) -> list[Member]:
-    on_record = {member.id: member for member in household.members}
-    created = []
-    for item in MEMBERS.items(answers):
-        member = on_record.get(item.get("id"))
-        if member is not None and item.get("m_status") == "remove":
-            changes.log("member.delete", "member", member.id, before=_snapshot(member))
-            household.members.remove(member)
-        elif member is not None:
-            before = _snapshot(member)
-            _apply_member(member, item)
-            if _snapshot(member) != before:
-                changes.log("member.update", "member", member.id, before=before, after=_snapshot(member))
-        elif item.get("m_status") != "remove" and "id" not in item:
-            member = Member()
-            _apply_member(member, item)
-            household.members.append(member)
-            created.append(member)
-    db.session.flush()  # the new members' ids, for their audit entries
-    for member in created:
-        changes.log("member.create", "member", member.id, after=_snapshot(member))
-    return created
-
-
-def _save_problems(changes: _Changes, household: Household, answers: dict, today: date) -> list[Problem]:
-    """One open problem per indicator found; one already open for the same indicator is updated instead."""
-    found = []
-    for item in PROBLEMS_BY_DIMENSION.items(answers):
-        for indicator in _picked(item.get("p_list")):
-            problem = next((p for p in household.problems if p.dimension == item["dimension"]
-                            and p.indicator == indicator and p.status in ("open", "in_progress")), None)
-            if problem is None:
-                problem = Problem(dimension=item["dimension"], indicator=indicator, status="open", opened_on=today)
-                household.problems.append(problem)
-            problem.description = item.get("p_detail") or problem.description
-            found.append(problem)
-    db.session.flush()
-    for problem in found:
-        changes.log("problem.record", "problem", problem.id,
-                    after={"dimension": problem.dimension, "indicator": problem.indicator, "status": problem.status,
-                           "description": problem.description})
-    return found
-
-
-def _visit_record(ctx: Context, household: Household, answers: dict, suggested: str) -> Visit:
-    items, classification = MEMBERS.items(answers), answers["classify"]
-    return Visit(
-        household_id=household.id, staff_id=ctx.staff.id, visited_at=ctx.now, consent=True,
-        outlook={"outlook": answers["t1_outlook"], "willingness": answers["t1_willing"],
-                 "note": answers.get("t1_note")},
-        skills={"members": [{"name": items[i]["m_name"], "skills": _picked(items[i].get("s_skills")),
-                             "labour": items[i].get("s_labour"), "training": items[i].get("s_training")}
-                            for i in _able(answers)]},
-        resources={"land": answers["t3_land"], "rai": answers.get("t3_rai") if not no_land(answers) else None,
-                   "tools": _picked(answers["t3_tools"]), "livestock": _picked(answers["t3_livestock"]),
-                   "savings": answers["t3_savings"], "debt_formal": answers["t3_debt_formal"],
-                   "debt_informal": answers["t3_debt_informal"],
-                   "incomes": [{"source": item["source"], "monthly": item["i_amount"]}
-                               for item in INCOMES.items(answers)]},
-        way_out={"words": answers["t4_words"], "category": answers["t4_category"], "causes": answers["causes"]},
-        causes="\n".join(filter(None, [", ".join(_record(_label(CAUSES, c)) for c in answers["causes"]),
-                                       answers.get("causes_note")])),
-        suggested_classification=suggested, classification=classification,
-        override_reason=answers.get("override_reason") if classification != suggested else None,
-        acknowledged_by=_acknowledger(answers), acknowledged_at=ctx.now,
-    )
-
-
-def _household_state(household: Household) -> dict:
-    return {"classification": household.classification, "classification_reason": household.classification_reason,
-            "consent": household.consent, "status": household.status, "head_name": household.head_name}
-
-
 def finish(ctx: Context, answers: dict) -> Outcome:
     try:
         household = households.get(ctx.staff, answers["@household"])
     except households.NotFound:
         return not_found(ctx)
-    changes = _Changes(ctx, household)
-    before = _household_state(household)
-    household.consent, household.updated_at = answers["consent"], ctx.now
+    recorded = visits.record(ctx, household, answers)
     if refused(answers):
-        visit = Visit(household_id=household.id, staff_id=ctx.staff.id, visited_at=ctx.now, consent=False)
         text = ctx._("The household did not consent. Only the refusal is recorded; no personal data from this "
                      "visit is kept.")
     else:
-        today = local_date(ctx.now)
-        created = _save_members(changes, household, answers)
-        problems = _save_problems(changes, household, answers, today)
-        suggested, reason, values = suggest(answers, today)
-        visit = _visit_record(ctx, household, answers, suggested)
-        household.classification = answers["classify"]
-        # No reason asked when the choice matched the suggestion then; a draft resumed after a birthday can
-        # suggest otherwise now, so the reason may be missing.
-        household.classification_reason = ((answers.get("override_reason") if answers["classify"] != suggested
-                                            else None) or _record(reason, **values))
-        household.status = "in_progress"
-        household.head_name = next(item["m_name"] for _i, item in _active(answers) if item["m_relation"] == "head")
-        changes.store += [*created, *problems]
         text = ctx._("The visit to house no. %(number)s is saved: %(members)s members, %(problems)s problems "
                      "recorded, classified as %(classification)s.", number=household.house_number,
-                     members=len(household.members), problems=len(problems),
+                     members=len(household.members), problems=recorded.problems,
                      classification=ctx._(_label(CLASSES, household.classification)))
-    db.session.add(visit)
-    db.session.flush()
-    changes.log("visit.create", "visit", visit.id, after={
-        "household": household.id, "consent": visit.consent, "classification": visit.classification,
-        "suggested_classification": visit.suggested_classification, "acknowledged_by": visit.acknowledged_by})
-    changes.log("household.update", "household", household.id, before=before, after=_household_state(household))
-    return Outcome(reply=[TextMessage(text=text)], store=[household, visit, *changes.store],
-                   audit=changes.audit).extend(menu.show(ctx))
+    return Outcome(reply=[TextMessage(text=text)], store=recorded.store, audit=recorded.audit).extend(menu.show(ctx))
 
 
 def in_area(ctx: Context, answers: dict) -> bool:
