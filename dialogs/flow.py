@@ -161,7 +161,7 @@ def _compile(name: str, questions: list) -> list[dict]:
     """The `advance` transitions of a dialog's questions; raises DialogError for a flow that cannot work."""
     names = {q.name for q in questions}
     following = {q.name: after.name for q, after in zip(questions, questions[1:], strict=False)}
-    exits = {q.name: _destinations(q.next if q.next is not None else following.get(q.name, DONE))
+    exits = {q.name: _destinations(name, q.name, q.next if q.next is not None else following.get(q.name, DONE))
              for q in questions}
     loops = {dest.name: dest for routes in exits.values() for _cond, dest in routes if isinstance(dest, ForEach)}
     for where in [d for routes in exits.values() for _c, d in routes] + [x for loop in loops.values()
@@ -178,9 +178,12 @@ def _compile(name: str, questions: list) -> list[dict]:
     return transitions
 
 
-def _destinations(next_: Any) -> list[tuple[list[Condition], Any]]:
-    """A question's `next` as (conditions, destination) pairs, in the order they are tried."""
+def _destinations(name: str, question: str, next_: Any) -> list[tuple[list[Condition], Any]]:
+    """A question's `next` as (conditions, destination) pairs, in the order they are tried; the last one
+    unconditional, so there is always a way on."""
     routes = next_ if isinstance(next_, list) else [next_]
+    if not routes or isinstance(routes[-1], When):
+        raise DialogError(f"dialog {name!r}: {question!r} has no way on when none of its conditions holds")
     return [([route.condition], route.then) if isinstance(route, When) else ([], route) for route in routes]
 
 

@@ -127,7 +127,9 @@ def test_sync_creates_the_three_menus_with_images_and_sets_the_default(app, clea
     assert {m["richMenuId"]: m["name"].split(":")[1] for m in platform.rich_menus()} == {v: k for k, v in ids.items()}
     for kind, rich_menu_id in ids.items():
         image, content_type = platform.rich_menu_image(rich_menu_id)
-        assert content_type == "image/png" and image == richmenu.definition(kind)[1]
+        with app.app_context():
+            drawn = richmenu.definition(kind)[1]
+        assert content_type == "image/png" and image == drawn
         actions = [area["action"] for area in platform.rich_menu(rich_menu_id)["areas"]]
         assert all(a["type"] == "postback" and a["displayText"] for a in actions)
     assert platform.default_rich_menu() == ids["guest"]
