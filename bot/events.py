@@ -36,8 +36,8 @@ from linebot.v3.webhooks import (
 from bot.gateway import LineError, gateway
 from core.i18n import gettext
 from core.types import Context, Input, Outcome
-from dialogs import buttons, conversation, sessions
-from dialogs.engine import DIALOGS
+from dialogs import buttons, conversation, engine, sessions
+from dialogs.kinds import Photo as PhotoQuestion
 from domain.access import staff as staff_service
 from models import LeftChat, LineUser, Photo, db, utcnow
 
@@ -81,7 +81,7 @@ def fetch(event: Event) -> dict:
 
 def _expects_photo(user_id: str) -> bool:
     session = sessions.active(user_id)
-    expects = session is not None and DIALOGS[session.dialog].questions[session.state].kind == "photo"
+    expects = session is not None and isinstance(engine.question_of(session), PhotoQuestion)
     db.session.rollback()
     return expects
 

@@ -2,7 +2,7 @@
 
 - `guest`: the default for everybody not registered; its one area starts (or explains) registration.
 - `staff` (volunteers, caretakers) and `supervisor` (supervisors, admins): the items of the
-  quick-reply main menu (`dialogs.menu.ITEMS`), as postbacks with the same `menu=<key>` data, so the
+  quick-reply main menu (the app's registry of menu items), as postbacks with the same `menu=<key>` data, so the
   conversation handles a tap exactly like a quick-reply tap, and checks the tapper's roles again.
 
 `flask --app wsgi richmenu sync` makes LINE match these definitions: a menu is named after a hash of
@@ -31,7 +31,7 @@ from bot.gateway import LineError, gateway
 from bot.redis_store import get_redis
 from core.i18n import gettext
 from core.types import Context
-from dialogs import conversation, menu  # noqa: F401  conversation imports every dialog: all menu items exist
+from dialogs import menu
 from dialogs.buttons import LABEL_LIMIT
 from models import Staff, StaffRole, db, utcnow
 from models.staff import ROLES, SUPERVISOR_ROLES

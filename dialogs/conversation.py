@@ -2,11 +2,8 @@
 anyone not registered, to the registration dialog and nowhere else."""
 
 from core.types import Context, Input, Outcome
-from dialogs import commands, drafts, engine, menu, sessions
+from dialogs import commands, drafts, engine, menu, registry, sessions
 from models import DialogSession
-
-# Dialogs register themselves on import.
-from dialogs import households, interview, invite, registration  # noqa: F401, I001  isort: skip
 
 
 def converse(ctx: Context, inp: Input) -> Outcome:
@@ -61,7 +58,7 @@ def open_menu_item(ctx: Context, data: dict, session) -> Outcome:
         return menu.show(ctx, note=ctx._("That option is not available to you."))
     if session is not None:
         sessions.set_aside(session)
-    return menu.ITEMS[key].open(ctx, data)
+    return registry.current().menu[key].open(ctx, data)
 
 
 def set_language(ctx: Context, locale: str, session: DialogSession | None) -> Outcome:

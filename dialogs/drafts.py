@@ -16,9 +16,9 @@ def start_dialog(ctx: Context, name: str, answers: dict | None = None) -> Outcom
 
 
 def offer_resume(ctx: Context, draft) -> Outcome:
-    title = ctx._(engine.DIALOGS[draft.dialog].title)
+    title = ctx._(engine.dialog_of(draft).title)
     text = ctx._("You have an unfinished \"%(title)s\" from %(date)s. Continue where you left off, or start over?",
-                 title=title, date=format_date(draft.updated_at, ctx.locale))
+                 title=title, date=format_date(ctx.day_of(draft.updated_at), ctx.locale))
     items = [QuickReplyItem(action=PostbackAction(label=label[:LABEL_LIMIT], data=f"{verb}={draft.key}",
                                                   displayText=label))
              for verb, label in (("resume", ctx._("Continue")), ("restart", ctx._("Start over")))]
