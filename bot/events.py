@@ -15,6 +15,7 @@ import unicodedata
 from datetime import datetime
 
 import pydantic.v1
+from flask import current_app
 from linebot.v3.messaging import TextMessage
 from linebot.v3.models import UnknownEvent
 from linebot.v3.webhooks import (
@@ -110,11 +111,16 @@ def handle(event: Event, fetched: dict) -> Outcome:
         return Outcome()  # joins, reads, unsends...: nothing to answer
     if not line_user.following:
         line_user.following = True  # only friends can write; a missed follow event is healed here
-    ctx = Context(line_user=line_user, staff=staff_service.for_line_user(line_user),
-                  event_id=event.webhook_event_id, now=now)
+    ctx = person_context(line_user, event.webhook_event_id, now)
     outcome = conversation.converse(ctx, to_input(event, fetched, line_user, now))
     outcome.store.insert(0, line_user)
     return outcome
+
+
+def person_context(line_user: LineUser, event_id: str, now: datetime) -> Context:
+    """Who is talking, and the moment of their event in the bot's time zone (BOT_TIMEZONE)."""
+    return Context(line_user=line_user, staff=staff_service.for_line_user(line_user), event_id=event_id, now=now,
+                   timezone=current_app.config["BOT_TIMEZONE"])
 
 
 _DROPPED = frozenset({"Cc", "Cf", "Cs"})  # control and format characters (zero-width marks), unpaired surrogates
@@ -163,7 +169,7 @@ def on_follow(line_user: LineUser, profile, event_id: str, now: datetime) -> Out
         line_user.display_name = clean_text(profile.display_name)
         if profile.language == "en":
             line_user.language = "en"
-    ctx = Context(line_user=line_user, staff=staff_service.for_line_user(line_user), event_id=event_id, now=now)
+    ctx = person_context(line_user, event_id, now)
     greeting = ctx._("Hello! This is the household poverty-alleviation assistant of the Ministry of Interior.")
     outcome = conversation.greet(ctx)
     outcome.reply.insert(0, TextMessage(text=greeting))

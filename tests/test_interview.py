@@ -2,7 +2,7 @@
 roster, ท1–ท4, problems, causes, the classification and the family's acknowledgement."""
 
 import json
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
@@ -399,6 +399,22 @@ def test_a_visit_whose_suggestion_changed_since_it_was_classified_is_still_saved
     with embedded_app.app_context():
         household = db.session.get(Household, household_id)
         assert household.classification == "welfare" and household.classification_reason
+
+
+@pytest.mark.parametrize(("zone", "day"), [("UTC", date(2026, 12, 31)), ("Asia/Bangkok", date(2027, 1, 1))])
+def test_the_day_a_visit_records_is_the_day_in_the_bots_time_zone(embedded_app, volunteer, monkeypatch, zone, day):
+    """At 23:30 UTC on 31 December it is already 1 January in Bangkok: the problems a visit finds are dated by
+    BOT_TIMEZONE, and the visit's moment is stored in UTC either way."""
+    embedded_app.config["BOT_TIMEZONE"] = zone
+    moment = datetime(2026, 12, 31, 23, 30, tzinfo=UTC)
+    monkeypatch.setattr("bot.events.utcnow", lambda: moment)
+    elderly_couple_up_to_the_classification(embedded_app, volunteer)
+    tap(volunteer, "Welfare")
+    tap(volunteer, "นายมา ยากจน")
+    yes(volunteer)
+    with embedded_app.app_context():
+        assert {problem.opened_on for problem in db.session.scalars(select(Problem))} == {day}
+        assert db.session.scalar(select(Visit)).visited_at.replace(tzinfo=UTC) == moment
 
 
 def test_no_working_age_member_able_to_work_is_welfare_and_an_override_needs_a_reason(embedded_app, volunteer):
