@@ -15,6 +15,7 @@ import unicodedata
 from datetime import datetime
 
 import pydantic.v1
+from flask import current_app
 from linebot.v3.messaging import TextMessage
 from linebot.v3.models import UnknownEvent
 from linebot.v3.webhooks import (
@@ -111,7 +112,7 @@ def handle(event: Event, fetched: dict) -> Outcome:
     if not line_user.following:
         line_user.following = True  # only friends can write; a missed follow event is healed here
     ctx = Context(line_user=line_user, staff=staff_service.for_line_user(line_user),
-                  event_id=event.webhook_event_id, now=now)
+                  event_id=event.webhook_event_id, now=now, timezone=current_app.config["BOT_TIMEZONE"])
     outcome = conversation.converse(ctx, to_input(event, fetched, line_user, now))
     outcome.store.insert(0, line_user)
     return outcome
@@ -131,7 +132,11 @@ def clean_text(text: str) -> str:
 
 
 def to_input(event: Event, fetched: dict, line_user: LineUser, now: datetime) -> Input:
-    """The event as a dialog's input, its text and data cleaned (`clean_text`)."""
+    """The event as a dialog's input, its text and data cleaned (`clean_text`).
+
+    A photo is stored here, the one write outside `bot.inbox.apply`: the answer to a photo question is the
+    photo's id, kept in the session's answers (JSON) as the dialog reads it, and the database gives the id only
+    when the photo is inserted. It is in the event's transaction: if handling fails, it goes with the rest."""
     if isinstance(event, PostbackEvent):
         data = buttons.decode(event.postback.data)  # decoded first: "%00" is a NUL too
         picked = {key: value for key, value in (event.postback.params or {}).items() if value}  # date pickers
@@ -163,7 +168,8 @@ def on_follow(line_user: LineUser, profile, event_id: str, now: datetime) -> Out
         line_user.display_name = clean_text(profile.display_name)
         if profile.language == "en":
             line_user.language = "en"
-    ctx = Context(line_user=line_user, staff=staff_service.for_line_user(line_user), event_id=event_id, now=now)
+    ctx = Context(line_user=line_user, staff=staff_service.for_line_user(line_user), event_id=event_id, now=now,
+                  timezone=current_app.config["BOT_TIMEZONE"])
     greeting = ctx._("Hello! This is the household poverty-alleviation assistant of the Ministry of Interior.")
     outcome = conversation.greet(ctx)
     outcome.reply.insert(0, TextMessage(text=greeting))
