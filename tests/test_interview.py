@@ -2,7 +2,7 @@
 roster, ท1–ท4, problems, causes, the classification and the family's acknowledgement."""
 
 import json
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
@@ -597,3 +597,21 @@ def test_wrong_roster_answers_get_specific_messages(embedded_app, volunteer):
     assert session(embedded_app).state == "roster_check"
     with embedded_app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Member)) == 0  # nothing stored before the end
+
+
+# ---- the day recorded is the configured zone's -------------------------------------------------------------
+
+@pytest.mark.parametrize(("zone", "days_later"), [("UTC", 0), ("Asia/Bangkok", 1)])
+def test_problems_found_at_half_past_eleven_utc_are_opened_on_the_configured_zones_day(embedded_app, volunteer,
+                                                                                      monkeypatch, zone, days_later):
+    """At 23:30 UTC it is still that day in UTC and already the next one in Bangkok (06:30)."""
+    moment = datetime.combine(utcnow().date(), time(23, 30), UTC)
+    monkeypatch.setattr("bot.events.utcnow", lambda: moment)  # the time every event is handled at
+    embedded_app.config["BOT_TIMEZONE"] = zone
+    elderly_couple_up_to_the_classification(embedded_app, volunteer)
+    tap(volunteer, "Welfare")
+    tap(volunteer, "นายมา ยากจน")
+    yes(volunteer)
+    with embedded_app.app_context():
+        opened = db.session.scalars(select(Problem.opened_on)).all()
+    assert len(opened) == 2 and set(opened) == {moment.date() + timedelta(days=days_later)}
