@@ -137,7 +137,11 @@ def clean_text(text: str) -> str:
 
 
 def to_input(event: Event, fetched: dict, line_user: LineUser, now: datetime) -> Input:
-    """The event as a dialog's input, its text and data cleaned (`clean_text`)."""
+    """The event as a dialog's input, its text and data cleaned (`clean_text`).
+
+    A photo is stored here, the one write outside `bot.inbox.apply`: the answer to a photo question is the
+    photo's id, kept in the session's answers (JSON) as the dialog reads it, and the database gives the id only
+    when the photo is inserted. It is in the event's transaction: if handling fails, it goes with the rest."""
     if isinstance(event, PostbackEvent):
         data = buttons.decode(event.postback.data)  # decoded first: "%00" is a NUL too
         picked = {key: value for key, value in (event.postback.params or {}).items() if value}  # date pickers

@@ -35,17 +35,17 @@ def resume(ctx: Context, data: dict, session) -> Outcome | None:
         if ctx.staff is None:
             return None  # the conversation takes them to registration
         return menu.show(ctx, note=note)
-    if session is not None:
-        sessions.set_aside(session)
+    outcome = sessions.set_aside(session) if session is not None else Outcome()
     if not engine.still_allowed(ctx, draft):
-        return Outcome(store=[draft]).extend(engine.close_not_allowed(ctx, draft))
+        return outcome.extend(Outcome(store=[draft])).extend(engine.close_not_allowed(ctx, draft))
     if "restart" in data:
         draft.status = "cancelled"
-        return Outcome(store=[draft]).extend(engine.start(ctx, draft.dialog, answers=_kept(draft.answers)))
-    draft.status = "active"
+        return outcome.extend(Outcome(store=[draft])).extend(engine.start(ctx, draft.dialog,
+                                                                          answers=_kept(draft.answers)))
     draft.version += 1
     draft.updated_at = ctx.now
-    return engine.ask(ctx, draft, note=ctx._("Welcome back. Let's continue where you left off."))
+    outcome.resumed = draft  # active again once the session set aside is a draft (`Outcome.set_aside`)
+    return outcome.extend(engine.ask(ctx, draft, note=ctx._("Welcome back. Let's continue where you left off.")))
 
 
 def _kept(answers: dict) -> dict:

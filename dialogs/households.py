@@ -5,6 +5,7 @@ person's area answers exactly like one that doesn't exist.
 """
 
 import re
+from functools import partial
 
 from linebot.v3.messaging import PostbackAction, QuickReply, QuickReplyItem, TextMessage
 from sqlalchemy import and_, or_, select
@@ -12,7 +13,7 @@ from sqlalchemy import and_, or_, select
 from core import validators
 from core.i18n import N_
 from core.thai import compact_code, fiscal_year, to_ascii_digits
-from core.types import Context, Invalid, Outcome
+from core.types import Context, Invalid, Later, Outcome
 from dialogs import buttons, drafts, folder_card, menu
 from dialogs.buttons import LABEL_LIMIT
 from dialogs.flow import Dialog, When
@@ -281,17 +282,15 @@ def finish_add(ctx: Context, answers: dict) -> Outcome:
                           house_code=answers.get("house_code"), head_name=answers["head_name"], source=FORUM,
                           source_year=int(answers["source_year"]), status="open", created_by=ctx.staff.id,
                           created_at=ctx.now, updated_at=ctx.now, members=[head])
-    db.session.add(household)
-    db.session.flush()  # the audit entry and the card need the id
-    entry = audit.entry("household.create", "household", household.id, staff_id=ctx.staff.id,
-                        line_user_id=ctx.line_user.user_id, event_id=ctx.event_id, household=household.id,
-                        after={"village": village, "house_number": household.house_number,
-                               "house_code": household.house_code, "head_name": household.head_name,
-                               "source": FORUM, "source_year": household.source_year,
-                               "head_national_id": bool(answers.get("head_id"))})
+    created = audit.change(ctx, "household.create", "household", household, household=household,
+                           after={"village": village, "house_number": household.house_number,
+                                  "house_code": household.house_code, "head_name": household.head_name,
+                                  "source": FORUM, "source_year": household.source_year,
+                                  "head_national_id": bool(answers.get("head_id"))})
     saved = TextMessage(text=ctx._("Household saved: house %(number)s, %(village)s.",
                                    number=household.house_number, village=show_village(village, ctx)))
-    return Outcome(reply=[saved, folder_card.card(ctx, household)], audit=[entry]).extend(menu.show(ctx))
+    return Outcome(reply=[saved, Later(partial(folder_card.card, ctx, household))], store=[household],
+                   audit=[created]).extend(menu.show(ctx))
 
 
 ADD = Dialog(

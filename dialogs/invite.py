@@ -11,7 +11,6 @@ from dialogs.kinds import Choice, Refused, Text, YesNo
 from domain.access import audit, scope
 from domain.access import staff as staff_service
 from domain.labels import ROLE_LABELS, area_label
-from models import db
 from models.staff import ROLE_AREA_LENGTHS, SUPERVISOR_ROLES
 
 
@@ -53,15 +52,12 @@ def not_confirmed(ctx: Context, answers: dict) -> bool:
 def finish(ctx: Context, answers: dict) -> Outcome:
     invite, code = staff_service.create_invite(answers["role"], answers["area"], answers.get("name"), ctx.staff,
                                                ctx.now)
-    db.session.add(invite)
-    db.session.flush()  # the audit entry names the invite's id
     text = ctx._("Invitation code: %(code)s\nGive it to the person you invite. They add this LINE account as a "
                  "friend and type the code. It works once, until %(date)s.", code=f"{code[:4]} {code[4:]}",
                  date=format_date(ctx.day_of(invite.expires_at), ctx.locale))
-    entry = audit.entry("invite.create", "invite", invite.id, staff_id=ctx.staff.id, line_user_id=ctx.line_user.user_id,
-                        after={"role": invite.role, "area": invite.area_code, "name": invite.name},
-                        event_id=ctx.event_id)
-    return Outcome(reply=[TextMessage(text=text)], audit=[entry], secret=True)
+    created = audit.change(ctx, "invite.create", "invite", invite,
+                           after={"role": invite.role, "area": invite.area_code, "name": invite.name})
+    return Outcome(reply=[TextMessage(text=text)], store=[invite], audit=[created], secret=True)
 
 
 def open_invite(ctx: Context, data: dict) -> Outcome:

@@ -52,13 +52,13 @@ def finish(ctx: Context, answers: dict) -> Outcome:
                      "new code and type it here.")
         return Outcome(reply=[TextMessage(text=text)])
     position = answers.get("position_other") or position_label(answers["position"], ctx)
-    staff, entries = staff_service.register(invite, ctx.line_user, answers["name"], position, answers["phone"],
-                                            ctx.now, ctx.event_id)
+    staff, changes = staff_service.register(ctx, invite, answers["name"], position, answers["phone"])
     ctx.staff = staff
     welcome = ctx._("Welcome, %(name)s! You are registered as %(role)s for %(area)s.", name=staff.name,
                     role=ctx._(ROLE_LABELS[invite.role]), area=area_label(invite.area_code, ctx))
     succeeded = InviteAttempt(line_user_id=ctx.line_user.user_id, succeeded=True, at=ctx.now)
-    return Outcome(reply=[TextMessage(text=welcome)], store=[succeeded], audit=entries).extend(menu.show(ctx))
+    return Outcome(reply=[TextMessage(text=welcome)], store=[staff, invite, succeeded], audit=changes,
+                   access_changed=[staff.line_user_id]).extend(menu.show(ctx))
 
 
 REGISTRATION = Dialog(

@@ -13,7 +13,7 @@ from tests.conftest import settle
 
 def invite(app, role="volunteer", area="30060101", name=None, created_at=None) -> str:
     with app.app_context():
-        row, code = staff_service.create_invite(role, area, name, None, created_at)
+        row, code = staff_service.create_invite(role, area, name, None, created_at or utcnow())
         db.session.add(row)
         db.session.commit()
         return code

@@ -8,7 +8,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from bot import DIALOGS, MENU, privacy, richmenu
+from bot import DIALOGS, MENU, richmenu
 from bot.gateway import LineError
 from bot.richmenu import KINDS, RichMenu
 from core.i18n import gettext
@@ -187,9 +187,9 @@ def test_revoking_unlinks_back_to_the_default(app, clean, platform, new_user):
     register(chat := new_user(), invite(app))
     linked(platform, chat.user_id, in_use(app)["staff"])
     with app.app_context():
-        person = db.session.scalar(select(Staff).where(Staff.line_user_id == chat.user_id))
-        db.session.add(privacy.revoke(person, None))
-        db.session.commit()
+        person_id = db.session.scalar(select(Staff.id).where(Staff.line_user_id == chat.user_id))
+    result = app.test_cli_runner().invoke(args=["staff", "revoke", str(person_id)])
+    assert result.exit_code == 0, result.output
     linked(platform, chat.user_id, None)
 
 

@@ -2,7 +2,9 @@
 
 Nothing reaches the records until the family has acknowledged the causes; then the visit, the household, its
 members and problems, and an audit entry for each change are returned together, to be stored in the one
-transaction of that last answer. With consent refused only the refusal is recorded. The answers are the
+transaction of that last answer. With consent refused only the refusal is recorded. New members, problems and
+the visit have no id yet: their audit changes name the records, and get the ids when `bot.inbox.apply` stores
+them. The answers are the
 interview's: its rosters `members`, `incomes` and `problems` are lists of dicts.
 """
 
@@ -16,7 +18,7 @@ from domain.access import audit
 from domain.labels import CAUSE_LABELS
 from domain.step1_survey import households
 from domain.step1_survey.classification import can_work, suggest
-from models import Household, Member, Problem, Visit, db
+from models import Household, Member, Problem, Visit
 
 RECORD_LOCALE = "th"  # texts kept in the household's records (causes, reasons) are written in Thai
 
@@ -46,7 +48,7 @@ def able(answers: dict) -> list[int]:
 
 @dataclass
 class Recorded:
-    """A recorded visit: what to store and the audit entries, and how many problems were found."""
+    """A recorded visit: what to store and the audit changes, and how many problems were found."""
 
     visit: Visit
     problems: int
@@ -76,9 +78,7 @@ def record(ctx: Context, household: Household, answers: dict) -> Recorded:
         household.status = "in_progress"
         household.head_name = next(item["m_name"] for item in active(answers) if item["m_relation"] == "head")
         changes.store += [*created, *problems]
-    db.session.add(visit)
-    db.session.flush()
-    changes.log("visit.create", "visit", visit.id, after={
+    changes.log("visit.create", "visit", visit, after={
         "household": household.id, "consent": visit.consent, "classification": visit.classification,
         "suggested_classification": visit.suggested_classification, "acknowledged_by": visit.acknowledged_by})
     changes.log("household.update", "household", household.id, before=before, after=_household_state(household))
@@ -122,10 +122,9 @@ class Changes:
     def __init__(self, ctx: Context, household: Household):
         self.ctx, self.household_id, self.store, self.audit = ctx, household.id, [], []
 
-    def log(self, action: str, entity: str, entity_id, before=None, after=None) -> None:
-        self.audit.append(audit.entry(action, entity, entity_id, staff_id=self.ctx.staff.id,
-                                      line_user_id=self.ctx.line_user.user_id, before=before, after=after,
-                                      event_id=self.ctx.event_id, household=self.household_id))
+    def log(self, action: str, entity: str, subject, before=None, after=None) -> None:
+        self.audit.append(audit.change(self.ctx, action, entity, subject, household=self.household_id,
+                                       before=before, after=after))
 
 
 def _save_members(changes: Changes, household: Household, answers: dict) -> list[Member]:
@@ -146,9 +145,8 @@ def _save_members(changes: Changes, household: Household, answers: dict) -> list
             _apply_member(member, item)
             household.members.append(member)
             created.append(member)
-    db.session.flush()  # the new members' ids, for their audit entries
     for member in created:
-        changes.log("member.create", "member", member.id, after=_snapshot(member))
+        changes.log("member.create", "member", member, after=_snapshot(member))
     return created
 
 
@@ -164,11 +162,9 @@ def _save_problems(changes: Changes, household: Household, answers: dict, today:
                 household.problems.append(problem)
             problem.description = item.get("p_detail") or problem.description
             found.append(problem)
-    db.session.flush()
-    for problem in found:
-        changes.log("problem.record", "problem", problem.id,
-                    after={"dimension": problem.dimension, "indicator": problem.indicator, "status": problem.status,
-                           "description": problem.description})
+            changes.log("problem.record", "problem", problem,
+                        after={"dimension": problem.dimension, "indicator": problem.indicator,
+                               "status": problem.status, "description": problem.description})
     return found
 
 
