@@ -6,11 +6,14 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
+from flask_migrate import upgrade
 from sqlalchemy import func, select
 
 from bot import create_app, jobs
 from core.i18n import gettext
 from core.thai import format_date, format_money, local_date
+from core.types import Context, Input
+from dialogs import engine
 from dialogs.buttons import LABEL_LIMIT
 from domain.access import audit
 from domain.step1_survey import households
@@ -28,7 +31,7 @@ from models import (
     db,
     utcnow,
 )
-from tests.conftest import LiveServer, base_config
+from tests.conftest import LiveServer, base_config, database_at
 
 VILLAGE = "30060101"
 NATIONAL_ID = "3100600445635"
@@ -613,3 +616,34 @@ def test_wrong_roster_answers_get_specific_messages(embedded_app, volunteer):
     assert session(embedded_app).state == "roster_check"
     with embedded_app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Member)) == 0  # nothing stored before the end
+
+
+def test_an_interview_left_in_a_loop_before_the_loops_were_declared_goes_on_after_the_upgrade(emulator, tmp_path):
+    """Interviews unfinished when the loops' bookkeeping changed (migration 0010) go on where they were."""
+    member = {"m_status": "keep", "m_sex": "male", "m_relation": "head", "m_can_work": True, "m_flags": ["none"]}
+    with database_at(emulator.url, tmp_path / "old.sqlite3", "0009", 7, HEAD):
+        staff = Staff(name="อาสา", position="อช.", roles=[StaffRole(role="volunteer", area_code=VILLAGE)])
+        people = [LineUser(user_id=f"U{n:032d}", following=True, language="th") for n in (1, 2)]
+        reviewing = {"@household": 7, "consent": True, "_members_mode": "review", "_members_at": 1,
+                     "members": [{"id": 1, "m_name": HEAD, **member}, {"id": 2, "m_name": "นางมี ใจดี", **member}]}
+        amounts = {"@household": 7, "consent": True, "members": reviewing["members"], "t3_incomes": ["crops", "wages"],
+                   "incomes": [{"source": "crops"}, {"source": "wages"}], "_incomes_at": 0}
+        for person, state, answers in ((people[0], "m_status", reviewing), (people[1], "i_amount", amounts)):
+            db.session.add(DialogSession(key=person.user_id[-12:], line_user_id=person.user_id, dialog="interview",
+                                         state=state, answers=answers, history=["consent"], version=1,
+                                         failures=0, status="active", created_at=utcnow(), updated_at=utcnow()))
+        db.session.add_all([staff, *people])
+        db.session.commit()
+
+        upgrade()
+
+        def answer(person, inp) -> DialogSession:
+            session = db.session.scalar(select(DialogSession).where(DialogSession.line_user_id == person.user_id))
+            engine.step(Context(person, staff, None, utcnow(), timezone="Asia/Bangkok"), session, inp)
+            return session
+
+        assert answer(people[0], Input("postback", data={"a": "keep"})).state == "add_count"  # the last on record
+        assert answer(people[1], Input("text", text="1,000")).state == "i_amount"  # the second source
+        after = answer(people[1], Input("text", text="2,000"))
+        assert after.state == "t4_words" and [item["i_amount"] for item in after.answers["incomes"]] == [
+            "1000", "2000"]
