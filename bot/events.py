@@ -33,6 +33,7 @@ from linebot.v3.webhooks import (
     TextMessageContent,
     UnfollowEvent,
 )
+from sqlalchemy import bindparam, select
 
 from bot.gateway import LineError, gateway
 from core.i18n import gettext
@@ -112,7 +113,7 @@ def handle(event: Event, fetched: dict) -> Outcome:
     if not line_user.following:
         line_user.following = True  # only friends can write; a missed follow event is healed here
     ctx = person_context(line_user, event.webhook_event_id, now)
-    outcome = conversation.converse(ctx, to_input(event, fetched, line_user, now))
+    outcome = conversation.converse(ctx, to_input(event))
     outcome.store.insert(0, line_user)
     return outcome
 
@@ -136,12 +137,23 @@ def clean_text(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
-def to_input(event: Event, fetched: dict, line_user: LineUser, now: datetime) -> Input:
-    """The event as a dialog's input, its text and data cleaned (`clean_text`).
+def received(event: Event, fetched: dict) -> Outcome:
+    """What the event brought to keep before it is handled: a photo sent in answer to a question. The answer is
+    the photo's id, which the database gives when the photo is stored, so `bot.inbox` applies this first, in the
+    event's transaction: if handling fails, the photo goes with the rest."""
+    content = fetched.get("image")
+    if content is None:
+        return Outcome()
+    return Outcome(store=[Photo(line_message_id=event.message.id, line_user_id=_user_id(event),
+                                content_type="image/jpeg", size=len(content), content=content, created_at=utcnow())])
 
-    A photo is stored here, the one write outside `bot.inbox.apply`: the answer to a photo question is the
-    photo's id, kept in the session's answers (JSON) as the dialog reads it, and the database gives the id only
-    when the photo is inserted. It is in the event's transaction: if handling fails, it goes with the rest."""
+
+_PHOTO = select(Photo.id).where(Photo.line_message_id == bindparam("message_id"))
+
+
+def to_input(event: Event) -> Input:
+    """The event as a dialog's input, its text and data cleaned (`clean_text`); a photo is the id it was stored
+    under (`received`), none if LINE did not give it."""
     if isinstance(event, PostbackEvent):
         data = buttons.decode(event.postback.data)  # decoded first: "%00" is a NUL too
         picked = {key: value for key, value in (event.postback.params or {}).items() if value}  # date pickers
@@ -154,14 +166,7 @@ def to_input(event: Event, fetched: dict, line_user: LineUser, now: datetime) ->
         return Input("location", value={"latitude": message.latitude, "longitude": message.longitude,
                                         "title": title, "address": address})
     if isinstance(message, ImageMessageContent):
-        content = fetched.get("image")
-        if content is None:
-            return Input("image")
-        photo = Photo(line_message_id=message.id, line_user_id=line_user.user_id, content_type="image/jpeg",
-                      size=len(content), content=content, created_at=now)
-        db.session.add(photo)
-        db.session.flush()
-        return Input("image", value=photo.id)
+        return Input("image", value=db.session.scalar(_PHOTO, {"message_id": message.id}))
     if isinstance(message, StickerMessageContent):
         return Input("sticker")
     return Input("other")

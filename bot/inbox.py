@@ -35,7 +35,7 @@ from sqlalchemy.orm import aliased
 
 from bot import jobs, outbox, richmenu
 from bot.errors import describe, is_transient
-from bot.events import fetch, fetches_from_line, handle, parse
+from bot.events import fetch, fetches_from_line, handle, parse, received
 from bot.redis_store import get_redis
 from core.i18n import gettext
 from core.types import Outcome
@@ -263,6 +263,7 @@ def process(stored: Pending) -> bool:
         if not _claim(stored, "done"):
             db.session.rollback()
             return False
+        apply(stored, received(event, fetched))  # a photo, first: the answer names it by its id
         applied = apply(stored, handle(event, fetched))
         db.session.commit()
     except Exception as exc:
