@@ -72,7 +72,7 @@ from dialogs import buttons, engine, sessions  # noqa: E402
 from dialogs.engine import Dialog, Question  # noqa: E402
 from domain.labels import POSITIONS  # noqa: E402
 from models import DialogSession, LineUser, db, utcnow  # noqa: E402
-from tests import servers  # noqa: E402
+from support import servers  # noqa: E402
 
 SECRET = "0123456789abcdef0123456789abcdef"
 TOKEN = "bench-channel-access-token"

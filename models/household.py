@@ -8,12 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.db import db, utcnow
 
-SOURCES = ("jpt", "thaiqm", "forum", "walk_in")  # จปฐ./TPMAP, ThaiQM, community forum, walk-in
-STATUSES = ("open", "in_progress", "solved", "solved_self", "moved", "deceased", "withdrawn")
-STAGES = ("survival", "sufficiency", "sustainable")  # อยู่รอด → พอเพียง → ยั่งยืน
-CLASSIFICATIONS = ("welfare", "self_development")  # สงเคราะห์ / พัฒนาตนเอง
 DIMENSIONS = ("health", "living", "education", "income", "public_services")  # TPMAP's five
-PROBLEM_STATUSES = ("open", "in_progress", "solved", "solved_self")
 
 
 class Household(db.Model):

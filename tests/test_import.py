@@ -19,7 +19,7 @@ from domain.step1_survey.households import hash_national_id
 from domain.step1_survey.importer import COLUMNS, report_path, write_template
 from emulator import LineDriver
 from models import Area, AuditEntry, Household, Member, Staff, StaffRole, db
-from tests.conftest import SECRET, LiveServer
+from tests.helpers import SECRET, LiveServer
 
 ROOT = Path(__file__).resolve().parent.parent
 
