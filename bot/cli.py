@@ -5,7 +5,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy import or_, select
 
-from bot import jobs, privacy
+from bot import jobs, privacy, richmenu
 from bot.cli_areas import areas_group
 from bot.cli_households import households_group
 from bot.demo import demo_group
@@ -62,7 +62,7 @@ staff_group = AppGroup("staff", help="Invite, list and revoke staff.")
 def staff_invite(role: str, area_code: str, name: str | None) -> None:
     """Print a one-time invitation code (valid 7 days)."""
     try:
-        invite, code = staff_service.create_invite(role, area_code.upper(), name, None)
+        invite, code = staff_service.create_invite(role, area_code.upper(), name, None, utcnow())
     except ValueError as error:
         raise click.BadParameter(str(error)) from None
     db.session.add(invite)
@@ -90,8 +90,10 @@ def staff_revoke(staff_id: int) -> None:
     person = db.session.get(Staff, staff_id)
     if person is None:
         raise click.BadParameter(f"no staff member with id {staff_id}")
+    line_user_id = person.line_user_id
     db.session.add(privacy.revoke(person, None))
     db.session.commit()
+    richmenu.follow_access([line_user_id])
     click.echo(f"Revoked {person.name} (id {person.id}). Their unfinished interviews went to a supervisor (told by "
                "LINE at the next sweep) or were deleted.")
 

@@ -19,7 +19,7 @@ from dialogs.buttons import LABEL_LIMIT
 from domain.access import audit
 from domain.access import staff as staff_service
 from domain.labels import POSITIONS
-from models import db
+from models import db, utcnow
 
 PLACE = "อ.จักราช, นครราชสีมา"
 
@@ -67,7 +67,7 @@ def write_identities(path: Path, codes: list[list[str]]) -> Path:
 
 def _invite(identity: Identity) -> str:
     """A fresh code for the identity, audited as the operator's `staff invite` is."""
-    invite, code = staff_service.create_invite(identity.role, identity.area, identity.name, None)
+    invite, code = staff_service.create_invite(identity.role, identity.area, identity.name, None, utcnow())
     db.session.add(invite)
     db.session.flush()
     db.session.add(audit.entry("invite.create", "invite", invite.id,

@@ -15,6 +15,7 @@ import unicodedata
 from datetime import datetime
 
 import pydantic.v1
+from flask import current_app
 from linebot.v3.messaging import TextMessage
 from linebot.v3.models import UnknownEvent
 from linebot.v3.webhooks import (
@@ -36,8 +37,8 @@ from linebot.v3.webhooks import (
 from bot.gateway import LineError, gateway
 from core.i18n import gettext
 from core.types import Context, Input, Outcome
-from dialogs import buttons, conversation, sessions
-from dialogs.engine import DIALOGS
+from dialogs import buttons, conversation, engine, sessions
+from dialogs.kinds import Photo as PhotoQuestion
 from domain.access import staff as staff_service
 from models import LeftChat, LineUser, Photo, db, utcnow
 
@@ -81,7 +82,7 @@ def fetch(event: Event) -> dict:
 
 def _expects_photo(user_id: str) -> bool:
     session = sessions.active(user_id)
-    expects = session is not None and DIALOGS[session.dialog].questions[session.state].kind == "photo"
+    expects = session is not None and isinstance(engine.question_of(session), PhotoQuestion)
     db.session.rollback()
     return expects
 
@@ -110,11 +111,16 @@ def handle(event: Event, fetched: dict) -> Outcome:
         return Outcome()  # joins, reads, unsends...: nothing to answer
     if not line_user.following:
         line_user.following = True  # only friends can write; a missed follow event is healed here
-    ctx = Context(line_user=line_user, staff=staff_service.for_line_user(line_user),
-                  event_id=event.webhook_event_id, now=now)
+    ctx = person_context(line_user, event.webhook_event_id, now)
     outcome = conversation.converse(ctx, to_input(event, fetched, line_user, now))
     outcome.store.insert(0, line_user)
     return outcome
+
+
+def person_context(line_user: LineUser, event_id: str, now: datetime) -> Context:
+    """Who is talking, and the moment of their event in the bot's time zone (BOT_TIMEZONE)."""
+    return Context(line_user=line_user, staff=staff_service.for_line_user(line_user), event_id=event_id, now=now,
+                   timezone=current_app.config["BOT_TIMEZONE"])
 
 
 _DROPPED = frozenset({"Cc", "Cf", "Cs"})  # control and format characters (zero-width marks), unpaired surrogates
@@ -131,7 +137,11 @@ def clean_text(text: str) -> str:
 
 
 def to_input(event: Event, fetched: dict, line_user: LineUser, now: datetime) -> Input:
-    """The event as a dialog's input, its text and data cleaned (`clean_text`)."""
+    """The event as a dialog's input, its text and data cleaned (`clean_text`).
+
+    A photo is stored here, the one write outside `bot.inbox.apply`: the answer to a photo question is the
+    photo's id, kept in the session's answers (JSON) as the dialog reads it, and the database gives the id only
+    when the photo is inserted. It is in the event's transaction: if handling fails, it goes with the rest."""
     if isinstance(event, PostbackEvent):
         data = buttons.decode(event.postback.data)  # decoded first: "%00" is a NUL too
         picked = {key: value for key, value in (event.postback.params or {}).items() if value}  # date pickers
@@ -163,7 +173,7 @@ def on_follow(line_user: LineUser, profile, event_id: str, now: datetime) -> Out
         line_user.display_name = clean_text(profile.display_name)
         if profile.language == "en":
             line_user.language = "en"
-    ctx = Context(line_user=line_user, staff=staff_service.for_line_user(line_user), event_id=event_id, now=now)
+    ctx = person_context(line_user, event_id, now)
     greeting = ctx._("Hello! This is the household poverty-alleviation assistant of the Ministry of Interior.")
     outcome = conversation.greet(ctx)
     outcome.reply.insert(0, TextMessage(text=greeting))

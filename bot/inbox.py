@@ -33,11 +33,13 @@ from sqlalchemy import bindparam, exists, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
 
-from bot import jobs, outbox
+from bot import jobs, outbox, richmenu
 from bot.errors import describe, is_transient
 from bot.events import fetch, fetches_from_line, handle, parse
 from bot.redis_store import get_redis
 from core.i18n import gettext
+from core.types import Outcome
+from domain.access import audit
 from models import InboxEvent, LineUser, db, utcnow
 
 log = logging.getLogger(__name__)
@@ -136,14 +138,14 @@ def handle_now(payload: dict, event: Event) -> bool:
         if new_id is None:  # stored already: another worker has it
             db.session.rollback()
             return True
-        outgoing = apply(Pending(new_id, payload["webhookEventId"], key, payload), handle(event, {}))
+        applied = apply(Pending(new_id, payload["webhookEventId"], key, payload), handle(event, {}))
         db.session.commit()
     except Exception as exc:
         db.session.rollback()
         log.info("event %s is left to the background after failing on arrival: %s", payload["webhookEventId"],
                  describe(exc))
         return False
-    outbox.send_later(outgoing)
+    applied.start()
     return True
 
 
@@ -261,12 +263,12 @@ def process(stored: Pending) -> bool:
         if not _claim(stored, "done"):
             db.session.rollback()
             return False
-        outgoing = apply(stored, handle(event, fetched))
+        applied = apply(stored, handle(event, fetched))
         db.session.commit()
     except Exception as exc:
         db.session.rollback()
         return _after_failure(stored, exc)
-    outbox.send_later(outgoing)
+    applied.start()
     return True
 
 
@@ -320,13 +322,33 @@ def without_content(payload: dict) -> dict:
     return kept
 
 
-def apply(row: Pending, outcome) -> list:
-    """The one place where a handler's outcome becomes database rows and outgoing messages."""
-    for record in outcome.store:
-        db.session.add(record)
-    for entry in outcome.audit:
-        entry.event_id = entry.event_id or row.webhook_event_id
-        db.session.add(entry)
+@dataclass(frozen=True)
+class AfterCommit:
+    """What an applied outcome starts once its transaction commits: sending its messages, and showing the
+    people whose access changed the rich menu of their roles."""
+
+    outgoing: list
+    access_changed: list[str]
+
+    def start(self) -> None:
+        outbox.send_later(self.outgoing)
+        richmenu.follow_access(self.access_changed)
+
+
+def apply(row: Pending, outcome: Outcome) -> AfterCommit:
+    """The one place where a handler's outcome becomes database rows and outgoing messages, in this order:
+    the dialog sessions set aside are written first (a person has one active session at most, and another may
+    become active now), then the draft resumed is made active; the records are stored, and flushed once so
+    that new ones have their ids; then the audit changes, which may name them, are written as sealed entries,
+    and the replies (which may name them too: `Later`) are queued. Returns what starts once it commits."""
+    if outcome.set_aside:
+        db.session.add_all(outcome.set_aside)
+        db.session.flush()
+    if outcome.resumed is not None:
+        outcome.resumed.status = "active"
+    db.session.add_all(outcome.store)
+    db.session.flush()
+    db.session.add_all([audit.written(change, row.webhook_event_id) for change in outcome.audit])
     outgoing = []
     if outcome.reply:
         outgoing += _answer(row, [message.to_dict() for message in outcome.reply], outcome.secret)
@@ -334,7 +356,7 @@ def apply(row: Pending, outcome) -> list:
         source = row.payload["source"]
         outgoing.append(outbox.queue_leave(source["type"], row.user_key, row.webhook_event_id))
     db.session.flush()
-    return outgoing
+    return AfterCommit(outgoing, outcome.access_changed)
 
 
 def _answer(row: Pending, messages: list[dict], secret: bool = False) -> list:

@@ -2,14 +2,15 @@
 
 - `guest`: the default for everybody not registered; its one area starts (or explains) registration.
 - `staff` (volunteers, caretakers) and `supervisor` (supervisors, admins): the items of the
-  quick-reply main menu (`dialogs.menu.ITEMS`), as postbacks with the same `menu=<key>` data, so the
+  quick-reply main menu (the app's registry of menu items), as postbacks with the same `menu=<key>` data, so the
   conversation handles a tap exactly like a quick-reply tap, and checks the tapper's roles again.
 
 `flask --app wsgi richmenu sync` makes LINE match these definitions: a menu is named after a hash of
 its definition and image, so an unchanged one is kept and a changed one (e.g. a feature added a menu
 item) is replaced. The ids in use are kept in the `rich_menus` table (the database is the record; the
 in-process Redis stand-in would not outlive the command). A registration or revocation changes the
-person's menu through a job queued after the commit (`relink`), so a slow LINE never holds a transaction.
+person's menu through a job queued after the commit (`follow_access`, then `relink`), so a slow LINE never
+holds a transaction.
 """
 
 import hashlib
@@ -23,7 +24,7 @@ from datetime import datetime
 
 import click
 from flask.cli import AppGroup
-from sqlalchemy import String, event, inspect, select
+from sqlalchemy import String, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot import jobs
@@ -31,7 +32,7 @@ from bot.gateway import LineError, gateway
 from bot.redis_store import get_redis
 from core.i18n import gettext
 from core.types import Context
-from dialogs import conversation, menu  # noqa: F401  conversation imports every dialog: all menu items exist
+from dialogs import menu
 from dialogs.buttons import LABEL_LIMIT
 from models import Staff, StaffRole, db, utcnow
 from models.staff import ROLES, SUPERVISOR_ROLES
@@ -203,33 +204,15 @@ def relink(line_user_id: str) -> None:
 
 # ---- after a registration or a revocation commits ------------------------------------------------
 
-PENDING = "richmenu_relink"  # session.info key: LINE users whose menu the open transaction changes
-WATCHED = ("line_user_id", "active", "roles")
-
-
-@event.listens_for(db.session, "after_flush")
-def _note_changes(session, _context) -> None:
-    """Wherever a person is registered, revoked or given roles, note their LINE user (the old one too)."""
-    for obj in (*session.new, *session.dirty):
-        if isinstance(obj, Staff):
-            attrs = inspect(obj).attrs
-            if any(attrs[name].history.has_changes() for name in WATCHED):
-                users = (obj.line_user_id, *attrs.line_user_id.history.deleted)
-                session.info.setdefault(PENDING, set()).update(user for user in users if user)
-
-
-@event.listens_for(db.session, "after_commit")
-def _queue_relinks(session) -> None:
-    for user_id in sorted(session.info.pop(PENDING, ())):
+def follow_access(line_user_ids: list[str]) -> None:
+    """After a commit that registered, revoked or gave roles to these LINE users (`Outcome.access_changed`, the
+    `staff revoke` command): show each the menu of their roles, through a job, so a slow LINE never holds a
+    transaction. The commit stands whatever happens here; `richmenu sync` repairs a link."""
+    for user_id in sorted({user_id for user_id in line_user_ids if user_id}):
         try:
             jobs.enqueue("delivery", relink, user_id)
-        except Exception:  # the commit stands whatever happens here; `richmenu sync` repairs the link
+        except Exception:
             log.exception("could not queue the rich menu update of LINE user %s", user_id)
-
-
-@event.listens_for(db.session, "after_rollback")
-def _forget(session) -> None:
-    session.info.pop(PENDING, None)
 
 
 # ---- command ------------------------------------------------------------------------------------

@@ -3,6 +3,7 @@ produced (`Outcome`), and an answer that can't be used (`Invalid`)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -16,15 +17,26 @@ from models import LineUser, Staff
 
 @dataclass
 class Outcome:
-    """What handling one input produced: messages to answer with, records and audit entries to store,
-    and whether the bot then leaves the group or room chat the input came from.
-    `secret`: the answer carries a secret (an invitation code), so it is never stored readable."""
+    """What handling one input produced: messages to answer with, records to store, audit entries to write
+    (`domain.access.audit.Change`: they may name records stored with them, not yet given an id), and whether
+    the bot then leaves the group or room chat the input came from. `bot.inbox.apply` makes it so.
 
-    reply: list[Message] = field(default_factory=list)
+    - `secret`: the answer carries a secret (an invitation code), so it is never stored readable.
+    - `set_aside`: dialog sessions no longer active (made drafts), written before anything else, and `resumed`:
+      a draft active again, made so after them. A person has one active session at most (a unique index), so
+      the session set aside must be a draft in the database before another one becomes active.
+    - `access_changed`: LINE users registered, given roles or revoked: after the commit, the rich menu of
+      their roles (`bot.richmenu`).
+    """
+
+    reply: list[Message | Later] = field(default_factory=list)
     store: list[object] = field(default_factory=list)
     audit: list[object] = field(default_factory=list)
     leave: bool = False
     secret: bool = False
+    set_aside: list[object] = field(default_factory=list)
+    resumed: object | None = None
+    access_changed: list[str] = field(default_factory=list)
 
     def extend(self, other: Outcome) -> Outcome:
         self.reply += other.reply
@@ -32,7 +44,21 @@ class Outcome:
         self.audit += other.audit
         self.leave = self.leave or other.leave
         self.secret = self.secret or other.secret
+        self.set_aside += other.set_aside
+        self.resumed = other.resumed or self.resumed
+        self.access_changed += other.access_changed
         return self
+
+
+@dataclass(frozen=True)
+class Later:
+    """A reply about records stored with it (a new household's card names its id): built when
+    `bot.inbox.apply` queues it, after storing them."""
+
+    build: Callable[[], Message]
+
+    def to_dict(self) -> dict:
+        return self.build().to_dict()
 
 
 @dataclass

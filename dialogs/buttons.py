@@ -7,6 +7,8 @@ recognised and answered "this button has expired" instead of being taken as an a
 import secrets
 from urllib.parse import parse_qsl, urlencode
 
+from linebot.v3.messaging import PostbackAction, QuickReplyItem
+
 MAX_DATA = 300  # LINE's limit for postback data
 LABEL_LIMIT = 20  # LINE's limit for a button's label
 
@@ -37,3 +39,9 @@ def belongs(data: dict, session) -> bool:
     if "s" not in data:
         return True
     return data.get("s") == session.key and data.get("v") == str(session.version)
+
+
+def postback(session, label: str, data: dict, display: str | None = None) -> QuickReplyItem:
+    """A quick-reply button of the session's current step."""
+    return QuickReplyItem(action=PostbackAction(label=label[:LABEL_LIMIT], data=encode(session, data),
+                                                displayText=(display or label)[:300]))

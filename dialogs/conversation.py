@@ -2,18 +2,15 @@
 anyone not registered, to the registration dialog and nowhere else."""
 
 from core.types import Context, Input, Outcome
-from dialogs import commands, drafts, engine, menu, sessions
+from dialogs import commands, drafts, engine, menu, registry, sessions
 from models import DialogSession
-
-# Dialogs register themselves on import.
-from dialogs import households, interview, invite, registration  # noqa: F401, I001  isort: skip
 
 
 def converse(ctx: Context, inp: Input) -> Outcome:
     session = sessions.active(ctx.line_user.user_id)
     if session is not None and ctx.now - session.updated_at > engine.STALE_AFTER:
-        sessions.set_aside(session)  # untouched for days: kept as a draft, offered again
-        return drafts.offer_resume(ctx, session)
+        # untouched for days: kept as a draft, offered again
+        return sessions.set_aside(session).extend(drafts.offer_resume(ctx, session))
     data = inp.data
     if "lang" in data:
         return set_language(ctx, data["lang"], session)
@@ -44,24 +41,22 @@ def unregistered(ctx: Context, inp: Input | None, session) -> Outcome:
     """Only the registration dialog, whatever was typed or tapped (`inp` None: just arrived)."""
     if session is not None and session.dialog == "registration":
         return engine.step(ctx, session, inp) if inp else engine.ask(ctx, session)
-    if session is not None:
-        sessions.set_aside(session)
+    set_aside = sessions.set_aside(session) if session is not None else Outcome()
     if inp is not None and commands.match(inp) == "language":
-        return menu.language_choice(ctx)
+        return set_aside.extend(menu.language_choice(ctx))
     draft = sessions.latest_draft(ctx.line_user.user_id, "registration")
     if draft is not None and draft.answers:
-        return drafts.offer_resume(ctx, draft)
+        return set_aside.extend(drafts.offer_resume(ctx, draft))
     intro = ctx._("Welcome! This service is for invited staff of the poverty-alleviation programme.")
-    return engine.start(ctx, "registration", intro=intro)
+    return set_aside.extend(engine.start(ctx, "registration", intro=intro))
 
 
 def open_menu_item(ctx: Context, data: dict, session) -> Outcome:
     key = data["menu"]
     if not menu.allowed(ctx, key):
         return menu.show(ctx, note=ctx._("That option is not available to you."))
-    if session is not None:
-        sessions.set_aside(session)
-    return menu.ITEMS[key].open(ctx, data)
+    set_aside = sessions.set_aside(session) if session is not None else Outcome()
+    return set_aside.extend(registry.current().menu[key].open(ctx, data))
 
 
 def set_language(ctx: Context, locale: str, session: DialogSession | None) -> Outcome:

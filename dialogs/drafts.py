@@ -16,9 +16,9 @@ def start_dialog(ctx: Context, name: str, answers: dict | None = None) -> Outcom
 
 
 def offer_resume(ctx: Context, draft) -> Outcome:
-    title = ctx._(engine.DIALOGS[draft.dialog].title)
+    title = ctx._(engine.dialog_of(draft).title)
     text = ctx._("You have an unfinished \"%(title)s\" from %(date)s. Continue where you left off, or start over?",
-                 title=title, date=format_date(draft.updated_at, ctx.locale))
+                 title=title, date=format_date(ctx.day_of(draft.updated_at), ctx.locale))
     items = [QuickReplyItem(action=PostbackAction(label=label[:LABEL_LIMIT], data=f"{verb}={draft.key}",
                                                   displayText=label))
              for verb, label in (("resume", ctx._("Continue")), ("restart", ctx._("Start over")))]
@@ -35,17 +35,17 @@ def resume(ctx: Context, data: dict, session) -> Outcome | None:
         if ctx.staff is None:
             return None  # the conversation takes them to registration
         return menu.show(ctx, note=note)
-    if session is not None:
-        sessions.set_aside(session)
+    outcome = sessions.set_aside(session) if session is not None else Outcome()
     if not engine.still_allowed(ctx, draft):
-        return Outcome(store=[draft]).extend(engine.close_not_allowed(ctx, draft))
+        return outcome.extend(Outcome(store=[draft])).extend(engine.close_not_allowed(ctx, draft))
     if "restart" in data:
         draft.status = "cancelled"
-        return Outcome(store=[draft]).extend(engine.start(ctx, draft.dialog, answers=_kept(draft.answers)))
-    draft.status = "active"
+        return outcome.extend(Outcome(store=[draft])).extend(engine.start(ctx, draft.dialog,
+                                                                          answers=_kept(draft.answers)))
     draft.version += 1
     draft.updated_at = ctx.now
-    return engine.ask(ctx, draft, note=ctx._("Welcome back. Let's continue where you left off."))
+    outcome.resumed = draft  # active again once the session set aside is a draft (`Outcome.set_aside`)
+    return outcome.extend(engine.ask(ctx, draft, note=ctx._("Welcome back. Let's continue where you left off.")))
 
 
 def _kept(answers: dict) -> dict:

@@ -5,18 +5,19 @@ person's area answers exactly like one that doesn't exist.
 """
 
 import re
+from functools import partial
 
-from flask import current_app
 from linebot.v3.messaging import PostbackAction, QuickReply, QuickReplyItem, TextMessage
 from sqlalchemy import and_, or_, select
 
 from core import validators
 from core.i18n import N_
-from core.thai import compact_code, fiscal_year, local_date, to_ascii_digits
-from core.types import Context, Invalid, Outcome
+from core.thai import compact_code, fiscal_year, to_ascii_digits
+from core.types import Context, Invalid, Later, Outcome
 from dialogs import buttons, drafts, folder_card, menu
 from dialogs.buttons import LABEL_LIMIT
-from dialogs.engine import Dialog, Question, register
+from dialogs.flow import Dialog, When
+from dialogs.kinds import Choice, NationalId, Text, YesNo
 from domain.access import areas, audit, scope
 from domain.labels import area_label
 from domain.step1_survey import households
@@ -44,7 +45,7 @@ def village_options(ctx: Context, answers: dict) -> list[tuple[str, str]]:
     return [(area.code, show_village(area.code, ctx)) for area in found]
 
 
-def typing_code(answers: dict) -> bool:
+def typing_code(ctx: Context, answers: dict) -> bool:
     return answers.get("village") == TYPE_CODE
 
 
@@ -60,7 +61,7 @@ def check_village_code(raw: str, ctx: Context, answers: dict) -> str:
 
 
 def chosen_village(answers: dict) -> str:
-    return answers["village_code"] if typing_code(answers) else answers["village"]
+    return answers["village_code"] if answers.get("village") == TYPE_CODE else answers["village"]
 
 
 def show_village(code: str, ctx: Context) -> str:
@@ -70,11 +71,14 @@ def show_village(code: str, ctx: Context) -> str:
     return areas.name(code, ctx.locale, full=False) or area_label(code, ctx)
 
 
-VILLAGE_QUESTIONS = [
-    Question("village", N_("Which village?"), kind="choice", options=village_options, shown=show_village),
-    Question("village_code", N_("Type the village's 8-digit code (subdistrict code and village number, for example "
-                                "30060101)."), check=check_village_code, shown=show_village),
-]
+def village_questions(then: str) -> list:
+    """Which village: tapped, or its code typed when the area has too many to tap; then `then`."""
+    return [
+        Choice("village", N_("Which village?"), options=village_options, shown=show_village,
+               next=[When(typing_code, "village_code"), then]),
+        Text("village_code", N_("Type the village's 8-digit code (subdistrict code and village number, for "
+                                "example 30060101)."), check=check_village_code, shown=show_village, next=then),
+    ]
 
 
 # ---- finding ---------------------------------------------------------------------------------------
@@ -87,7 +91,7 @@ def search_text(raw: str) -> str:
 
 
 def by(kind: str):
-    def chosen(answers: dict) -> bool:
+    def chosen(ctx: Context, answers: dict) -> bool:
         return answers.get("how") == kind
     chosen.__name__ = f"by_{kind}"
     return chosen
@@ -99,31 +103,22 @@ def finish_search(ctx: Context, answers: dict) -> Outcome:
     return results(ctx, {"q": text or "", "v": village, "page": "0"})
 
 
-register(Dialog(
+FIND = Dialog(
     name="find_household",
     title=N_("Find household"),
     questions=[
-        Question("how", N_("Find a household in your area by:"), kind="choice", options=SEARCH_BY),
-        Question("number", N_("Type the house number (for example 12/3) or the 11-digit house code."),
-                 parse=search_text),
-        Question("name", N_("Type the head's name, or part of it."),
-                 parse=lambda raw: validators.text(raw, min_len=2, max_len=60)),  # it goes in "More..." data
-        *VILLAGE_QUESTIONS,
-    ],
-    branches=[
-        {"trigger": "advance", "source": "how", "dest": "number", "conditions": [by("number")]},
-        {"trigger": "advance", "source": "how", "dest": "name", "conditions": [by("name")]},
-        {"trigger": "advance", "source": "how", "dest": "village"},
-        {"trigger": "advance", "source": "number", "dest": "done"},
-        {"trigger": "advance", "source": "name", "dest": "done"},
-        {"trigger": "advance", "source": "village", "dest": "village_code", "conditions": [typing_code]},
-        {"trigger": "advance", "source": "village", "dest": "done"},
+        Choice("how", N_("Find a household in your area by:"), options=SEARCH_BY,
+               next=[When(by("number"), "number"), When(by("name"), "name"), "village"]),
+        Text("number", N_("Type the house number (for example 12/3) or the 11-digit house code."),
+             parser=search_text, next="done"),
+        Text("name", N_("Type the head's name, or part of it."), min_len=2, max_len=60,  # it goes in "More..." data
+             next="done"),
+        *village_questions(then="done"),
     ],
     finish=finish_search,
-))
+)
 
 
-@menu.item("find_household", N_("Find household"), roles=ROLES, order=20)
 def open_search(ctx: Context, data: dict) -> Outcome:
     return drafts.start_dialog(ctx, "find_household")
 
@@ -134,7 +129,6 @@ def _pack(**fields: str) -> str:
     return "&".join(f"{key}={''.join(escape.get(ch, ch) for ch in str(value))}" for key, value in fields.items())
 
 
-@menu.item("household_results", None, roles=ROLES)
 def results(ctx: Context, data: dict) -> Outcome:
     """One page of search results (the search is in the postback data, so "More..." needs no state)."""
     text, village, page = data.get("q", ""), data.get("v", ""), buttons.whole(data.get("page"), 5) or 0
@@ -174,7 +168,6 @@ def _button(label: str, data: str, display: str | None = None) -> QuickReplyItem
 
 # ---- opening one ------------------------------------------------------------------------------------
 
-@menu.item("household", None, roles=ROLES)
 def open_household(ctx: Context, data: dict) -> Outcome:
     """`menu=household&id=42`: the Family Folder card; unknown and out-of-area ids answer alike."""
     household_id = buttons.whole(data.get("id"), 9)  # ids fit a 32-bit integer column
@@ -251,7 +244,7 @@ def source_years(ctx: Context, answers: dict) -> list[tuple[str, str]]:
 
 
 def current_year(ctx: Context) -> int:
-    return fiscal_year(local_date(ctx.now, current_app.config["BOT_TIMEZONE"]))
+    return fiscal_year(ctx.today)
 
 
 def year_prompt(ctx: Context, answers: dict) -> str:
@@ -268,7 +261,7 @@ def confirm_prompt(ctx: Context, answers: dict) -> str:
                  id=show_sealed(head_id, ctx) if head_id else "-", year=answers["source_year"])
 
 
-def not_confirmed(answers: dict) -> bool:
+def not_confirmed(ctx: Context, answers: dict) -> bool:
     return answers.get("confirm") is False
 
 
@@ -289,47 +282,44 @@ def finish_add(ctx: Context, answers: dict) -> Outcome:
                           house_code=answers.get("house_code"), head_name=answers["head_name"], source=FORUM,
                           source_year=int(answers["source_year"]), status="open", created_by=ctx.staff.id,
                           created_at=ctx.now, updated_at=ctx.now, members=[head])
-    db.session.add(household)
-    db.session.flush()  # the audit entry and the card need the id
-    entry = audit.entry("household.create", "household", household.id, staff_id=ctx.staff.id,
-                        line_user_id=ctx.line_user.user_id, event_id=ctx.event_id, household=household.id,
-                        after={"village": village, "house_number": household.house_number,
-                               "house_code": household.house_code, "head_name": household.head_name,
-                               "source": FORUM, "source_year": household.source_year,
-                               "head_national_id": bool(answers.get("head_id"))})
+    created = audit.change(ctx, "household.create", "household", household, household=household,
+                           after={"village": village, "house_number": household.house_number,
+                                  "house_code": household.house_code, "head_name": household.head_name,
+                                  "source": FORUM, "source_year": household.source_year,
+                                  "head_national_id": bool(answers.get("head_id"))})
     saved = TextMessage(text=ctx._("Household saved: house %(number)s, %(village)s.",
                                    number=household.house_number, village=show_village(village, ctx)))
-    return Outcome(reply=[saved, folder_card.card(ctx, household)], audit=[entry]).extend(menu.show(ctx))
+    return Outcome(reply=[saved, Later(partial(folder_card.card, ctx, household))], store=[household],
+                   audit=[created]).extend(menu.show(ctx))
 
 
-register(Dialog(
+ADD = Dialog(
     name="add_household",
     title=N_("Add household"),
     questions=[
-        *VILLAGE_QUESTIONS,
-        Question("house_number", N_("House number? (for example 12 or 45/1)"), parse=house_number,
-                 check=check_house_number),
-        Question("house_code", N_("The 11-digit house code from the house registration (optional; tap Skip if you "
-                                  "don't have it)."), parse=house_code, check=check_house_code, optional=True),
-        Question("head_name", N_("The head of household's full name?"),
-                 parse=lambda raw: validators.text(raw, min_len=2, max_len=200)),
-        Question("head_id", N_("The head's 13-digit national ID number (optional; tap Skip if you don't have it). "
-                               "It is stored protected and shown masked."),
-                 parse=validators.national_id, check=seal_national_id, optional=True, shown=show_sealed),
-        Question("source_year", year_prompt, kind="choice", options=source_years),
-        Question("confirm", confirm_prompt, kind="yes_no"),
-    ],
-    branches=[
-        {"trigger": "advance", "source": "village", "dest": "village_code", "conditions": [typing_code]},
-        {"trigger": "advance", "source": "village", "dest": "house_number"},
-        {"trigger": "advance", "source": "confirm", "dest": "village", "conditions": [not_confirmed]},
+        *village_questions(then="house_number"),
+        Text("house_number", N_("House number? (for example 12 or 45/1)"), parser=house_number,
+             check=check_house_number),
+        Text("house_code", N_("The 11-digit house code from the house registration (optional; tap Skip if you "
+                              "don't have it)."), parser=house_code, check=check_house_code, optional=True),
+        Text("head_name", N_("The head of household's full name?"), min_len=2, max_len=200),
+        NationalId("head_id", N_("The head's 13-digit national ID number (optional; tap Skip if you don't have "
+                                 "it). It is stored protected and shown masked."),
+                   check=seal_national_id, optional=True),
+        Choice("source_year", year_prompt, options=source_years),
+        YesNo("confirm", confirm_prompt, next=[When(not_confirmed, "village"), "done"]),
     ],
     finish=finish_add,
-))
+)
 
 
-@menu.item("add_household", N_("Add household"), roles=ROLES, order=25)
 def open_add(ctx: Context, data: dict) -> Outcome:
     if not villages_in_scope(ctx, limit=1):
         return menu.show(ctx, note=ctx._("No villages are set up in your area yet. Please ask the district office."))
     return drafts.start_dialog(ctx, "add_household")
+
+
+FIND_ITEM = menu.Item("find_household", N_("Find household"), open_search, roles=ROLES)
+ADD_ITEM = menu.Item("add_household", N_("Add household"), open_add, roles=ROLES)
+RESULTS_ITEM = menu.Item("household_results", None, results, roles=ROLES)
+OPEN_ITEM = menu.Item("household", None, open_household, roles=ROLES)

@@ -2,16 +2,15 @@
 
 from linebot.v3.messaging import TextMessage
 
-from core import validators
 from core.i18n import N_
 from core.thai import format_date, to_ascii_digits
 from core.types import Context, Outcome
 from dialogs import drafts, menu
-from dialogs.engine import Dialog, Question, Refused, register
+from dialogs.flow import Dialog, When
+from dialogs.kinds import Choice, Refused, Text, YesNo
 from domain.access import audit, scope
 from domain.access import staff as staff_service
 from domain.labels import ROLE_LABELS, area_label
-from models import db
 from models.staff import ROLE_AREA_LENGTHS, SUPERVISOR_ROLES
 
 
@@ -46,39 +45,35 @@ def summary(ctx: Context, answers: dict) -> str:
                  name=f" ({answers['name']})" if answers.get("name") else "")
 
 
-def not_confirmed(answers: dict) -> bool:
+def not_confirmed(ctx: Context, answers: dict) -> bool:
     return answers.get("confirm") is False
 
 
 def finish(ctx: Context, answers: dict) -> Outcome:
     invite, code = staff_service.create_invite(answers["role"], answers["area"], answers.get("name"), ctx.staff,
                                                ctx.now)
-    db.session.add(invite)
-    db.session.flush()  # the audit entry names the invite's id
     text = ctx._("Invitation code: %(code)s\nGive it to the person you invite. They add this LINE account as a "
                  "friend and type the code. It works once, until %(date)s.", code=f"{code[:4]} {code[4:]}",
-                 date=format_date(invite.expires_at, ctx.locale))
-    entry = audit.entry("invite.create", "invite", invite.id, staff_id=ctx.staff.id, line_user_id=ctx.line_user.user_id,
-                        after={"role": invite.role, "area": invite.area_code, "name": invite.name},
-                        event_id=ctx.event_id)
-    return Outcome(reply=[TextMessage(text=text)], audit=[entry], secret=True)
+                 date=format_date(ctx.day_of(invite.expires_at), ctx.locale))
+    created = audit.change(ctx, "invite.create", "invite", invite,
+                           after={"role": invite.role, "area": invite.area_code, "name": invite.name})
+    return Outcome(reply=[TextMessage(text=text)], store=[invite], audit=[created], secret=True)
 
 
-@menu.item("invite", N_("Invite staff"), roles=SUPERVISOR_ROLES, order=60)
 def open_invite(ctx: Context, data: dict) -> Outcome:
     return drafts.start_dialog(ctx, "invite")
 
 
-INVITE = register(Dialog(
+INVITE = Dialog(
     name="invite",
     title=N_("Invite staff"),
     questions=[
-        Question("role", N_("Which role will the new person have?"), kind="choice", options=grantable),
-        Question("area", area_prompt, check=check_area),
-        Question("name", N_("The person's name (optional; tap Skip if you don't know it)."), optional=True,
-                 parse=lambda raw: validators.text(raw, min_len=2, max_len=100)),
-        Question("confirm", summary, kind="yes_no"),
+        Choice("role", N_("Which role will the new person have?"), options=grantable),
+        Text("area", area_prompt, check=check_area),
+        Text("name", N_("The person's name (optional; tap Skip if you don't know it)."), optional=True,
+             min_len=2, max_len=100),
+        YesNo("confirm", summary, next=[When(not_confirmed, "role"), "done"]),
     ],
-    branches=[{"trigger": "advance", "source": "confirm", "dest": "role", "conditions": [not_confirmed]}],
     finish=finish,
-))
+)
+MENU_ITEM = menu.Item("invite", N_("Invite staff"), open_invite, roles=SUPERVISOR_ROLES)

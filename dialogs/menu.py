@@ -1,8 +1,9 @@
 """The main menu of each role, and the small screens it opens (my details, staff in my area, help).
 
-Features add themselves with `item(...)`: a key (the postback `menu=<key>`), a label (None for an
-action reached from a button elsewhere, e.g. opening one household), the roles allowed, and what
-opening it does. The conversation refuses a key the person's roles don't allow.
+Each feature declares its `Item`: a key (the postback `menu=<key>`), a label (None for an action
+reached from a button elsewhere, e.g. opening one household), the roles allowed, and what opening it
+does. `bot.create_app` lists the items in the order the menu shows them (`dialogs.registry`). The
+conversation refuses a key the person's roles don't allow.
 """
 
 from collections.abc import Callable
@@ -13,7 +14,7 @@ from sqlalchemy import func, select
 
 from core.i18n import N_
 from core.types import Context, Outcome
-from dialogs import buttons
+from dialogs import buttons, registry
 from dialogs.buttons import LABEL_LIMIT
 from domain.access import scope
 from domain.labels import ROLE_LABELS, area_label
@@ -26,26 +27,20 @@ STAFF_PAGE = 15
 
 @dataclass(frozen=True)
 class Item:
+    """What `menu=<key>` opens, for whom (`roles` None: every registered person)."""
+
     key: str
     label: str | None
-    roles: frozenset[str] | None  # None: every registered person
-    order: int
     open: Callable[[Context, dict], Outcome]
+    roles: frozenset[str] | None = None
 
-
-ITEMS: dict[str, Item] = {}
-
-
-def item(key: str, label: str | None, roles=None, order: int = 50):
-    """Decorator: register what `menu=<key>` opens."""
-    def register(open_item: Callable[[Context, dict], Outcome]):
-        ITEMS[key] = Item(key, label, frozenset(roles) if roles else None, order, open_item)
-        return open_item
-    return register
+    def __post_init__(self):
+        if self.roles is not None:
+            object.__setattr__(self, "roles", frozenset(self.roles))
 
 
 def allowed(ctx: Context, key: str) -> bool:
-    found = ITEMS.get(key)
+    found = registry.current().menu.get(key)
     if found is None or ctx.staff is None:
         return False
     return found.roles is None or bool(ctx.staff.role_names() & found.roles)
@@ -53,7 +48,7 @@ def allowed(ctx: Context, key: str) -> bool:
 
 def items_for(ctx: Context) -> list[Item]:
     """The items shown in this person's menu, in order."""
-    return sorted((i for i in ITEMS.values() if i.label and allowed(ctx, i.key)), key=lambda i: (i.order, i.key))
+    return [i for i in registry.current().menu.values() if i.label and allowed(ctx, i.key)]
 
 
 def _button(label: str, data: str) -> QuickReplyItem:
@@ -78,12 +73,10 @@ def language_choice(ctx: Context, session: DialogSession | None = None) -> Outco
                    store=[session] if session else [])
 
 
-@item("language", N_("Language"), order=90)
 def language_item(ctx: Context, data: dict) -> Outcome:
     return language_choice(ctx)
 
 
-@item("profile", N_("My details"), order=10)
 def profile(ctx: Context, data: dict) -> Outcome:
     staff = ctx.staff
     roles = "\n".join(f"• {ctx._(ROLE_LABELS[r.role])}: {area_label(r.area_code, ctx)}" for r in staff.roles)
@@ -92,7 +85,6 @@ def profile(ctx: Context, data: dict) -> Outcome:
     return Outcome(reply=[TextMessage(text=text)]).extend(show(ctx))
 
 
-@item("staff", N_("Staff in my area"), roles=SUPERVISOR_ROLES, order=70)
 def staff_list(ctx: Context, data: dict) -> Outcome:
     """Staff in the viewer's area, a page at a time: never anyone outside it."""
     page = buttons.whole(data.get("page"), 5) or 0
@@ -110,10 +102,15 @@ def staff_list(ctx: Context, data: dict) -> Outcome:
     return outcome.extend(show(ctx))
 
 
-@item("help", N_("Help"), order=95)
 def help_text(ctx: Context, data: dict | None = None) -> Outcome:
     text = ctx._("While answering questions you can type at any time:\n"
                  "• back (ย้อนกลับ): the previous question\n• cancel (ยกเลิก): stop this task\n"
                  "• help (ช่วยเหลือ): explain the question\n• menu (เมนู): the main menu; your answers are kept\n"
                  "• language (ภาษา): ภาษาไทย / English")
     return Outcome(reply=[TextMessage(text=text)]).extend(show(ctx))
+
+
+PROFILE = Item("profile", N_("My details"), profile)
+STAFF = Item("staff", N_("Staff in my area"), staff_list, roles=SUPERVISOR_ROLES)
+LANGUAGE = Item("language", N_("Language"), language_item)
+HELP = Item("help", N_("Help"), help_text)

@@ -2,12 +2,12 @@
 
 from linebot.v3.messaging import TextMessage
 
-from core import validators
 from core.i18n import N_
 from core.thai import format_datetime
 from core.types import Context, Outcome
 from dialogs import menu
-from dialogs.engine import Dialog, Question, Refused, register
+from dialogs.flow import Dialog, When
+from dialogs.kinds import Choice, Phone, Refused, Text, YesNo
 from domain.access import staff as staff_service
 from domain.labels import POSITIONS, ROLE_LABELS, area_label, position_label
 from models import Invite, InviteAttempt, db
@@ -18,7 +18,7 @@ def check_code(raw: str, ctx: Context, answers: dict) -> int:
     until = staff_service.locked_until(ctx.line_user.user_id, ctx.now)
     if until:
         raise Refused(N_("Too many wrong codes. Please try again after %(time)s."),
-                      time=format_datetime(until, ctx.locale))
+                      time=format_datetime(until, ctx.locale, ctx.timezone))
     code = staff_service.normalise_code(raw)
     if len(code) != staff_service.CODE_DIGITS:
         raise Refused(N_("An invitation code has %(digits)s digits. Please check it and type it again."),
@@ -37,11 +37,11 @@ def summary(ctx: Context, answers: dict) -> str:
                  "Is this correct?", name=answers.get("name", ""), position=position, phone=answers.get("phone", ""))
 
 
-def other_position(answers: dict) -> bool:
+def other_position(ctx: Context, answers: dict) -> bool:
     return answers.get("position") == "other"
 
 
-def not_confirmed(answers: dict) -> bool:
+def not_confirmed(ctx: Context, answers: dict) -> bool:
     return answers.get("confirm") is False
 
 
@@ -52,35 +52,28 @@ def finish(ctx: Context, answers: dict) -> Outcome:
                      "new code and type it here.")
         return Outcome(reply=[TextMessage(text=text)])
     position = answers.get("position_other") or position_label(answers["position"], ctx)
-    staff, entries = staff_service.register(invite, ctx.line_user, answers["name"], position, answers["phone"],
-                                            ctx.now, ctx.event_id)
+    staff, changes = staff_service.register(ctx, invite, answers["name"], position, answers["phone"])
     ctx.staff = staff
     welcome = ctx._("Welcome, %(name)s! You are registered as %(role)s for %(area)s.", name=staff.name,
                     role=ctx._(ROLE_LABELS[invite.role]), area=area_label(invite.area_code, ctx))
     succeeded = InviteAttempt(line_user_id=ctx.line_user.user_id, succeeded=True, at=ctx.now)
-    return Outcome(reply=[TextMessage(text=welcome)], store=[succeeded], audit=entries).extend(menu.show(ctx))
+    return Outcome(reply=[TextMessage(text=welcome)], store=[staff, invite, succeeded], audit=changes,
+                   access_changed=[staff.line_user_id]).extend(menu.show(ctx))
 
 
-REGISTRATION = register(Dialog(
+REGISTRATION = Dialog(
     name="registration",
     title=N_("Registration"),
     questions=[
-        Question("code", N_("Please type the 8-digit invitation code you received."), check=check_code,
-                 help=N_("Your district office or supervisor gives you an 8-digit code. Type the digits; spaces "
-                         "and dashes are fine. A code works once and lasts 7 days.")),
-        Question("name", N_("Your first name and surname?"),
-                 parse=lambda raw: validators.text(raw, min_len=2, max_len=100)),
-        Question("position", N_("Your position?"), kind="choice", options=POSITIONS),
-        Question("position_other", N_("Please type your position."),
-                 parse=lambda raw: validators.text(raw, min_len=2, max_len=100)),
-        Question("phone", N_("Your mobile phone number?"), parse=validators.phone,
-                 help=N_("Type a Thai phone number, e.g. 081 234 5678.")),
-        Question("confirm", summary, kind="yes_no"),
-    ],
-    branches=[
-        {"trigger": "advance", "source": "position", "dest": "position_other", "conditions": [other_position]},
-        {"trigger": "advance", "source": "position", "dest": "phone"},
-        {"trigger": "advance", "source": "confirm", "dest": "name", "conditions": [not_confirmed]},
+        Text("code", N_("Please type the 8-digit invitation code you received."), check=check_code,
+             help=N_("Your district office or supervisor gives you an 8-digit code. Type the digits; spaces "
+                     "and dashes are fine. A code works once and lasts 7 days.")),
+        Text("name", N_("Your first name and surname?"), min_len=2, max_len=100),
+        Choice("position", N_("Your position?"), options=POSITIONS,
+               next=[When(other_position, "position_other"), "phone"]),
+        Text("position_other", N_("Please type your position."), min_len=2, max_len=100),
+        Phone("phone", N_("Your mobile phone number?")),
+        YesNo("confirm", summary, next=[When(not_confirmed, "name"), "done"]),
     ],
     finish=finish,
-))
+)

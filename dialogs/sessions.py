@@ -2,6 +2,7 @@
 
 from sqlalchemy import bindparam, select
 
+from core.types import Outcome
 from models import DialogSession, db
 
 # Built once: it runs on every message.
@@ -27,9 +28,10 @@ def draft_by_key(line_user_id: str, key: str) -> DialogSession | None:
                                                          DialogSession.key == key, DialogSession.status == "draft"))
 
 
-def set_aside(session: DialogSession) -> None:
-    """Make an active session a draft now, before another one becomes active (one active per user).
+def set_aside(session: DialogSession) -> Outcome:
+    """Make an active session a draft, as another one is about to become active: the outcome carries it, for
+    `bot.inbox.apply` to write it before the other (one active session per person).
     A pending "cancel?" is dropped: resumed later, the draft asks its question, not that."""
     session.status = "draft"
     session.confirming = None
-    db.session.flush()
+    return Outcome(set_aside=[session])

@@ -89,6 +89,13 @@ PROBLEM_INDICATORS = {  # the 4ท checklist, after จปฐ./TPMAP indicators,
                         ("no_documents", N_("Missing ID card or house registration")),
                         ("no_health_rights", N_("No access to health care rights"))],
 }
+CAUSE_LABELS = {  # the causes of a household's poverty found at the 4ท interview
+    "no_steady_income": N_("No steady occupation or income"), "debt": N_("Debts"),
+    "no_land": N_("No land or means of production"), "no_skills": N_("Lack of skills or knowledge"),
+    "illness": N_("Illness or disability"), "dependants": N_("Many dependants"),
+    "addiction": N_("Alcohol, gambling or drugs"), "disaster": N_("Disaster or crop failure"),
+    "high_costs": N_("High living costs"), "other": N_("Other (see the note)"),
+}
 # Problems recorded by indicator key show by its label; other indicators (imported text) show as they are.
 INDICATOR_LABELS = {key: label for items in PROBLEM_INDICATORS.values() for key, label in items}
 

@@ -73,6 +73,7 @@ class Invite(db.Model):
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
     used_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    used_by_staff: Mapped[Staff | None] = relationship(foreign_keys=[used_by])  # set with a new record, no id yet
 
 
 class InviteAttempt(db.Model):

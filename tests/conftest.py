@@ -205,15 +205,19 @@ def new_user(line, platform):
 
 
 @pytest.fixture
-def staff_chat(embedded_app, platform, new_user):
-    """A registered volunteer in the middle of nothing."""
-    chat = new_user("อาสา")
+def staff_chat(embedded_app, platform):
+    """A registered volunteer in the middle of nothing, chatting with the embedded app served over HTTP (for
+    tests of one component, such as the dialog engine)."""
+    server = LiveServer(embedded_app)
+    user_id = platform.add_user(platform.new_user_id(), display_name="อาสา")["userId"]
+    chat = Chat(LineDriver(platform, server.url + "/callback", SECRET), platform, user_id)
     with embedded_app.app_context():
         db.session.add(LineUser(user_id=chat.user_id, following=True, language="th"))
         db.session.add(Staff(name="อาสา ทดสอบ", position="อช.", line_user_id=chat.user_id,
                              roles=[StaffRole(role="volunteer", area_code="30060101")]))
         db.session.commit()
-    return chat
+    yield chat
+    server.stop()
 
 
 # ---- the web chat in Chromium: the bot runs on the embedded backend --------------------------------

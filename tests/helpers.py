@@ -203,7 +203,7 @@ def person(name: str, born: date, relation: str, sex: str = "male", **fields) ->
 
 def invite(app, role="volunteer", area="30060101", name=None, created_at=None) -> str:
     with app.app_context():
-        row, code = staff_service.create_invite(role, area, name, None, created_at)
+        row, code = staff_service.create_invite(role, area, name, None, created_at or utcnow())
         db.session.add(row)
         db.session.commit()
         return code

@@ -10,11 +10,25 @@ import pytest
 from hypothesis import given
 from sqlalchemy import select
 
-from bot import create_app, jobs, outbox
-from core import validators
+from bot import DIALOGS, create_app, jobs, outbox
 from core.types import Context, Input, Invalid, Outcome
-from dialogs import drafts, engine, menu
-from dialogs.engine import Dialog, Question, WrongKind
+from dialogs import drafts, engine, menu, registry
+from dialogs.flow import Dialog
+from dialogs.kinds import (
+    BirthDate,
+    Choice,
+    Date,
+    Location,
+    Money,
+    MultiChoice,
+    NationalId,
+    Number,
+    Phone,
+    Text,
+    WrongKind,
+    YesNo,
+)
+from dialogs.kinds import Photo as PhotoQuestion
 from emulator.driver import TINY_JPEG
 from models import DialogSession, LineUser, Photo, db, utcnow
 from tests.helpers import PROPERTY, LiveServer, adversarial_text, base_config, latest_session, within_a_second
@@ -28,23 +42,34 @@ def finish(ctx: Context, answers: dict) -> Outcome:
     return Outcome(reply=[engine.TextMessage(text="บันทึกแบบสำรวจแล้ว")])
 
 
-engine.register(Dialog(
+SURVEY = Dialog(
     name="survey",
     title="Survey",
     questions=[
-        Question("size", "How many people live here?", parse=lambda raw: validators.integer(raw, 1, 30),
-                 help="Count everyone who sleeps here most nights."),
-        Question("income", "Monthly income?", parse=lambda raw: validators.money(raw, 0, 1_000_000)),
-        Question("visited", "Visit date?",
-                 parse=lambda raw: validators.date_value(raw, date(2020, 1, 1), date(2030, 12, 31))),
-        Question("needs", "What does the household need?", kind="multi", options=NEEDS),
-        Question("place", "Where is the house?", kind="location", optional=True),
-        Question("photo", "A photo of the house?", kind="photo", optional=True),
-        Question("head_id", "National ID of the head?", parse=validators.national_id),
-        Question("ok", "Save?", kind="yes_no"),
+        Number("size", "How many people live here?", low=1, high=30,
+               help="Count everyone who sleeps here most nights."),
+        Money("income", "Monthly income?", high=1_000_000),
+        Date("visited", "Visit date?", earliest=date(2020, 1, 1), latest=date(2030, 12, 31)),
+        MultiChoice("needs", "What does the household need?", options=NEEDS),
+        Location("place", "Where is the house?", optional=True),
+        PhotoQuestion("photo", "A photo of the house?", optional=True),
+        NationalId("head_id", "National ID of the head?"),
+        YesNo("ok", "Save?"),
     ],
     finish=finish,
-))
+)
+SURVEY_ITEM = menu.Item("survey", "Survey", lambda ctx, data: drafts.start_dialog(ctx, "survey"))
+
+
+def add_survey(app, monkeypatch) -> None:
+    """The test dialog and its menu item, in this app's registry for this test only."""
+    monkeypatch.setitem(app.extensions[registry.KEY].dialogs, "survey", SURVEY)
+    monkeypatch.setitem(app.extensions[registry.KEY].menu, "survey", SURVEY_ITEM)
+
+
+@pytest.fixture
+def survey(embedded_app, monkeypatch):
+    add_survey(embedded_app, monkeypatch)
 
 
 @pytest.fixture
@@ -69,7 +94,7 @@ def open_survey(app, chat):
     return chat.text
 
 
-def test_a_whole_dialog_with_every_question_type(embedded_app, staff_chat, line):
+def test_a_whole_dialog_with_every_question_type(embedded_app, staff_chat, survey, line):
     chat = staff_chat
     FINISHED.clear()
     assert "How many" in open_survey(embedded_app, chat) or "กี่คน" in chat.text
@@ -93,7 +118,7 @@ def test_a_whole_dialog_with_every_question_type(embedded_app, staff_chat, line)
         assert photo.line_user_id == chat.user_id and photo.content == TINY_JPEG  # fetched from LINE, stored
 
 
-def test_more_than_a_page_of_options_is_paged(embedded_app, staff_chat):
+def test_more_than_a_page_of_options_is_paged(embedded_app, staff_chat, survey):
     chat = staff_chat
     open_survey(embedded_app, chat)
     for text in ("4", "1000", "1/1/2569"):
@@ -107,7 +132,7 @@ def test_more_than_a_page_of_options_is_paged(embedded_app, staff_chat):
     assert latest_session(embedded_app).answers["needs"] == ["n15"]
 
 
-def test_back_reasks_the_previous_question_showing_the_old_answer(embedded_app, staff_chat):
+def test_back_reasks_the_previous_question_showing_the_old_answer(embedded_app, staff_chat, survey):
     chat = staff_chat
     open_survey(embedded_app, chat)
     chat.say("4")
@@ -119,7 +144,7 @@ def test_back_reasks_the_previous_question_showing_the_old_answer(embedded_app, 
     assert latest_session(embedded_app).answers["size"] == 4
 
 
-def test_wrong_answers_get_the_reason_and_after_three_help_and_skip(embedded_app, staff_chat, line):
+def test_wrong_answers_get_the_reason_and_after_three_help_and_skip(embedded_app, staff_chat, survey, line):
     chat = staff_chat
     open_survey(embedded_app, chat)
     assert "ตัวเลข" in chat.say("สี่สิบห้า") and latest_session(embedded_app).state == "size"
@@ -139,14 +164,14 @@ def test_wrong_answers_get_the_reason_and_after_three_help_and_skip(embedded_app
     assert latest_session(embedded_app).state == "photo" and latest_session(embedded_app).answers["place"] is None
 
 
-def test_a_sticker_where_text_is_expected_gets_a_polite_redirect(embedded_app, staff_chat, line):
+def test_a_sticker_where_text_is_expected_gets_a_polite_redirect(embedded_app, staff_chat, survey, line):
     chat = staff_chat
     open_survey(embedded_app, chat)
     chat.send(line.sticker(chat.user_id))
     assert latest_session(embedded_app).state == "size" and latest_session(embedded_app).failures == 0
 
 
-def test_help_explains_the_current_question(embedded_app, staff_chat):
+def test_help_explains_the_current_question(embedded_app, staff_chat, survey):
     chat = staff_chat
     open_survey(embedded_app, chat)
     chat.say("4")
@@ -158,7 +183,7 @@ def test_help_explains_the_current_question(embedded_app, staff_chat):
     assert latest_session(embedded_app).state == "needs" and latest_session(embedded_app).version == before + 1
 
 
-def test_cancel_asks_first_when_answers_would_be_lost(embedded_app, staff_chat):
+def test_cancel_asks_first_when_answers_would_be_lost(embedded_app, staff_chat, survey):
     chat = staff_chat
     open_survey(embedded_app, chat)
     chat.say("4")
@@ -171,7 +196,7 @@ def test_cancel_asks_first_when_answers_would_be_lost(embedded_app, staff_chat):
     assert latest_session(embedded_app).status == "cancelled"
 
 
-def test_a_button_from_an_earlier_step_has_expired(embedded_app, staff_chat):
+def test_a_button_from_an_earlier_step_has_expired(embedded_app, staff_chat, survey):
     chat = staff_chat
     open_survey(embedded_app, chat)
     for text in ("4", "1000", "1/1/2569"):
@@ -184,40 +209,32 @@ def test_a_button_from_an_earlier_step_has_expired(embedded_app, staff_chat):
     assert latest_session(embedded_app).answers == answers_before
 
 
-def test_menu_keeps_a_draft_and_offers_to_continue_or_start_over(embedded_app, staff_chat):
+def test_menu_keeps_a_draft_and_offers_to_continue_or_start_over(embedded_app, staff_chat, survey):
     chat = staff_chat
     open_survey(embedded_app, chat)
     chat.say("4")
     chat.say("เมนู")
     assert latest_session(embedded_app).status == "draft"
-    menu.item("survey", "Survey")(lambda ctx, data: drafts.start_dialog(ctx, "survey"))
-    try:
-        chat.postback("menu=survey")
-        assert set(chat.buttons()) >= {"ทำต่อ", "เริ่มใหม่"} or set(chat.buttons()) >= {"Continue", "Start over"}
-        chat.tap(next(label for label in chat.buttons() if label in ("ทำต่อ", "Continue")))
-        assert latest_session(embedded_app).status == "active" and latest_session(embedded_app).answers["size"] == 4
-    finally:
-        del menu.ITEMS["survey"]
+    chat.postback("menu=survey")
+    assert set(chat.buttons()) >= {"ทำต่อ", "เริ่มใหม่"} or set(chat.buttons()) >= {"Continue", "Start over"}
+    chat.tap(next(label for label in chat.buttons() if label in ("ทำต่อ", "Continue")))
+    assert latest_session(embedded_app).status == "active" and latest_session(embedded_app).answers["size"] == 4
 
 
-def test_leaving_with_a_cancel_unanswered_resumes_at_the_question_not_the_cancel(embedded_app, staff_chat):
+def test_leaving_with_a_cancel_unanswered_resumes_at_the_question_not_the_cancel(embedded_app, staff_chat, survey):
     chat = staff_chat
     open_survey(embedded_app, chat)
     chat.say("4")
     chat.say("ยกเลิก")  # "cancel?" asked ...
     chat.say("เมนู")  # ... and left unanswered
-    menu.item("survey", "Survey")(lambda ctx, data: drafts.start_dialog(ctx, "survey"))
-    try:
-        chat.postback("menu=survey")
-        chat.tap(next(label for label in chat.buttons() if label in ("ทำต่อ", "Continue")))
-        chat.say("2500")  # the income question's answer, not a reply to the old "cancel?"
-        stored = latest_session(embedded_app)
-        assert stored.status == "active" and Decimal(stored.answers["income"]) == 2500
-    finally:
-        del menu.ITEMS["survey"]
+    chat.postback("menu=survey")
+    chat.tap(next(label for label in chat.buttons() if label in ("ทำต่อ", "Continue")))
+    chat.say("2500")  # the income question's answer, not a reply to the old "cancel?"
+    stored = latest_session(embedded_app)
+    assert stored.status == "active" and Decimal(stored.answers["income"]) == 2500
 
 
-def test_a_session_untouched_for_three_days_becomes_a_draft_and_is_offered(embedded_app, staff_chat):
+def test_a_session_untouched_for_three_days_becomes_a_draft_and_is_offered(embedded_app, staff_chat, survey):
     chat = staff_chat
     open_survey(embedded_app, chat)
     chat.say("4")
@@ -232,7 +249,7 @@ def test_a_session_untouched_for_three_days_becomes_a_draft_and_is_offered(embed
     assert latest_session(embedded_app).state == "income"
 
 
-def test_language_switches_mid_question_and_back(embedded_app, staff_chat):
+def test_language_switches_mid_question_and_back(embedded_app, staff_chat, survey):
     chat = staff_chat
     open_survey(embedded_app, chat)
     chat.say("ภาษา")
@@ -244,13 +261,14 @@ def test_language_switches_mid_question_and_back(embedded_app, staff_chat):
     assert "ยกเลิก" in chat.buttons()
 
 
-def test_answers_survive_a_restart(embedded_app, staff_chat, platform, emulator):
+def test_answers_survive_a_restart(embedded_app, staff_chat, survey, platform, emulator, monkeypatch):
     chat = staff_chat
     open_survey(embedded_app, chat)
     chat.say("4")
     chat.say("2500")
     jobs.runner(embedded_app).shutdown()  # the process goes away; a new one starts on the same database
     restarted = create_app(base_config(emulator.url) | {"DATABASE_URL": embedded_app.config["DATABASE_URL"]})
+    add_survey(restarted, monkeypatch)
     server = LiveServer(restarted)
     try:
         chat.line.webhook_url = server.url + "/callback"
@@ -278,7 +296,7 @@ def at_needs(app, chat) -> None:
     (("4", "1000", "1/1/2569"), "1" * 30 + "x", "ไม่มีตัวเลือก “" + "1" * 29 + "…”"),  # 67 s
     (("4", "1000", "1/1/2569"), "1,000" * 10 + "x", "ไม่มีตัวเลือก"),  # 92 s
 ], ids=["5000 digits for a number", "a date of spaces", "digits then a letter", "thousands then a letter"])
-def test_the_answers_that_froze_the_bot_get_a_thai_message_and_the_question_again(embedded_app, staff_chat,
+def test_the_answers_that_froze_the_bot_get_a_thai_message_and_the_question_again(embedded_app, staff_chat, survey,
                                                                                    answered, text, message):
     chat = staff_chat
     open_survey(embedded_app, chat)
@@ -287,14 +305,14 @@ def test_the_answers_that_froze_the_bot_get_a_thai_message_and_the_question_agai
     asked = latest_session(embedded_app).state
     reply = chat.say(text)
     assert message in reply
-    question = engine.DIALOGS["survey"].questions[asked].prompt
+    question = SURVEY.questions[asked].prompt
     assert reply.index(message) < reply.index(question)  # the reason, then the same question again
     assert latest_session(embedded_app).state == asked and latest_session(embedded_app).failures == 1
 
 
 @pytest.mark.parametrize("page", ["abc", "-5", "1e3", ""])
 @pytest.mark.parametrize("of_the_session", [True, False])
-def test_a_paging_button_with_a_bad_page_gets_a_message_and_the_question_again(embedded_app, staff_chat, page,
+def test_a_paging_button_with_a_bad_page_gets_a_message_and_the_question_again(embedded_app, staff_chat, survey, page,
                                                                                of_the_session):
     chat = staff_chat
     at_needs(embedded_app, chat)
@@ -308,26 +326,28 @@ def test_a_paging_button_with_a_bad_page_gets_a_message_and_the_question_again(e
     assert "ความต้องการ 15" in chat.buttons()
 
 
-def test_a_nul_or_a_zero_width_space_in_a_text_is_dropped_before_the_dialog_reads_it(embedded_app, staff_chat):
+def test_a_nul_or_a_zero_width_space_in_a_text_is_dropped_before_the_dialog_reads_it(embedded_app, staff_chat, survey):
     chat = staff_chat
     open_survey(embedded_app, chat)
     chat.say("\u200b4\x00 คน\r\n")
     assert latest_session(embedded_app).answers["size"] == 4
 
 
-QUESTION_KINDS = ("text", "choice", "multi", "yes_no", "location", "photo")
 MANY = [(f"v{i}", label) for i, label in enumerate(["ผู้สูงอายุ", "1", "1,000", "อื่น ๆ", "and", "x 1"] * 3, 1)]
+# One plain question of each kind.
+PLAIN = [Text("text", "text"), Number("number", "number"), Money("money", "money"), Date("date", "date"),
+         BirthDate("birth_date", "birth_date"), Phone("phone", "phone"), NationalId("national_id", "national_id"),
+         Choice("choice", "choice", options=MANY), MultiChoice("multi", "multi", options=MANY),
+         YesNo("yes_no", "yes_no"), Location("location", "location"), PhotoQuestion("photo", "photo")]
 
 
-def every_question() -> list[Question]:
+def every_question() -> list:
     """Each question of every dialog (options that need the database replaced by a fixed list), and one
     plain question of each kind."""
-    from dialogs import conversation  # noqa: F401  registers every dialog
-
-    questions = [dataclasses.replace(question, options=MANY) if callable(question.options) else question
-                 for dialog in engine.DIALOGS.values() for question in dialog.questions.values()]
-    assert {question.kind for question in questions} == set(QUESTION_KINDS)
-    return questions + [Question(kind, kind, kind=kind, options=MANY) for kind in QUESTION_KINDS]
+    questions = [dataclasses.replace(question, options=MANY) if callable(getattr(question, "options", None))
+                 else question for dialog in DIALOGS for question in dialog.questions.values()]
+    assert {type(question) for question in PLAIN} >= {type(question) for question in questions}
+    return questions + PLAIN
 
 
 @PROPERTY
@@ -338,9 +358,10 @@ def test_every_question_reads_any_typed_text_at_once(raw):
     typed = Input("text", text=raw)
     for question in every_question():
         state = DialogSession(dialog="survey", state="size", answers={}, history=[], version=1, failures=0)
-        with within_a_second(f"{question.name} ({question.kind}) reading {raw[:40]!r}…, {len(raw)} characters"):
+        with within_a_second(f"{question.name} ({type(question).__name__}) reading {raw[:40]!r}…, "
+                             f"{len(raw)} characters"):
             try:
-                engine._read(ctx, state, question, typed)
+                question.read(ctx, state, typed)
             except Invalid as invalid:
                 invalid.text("th")
             except WrongKind:

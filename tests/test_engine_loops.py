@@ -1,25 +1,17 @@
-"""The engine's rosters: a group of questions asked once per item, loops as transitions back with a
-condition, "back" and "Keep answer" across items, checks on tapped answers, and dialogs that forget
-their answers once closed. Driven by signed LINE events."""
+"""The engine's rosters: a group of questions asked once per item (a declared `ForEach` loop), "back" and
+"Keep answer" across items, checks on tapped answers, and dialogs that forget their answers once closed.
+Driven by signed LINE events."""
 
 import pytest
 
 from bot import outbox
-from core import validators
 from core.types import Context, Invalid, Outcome
-from dialogs import engine
-from dialogs.engine import Dialog, Question, Roster
+from dialogs import engine, registry
+from dialogs.flow import NEXT_ITEM, Dialog, ForEach
+from dialogs.kinds import Choice, Number, Text, YesNo
+from dialogs.roster import Roster
 from models import LineUser, db, utcnow
-from tests.helpers import LiveServer, latest_session
-
-
-@pytest.fixture
-def live(embedded_app):
-    """The embedded app served over HTTP: the rosters' chats run on that backend only."""
-    server = LiveServer(embedded_app)
-    yield server
-    server.stop()
-
+from tests.helpers import latest_session
 
 FINISHED = []
 
@@ -38,16 +30,11 @@ def no_cows_indoors(kind: str, ctx: Context, answers: dict) -> str:
     return kind
 
 
-def start_pets(answers: dict) -> None:
-    PETS.move(answers, 0)
+def as_many_as_counted(items: list[dict], answers: dict) -> list[int]:
+    return list(range(answers["count"]))
 
 
-def more_pets(answers: dict) -> bool:
-    return PETS.index(answers) + 1 < answers["count"]
-
-
-def next_pet(answers: dict) -> None:
-    PETS.move(answers, PETS.index(answers) + 1)
+EACH_PET = ForEach("each_pet", PETS, start="name", then="ok", visit=as_many_as_counted)
 
 
 def finish(ctx: Context, answers: dict) -> Outcome:
@@ -56,28 +43,23 @@ def finish(ctx: Context, answers: dict) -> Outcome:
 
 
 @pytest.fixture(params=[False, True], ids=["keeps", "forgets"])
-def pets(request, embedded_app):
-    """The test dialog, registered only for the test (the committed diagrams are of the real dialogs)."""
+def pets(request, embedded_app, monkeypatch):
+    """The test dialog, in the app's registry only for the test (the committed diagrams are of the real dialogs)."""
     FINISHED.clear()
-    engine.register(Dialog(
+    monkeypatch.setitem(embedded_app.extensions[registry.KEY].dialogs, "pets", Dialog(
         name="pets",
         title="Pets",
         questions=[
-            Question("indoors", "เลี้ยงในบ้านไหม", kind="yes_no"),
-            Question("count", "มีสัตว์เลี้ยงกี่ตัว", parse=lambda raw: validators.integer(raw, 1, 5)),
-            Question("name", "ชื่อสัตว์", roster=PETS),
-            Question("kind", "เป็นสัตว์อะไร", kind="choice", options=KINDS, check=no_cows_indoors, roster=PETS),
-            Question("ok", "บันทึกไหม", kind="yes_no"),
-        ],
-        branches=[
-            {"trigger": "advance", "source": "count", "dest": "name", "after": [start_pets]},
-            {"trigger": "advance", "source": "kind", "dest": "name", "conditions": [more_pets], "after": [next_pet]},
+            YesNo("indoors", "เลี้ยงในบ้านไหม"),
+            Number("count", "มีสัตว์เลี้ยงกี่ตัว", low=1, high=5, next=EACH_PET),
+            Text("name", "ชื่อสัตว์", roster=PETS),
+            Choice("kind", "เป็นสัตว์อะไร", options=KINDS, check=no_cows_indoors, roster=PETS, next=NEXT_ITEM),
+            YesNo("ok", "บันทึกไหม"),
         ],
         finish=finish,
         forget_answers=request.param,
     ))
-    yield request.param
-    del engine.DIALOGS["pets"]
+    return request.param
 
 
 def open_pets(app, chat, answers: dict | None = None) -> str:

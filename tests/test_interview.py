@@ -2,14 +2,17 @@
 roster, ท1–ท4, problems, causes, the classification and the family's acknowledgement."""
 
 import json
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
+from flask_migrate import upgrade
 from sqlalchemy import func, select
 
 from bot import create_app, jobs
 from core.thai import format_date, format_money, local_date
+from core.types import Context, Input
+from dialogs import engine
 from dialogs.buttons import LABEL_LIMIT
 from domain.access import audit
 from domain.step1_survey import households
@@ -32,6 +35,7 @@ from tests.helpers import (
     LiveServer,
     add_target_household,
     base_config,
+    database_at,
     open_interview,
     person,
     tap,
@@ -370,6 +374,22 @@ def test_a_visit_whose_suggestion_changed_since_it_was_classified_is_still_saved
         assert household.classification == "welfare" and household.classification_reason
 
 
+@pytest.mark.parametrize(("zone", "day"), [("UTC", date(2026, 12, 31)), ("Asia/Bangkok", date(2027, 1, 1))])
+def test_the_day_a_visit_records_is_the_day_in_the_bots_time_zone(embedded_app, volunteer, monkeypatch, zone, day):
+    """At 23:30 UTC on 31 December it is already 1 January in Bangkok: the problems a visit finds are dated by
+    BOT_TIMEZONE, and the visit's moment is stored in UTC either way."""
+    embedded_app.config["BOT_TIMEZONE"] = zone
+    moment = datetime(2026, 12, 31, 23, 30, tzinfo=UTC)
+    monkeypatch.setattr("bot.events.utcnow", lambda: moment)
+    elderly_couple_up_to_the_classification(embedded_app, volunteer)
+    tap(volunteer, "Welfare")
+    tap(volunteer, "นายมา ยากจน")
+    yes(volunteer)
+    with embedded_app.app_context():
+        assert {problem.opened_on for problem in db.session.scalars(select(Problem))} == {day}
+        assert db.session.scalar(select(Visit)).visited_at.replace(tzinfo=UTC) == moment
+
+
 def test_no_working_age_member_able_to_work_is_welfare_and_an_override_needs_a_reason(embedded_app, volunteer):
     household_id = add_target_household(embedded_app)
     open_interview(volunteer, household_id)
@@ -566,3 +586,34 @@ def test_wrong_roster_answers_get_specific_messages(embedded_app, volunteer):
     assert session(embedded_app).state == "roster_check"
     with embedded_app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Member)) == 0  # nothing stored before the end
+
+
+def test_an_interview_left_in_a_loop_before_the_loops_were_declared_goes_on_after_the_upgrade(emulator, tmp_path):
+    """Interviews unfinished when the loops' bookkeeping changed (migration 0010) go on where they were."""
+    member = {"m_status": "keep", "m_sex": "male", "m_relation": "head", "m_can_work": True, "m_flags": ["none"]}
+    with database_at(emulator.url, tmp_path / "old.sqlite3", "0009", 7, HEAD):
+        staff = Staff(name="อาสา", position="อช.", roles=[StaffRole(role="volunteer", area_code=VILLAGE)])
+        people = [LineUser(user_id=f"U{n:032d}", following=True, language="th") for n in (1, 2)]
+        reviewing = {"@household": 7, "consent": True, "_members_mode": "review", "_members_at": 1,
+                     "members": [{"id": 1, "m_name": HEAD, **member}, {"id": 2, "m_name": "นางมี ใจดี", **member}]}
+        amounts = {"@household": 7, "consent": True, "members": reviewing["members"], "t3_incomes": ["crops", "wages"],
+                   "incomes": [{"source": "crops"}, {"source": "wages"}], "_incomes_at": 0}
+        for person, state, answers in ((people[0], "m_status", reviewing), (people[1], "i_amount", amounts)):
+            db.session.add(DialogSession(key=person.user_id[-12:], line_user_id=person.user_id, dialog="interview",
+                                         state=state, answers=answers, history=["consent"], version=1,
+                                         failures=0, status="active", created_at=utcnow(), updated_at=utcnow()))
+        db.session.add_all([staff, *people])
+        db.session.commit()
+
+        upgrade()
+
+        def answer(person, inp) -> DialogSession:
+            session = db.session.scalar(select(DialogSession).where(DialogSession.line_user_id == person.user_id))
+            engine.step(Context(person, staff, None, utcnow(), timezone="Asia/Bangkok"), session, inp)
+            return session
+
+        assert answer(people[0], Input("postback", data={"a": "keep"})).state == "add_count"  # the last on record
+        assert answer(people[1], Input("text", text="1,000")).state == "i_amount"  # the second source
+        after = answer(people[1], Input("text", text="2,000"))
+        assert after.state == "t4_words" and [item["i_amount"] for item in after.answers["incomes"]] == [
+            "1000", "2000"]

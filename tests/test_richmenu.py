@@ -5,14 +5,15 @@ import struct
 import zlib
 
 import pytest
+from flask import Flask
 from sqlalchemy import select
 
-from bot import privacy, richmenu
+from bot import DIALOGS, MENU, richmenu
 from bot.gateway import LineError
 from bot.richmenu import KINDS, RichMenu
 from core.i18n import gettext
 from core.types import Context
-from dialogs import menu
+from dialogs import menu, registry
 from models import Staff, StaffRole, db
 from models.staff import ROLES
 from tests.helpers import invite, register, settle
@@ -62,8 +63,17 @@ def pixel(image: bytes, x: int, y: int) -> tuple[int, int, int]:
 
 # ---- definitions ----------------------------------------------------------------------------------
 
+@pytest.fixture
+def menus():
+    """An app context holding only the bot's registry: the menus are drawn from its items."""
+    app = Flask(__name__)
+    app.extensions[registry.KEY] = registry.Registry(DIALOGS, MENU)
+    with app.app_context():
+        yield
+
+
 @pytest.mark.parametrize("kind", ["guest", *KINDS])
-def test_each_image_is_a_png_line_accepts_with_one_colour_per_area(kind):
+def test_each_image_is_a_png_line_accepts_with_one_colour_per_area(kind, menus):
     definition, image = richmenu.definition(kind)
     assert image[:8] == b"\x89PNG\r\n\x1a\n" and image[12:16] == b"IHDR" and len(image) < 1024 * 1024
     assert struct.unpack(">II", image[16:24]) == (2500, definition["size"]["height"])
@@ -97,7 +107,7 @@ def context(*roles) -> Context:
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_each_roles_rich_menu_offers_its_quick_reply_items_and_nothing_it_may_not_open(role):
+def test_each_roles_rich_menu_offers_its_quick_reply_items_and_nothing_it_may_not_open(role, menus):
     ctx = context(role)
     items = {item.key: gettext(item.label, "th") for item in menu.items_for(ctx)}
     areas = richmenu.buttons(richmenu.kind_for(ctx.staff))
@@ -116,7 +126,9 @@ def test_sync_creates_the_three_menus_with_images_and_sets_the_default(app, clea
     assert {m["richMenuId"]: m["name"].split(":")[1] for m in platform.rich_menus()} == {v: k for k, v in ids.items()}
     for kind, rich_menu_id in ids.items():
         image, content_type = platform.rich_menu_image(rich_menu_id)
-        assert content_type == "image/png" and image == richmenu.definition(kind)[1]
+        with app.app_context():
+            drawn = richmenu.definition(kind)[1]
+        assert content_type == "image/png" and image == drawn
         actions = [area["action"] for area in platform.rich_menu(rich_menu_id)["areas"]]
         assert all(a["type"] == "postback" and a["displayText"] for a in actions)
     assert platform.default_rich_menu() == ids["guest"]
@@ -139,8 +151,9 @@ def test_a_new_menu_item_replaces_only_the_menus_showing_it(app, clean, platform
     sync(app)
     before = in_use(app)
     linked(platform, volunteer.user_id, before["staff"])
-    monkeypatch.setitem(menu.ITEMS, "survey", menu.Item("survey", "Survey", frozenset(richmenu.FIELD_ROLES), 50,
-                                                        lambda ctx, data: menu.help_text(ctx)))
+    monkeypatch.setitem(app.extensions[registry.KEY].menu, "survey",
+                        menu.Item("survey", "Survey", lambda ctx, data: menu.help_text(ctx),
+                                  roles=richmenu.FIELD_ROLES))
     output = sync(app)
     after = in_use(app)
     assert after["staff"] != before["staff"] and output.count("created") == 1 and output.count("deleted") == 1
@@ -173,9 +186,9 @@ def test_revoking_unlinks_back_to_the_default(app, clean, platform, new_user):
     register(chat := new_user(), invite(app))
     linked(platform, chat.user_id, in_use(app)["staff"])
     with app.app_context():
-        person = db.session.scalar(select(Staff).where(Staff.line_user_id == chat.user_id))
-        db.session.add(privacy.revoke(person, None))
-        db.session.commit()
+        person_id = db.session.scalar(select(Staff.id).where(Staff.line_user_id == chat.user_id))
+    result = app.test_cli_runner().invoke(args=["staff", "revoke", str(person_id)])
+    assert result.exit_code == 0, result.output
     linked(platform, chat.user_id, None)
 
 

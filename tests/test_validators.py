@@ -9,8 +9,9 @@ import pytest
 from hypothesis import given
 
 from core import validators as v
-from core.types import Invalid
-from dialogs.interview import birth_date
+from core.types import Context, Invalid
+from dialogs.kinds import BirthDate
+from models import LineUser, utcnow
 from tests.helpers import PROPERTY, adversarial_text, within_a_second
 
 THAI = re.compile(r"[\u0e01-\u0e4e]")
@@ -442,7 +443,8 @@ VALIDATORS = {
     "integer": lambda raw: v.integer(raw, 0, 30),
     "money": v.money,
     "date_value": v.date_value,
-    "birth_date": birth_date,
+    "birth_date": lambda raw: BirthDate("born", "Born?").parse(raw, Context(LineUser(language="th"), None, None,
+                                                                             utcnow())),
     "yes_no": v.yes_no,
     "national_id": v.national_id,
     "phone": v.phone,

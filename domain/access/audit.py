@@ -4,13 +4,20 @@ The log is append-only, yet a household can ask to be erased (PDPA). So an entry
 personal values with that household's own random key (AES-256-GCM, bound to the entry's entity and household),
 and keeps in clear only who, when, what action, which entity and which fields. Erasing the household deletes
 the key (bot.privacy.erase): its entries stay where they are, unchanged, and can no longer be read.
+
+A conversation's changes are described as `Change`s, returned with the records they are about: a new record
+has no id until `bot.inbox.apply` stores it, so a change names the record itself and becomes a sealed entry
+(`written`) after apply's flush, bound to the id the record was given. Code outside a conversation (the
+command line, the importer) writes its entries with `entry` directly.
 """
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy.dialects import postgresql, sqlite
 
 from core.sealing import new_key, seal, unseal
+from core.types import Context
 from models import AuditEntry, HouseholdKey, db, utcnow
 
 _INSERT_KEY = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
@@ -18,10 +25,11 @@ _INSERT_KEY = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 def entry(action: str, entity: str, entity_id, *, staff_id: int | None = None, line_user_id: str | None = None,
           before: dict | None = None, after: dict | None = None, event_id: str | None = None,
-          household: int | None = None, key: bytes | None = None) -> AuditEntry:
+          household: int | None = None, key: bytes | None = None, at: datetime | None = None) -> AuditEntry:
     """An entry; with `household`, `before` and `after` are that household's personal values and are sealed
-    (`key`: the household's key when the caller already has it, as a bulk import does)."""
-    record = AuditEntry(at=utcnow(), action=action, entity=entity,
+    (`key`: the household's key when the caller already has it, as a bulk import does). `at`: when the change
+    happened (a conversation's time, `Change.at`); without it, now (the command line, the importer)."""
+    record = AuditEntry(at=at or utcnow(), action=action, entity=entity,
                         entity_id=None if entity_id is None else str(entity_id), staff_id=staff_id,
                         line_user_id=line_user_id, event_id=event_id, household_id=household)
     if household is None or (before is None and after is None):
@@ -30,6 +38,47 @@ def entry(action: str, entity: str, entity_id, *, staff_id: int | None = None, l
         record.fields = sorted({*(before or {}), *(after or {})})
         record.sealed = seal(key or key_for(household), _bound_to(record), {"before": before, "after": after})
     return record
+
+
+@dataclass(frozen=True)
+class Change:
+    """An entry still to be written, about `subject` (a record, or its id). `subject`, `staff` and `household`,
+    and the values of `before` and `after`, may be records not stored yet: their ids are read when it is
+    `written`, after they are stored."""
+
+    action: str
+    entity: str
+    subject: object
+    at: datetime
+    staff: object = None
+    line_user_id: str | None = None
+    event_id: str | None = None
+    household: object = None
+    before: dict | None = None
+    after: dict | None = None
+
+
+def change(ctx: Context, action: str, entity: str, subject, *, staff=None, household=None,
+           before: dict | None = None, after: dict | None = None) -> Change:
+    """A change made in a conversation: by `staff` (the person talking, unless given) at the context's time."""
+    return Change(action, entity, subject, at=ctx.now, staff=staff or ctx.staff, line_user_id=ctx.line_user.user_id,
+                  event_id=ctx.event_id, household=household, before=before, after=after)
+
+
+def written(change: Change, event_id: str | None = None) -> AuditEntry:
+    """The entry of a change whose records are stored (and flushed): sealed as `entry` seals it."""
+    return entry(change.action, change.entity, _id(change.subject), staff_id=_id(change.staff),
+                 line_user_id=change.line_user_id, before=_ids(change.before), after=_ids(change.after),
+                 event_id=change.event_id or event_id, household=_id(change.household), at=change.at)
+
+
+def _id(value):
+    """A record's id, or the value itself (an id already, or None)."""
+    return value.id if isinstance(value, db.Model) else value
+
+
+def _ids(values: dict | None) -> dict | None:
+    return None if values is None else {key: _id(value) for key, value in values.items()}
 
 
 @dataclass(frozen=True)
@@ -58,7 +107,7 @@ def key_for(household_id: int) -> bytes:
     found = db.session.get(HouseholdKey, household_id)
     if found is None:
         statement = _INSERT_KEY[db.engine.dialect.name](HouseholdKey).values(
-            household_id=household_id, key=new_key(), created_at=utcnow()).on_conflict_do_nothing()
+            household_id=household_id, key=new_key()).on_conflict_do_nothing()
         db.session.execute(statement)
         found = db.session.get(HouseholdKey, household_id)
     return found.key

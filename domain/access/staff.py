@@ -13,8 +13,9 @@ from flask import current_app
 from sqlalchemy import bindparam, select
 
 from core.thai import to_ascii_digits
+from core.types import Context
 from domain.access import audit
-from models import Invite, InviteAttempt, LineUser, Staff, StaffRole, db, utcnow
+from models import Invite, InviteAttempt, LineUser, Staff, StaffRole, db
 from models.staff import NATIONWIDE, ROLE_AREA_LENGTHS, ROLES
 
 INVITE_LIFETIME = timedelta(days=7)
@@ -47,13 +48,12 @@ def area_code_fits(role: str, area_code: str) -> bool:
 
 
 def create_invite(role: str, area_code: str, name: str | None, created_by: Staff | None,
-                  now: datetime | None = None) -> tuple[Invite, str]:
+                  now: datetime) -> tuple[Invite, str]:
     """A new invite and its code (shown once, never stored)."""
     if role not in ROLES:
         raise ValueError(f"unknown role {role!r}; one of {', '.join(ROLES)}")
     if not area_code_fits(role, area_code):
         raise ValueError(f"area {area_code!r} does not fit role {role}")
-    now = now or utcnow()
     code = "".join(secrets.choice("0123456789") for _ in range(CODE_DIGITS))
     invite = Invite(code_hash=hash_code(code), role=role, area_code=area_code, name=name,
                     created_by=created_by.id if created_by else None, created_at=now,
@@ -92,22 +92,15 @@ def for_line_user(line_user: LineUser) -> Staff | None:
     return db.session.scalar(_ACTIVE_STAFF, {"line_user_id": line_user.user_id})
 
 
-def register(invite: Invite, line_user: LineUser, name: str, position: str, phone: str,
-             now: datetime, event_id: str | None) -> tuple[Staff, list]:
-    """Bind a LINE user to a new staff record with the invite's role; returns it and the audit entries."""
-    staff = Staff(name=name, position=position, phone=phone, line_user_id=line_user.user_id,
-                  active=True, created_at=now, roles=[StaffRole(role=invite.role, area_code=invite.area_code)])
-    invite.used_at = now
-    db.session.add(staff)
-    db.session.flush()
-    invite.used_by = staff.id
-    entries = [
-        audit.entry("staff.register", "staff", staff.id, staff_id=staff.id, line_user_id=line_user.user_id,
-                    after=describe(staff), event_id=event_id),
-        audit.entry("invite.use", "invite", invite.id, staff_id=staff.id, line_user_id=line_user.user_id,
-                    after={"used_by": staff.id}, event_id=event_id),
-    ]
-    return staff, entries
+def register(ctx: Context, invite: Invite, name: str, position: str, phone: str) -> tuple[Staff, list]:
+    """Bind the LINE user talking to a new staff record with the invite's role; returns it (to be stored, with
+    the invite) and the audit changes, which name it before it has an id."""
+    staff = Staff(name=name, position=position, phone=phone, line_user_id=ctx.line_user.user_id,
+                  active=True, created_at=ctx.now, roles=[StaffRole(role=invite.role, area_code=invite.area_code)])
+    invite.used_at, invite.used_by_staff = ctx.now, staff
+    changes = [audit.change(ctx, "staff.register", "staff", staff, staff=staff, after=describe(staff)),
+               audit.change(ctx, "invite.use", "invite", invite, staff=staff, after={"used_by": staff})]
+    return staff, changes
 
 
 def describe(staff: Staff) -> dict:

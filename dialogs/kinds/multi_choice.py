@@ -1,0 +1,51 @@
+"""Several options of a list: each tap ticks or unticks one (kept in the session as it is made), "Done"
+finishes; or the numbers typed at once ("1,3")."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from linebot.v3.messaging import QuickReplyItem
+
+from core import validators
+from core.i18n import N_
+from core.types import Context, Input, Invalid
+from dialogs.buttons import postback
+from dialogs.kinds.base import PICKED, PICKING
+from dialogs.kinds.choice import Choice
+from models import DialogSession
+
+DONE = "__done__"
+
+
+@dataclass(frozen=True, kw_only=True)
+class MultiChoice(Choice):
+    how_to_answer: ClassVar[str] = N_("Tap each option that applies, then tap Done. You can also type the numbers, "
+                                      "e.g. 1,3.")
+
+    @property
+    def ticks_key(self) -> str:
+        return f"{PICKED}{self.name}"
+
+    def ticked(self, answers: dict) -> list[str]:
+        return answers.get(self.ticks_key) or []
+
+    def closing_buttons(self, ctx: Context, session: DialogSession) -> list[QuickReplyItem]:
+        return [postback(session, ctx._("Done"), {"a": DONE})]
+
+    def read_text_or_tap(self, ctx: Context, session: DialogSession, inp: Input) -> Any:
+        options = self.choices(ctx, session.answers)
+        ticked = list(self.ticked(session.answers))
+        tapped = inp.data.get("a")
+        if tapped == DONE:
+            if not ticked:
+                raise Invalid(N_("Please choose at least one option, then tap Done."))
+            session.answers = {k: v for k, v in session.answers.items() if k != self.ticks_key}
+            return ticked
+        if tapped is not None:
+            self.tapped(options, tapped)
+            ticked = [v for v in ticked if v != tapped] if tapped in ticked else [*ticked, tapped]
+            session.answers = {**session.answers, self.ticks_key: ticked}
+            return PICKING
+        return validators.choices(inp.text or "", options)
