@@ -73,7 +73,7 @@ from dialogs.flow import Dialog, When  # noqa: E402
 from dialogs.kinds import Choice, Number, Phone, Text, YesNo  # noqa: E402
 from domain.labels import POSITIONS  # noqa: E402
 from models import DialogSession, LineUser, db, utcnow  # noqa: E402
-from tests import servers  # noqa: E402
+from support import servers  # noqa: E402
 
 SECRET = "0123456789abcdef0123456789abcdef"
 TOKEN = "bench-channel-access-token"

@@ -23,10 +23,8 @@ x 8 subdistricts x 10 villages, about 700 households per district as nationally.
 (a count and the first page) is timed for a district supervisor of 3006: by house number, by part of the
 head's name, and by village (no text); --searches times each with varying terms: median and p99 in ms.
 The same name search by a nationwide admin (every household in scope) is timed for comparison, and a
-nationwide search for a rare surname (10 heads in all, so counting never stops early at the cap). Every
-case runs twice: with `bot.scope` as it is, and "[ranges]" with its area condition written as code ranges
-(>= '3006' AND < '3007') instead of LIKE '3006%' (the change this benchmark proposes; see
-`range_condition`). --explain prints the query plans.
+nationwide search for a rare surname (10 heads in all, so counting never stops early at the cap).
+--explain prints the query plans.
 """
 
 from __future__ import annotations
@@ -44,7 +42,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -54,16 +51,15 @@ if str(ROOT) not in sys.path:  # also runnable as `python bench/import.py`
 
 import openpyxl  # noqa: E402
 from flask_migrate import upgrade  # noqa: E402
-from sqlalchemy import and_, event, false, insert, or_, select, text, true  # noqa: E402
+from sqlalchemy import event, insert, select, text  # noqa: E402
 
 from bench import bot_settings, percentile  # noqa: E402
 from bot import create_app, jobs  # noqa: E402
 from core.validators import national_id_check_digit  # noqa: E402
-from domain.access import scope  # noqa: E402
 from domain.step1_survey import households, importer  # noqa: E402
 from domain.step1_survey.importer import COLUMNS  # noqa: E402
 from models import Area, Household, Staff, StaffRole, db, utcnow  # noqa: E402
-from tests import servers  # noqa: E402
+from support import servers  # noqa: E402
 
 SECRET = "0123456789abcdef0123456789abcdef"
 TOKEN = "bench-channel-access-token"
@@ -369,12 +365,10 @@ def search_run(dbs: Databases, count: int, repeats: int, explain: bool) -> Searc
             "admin (nationwide): rare name": (admin, [(rng.choice(RARE_SURNAMES), None)
                                                       for i in range(max(10, repeats // 10))]),
         }
-        for variant, condition in (("", scope.Scope.condition), (RANGES, range_condition)):
-            with patched(scope.Scope, "condition", condition):
-                for name, (viewer, terms) in cases.items():
-                    result.cases[name + variant] = time_searches(viewer, terms)
-                    if explain:
-                        result.plans[name + variant] = plan(viewer, *terms[0])
+        for name, (viewer, terms) in cases.items():
+            result.cases[name] = time_searches(viewer, terms)
+            if explain:
+                result.plans[name] = plan(viewer, *terms[0])
     shutdown(app)
     return result
 
@@ -395,31 +389,6 @@ def time_searches(viewer: Staff, terms: list[tuple[str, str | None]]) -> dict:
     db.session.rollback()
     return {"median_ms": statistics.median(times), "p99_ms": percentile(times, 99), "searches": len(times),
             "avg_hits": hits / len(times)}
-
-
-RANGES = " [ranges]"
-
-
-def range_condition(self: scope.Scope, column):
-    """The proposed `scope.Scope.condition`: each prefix as a range of codes (>= '3006' and < '3007'), which
-    a btree index serves on SQLite and on PostgreSQL in any collation; LIKE '3006%' is never served from an
-    index on SQLite (LIKE there is case-insensitive and the pattern is an expression), nor on PostgreSQL unless
-    the database's collation is C. Same rows: area codes are digits."""
-    if self.nationwide:
-        return true()
-    if not self.prefixes:
-        return false()
-    return or_(*(and_(column >= prefix, column < prefix[:-1] + chr(ord(prefix[-1]) + 1)) for prefix in self.prefixes))
-
-
-@contextmanager
-def patched(owner, name: str, value):
-    original = getattr(owner, name)
-    setattr(owner, name, value)
-    try:
-        yield
-    finally:
-        setattr(owner, name, original)
 
 
 def plan(viewer: Staff, words: str, village: str | None) -> str:
@@ -488,7 +457,7 @@ def report(imports: list[ImportResult], searches: list[SearchResult]) -> tuple[s
         for name, case in result.cases.items():
             lines.append(f"{name:<42}{case['searches']:>9}{case['median_ms']:>11.2f}{case['p99_ms']:>9.2f}"
                          f"{case['avg_hits']:>10.1f}")
-            if name.startswith("district") and not name.endswith(RANGES):
+            if name.startswith("district"):
                 ok &= case["p99_ms"] < MAX_SEARCH_MS
         for name, text_ in result.plans.items():
             lines.append(f"  plan, {name}:\n    " + text_.replace("\n", "\n    "))

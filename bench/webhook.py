@@ -48,7 +48,7 @@ if str(ROOT) not in sys.path:  # also runnable as `python bench/webhook.py`
 
 from bench import bot_settings, percentile  # noqa: E402
 from emulator import EmulatorServer, LineDriver, Platform, PlatformError  # noqa: E402
-from tests.servers import free_port  # noqa: E402
+from support.servers import PostgresServer, RedisServer, free_port, servers_available  # noqa: E402
 
 SECRET = "0123456789abcdef0123456789abcdef"
 TOKEN = "bench-channel-access-token"
@@ -367,11 +367,9 @@ class Servers:
     """The servers deployment: PostgreSQL and Redis (started as the tests start them) and RQ workers."""
 
     def __init__(self, emulator_url: str, rq_workers: int, event_threads: int, delivery_threads: int):
-        from tests import servers
-
-        if not servers.servers_available():
+        if not servers_available():
             raise SystemExit("--deployment servers needs redis-server and PostgreSQL installed")
-        self.redis, self.postgres = servers.RedisServer(), servers.PostgresServer()
+        self.redis, self.postgres = RedisServer(), PostgresServer()
         self.env = bot_env(emulator_url, self.postgres.url, event_threads, delivery_threads, self.redis.url)
         self.workers = [subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "worker"], cwd=ROOT,
                                          env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -1,22 +1,20 @@
 """`flask --app wsgi ...` commands for operators (besides `db`, which Flask-Migrate adds)."""
 
-import getpass
-
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy import or_, select
 
 from bot import jobs, privacy, richmenu
+from bot.cli_areas import areas_group
+from bot.cli_households import households_group
 from bot.demo import demo_group
 from bot.recovery import sweep
 from bot.richmenu import richmenu_group
 from bot.translations import translate
 from domain.access import audit
 from domain.access import staff as staff_service
-from domain.access.areas import areas_group
-from domain.step1_survey.importer import households_group
-from models import AuditEntry, Household, Staff, db, utcnow
+from models import AuditEntry, Staff, db, utcnow
 from models.staff import ROLES
 
 
@@ -110,27 +108,6 @@ def dialog_diagrams() -> None:
 
     for path in write_all():
         click.echo(f"wrote {path}")
-
-
-@households_group.command("erase")
-@click.argument("household_id", type=int)
-@click.option("--reason", required=True, help="Why, e.g. the request's reference (no personal details: it is "
-              "kept in the audit log in clear).")
-@click.option("--yes", "confirmed", is_flag=True, help="Do not ask for confirmation.")
-def households_erase(household_id: int, reason: str, confirmed: bool) -> None:
-    """Erase a household for a data-subject request: its members, visits, problems, conversations and key go;
-    its audit entries stay but can no longer be read."""
-    household = db.session.get(Household, household_id)
-    if household is None:
-        raise click.BadParameter(f"no household with id {household_id}")
-    if not confirmed:
-        click.confirm(f"Erase household {household.id} (house {household.house_number}, village "
-                      f"{household.village_code}, {len(household.members)} members)? This cannot be undone",
-                      abort=True)
-    erased = privacy.erase(household_id, reason, operator=f"cli:{getpass.getuser()}")
-    db.session.commit()
-    click.echo(f"Erased household {household_id}: {erased.members} members, {erased.problems} problems, "
-               f"{erased.visits} visits, {erased.sessions} conversations; its audit entries can no longer be read.")
 
 
 privacy_group = AppGroup("privacy", help="Retention of personal data.")

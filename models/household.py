@@ -8,12 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.db import db, utcnow
 
-SOURCES = ("jpt", "thaiqm", "forum", "walk_in")  # จปฐ./TPMAP, ThaiQM, community forum, walk-in
-STATUSES = ("open", "in_progress", "solved", "solved_self", "moved", "deceased", "withdrawn")
-STAGES = ("survival", "sufficiency", "sustainable")  # อยู่รอด → พอเพียง → ยั่งยืน
-CLASSIFICATIONS = ("welfare", "self_development")  # สงเคราะห์ / พัฒนาตนเอง
 DIMENSIONS = ("health", "living", "education", "income", "public_services")  # TPMAP's five
-PROBLEM_STATUSES = ("open", "in_progress", "solved", "solved_self")
 
 
 class Household(db.Model):
@@ -32,7 +27,7 @@ class Household(db.Model):
     classification_reason: Mapped[str | None] = mapped_column(Text)
     consent: Mapped[bool | None]  # PDPA consent at the last visit; False: no personal data kept
     import_key: Mapped[str | None] = mapped_column(String(64), unique=True)  # stable id of an imported row
-    import_digest: Mapped[str | None] = mapped_column(String(64))  # what the last import said (bot.importer)
+    import_digest: Mapped[str | None] = mapped_column(String(64))  # what the last import said (the importer)
     test_data: Mapped[bool] = mapped_column(default=False)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,4 +1,5 @@
-"""Fixtures: the LINE emulator, the app on each backend, a live server, and a driver.
+"""Fixtures: the LINE emulator, the app on each backend, a live server, a driver, a registered volunteer's chat,
+and the web chat in Chromium. What they build on is in helpers.py.
 
 Backends: "embedded" (SQLite file, in-process Redis stand-in, thread pools) always; "servers"
 (real PostgreSQL, real Redis, an RQ worker process) when the binaries exist, as in CI.
@@ -9,29 +10,35 @@ import os
 import shutil
 import subprocess
 import sys
-import threading
-import time
 from pathlib import Path
 
 import pytest
 from flask_migrate import upgrade
 from rq import Queue, Worker
-from sqlalchemy import func, select, text
-from werkzeug.serving import make_server
+from sqlalchemy import text
 
 from bot import create_app, jobs
+from bot.demo import IDENTITIES, write_identities
 from emulator import EmulatorServer, LineDriver, Platform
-from models import InboxEvent, OutboxMessage, db
-from tests import servers
+from emulator.webchat import use_demo_identities
+from models import LineUser, Staff, StaffRole, db
+from support import servers
+from tests.helpers import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    SECRET,
+    TOKEN,
+    LiveServer,
+    RecordsWebhooks,
+    base_config,
+    invite,
+    open_page,
+    playwright_with_chromium,
+    settle,
+    wait_until,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
-SECRET = "0123456789abcdef0123456789abcdef"
-TOKEN = "test-channel-access-token"
-LOGIN_CHANNEL_ID = "1234567890"
-LIFF_ID = f"{LOGIN_CHANNEL_ID}-AbCdEfGh"
-# Fixed secret keys, one per job (a deployment sets random ones; bin/demo generates them).
-KEYS = {"NATIONAL_ID_KEY": "test-national-id-key-0123456789abcdef", "INVITE_KEY": "test-invite-key-0123456789abcdef",
-        "OUTBOX_KEY": "test-outbox-key-0123456789abcdef0"}
 
 
 @pytest.fixture(scope="session")
@@ -43,22 +50,6 @@ def platform():
 def emulator(platform):
     with EmulatorServer(platform) as server:
         yield server
-
-
-def base_config(emulator_url: str) -> dict:
-    return {
-        "LINE_CHANNEL_SECRET": SECRET,
-        "LINE_CHANNEL_ACCESS_TOKEN": TOKEN,
-        "LINE_API_BASE": emulator_url,
-        **KEYS,
-        "LINE_LOGIN_CHANNEL_ID": LOGIN_CHANNEL_ID,
-        "LIFF_ID": LIFF_ID,
-        "LIFF_SDK_URL": f"{emulator_url}/liff/sdk.js",
-        "LINE_RETRY_BACKOFF": 0.01,
-        "LINE_TIMEOUT": 2.0,
-        "SWEEP_INTERVAL": 0,
-        "TESTING": True,
-    }
 
 
 @pytest.fixture(scope="session")
@@ -153,20 +144,6 @@ def embedded_app(emulator, platform, tmp_path, sqlite_template):
     dispose_engine(app)
 
 
-class LiveServer:
-    """The app served over HTTP in a thread, as gunicorn would serve it."""
-
-    def __init__(self, app):
-        self.server = make_server("127.0.0.1", 0, app, threaded=True)
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def stop(self):
-        self.server.shutdown()
-        self.thread.join(10)
-
-
 @pytest.fixture
 def live(app):
     server = LiveServer(app)
@@ -178,49 +155,6 @@ def live(app):
 def line(platform, live):
     """A LINE driver posting signed events to the live app."""
     return LineDriver(platform, live.url + "/callback", SECRET)
-
-
-@contextlib.contextmanager
-def database_at(emulator_url: str, path, revision: str, household_id: int, head_name: str):
-    """For a migration's test: an app on a new SQLite file migrated only up to `revision`, holding one
-    household of village 30060101, with the app context pushed."""
-    app = create_app(base_config(emulator_url) | {"DATABASE_URL": f"sqlite:///{path}"})
-    with app.app_context():
-        upgrade(revision=revision)
-        db.session.execute(text("INSERT INTO areas (code, level, name_th) VALUES ('30060101', 'village', 'x')"))
-        db.session.execute(text("INSERT INTO households (id, house_number, village_code, head_name, source, "
-                                "source_year, status, test_data, created_at, updated_at) VALUES (:id, '1', "
-                                "'30060101', :head, 'jpt', 2568, 'open', 0, '2026-01-01', '2026-01-01')"),
-                           {"id": household_id, "head": head_name})
-        yield app
-
-
-def wait_until(predicate, timeout: float = 20.0, message: str = "condition not met"):
-    """Poll a condition on state we can't subscribe to (a worker process's database writes)."""
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{message} within {timeout}s")
-        time.sleep(0.02)
-
-
-def settle(app, timeout: float = 30.0) -> None:
-    """Wait until every stored event is handled and every outgoing message has left."""
-    if app.backend == "embedded":
-        assert jobs.runner(app).wait_idle(timeout), "background jobs still running"
-        return
-
-    def quiet():
-        with app.app_context():
-            pending = db.session.scalar(select(func.count()).select_from(InboxEvent)
-                                        .where(InboxEvent.status == "pending"))
-            unsent = db.session.scalar(select(func.count()).select_from(OutboxMessage)
-                                       .where(OutboxMessage.status == "pending",
-                                              OutboxMessage.next_attempt_at <= func.now()))
-            db.session.rollback()
-            return pending == 0 and unsent == 0
-
-    wait_until(quiet, timeout, "work still pending")
 
 
 class Chat:
@@ -268,3 +202,61 @@ def new_user(line, platform):
         user_id = platform.add_user(platform.new_user_id(), display_name=name)["userId"]
         return Chat(line, platform, user_id)
     return make
+
+
+@pytest.fixture
+def staff_chat(embedded_app, platform):
+    """A registered volunteer in the middle of nothing, chatting with the embedded app served over HTTP (for
+    tests of one component, such as the dialog engine)."""
+    server = LiveServer(embedded_app)
+    user_id = platform.add_user(platform.new_user_id(), display_name="อาสา")["userId"]
+    chat = Chat(LineDriver(platform, server.url + "/callback", SECRET), platform, user_id)
+    with embedded_app.app_context():
+        db.session.add(LineUser(user_id=chat.user_id, following=True, language="th"))
+        db.session.add(Staff(name="อาสา ทดสอบ", position="อช.", line_user_id=chat.user_id,
+                             roles=[StaffRole(role="volunteer", area_code="30060101")]))
+        db.session.commit()
+    yield chat
+    server.stop()
+
+
+# ---- the web chat in Chromium: the bot runs on the embedded backend --------------------------------
+
+
+@pytest.fixture(scope="module")
+def browser():
+    sync_api = playwright_with_chromium()
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def bot(embedded_app):
+    embedded_app.wsgi_app = embedded_app.received = RecordsWebhooks(embedded_app.wsgi_app)
+    server = LiveServer(embedded_app)
+    yield server
+    server.stop()
+    settle(embedded_app)
+
+
+@pytest.fixture
+def demo_identities(embedded_app, tmp_path):
+    """The identities file with one fresh code each, as `flask --app wsgi demo invites --count 1` writes it."""
+    codes = [[invite(embedded_app, identity.role, identity.area, identity.name)] for identity in IDENTITIES]
+    return write_identities(tmp_path / "demo-identities.json", codes)
+
+
+@pytest.fixture
+def webchat(platform, bot, demo_identities):
+    with EmulatorServer(platform, webhook_url=bot.url + "/callback") as server:
+        use_demo_identities(server.app, demo_identities)
+        yield server
+
+
+@pytest.fixture
+def page(browser, webchat):
+    context, page = open_page(browser, webchat.url + "/")
+    yield page
+    context.close()

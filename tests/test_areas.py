@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from bot.seed import seed_demo
 from domain.access import areas
 from models import Area, AuditEntry, Staff, StaffRole, db
-from tests.test_registration import invite, register
+from tests.helpers import invite, register
 
 HEADER = "รหัสตำบล,หมู่ที่,ชื่อหมู่บ้าน\n"
 

@@ -10,7 +10,7 @@ import pytest
 
 from bot import create_app, keys
 from bot.config import Config, ConfigError, secret_keys
-from tests.conftest import KEYS, LIFF_ID, LOGIN_CHANNEL_ID
+from tests.helpers import KEYS, LIFF_ID, LOGIN_CHANNEL_ID
 
 ROOT = Path(__file__).resolve().parent.parent
 GOOD = {"LINE_CHANNEL_SECRET": "0123456789abcdef0123456789abcdef", "LINE_CHANNEL_ACCESS_TOKEN": "token",

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from bot.demo import IDENTITIES
 from models import AuditEntry, Invite, db
-from tests.test_registration import register
+from tests.helpers import register
 
 
 def test_the_command_writes_working_codes_for_each_identity_and_audits_them(app, new_user, tmp_path):

@@ -30,9 +30,8 @@ from dialogs.kinds import (
 )
 from dialogs.kinds import Photo as PhotoQuestion
 from emulator.driver import TINY_JPEG
-from models import DialogSession, LineUser, Photo, Staff, StaffRole, db, utcnow
-from tests.adversarial import PROPERTY, adversarial_text, within_a_second
-from tests.conftest import LiveServer, base_config
+from models import DialogSession, LineUser, Photo, db, utcnow
+from tests.helpers import PROPERTY, LiveServer, adversarial_text, base_config, latest_session, within_a_second
 
 NEEDS = [(f"n{i}", f"ความต้องการ {i}") for i in range(1, 16)]
 FINISHED = []
@@ -74,18 +73,6 @@ def survey(embedded_app, monkeypatch):
 
 
 @pytest.fixture
-def staff_chat(embedded_app, platform, new_user):
-    """A registered volunteer in the middle of nothing."""
-    chat = new_user("อาสา")
-    with embedded_app.app_context():
-        db.session.add(LineUser(user_id=chat.user_id, following=True, language="th"))
-        db.session.add(Staff(name="อาสา ทดสอบ", position="อช.", line_user_id=chat.user_id,
-                             roles=[StaffRole(role="volunteer", area_code="30060101")]))
-        db.session.commit()
-    return chat
-
-
-@pytest.fixture
 def live(embedded_app):
     server = LiveServer(embedded_app)
     yield server
@@ -107,13 +94,6 @@ def open_survey(app, chat):
     return chat.text
 
 
-def session(app):
-    with app.app_context():
-        found = db.session.scalar(select(DialogSession).order_by(DialogSession.id.desc()))
-        db.session.expunge(found)
-        return found
-
-
 def test_a_whole_dialog_with_every_question_type(embedded_app, staff_chat, survey, line):
     chat = staff_chat
     FINISHED.clear()
@@ -132,7 +112,7 @@ def test_a_whole_dialog_with_every_question_type(embedded_app, staff_chat, surve
     assert answers["size"] == 4 and Decimal(answers["income"]) == Decimal("2500")
     assert answers["needs"] == ["n1", "n3"] and answers["place"]["title"] == "บ้านเลขที่ 12"
     assert answers["head_id"] == "3100600445635"
-    assert session(embedded_app).status == "done"
+    assert latest_session(embedded_app).status == "done"
     with embedded_app.app_context():
         photo = db.session.get(Photo, answers["photo"])
         assert photo.line_user_id == chat.user_id and photo.content == TINY_JPEG  # fetched from LINE, stored
@@ -149,7 +129,7 @@ def test_more_than_a_page_of_options_is_paged(embedded_app, staff_chat, survey):
     assert "ความต้องการ 15" in chat.buttons()
     chat.tap("ความต้องการ 15")
     chat.tap("เสร็จ")
-    assert session(embedded_app).answers["needs"] == ["n15"]
+    assert latest_session(embedded_app).answers["needs"] == ["n15"]
 
 
 def test_back_reasks_the_previous_question_showing_the_old_answer(embedded_app, staff_chat, survey):
@@ -161,13 +141,13 @@ def test_back_reasks_the_previous_question_showing_the_old_answer(embedded_app, 
     keep = next(label for label in chat.buttons() if label in ("ใช้คำตอบเดิม", "Keep answer"))
     chat.tap(keep)
     assert "income" in chat.text.lower() or "รายได้" in chat.text
-    assert session(embedded_app).answers["size"] == 4
+    assert latest_session(embedded_app).answers["size"] == 4
 
 
 def test_wrong_answers_get_the_reason_and_after_three_help_and_skip(embedded_app, staff_chat, survey, line):
     chat = staff_chat
     open_survey(embedded_app, chat)
-    assert "ตัวเลข" in chat.say("สี่สิบห้า") and session(embedded_app).state == "size"
+    assert "ตัวเลข" in chat.say("สี่สิบห้า") and latest_session(embedded_app).state == "size"
     assert "30" in chat.say("99")  # the bound is named
     assert "sleeps here" not in chat.text
     assert "sleeps here" in chat.say("0")  # the third failure brings the question's help
@@ -176,19 +156,19 @@ def test_wrong_answers_get_the_reason_and_after_three_help_and_skip(embedded_app
     chat.say("1/1/2569")
     chat.postback(chat.buttons()["ความต้องการ 2"]["data"])  # tapping picks, Done finishes
     chat.tap(next(label for label in chat.buttons() if label in ("เสร็จ", "Done")))
-    assert session(embedded_app).answers["needs"] == ["n2"]
+    assert latest_session(embedded_app).answers["needs"] == ["n2"]
     for _ in range(3):
         chat.say("ไม่ใช่สถานที่")
     assert any(label in chat.buttons() for label in ("ข้าม", "Skip"))
     chat.tap(next(label for label in chat.buttons() if label in ("ข้าม", "Skip")))
-    assert session(embedded_app).state == "photo" and session(embedded_app).answers["place"] is None
+    assert latest_session(embedded_app).state == "photo" and latest_session(embedded_app).answers["place"] is None
 
 
 def test_a_sticker_where_text_is_expected_gets_a_polite_redirect(embedded_app, staff_chat, survey, line):
     chat = staff_chat
     open_survey(embedded_app, chat)
     chat.send(line.sticker(chat.user_id))
-    assert session(embedded_app).state == "size" and session(embedded_app).failures == 0
+    assert latest_session(embedded_app).state == "size" and latest_session(embedded_app).failures == 0
 
 
 def test_help_explains_the_current_question(embedded_app, staff_chat, survey):
@@ -197,10 +177,10 @@ def test_help_explains_the_current_question(embedded_app, staff_chat, survey):
     chat.say("4")
     chat.say("1000")
     chat.say("1/1/2569")
-    before = session(embedded_app).version
+    before = latest_session(embedded_app).version
     chat.say("ช่วยเหลือ")
     assert "1,3" in chat.text  # the multiple-choice help shows how to type several numbers
-    assert session(embedded_app).state == "needs" and session(embedded_app).version == before + 1
+    assert latest_session(embedded_app).state == "needs" and latest_session(embedded_app).version == before + 1
 
 
 def test_cancel_asks_first_when_answers_would_be_lost(embedded_app, staff_chat, survey):
@@ -208,12 +188,12 @@ def test_cancel_asks_first_when_answers_would_be_lost(embedded_app, staff_chat, 
     open_survey(embedded_app, chat)
     chat.say("4")
     chat.say("ยกเลิก")
-    assert session(embedded_app).status == "active"
+    assert latest_session(embedded_app).status == "active"
     chat.tap(next(label for label in chat.buttons() if label in ("ไม่ ทำต่อ", "No, continue")))
-    assert session(embedded_app).status == "active" and session(embedded_app).state == "income"
+    assert latest_session(embedded_app).status == "active" and latest_session(embedded_app).state == "income"
     chat.say("cancel")
     chat.tap(next(label for label in chat.buttons() if label in ("ใช่ ยกเลิก", "Yes, cancel")))
-    assert session(embedded_app).status == "cancelled"
+    assert latest_session(embedded_app).status == "cancelled"
 
 
 def test_a_button_from_an_earlier_step_has_expired(embedded_app, staff_chat, survey):
@@ -223,10 +203,10 @@ def test_a_button_from_an_earlier_step_has_expired(embedded_app, staff_chat, sur
         chat.say(text)
     old_buttons = chat.buttons()
     chat.say("2")
-    answers_before = session(embedded_app).answers
+    answers_before = latest_session(embedded_app).answers
     chat.postback(old_buttons["ความต้องการ 1"]["data"])
     assert "หมดอายุ" in chat.text or "expired" in chat.text
-    assert session(embedded_app).answers == answers_before
+    assert latest_session(embedded_app).answers == answers_before
 
 
 def test_menu_keeps_a_draft_and_offers_to_continue_or_start_over(embedded_app, staff_chat, survey):
@@ -234,11 +214,11 @@ def test_menu_keeps_a_draft_and_offers_to_continue_or_start_over(embedded_app, s
     open_survey(embedded_app, chat)
     chat.say("4")
     chat.say("เมนู")
-    assert session(embedded_app).status == "draft"
+    assert latest_session(embedded_app).status == "draft"
     chat.postback("menu=survey")
     assert set(chat.buttons()) >= {"ทำต่อ", "เริ่มใหม่"} or set(chat.buttons()) >= {"Continue", "Start over"}
     chat.tap(next(label for label in chat.buttons() if label in ("ทำต่อ", "Continue")))
-    assert session(embedded_app).status == "active" and session(embedded_app).answers["size"] == 4
+    assert latest_session(embedded_app).status == "active" and latest_session(embedded_app).answers["size"] == 4
 
 
 def test_leaving_with_a_cancel_unanswered_resumes_at_the_question_not_the_cancel(embedded_app, staff_chat, survey):
@@ -250,7 +230,8 @@ def test_leaving_with_a_cancel_unanswered_resumes_at_the_question_not_the_cancel
     chat.postback("menu=survey")
     chat.tap(next(label for label in chat.buttons() if label in ("ทำต่อ", "Continue")))
     chat.say("2500")  # the income question's answer, not a reply to the old "cancel?"
-    assert session(embedded_app).status == "active" and Decimal(session(embedded_app).answers["income"]) == 2500
+    stored = latest_session(embedded_app)
+    assert stored.status == "active" and Decimal(stored.answers["income"]) == 2500
 
 
 def test_a_session_untouched_for_three_days_becomes_a_draft_and_is_offered(embedded_app, staff_chat, survey):
@@ -262,10 +243,10 @@ def test_a_session_untouched_for_three_days_becomes_a_draft_and_is_offered(embed
         stored.updated_at = utcnow() - timedelta(days=4)
         db.session.commit()
     chat.say("2500")
-    assert session(embedded_app).status == "draft" and session(embedded_app).answers["size"] == 4
-    assert "2500" not in str(session(embedded_app).answers)
+    assert latest_session(embedded_app).status == "draft" and latest_session(embedded_app).answers["size"] == 4
+    assert "2500" not in str(latest_session(embedded_app).answers)
     chat.tap(next(label for label in chat.buttons() if label in ("ทำต่อ", "Continue")))
-    assert session(embedded_app).state == "income"
+    assert latest_session(embedded_app).state == "income"
 
 
 def test_language_switches_mid_question_and_back(embedded_app, staff_chat, survey):
@@ -321,12 +302,12 @@ def test_the_answers_that_froze_the_bot_get_a_thai_message_and_the_question_agai
     open_survey(embedded_app, chat)
     for earlier in answered:
         chat.say(earlier)
-    asked = session(embedded_app).state
+    asked = latest_session(embedded_app).state
     reply = chat.say(text)
     assert message in reply
     question = SURVEY.questions[asked].prompt
     assert reply.index(message) < reply.index(question)  # the reason, then the same question again
-    assert session(embedded_app).state == asked and session(embedded_app).failures == 1
+    assert latest_session(embedded_app).state == asked and latest_session(embedded_app).failures == 1
 
 
 @pytest.mark.parametrize("page", ["abc", "-5", "1e3", ""])
@@ -340,7 +321,7 @@ def test_a_paging_button_with_a_bad_page_gets_a_message_and_the_question_again(e
     reply = chat.postback(data)
     assert "ปุ่มนั้นใช้ไม่ได้" in reply and "What does the household need?" in reply
     assert "ความต้องการ 1" in chat.buttons() and "ถัดไป" in chat.buttons()  # the first page, paging still there
-    assert session(embedded_app).state == "needs" and session(embedded_app).answers.get("needs") is None
+    assert latest_session(embedded_app).state == "needs" and latest_session(embedded_app).answers.get("needs") is None
     chat.tap("ถัดไป")
     assert "ความต้องการ 15" in chat.buttons()
 
@@ -349,7 +330,7 @@ def test_a_nul_or_a_zero_width_space_in_a_text_is_dropped_before_the_dialog_read
     chat = staff_chat
     open_survey(embedded_app, chat)
     chat.say("\u200b4\x00 คน\r\n")
-    assert session(embedded_app).answers["size"] == 4
+    assert latest_session(embedded_app).answers["size"] == 4
 
 
 MANY = [(f"v{i}", label) for i, label in enumerate(["ผู้สูงอายุ", "1", "1,000", "อื่น ๆ", "and", "x 1"] * 3, 1)]

@@ -11,9 +11,7 @@ from dialogs.flow import NEXT_ITEM, Dialog, ForEach
 from dialogs.kinds import Choice, Number, Text, YesNo
 from dialogs.roster import Roster
 from models import LineUser, db, utcnow
-from tests import test_dialogs
-
-live, staff_chat, session = test_dialogs.live, test_dialogs.staff_chat, test_dialogs.session  # fixtures and a helper
+from tests.helpers import latest_session
 
 FINISHED = []
 
@@ -92,7 +90,7 @@ def test_a_roster_asks_each_item_in_turn_and_keeps_each_items_answers(embedded_a
     chat.tap("ใช่")
     [answers] = FINISHED
     assert answers["pets"] == [{"name": "ด่าง", "kind": "dog"}, {"name": "เหมียว", "kind": "cat"}]
-    stored = session(embedded_app)
+    stored = latest_session(embedded_app)
     assert stored.status == "done"
     assert stored.answers == ({} if pets else answers) and (stored.history == []) == pets
 
@@ -112,7 +110,7 @@ def test_back_across_items_returns_to_the_earlier_item_with_its_answer(embedded_
     chat.tap("ใช้คำตอบเดิม")
     chat.tap("แมว")  # the first pet is a cat after all
     assert "สัตว์ตัวที่ 2 จาก 2" in chat.text
-    assert session(embedded_app).answers["pets"] == [{"name": "ด่าง", "kind": "cat"}]
+    assert latest_session(embedded_app).answers["pets"] == [{"name": "ด่าง", "kind": "cat"}]
 
 
 def test_a_check_refuses_a_tapped_choice_with_its_message(embedded_app, staff_chat, pets):
@@ -122,16 +120,17 @@ def test_a_check_refuses_a_tapped_choice_with_its_message(embedded_app, staff_ch
     chat.say("1")
     chat.say("แดง")
     assert chat.tap("วัว").startswith("วัวเลี้ยงในบ้านไม่ได้")
-    assert session(embedded_app).state == "kind" and "kind" not in session(embedded_app).answers["pets"][0]
+    stored = latest_session(embedded_app)
+    assert stored.state == "kind" and "kind" not in stored.answers["pets"][0]
     chat.say("2")  # typed as the option's number
-    assert session(embedded_app).state == "ok"
+    assert latest_session(embedded_app).state == "ok"
 
 
 def test_cancel_with_only_the_opening_context_needs_no_confirmation(embedded_app, staff_chat, pets):
     chat = staff_chat
     open_pets(embedded_app, chat, answers={"@household": 7})
     chat.say("ยกเลิก")
-    stored = session(embedded_app)
+    stored = latest_session(embedded_app)
     assert stored.status == "cancelled" and stored.answers == {"@household": 7}
 
 
@@ -143,6 +142,6 @@ def test_a_dialog_that_forgets_keeps_nothing_of_a_cancelled_session(embedded_app
     chat.say("ด่าง")
     chat.say("ยกเลิก")
     chat.tap("ใช่ ยกเลิก")
-    stored = session(embedded_app)
+    stored = latest_session(embedded_app)
     assert stored.status == "cancelled"
     assert (stored.answers == {}) == pets and ("ด่าง" in str(stored.answers)) != pets

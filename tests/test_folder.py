@@ -4,7 +4,6 @@ LINE vouches for (their ID token, checked by LINE) and only for a household in t
 import json
 import time
 from datetime import date, timedelta
-from decimal import Decimal
 
 import pytest
 from linebot.v3.messaging import FlexMessage
@@ -14,40 +13,22 @@ from sqlalchemy import select
 from bot.liff import SIGN_IN_FAILED
 from core.thai import format_date, format_money
 from emulator import Platform, validation
-from models import AuditEntry, Member, Problem, Staff, Visit, db, utcnow
-from tests.conftest import LIFF_ID, SECRET, TOKEN
-from tests.test_households_chat import OUTSIDE, add_household, add_staff, add_villages, place, th, valid_id
-
-HEAD_ID = valid_id("310060012345")
-LATEST_VISIT = (utcnow() - timedelta(days=1)).replace(hour=20, minute=0)  # 03:00 the next day in Bangkok
-SPOUSE_ID = valid_id("310060054321")
-
-
-def add_family(app) -> int:
-    """A welfare household of หมู่ 1 with three members, problems in two dimensions and a visit."""
-    with app.app_context():
-        household = add_household("30060101", "12/3", "นายสมชาย ใจดี", HEAD_ID, house_code="30060001234",
-                                  classification="welfare", source_year=2564)
-        household.members[0].monthly_income = Decimal("2000")
-        household.members[0].birth_date = date(1950, 5, 1)
-        household.members += [
-            Member(name="นางสมหญิง ใจดี", relation="spouse", national_id_hash="x", national_id_last=SPOUSE_ID[-4:],
-                   monthly_income=Decimal("1000"), bedridden=True, occupation="labourer"),  # as the 4ท roster keeps it
-            Member(name="ด.ญ.มะลิ ใจดี", relation="child", can_work=False),
-        ]
-        household.problems += [
-            Problem(dimension="health", indicator="ผู้ป่วยติดเตียงไม่มีผู้ดูแล", agency="รพ.สต.จักราช",
-                    status="in_progress", opened_on=date(2026, 6, 1)),
-            Problem(dimension="income", description="รายได้ไม่พอใช้จ่าย", status="solved",
-                    opened_on=date(2026, 6, 1), solved_on=date(2026, 9, 30)),
-        ]
-        db.session.add(Visit(household_id=household.id, consent=True, visited_at=utcnow() - timedelta(days=40),
-                             causes="old visit"))
-        db.session.add(Visit(household_id=household.id, consent=True, causes="ขาดแรงงาน ผู้สูงอายุ",
-                             visited_at=LATEST_VISIT,
-                             acknowledged_by="นายสมชาย ใจดี", acknowledged_at=utcnow()))
-        db.session.commit()
-        return household.id
+from models import AuditEntry, Problem, Staff, db
+from tests.helpers import (
+    HEAD_ID,
+    LATEST_VISIT,
+    LIFF_ID,
+    OUTSIDE,
+    SECRET,
+    SPOUSE_ID,
+    TOKEN,
+    add_family,
+    add_household,
+    add_staff,
+    add_villages,
+    place,
+    th,
+)
 
 
 @pytest.fixture

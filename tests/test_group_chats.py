@@ -8,8 +8,7 @@ from sqlalchemy import func, select
 from bot import outbox
 from core.i18n import gettext
 from models import DialogSession, LeftChat, OutboxMessage, db
-from tests.conftest import settle
-from tests.test_households_chat import HEADS, add_household, add_staff, add_villages
+from tests.helpers import HEADS, add_household, add_staff, add_villages, settle
 
 FAREWELL = gettext("This assistant works only in a one-to-one chat with staff, so it is leaving this group chat. "
                    "Staff, please add it as a friend and chat with it there.", "th")

@@ -8,7 +8,7 @@ from sqlalchemy import select, text
 
 from domain.step1_survey import households
 from models import Area, Household, Staff, StaffRole, db
-from tests.conftest import database_at
+from tests.helpers import database_at
 
 VILLAGES = ("30060101", "31010101")  # district 3006 (นครราชสีมา) and another province (บุรีรัมย์)
 HEADS = {

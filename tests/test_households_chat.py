@@ -8,59 +8,13 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from core.i18n import gettext
 from core.thai import fiscal_year
-from core.validators import national_id_check_digit
-from domain.access import areas, audit
+from domain.access import audit
 from domain.step1_survey.households import hash_national_id
-from models import Area, AuditEntry, DialogSession, Household, LineUser, Member, Staff, StaffRole, db
+from models import AuditEntry, DialogSession, Household, Staff, db
+from tests.helpers import HEADS, OUTSIDE, add_household, add_staff, add_villages, place, th, valid_id
 
-VILLAGES = {"30060101": (1, "บ้านจักราช"), "30060102": (2, "บ้านหนองบัว"), "30060301": (1, "บ้านทองหลาง")}
-OUTSIDE = "30060301"  # a village of another subdistrict (ตำบลทองหลาง)
-HEADS = [f"สมศรี ตระกูล{letter}" for letter in "กขคฆงจฉชซฌญฎฏฐฑฒณดตถทธน"]  # houses 1 to 23 of หมู่ 1
 FOUND = "Households found: %(total)s (page %(page)s of %(pages)s). Tap one to open its folder."
-
-
-def th(message: str, **values) -> str:
-    """What a Thai reader sees for a message id (the catalog's Thai, or the id until it is translated)."""
-    return gettext(message, "th", **values)
-
-
-def place(app, code: str, full: bool = True) -> str:
-    """An area's name as the bot writes it: full on cards, short in lists."""
-    with app.app_context():
-        return areas.name(code, "th", full=full)
-
-
-def valid_id(first12: str) -> str:
-    return first12 + str(national_id_check_digit(first12))
-
-
-def add_villages(villages: dict = VILLAGES) -> None:
-    """Villages under their real subdistricts (from geothai, as `areas load` stores them)."""
-    for subdistrict in sorted({code[:6] for code in villages}):
-        areas.load_from_geothai(subdistrict)
-    for code, (moo, name) in villages.items():
-        db.session.add(Area(code=code, level="village", name_th=name, parent_code=code[:6], moo=moo))
-    db.session.flush()
-
-
-def add_staff(user_id: str, role: str, area: str, name: str = "อาสา ทดสอบ") -> Staff:
-    db.session.add(LineUser(user_id=user_id, following=True, language="th"))
-    staff = Staff(name=name, position="อช.", line_user_id=user_id, roles=[StaffRole(role=role, area_code=area)])
-    db.session.add(staff)
-    db.session.flush()
-    return staff
-
-
-def add_household(village: str, number: str, head: str, national_id: str | None = None, **fields) -> Household:
-    member = Member(name=head, relation="head", national_id_hash=national_id and hash_national_id(national_id),
-                    national_id_last=national_id and national_id[-4:])
-    household = Household(village_code=village, house_number=number, head_name=head, source="jpt",
-                          source_year=fields.pop("source_year", 2564), members=[member], **fields)
-    db.session.add(household)
-    db.session.flush()
-    return household
 
 
 @pytest.fixture

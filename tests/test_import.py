@@ -19,7 +19,7 @@ from domain.step1_survey.households import hash_national_id
 from domain.step1_survey.importer import COLUMNS, report_path, write_template
 from emulator import LineDriver
 from models import Area, AuditEntry, Household, Member, Staff, StaffRole, db
-from tests.conftest import SECRET, LiveServer
+from tests.helpers import SECRET, LiveServer
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -384,7 +384,7 @@ def test_the_documented_template_is_what_the_writer_makes_and_imports(app, peopl
 def test_batches_are_stored_one_after_another(app, people, tmp_path, monkeypatch):
     """One household per transaction here, and a household's member on a later line: stored as with one batch
     (the later member updates the household stored by an earlier batch)."""
-    monkeypatch.setattr(importer, "BATCH", 1)
+    monkeypatch.setattr(importer.checking, "BATCH", 1)
     son = HEAD | {"name": "นายมานะ ใจดี", "national_id": "", "relation": "บุตร"}
     path = write_csv(tmp_path / "list.csv", [*LIST, son])
     output = imported(app, path, people["supervisor"])
@@ -451,7 +451,7 @@ def test_a_zip_bomb_is_refused_before_it_is_unpacked(app, people, tmp_path, monk
     assert "ไฟล์นี้เมื่อคลายออกจะใหญ่กว่าขนาดไฟล์เกิน 100 เท่า" in result.output
 
     # Shared strings that pack as poorly as real ones (distinct values) but are larger than the cap.
-    monkeypatch.setattr(importer, "MAX_XLSX_PART_BYTES", 1 << 20)
+    monkeypatch.setattr(importer.sheet, "MAX_XLSX_PART_BYTES", 1 << 20)
     large = workbook_with(tmp_path / "large.xlsx", {"xl/sharedStrings.xml": shared_strings(
         60_000, lambda n: national_id(n).encode())}, SHARED_STRINGS_TYPE)
     result = run(app, large, people["admin"])
@@ -460,8 +460,8 @@ def test_a_zip_bomb_is_refused_before_it_is_unpacked(app, people, tmp_path, monk
     # The worksheet itself is streamed: only the whole workbook's size limits it.
     template = tmp_path / "template.xlsx"
     write_template(template)
-    monkeypatch.setattr(importer, "MAX_XLSX_PART_BYTES", 1)
-    monkeypatch.setattr(importer, "MAX_XLSX_BYTES", 1)
+    monkeypatch.setattr(importer.sheet, "MAX_XLSX_PART_BYTES", 1)
+    monkeypatch.setattr(importer.sheet, "MAX_XLSX_BYTES", 1)
     result = run(app, template, people["admin"], "--dry-run")
     assert result.exit_code != 0 and "(เมื่อคลายออกเกิน 0 เมกะไบต์)" in result.output
 
@@ -570,7 +570,7 @@ def test_utf16_files_are_read(app, people, tmp_path):
 
 
 def test_a_file_in_no_accepted_encoding_is_refused_before_anything_is_stored(app, people, tmp_path, monkeypatch):
-    monkeypatch.setattr(importer, "BATCH", 10)  # the first rows would be stored by then
+    monkeypatch.setattr(importer.checking, "BATCH", 10)  # the first rows would be stored by then
     undecodable = write_bytes_csv(tmp_path / "list.csv", english_rows(500), "ascii",
                                   tail=b"3006010245,x,\xff\xfe\xfd\r\n")  # bytes neither UTF-8 nor Windows Thai has
     no_bom = tmp_path / "utf16.csv"  # UTF-16 without its BOM: NUL bytes, no text in any encoding accepted

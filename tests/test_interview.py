@@ -10,7 +10,6 @@ from flask_migrate import upgrade
 from sqlalchemy import func, select
 
 from bot import create_app, jobs
-from core.i18n import gettext
 from core.thai import format_date, format_money, local_date
 from core.types import Context, Input
 from dialogs import engine
@@ -18,7 +17,6 @@ from dialogs.buttons import LABEL_LIMIT
 from domain.access import audit
 from domain.step1_survey import households
 from models import (
-    Area,
     AuditEntry,
     DialogSession,
     Household,
@@ -31,16 +29,21 @@ from models import (
     db,
     utcnow,
 )
-from tests.conftest import LiveServer, base_config, database_at
+from tests.helpers import (
+    HEAD,
+    VILLAGE,
+    LiveServer,
+    add_target_household,
+    base_config,
+    database_at,
+    open_interview,
+    person,
+    tap,
+    th,
+    yes,
+)
 
-VILLAGE = "30060101"
 NATIONAL_ID = "3100600445635"
-HEAD = "นายสมชาย ใจดี"
-
-
-def th(message: str, **values) -> str:
-    """What the bot says in Thai for a message id (the catalog's text; the id itself until translated)."""
-    return gettext(message, "th", **values)
 
 
 @pytest.fixture
@@ -54,23 +57,6 @@ def live(bot_app):
     server = LiveServer(bot_app)
     yield server
     server.stop()
-
-
-def add_household(app, members=(), village=VILLAGE, number="12") -> int:
-    """A target household in the database, as an import or the household card would leave it."""
-    with app.app_context():
-        if db.session.get(Area, village) is None:
-            db.session.add(Area(code=village, level="village", name_th="บ้านหนองทดสอบ", parent_code=village[:6],
-                                moo=int(village[6:])))
-        household = Household(house_number=number, village_code=village, head_name=HEAD, source="jpt",
-                              source_year=2566, members=list(members))
-        db.session.add(household)
-        db.session.commit()
-        return household.id
-
-
-def person(name: str, born: date, relation: str, sex: str = "male", **fields) -> Member:
-    return Member(name=name, birth_date=born, relation=relation, sex=sex, **fields)
 
 
 @pytest.fixture
@@ -87,14 +73,6 @@ def volunteer(bot_app, new_user):
 
 # ---- doing what a volunteer does ----------------------------------------------------------------------
 
-def tap(chat, message: str) -> str:
-    """Tap the quick reply of a message id, turning the page of options when it is on the next one."""
-    label = th(message)[:LABEL_LIMIT]
-    while label not in chat.buttons() and th("More...") in chat.buttons():
-        chat.tap(th("More..."))
-    return chat.tap(label)
-
-
 def tap_member(chat, name: str) -> str:
     """Tap a member in a list of members (their label is the name and some details)."""
     return chat.tap(next(label for label in chat.buttons() if label.startswith(name[:LABEL_LIMIT])))
@@ -106,20 +84,12 @@ def pick(chat, *messages: str) -> str:
     return tap(chat, "Done")
 
 
-def yes(chat) -> str:
-    return tap(chat, "Yes")
-
-
 def no(chat) -> str:
     return tap(chat, "No")
 
 
 def skip(chat) -> str:
     return tap(chat, "Skip")
-
-
-def open_interview(chat, household_id: int) -> str:
-    return chat.postback(f"menu=interview&household={household_id}")
 
 
 def enter_member(chat, name, national_id=None, sex="Male", born="15/6/2518", relation="Head of household",
@@ -209,7 +179,7 @@ def count(app, model) -> int:
 # ---- the tests -------------------------------------------------------------------------------------
 
 def test_consent_refused_stores_only_the_refusal(app, volunteer):
-    household_id = add_household(app, [person(HEAD, date(1970, 3, 1), "head", occupation="farmer")])
+    household_id = add_target_household(app, [person(HEAD, date(1970, 3, 1), "head", occupation="farmer")])
     assert "PDPA" in open_interview(volunteer, household_id) and HEAD in volunteer.text
     no(volunteer)
     assert th("The household did not consent. Only the refusal is recorded; no personal data from this visit "
@@ -230,7 +200,7 @@ def test_consent_refused_stores_only_the_refusal(app, volunteer):
 
 
 def test_nothing_personal_is_kept_when_consent_is_withdrawn_part_way(embedded_app, volunteer):
-    household_id = add_household(embedded_app)
+    household_id = add_target_household(embedded_app)
     open_interview(volunteer, household_id)
     yes(volunteer)
     volunteer.say("2")
@@ -250,7 +220,7 @@ def test_nothing_personal_is_kept_when_consent_is_withdrawn_part_way(embedded_ap
 
 
 def test_a_whole_interview_through_every_section(embedded_app, volunteer):
-    household_id = add_household(embedded_app, [
+    household_id = add_target_household(embedded_app, [
         person(HEAD, date(1970, 3, 1), "head", occupation="farmer", monthly_income=3000, can_work=True),
         person("นางสมศรี ใจดี", date(1972, 8, 9), "spouse", sex="female", education="primary", occupation="ทอผ้า",
                monthly_income=1500, can_work=True),
@@ -356,7 +326,7 @@ def test_a_whole_interview_through_every_section(embedded_app, volunteer):
 
 def elderly_couple_up_to_the_classification(app, chat) -> int:
     """An elderly couple (one of them disabled), the visit answered up to the classification; the household id."""
-    household_id = add_household(app, [
+    household_id = add_target_household(app, [
         person("นายมา ยากจน", date(1945, 1, 1), "head", can_work=True),
         person("นางมี ยากจน", date(1950, 1, 1), "spouse", sex="female", disabled=True, can_work=False),
     ])
@@ -421,7 +391,7 @@ def test_the_day_a_visit_records_is_the_day_in_the_bots_time_zone(embedded_app, 
 
 
 def test_no_working_age_member_able_to_work_is_welfare_and_an_override_needs_a_reason(embedded_app, volunteer):
-    household_id = add_household(embedded_app)
+    household_id = add_target_household(embedded_app)
     open_interview(volunteer, household_id)
     yes(volunteer)
     volunteer.say("2")
@@ -461,8 +431,8 @@ def test_no_working_age_member_able_to_work_is_welfare_and_an_override_needs_a_r
 
 def test_an_interrupted_visit_resumes_at_the_same_question_after_menu_and_after_a_restart(embedded_app, volunteer,
                                                                                           emulator):
-    first = add_household(embedded_app)
-    other = add_household(embedded_app, number="99")
+    first = add_target_household(embedded_app)
+    other = add_target_household(embedded_app, number="99")
     chat = volunteer
     open_interview(chat, first)
     yes(chat)
@@ -509,8 +479,8 @@ NO_LONGER = "This is no longer within your area, so it was closed. Nothing was s
 
 
 def test_a_volunteer_moved_to_another_area_can_not_go_on_with_a_visit_there(embedded_app, volunteer):
-    household_id = add_household(embedded_app)
-    add_household(embedded_app, village="30060202")  # the area the volunteer moves to
+    household_id = add_target_household(embedded_app)
+    add_target_household(embedded_app, village="30060202")  # the area the volunteer moves to
     chat = volunteer
     open_interview(chat, household_id)
     yes(chat)
@@ -521,8 +491,8 @@ def test_a_volunteer_moved_to_another_area_can_not_go_on_with_a_visit_there(embe
 
 
 def test_a_draft_of_a_household_no_longer_in_the_area_is_not_resumed(embedded_app, volunteer):
-    household_id = add_household(embedded_app)
-    add_household(embedded_app, village="30060202")
+    household_id = add_target_household(embedded_app)
+    add_target_household(embedded_app, village="30060202")
     chat = volunteer
     open_interview(chat, household_id)
     yes(chat)
@@ -535,7 +505,7 @@ def test_a_draft_of_a_household_no_longer_in_the_area_is_not_resumed(embedded_ap
 
 
 def test_a_household_outside_the_area_is_refused_politely(embedded_app, volunteer):
-    outside = add_household(embedded_app, village="30060202")
+    outside = add_target_household(embedded_app, village="30060202")
     not_found = th("This household was not found in your area.")
     assert not_found in open_interview(volunteer, outside)
     assert not_found in volunteer.postback("menu=interview&household=999")
@@ -544,7 +514,7 @@ def test_a_household_outside_the_area_is_refused_politely(embedded_app, voluntee
 
 
 def test_going_back_shows_an_earlier_amount_in_baht(embedded_app, volunteer):
-    household_id = add_household(embedded_app, [person(HEAD, date(1970, 3, 1), "head", monthly_income=3000)])
+    household_id = add_target_household(embedded_app, [person(HEAD, date(1970, 3, 1), "head", monthly_income=3000)])
     open_interview(volunteer, household_id)
     yes(volunteer)
     tap(volunteer, "Correct, no change")
@@ -562,7 +532,7 @@ def test_going_back_shows_an_earlier_amount_in_baht(embedded_app, volunteer):
 
 
 def test_wrong_roster_answers_get_specific_messages(embedded_app, volunteer):
-    household_id = add_household(embedded_app)
+    household_id = add_target_household(embedded_app)
     chat = volunteer
     open_interview(chat, household_id)
     yes(chat)

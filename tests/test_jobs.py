@@ -5,7 +5,7 @@ import threading
 from rq import Queue
 
 from bot import create_app, jobs
-from tests.conftest import wait_until
+from tests.helpers import wait_until
 
 started: list[str] = []
 release = threading.Event()

@@ -12,7 +12,7 @@ from bot import jobs, outbox
 from bot.gateway import gateway
 from bot.recovery import next_sweep_in, sweep
 from models import OutboxMessage, db, utcnow
-from tests.conftest import settle
+from tests.helpers import settle
 
 
 def text(n: int) -> dict:

@@ -18,8 +18,7 @@ from core.i18n import gettext
 from domain.step1_survey import households
 from emulator import LineDriver
 from models import InboxEvent, Staff, db, utcnow
-from tests.conftest import SECRET, LiveServer, settle
-from tests.test_households_chat import add_staff, add_villages
+from tests.helpers import SECRET, LiveServer, add_staff, add_villages, settle
 
 SORRY = gettext("Sorry, the system could not process that message. Please try again.", "th")
 NOT_AVAILABLE = "รหัสเชิญ"  # a stranger is asked for an invitation code

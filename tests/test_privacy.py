@@ -36,8 +36,7 @@ from models import (
     db,
     utcnow,
 )
-from tests.conftest import database_at, settle
-from tests.test_interview import open_interview, yes
+from tests.helpers import database_at, open_interview, settle, yes
 
 VILLAGE = "30060101"
 NAME, INCOME = "นางมาลี ทองดี", "4500.00"

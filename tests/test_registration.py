@@ -6,26 +6,8 @@ import pytest
 from sqlalchemy import select
 
 from bot import privacy
-from domain.access import staff as staff_service
 from models import AuditEntry, InboxEvent, Invite, InviteAttempt, OutboxMessage, Staff, db, utcnow
-from tests.conftest import settle
-
-
-def invite(app, role="volunteer", area="30060101", name=None, created_at=None) -> str:
-    with app.app_context():
-        row, code = staff_service.create_invite(role, area, name, None, created_at or utcnow())
-        db.session.add(row)
-        db.session.commit()
-        return code
-
-
-def register(chat, code, name="สมศรี ใจดี", phone="081-234-5678"):
-    chat.follow()
-    chat.say(code)
-    chat.say(name)
-    chat.tap("พัฒนากร")
-    chat.say(phone)
-    return chat.tap("ใช่")
+from tests.helpers import invite, register, settle
 
 
 def test_a_stranger_is_asked_for_a_code_and_sees_nothing_else(app, new_user):
@@ -112,7 +94,6 @@ def test_unfollow_deactivates_until_follow(app, new_user, line):
     chat = new_user()
     register(chat, invite(app))
     line.send(line.unfollow(chat.user_id))
-    from tests.conftest import settle
     settle(app)
     with app.app_context():
         from domain.access.staff import for_line_user

@@ -16,8 +16,7 @@ from core.types import Context
 from dialogs import menu, registry
 from models import Staff, StaffRole, db
 from models.staff import ROLES
-from tests.conftest import settle
-from tests.test_registration import invite, register
+from tests.helpers import invite, register, settle
 
 
 @pytest.fixture

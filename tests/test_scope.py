@@ -6,7 +6,7 @@ from sqlalchemy.exc import DatabaseError
 
 from domain.access import scope
 from models import AppendOnlyError, AuditEntry, Staff, StaffRole, db
-from tests.test_registration import invite, register
+from tests.helpers import invite, register
 
 PEOPLE = {
     # name: (role, area)

@@ -5,7 +5,7 @@ import threading
 from sqlalchemy import create_engine
 
 from bot import jobs, sqlite
-from tests.conftest import wait_until
+from tests.helpers import wait_until
 
 
 def waiting_for_the_connection(pool) -> int:

@@ -11,9 +11,7 @@ from core.types import Context, Outcome
 from dialogs import drafts, menu, registry
 from dialogs.flow import Dialog, When
 from dialogs.kinds import Choice, Date, Money, Number, Text, YesNo
-from tests import test_dialogs
 
-live, staff_chat = test_dialogs.live, test_dialogs.staff_chat  # fixtures: the embedded app served, a volunteer
 FINISHED = []
 CROPS = [("rice", "ข้าว"), ("cassava", "มันสำปะหลัง"), ("other", "อื่น ๆ")]
 

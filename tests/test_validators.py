@@ -12,7 +12,7 @@ from core import validators as v
 from core.types import Context, Invalid
 from dialogs.kinds import BirthDate
 from models import LineUser, utcnow
-from tests.adversarial import PROPERTY, adversarial_text, within_a_second
+from tests.helpers import PROPERTY, adversarial_text, within_a_second
 
 THAI = re.compile(r"[\u0e01-\u0e4e]")
 QUOTED = re.compile(r"“[^”]*”")  # the person's own words, quoted back in either language

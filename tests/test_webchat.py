@@ -6,40 +6,29 @@ sees every message the bot sends and posts the page's events to the bot's `/call
 one-click registration as the demo identities of a file like `flask --app wsgi demo invites` writes.
 """
 
-import io
 import json
-import os
 import re
 from urllib.parse import parse_qs, urlparse
 
-import pytest
 from sqlalchemy import update
 
-from bot import outbox
-from bot.demo import IDENTITIES, write_identities
 from emulator import EmulatorServer
 from emulator.driver import TINY_JPEG
-from emulator.webchat import use_demo_identities
 from models import Invite, db, utcnow
-from tests.conftest import LiveServer, settle
-from tests.test_registration import invite
+from tests.helpers import (
+    bot_bubbles,
+    chip,
+    demo_button,
+    invite,
+    open_page,
+    playwright_with_chromium,
+    push,
+    say,
+    settle,
+)
 
-CHROMIUM = "/usr/bin/chromium"
-if not os.path.exists(CHROMIUM):
-    pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)", allow_module_level=True)
-sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install -e '.[dev]')")
-expect = sync_api.expect
+expect = playwright_with_chromium().expect
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-PHONE = {"width": 400, "height": 780}
 SCREENSHOT = "/tmp/webchat.png"
 GREETING = "สวัสดี"
 # A stranger is asked for an invitation code on follow, and every answer re-asks it (with the reason),
@@ -82,69 +71,6 @@ HOUSEHOLD_CARD = {
 }
 
 
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-class RecordsWebhooks:
-    """WSGI middleware keeping the events posted to the bot (the bot itself keeps none of their content)."""
-
-    def __init__(self, app):
-        self.app, self.events = app, []
-
-    def __call__(self, environ, start_response):
-        if environ.get("PATH_INFO") == "/callback":
-            body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
-            self.events += json.loads(body or b"{}").get("events", [])
-            environ["wsgi.input"] = io.BytesIO(body)
-        return self.app(environ, start_response)
-
-
-@pytest.fixture
-def bot(embedded_app):
-    embedded_app.wsgi_app = embedded_app.received = RecordsWebhooks(embedded_app.wsgi_app)
-    server = LiveServer(embedded_app)
-    yield server
-    server.stop()
-    settle(embedded_app)
-
-
-def open_page(browser, url: str):
-    context = browser.new_context(viewport=PHONE, locale="th-TH")
-    page = context.new_page()
-    page.goto(url)
-    return context, page
-
-
-@pytest.fixture
-def demo_identities(embedded_app, tmp_path):
-    """The identities file with one fresh code each, as `flask --app wsgi demo invites --count 1` writes it."""
-    codes = [[invite(embedded_app, identity.role, identity.area, identity.name)] for identity in IDENTITIES]
-    return write_identities(tmp_path / "demo-identities.json", codes)
-
-
-@pytest.fixture
-def webchat(platform, bot, demo_identities):
-    with EmulatorServer(platform, webhook_url=bot.url + "/callback") as server:
-        use_demo_identities(server.app, demo_identities)
-        yield server
-
-
-@pytest.fixture
-def page(browser, webchat):
-    context, page = open_page(browser, webchat.url + "/")
-    yield page
-    context.close()
-
-
-def bot_bubbles(page):
-    return page.locator(".row.bot .msg")
-
-
 def user_bubbles(page):
     return page.locator(".row.user .msg")
 
@@ -165,32 +91,10 @@ def create_user(page, name: str) -> str:
     return parse_qs(urlparse(page.url).query)["user"][0]
 
 
-def say(page, text: str) -> None:
-    page.fill("#text-input", text)
-    page.press("#text-input", "Enter")
-
-
-def chip(page, label: str):
-    """The quick-reply button labelled exactly `label` ("ใช่", not "ไม่ใช่")."""
-    return page.locator("#chips").get_by_role("button", name=label, exact=True)
-
-
-def demo_button(page, label: str):
-    return page.locator("#demo button").filter(has=page.locator(".demo-label", has_text=re.compile(f"^{label}$")))
-
-
 def open_chat_as(page, name: str) -> str:
     user_id = create_user(page, name)
     expect(bot_bubbles(page).first).to_contain_text(GREETING)
     return user_id
-
-
-def push(app, user_id: str, *messages: dict) -> None:
-    """A push through the bot's own outbox, as a dialog will send one."""
-    with app.app_context():
-        rows = [outbox.queue_push(user_id, list(messages))]
-        db.session.commit()
-        outbox.send_later(rows)
 
 
 def events_from(app, user_id: str, event_type: str) -> list[dict]:

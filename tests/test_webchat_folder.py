@@ -3,15 +3,9 @@
 address opened outside the chat shows none of it."""
 
 from models import db
-from tests import test_webchat
-from tests.conftest import LIFF_ID
-from tests.test_folder import add_family
-from tests.test_households_chat import add_villages, th
-from tests.test_webchat import chip, demo_button, expect, push
+from tests.helpers import LIFF_ID, add_family, add_villages, chip, demo_button, playwright_with_chromium, push, th
 
-# The web chat test's fixtures: Chromium, the live bot, the demo identities, the web chat.
-browser, bot, demo_identities, webchat = (test_webchat.browser, test_webchat.bot, test_webchat.demo_identities,
-                                          test_webchat.webchat)
+expect = playwright_with_chromium().expect
 PHONE = {"width": 390, "height": 844}
 SCREENSHOT = "/tmp/webchat-folder.png"
 

@@ -6,13 +6,20 @@ from datetime import date
 from sqlalchemy import select
 
 from models import Household, Visit, db
-from tests import test_webchat
-from tests.test_interview import HEAD, add_household, person, th
-from tests.test_webchat import bot_bubbles, chip, demo_button, expect, push, say
+from tests.helpers import (
+    HEAD,
+    add_target_household,
+    bot_bubbles,
+    chip,
+    demo_button,
+    person,
+    playwright_with_chromium,
+    push,
+    say,
+    th,
+)
 
-# The web chat test's fixtures: Chromium, the live bot, the demo identities, the web chat and its page.
-browser, bot, demo_identities, webchat, page = (test_webchat.browser, test_webchat.bot, test_webchat.demo_identities,
-                                                test_webchat.webchat, test_webchat.page)
+expect = playwright_with_chromium().expect
 
 
 def answered(page, act) -> None:
@@ -37,7 +44,7 @@ def pick(page, *messages: str) -> None:
 
 
 def test_a_volunteer_runs_a_whole_interview_in_the_web_chat(page, embedded_app):
-    household_id = add_household(embedded_app, [person(HEAD, date(1980, 2, 1), "head", occupation="farmer",
+    household_id = add_target_household(embedded_app, [person(HEAD, date(1980, 2, 1), "head", occupation="farmer",
                                                        monthly_income=2500)])
     demo_button(page, "ทีมเคาะประตู").click()
     expect(chip(page, "ข้อมูลของฉัน")).to_be_visible()

@@ -17,9 +17,8 @@ from bot.recovery import sweep
 from core.i18n import gettext
 from emulator import LineDriver
 from models import InboxEvent, LineUser, OutboxMessage, db, utcnow
-from tests.adversarial import PROPERTY, adversarial_text
-from tests.conftest import SECRET, LiveServer, base_config, settle
-from tests.servers import free_port
+from support.servers import free_port
+from tests.helpers import PROPERTY, SECRET, LiveServer, adversarial_text, base_config, settle
 
 NOT_AVAILABLE = "รหัสเชิญ"  # a stranger is asked for an invitation code
 

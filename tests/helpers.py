@@ -1,0 +1,393 @@
+"""What the tests share besides fixtures (those are in conftest.py): the app's test settings and a live
+server, waiting for background work, records a test starts from, a volunteer's taps, the web chat's page,
+and hostile input for property tests.
+
+Hostile input: strings built to make parsers backtrack, and a one-second ceiling. The ceiling is no speed
+benchmark. It catches catastrophic cost (a pattern that backtracks exponentially took 67 s on 31
+characters), and it interrupts the call (the regex engine heeds signals) instead of waiting minutes for it
+to end. Every call there takes microseconds.
+"""
+
+import contextlib
+import io
+import json
+import os
+import re
+import signal
+import threading
+import time
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from flask_migrate import upgrade
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from sqlalchemy import func, select, text
+from werkzeug.serving import make_server
+
+from bot import create_app, jobs, outbox
+from core.i18n import gettext
+from core.validators import national_id_check_digit
+from dialogs.buttons import LABEL_LIMIT
+from domain.access import areas
+from domain.access import staff as staff_service
+from domain.step1_survey.households import hash_national_id
+from models import (
+    Area,
+    DialogSession,
+    Household,
+    InboxEvent,
+    LineUser,
+    Member,
+    OutboxMessage,
+    Problem,
+    Staff,
+    StaffRole,
+    Visit,
+    db,
+    utcnow,
+)
+
+# ---- the app under test ---------------------------------------------------------------------------
+
+SECRET = "0123456789abcdef0123456789abcdef"
+TOKEN = "test-channel-access-token"
+LOGIN_CHANNEL_ID = "1234567890"
+LIFF_ID = f"{LOGIN_CHANNEL_ID}-AbCdEfGh"
+# Fixed secret keys, one per job (a deployment sets random ones; bin/demo generates them).
+KEYS = {"NATIONAL_ID_KEY": "test-national-id-key-0123456789abcdef", "INVITE_KEY": "test-invite-key-0123456789abcdef",
+        "OUTBOX_KEY": "test-outbox-key-0123456789abcdef0"}
+
+
+def base_config(emulator_url: str) -> dict:
+    return {
+        "LINE_CHANNEL_SECRET": SECRET,
+        "LINE_CHANNEL_ACCESS_TOKEN": TOKEN,
+        "LINE_API_BASE": emulator_url,
+        **KEYS,
+        "LINE_LOGIN_CHANNEL_ID": LOGIN_CHANNEL_ID,
+        "LIFF_ID": LIFF_ID,
+        "LIFF_SDK_URL": f"{emulator_url}/liff/sdk.js",
+        "LINE_RETRY_BACKOFF": 0.01,
+        "LINE_TIMEOUT": 2.0,
+        "SWEEP_INTERVAL": 0,
+        "TESTING": True,
+    }
+
+
+class LiveServer:
+    """The app served over HTTP in a thread, as gunicorn would serve it."""
+
+    def __init__(self, app):
+        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self):
+        self.server.shutdown()
+        self.thread.join(10)
+
+
+@contextlib.contextmanager
+def database_at(emulator_url: str, path, revision: str, household_id: int, head_name: str):
+    """For a migration's test: an app on a new SQLite file migrated only up to `revision`, holding one
+    household of village 30060101, with the app context pushed."""
+    app = create_app(base_config(emulator_url) | {"DATABASE_URL": f"sqlite:///{path}"})
+    with app.app_context():
+        upgrade(revision=revision)
+        db.session.execute(text("INSERT INTO areas (code, level, name_th) VALUES ('30060101', 'village', 'x')"))
+        db.session.execute(text("INSERT INTO households (id, house_number, village_code, head_name, source, "
+                                "source_year, status, test_data, created_at, updated_at) VALUES (:id, '1', "
+                                "'30060101', :head, 'jpt', 2568, 'open', 0, '2026-01-01', '2026-01-01')"),
+                           {"id": household_id, "head": head_name})
+        yield app
+
+
+def wait_until(predicate, timeout: float = 20.0, message: str = "condition not met"):
+    """Poll a condition on state we can't subscribe to (a worker process's database writes)."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{message} within {timeout}s")
+        time.sleep(0.02)
+
+
+def settle(app, timeout: float = 30.0) -> None:
+    """Wait until every stored event is handled and every outgoing message has left."""
+    if app.backend == "embedded":
+        assert jobs.runner(app).wait_idle(timeout), "background jobs still running"
+        return
+
+    def quiet():
+        with app.app_context():
+            pending = db.session.scalar(select(func.count()).select_from(InboxEvent)
+                                        .where(InboxEvent.status == "pending"))
+            unsent = db.session.scalar(select(func.count()).select_from(OutboxMessage)
+                                       .where(OutboxMessage.status == "pending",
+                                              OutboxMessage.next_attempt_at <= func.now()))
+            db.session.rollback()
+            return pending == 0 and unsent == 0
+
+    wait_until(quiet, timeout, "work still pending")
+
+
+# ---- records a test starts from -------------------------------------------------------------------
+
+VILLAGE = "30060101"
+VILLAGES = {"30060101": (1, "บ้านจักราช"), "30060102": (2, "บ้านหนองบัว"), "30060301": (1, "บ้านทองหลาง")}
+OUTSIDE = "30060301"  # a village of another subdistrict (ตำบลทองหลาง)
+HEADS = [f"สมศรี ตระกูล{letter}" for letter in "กขคฆงจฉชซฌญฎฏฐฑฒณดตถทธน"]  # houses 1 to 23 of หมู่ 1
+HEAD = "นายสมชาย ใจดี"
+
+
+def th(message: str, **values) -> str:
+    """What a Thai reader sees for a message id (the catalog's Thai, or the id until it is translated)."""
+    return gettext(message, "th", **values)
+
+
+def place(app, code: str, full: bool = True) -> str:
+    """An area's name as the bot writes it: full on cards, short in lists."""
+    with app.app_context():
+        return areas.name(code, "th", full=full)
+
+
+def valid_id(first12: str) -> str:
+    return first12 + str(national_id_check_digit(first12))
+
+
+def add_villages(villages: dict = VILLAGES) -> None:
+    """Villages under their real subdistricts (from geothai, as `areas load` stores them)."""
+    for subdistrict in sorted({code[:6] for code in villages}):
+        areas.load_from_geothai(subdistrict)
+    for code, (moo, name) in villages.items():
+        db.session.add(Area(code=code, level="village", name_th=name, parent_code=code[:6], moo=moo))
+    db.session.flush()
+
+
+def add_staff(user_id: str, role: str, area: str, name: str = "อาสา ทดสอบ") -> Staff:
+    db.session.add(LineUser(user_id=user_id, following=True, language="th"))
+    staff = Staff(name=name, position="อช.", line_user_id=user_id, roles=[StaffRole(role=role, area_code=area)])
+    db.session.add(staff)
+    db.session.flush()
+    return staff
+
+
+def add_household(village: str, number: str, head: str, national_id: str | None = None, **fields) -> Household:
+    member = Member(name=head, relation="head", national_id_hash=national_id and hash_national_id(national_id),
+                    national_id_last=national_id and national_id[-4:])
+    household = Household(village_code=village, house_number=number, head_name=head, source="jpt",
+                          source_year=fields.pop("source_year", 2564), members=[member], **fields)
+    db.session.add(household)
+    db.session.flush()
+    return household
+
+
+def add_target_household(app, members=(), village=VILLAGE, number="12") -> int:
+    """A target household in the database, as an import or the household card would leave it."""
+    with app.app_context():
+        if db.session.get(Area, village) is None:
+            db.session.add(Area(code=village, level="village", name_th="บ้านหนองทดสอบ", parent_code=village[:6],
+                                moo=int(village[6:])))
+        household = Household(house_number=number, village_code=village, head_name=HEAD, source="jpt",
+                              source_year=2566, members=list(members))
+        db.session.add(household)
+        db.session.commit()
+        return household.id
+
+
+def person(name: str, born: date, relation: str, sex: str = "male", **fields) -> Member:
+    return Member(name=name, birth_date=born, relation=relation, sex=sex, **fields)
+
+
+def invite(app, role="volunteer", area="30060101", name=None, created_at=None) -> str:
+    with app.app_context():
+        row, code = staff_service.create_invite(role, area, name, None, created_at or utcnow())
+        db.session.add(row)
+        db.session.commit()
+        return code
+
+
+def register(chat, code, name="สมศรี ใจดี", phone="081-234-5678"):
+    chat.follow()
+    chat.say(code)
+    chat.say(name)
+    chat.tap("พัฒนากร")
+    chat.say(phone)
+    return chat.tap("ใช่")
+
+
+HEAD_ID = valid_id("310060012345")
+LATEST_VISIT = (utcnow() - timedelta(days=1)).replace(hour=20, minute=0)  # 03:00 the next day in Bangkok
+SPOUSE_ID = valid_id("310060054321")
+
+
+def add_family(app) -> int:
+    """A welfare household of หมู่ 1 with three members, problems in two dimensions and a visit."""
+    with app.app_context():
+        household = add_household("30060101", "12/3", "นายสมชาย ใจดี", HEAD_ID, house_code="30060001234",
+                                  classification="welfare", source_year=2564)
+        household.members[0].monthly_income = Decimal("2000")
+        household.members[0].birth_date = date(1950, 5, 1)
+        household.members += [
+            Member(name="นางสมหญิง ใจดี", relation="spouse", national_id_hash="x", national_id_last=SPOUSE_ID[-4:],
+                   monthly_income=Decimal("1000"), bedridden=True, occupation="labourer"),  # as the 4ท roster keeps it
+            Member(name="ด.ญ.มะลิ ใจดี", relation="child", can_work=False),
+        ]
+        household.problems += [
+            Problem(dimension="health", indicator="ผู้ป่วยติดเตียงไม่มีผู้ดูแล", agency="รพ.สต.จักราช",
+                    status="in_progress", opened_on=date(2026, 6, 1)),
+            Problem(dimension="income", description="รายได้ไม่พอใช้จ่าย", status="solved",
+                    opened_on=date(2026, 6, 1), solved_on=date(2026, 9, 30)),
+        ]
+        db.session.add(Visit(household_id=household.id, consent=True, visited_at=utcnow() - timedelta(days=40),
+                             causes="old visit"))
+        db.session.add(Visit(household_id=household.id, consent=True, causes="ขาดแรงงาน ผู้สูงอายุ",
+                             visited_at=LATEST_VISIT,
+                             acknowledged_by="นายสมชาย ใจดี", acknowledged_at=utcnow()))
+        db.session.commit()
+        return household.id
+
+
+# ---- what a volunteer does in the chat ------------------------------------------------------------
+
+
+def tap(chat, message: str) -> str:
+    """Tap the quick reply of a message id, turning the page of options when it is on the next one."""
+    label = th(message)[:LABEL_LIMIT]
+    while label not in chat.buttons() and th("More...") in chat.buttons():
+        chat.tap(th("More..."))
+    return chat.tap(label)
+
+
+def yes(chat) -> str:
+    return tap(chat, "Yes")
+
+
+def open_interview(chat, household_id: int) -> str:
+    return chat.postback(f"menu=interview&household={household_id}")
+
+
+def latest_session(app) -> DialogSession:
+    """The conversation started last, as stored (detached)."""
+    with app.app_context():
+        found = db.session.scalar(select(DialogSession).order_by(DialogSession.id.desc()))
+        db.session.expunge(found)
+        return found
+
+
+# ---- the web chat in Chromium ---------------------------------------------------------------------
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PHONE = {"width": 400, "height": 780}
+
+
+def playwright_with_chromium():
+    """Playwright's sync API; skips the test module (call it at import) without Chromium or playwright."""
+    if not os.path.exists(CHROMIUM):
+        pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)", allow_module_level=True)
+    return pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install -e '.[dev]')")
+
+
+class RecordsWebhooks:
+    """WSGI middleware keeping the events posted to the bot (the bot itself keeps none of their content)."""
+
+    def __init__(self, app):
+        self.app, self.events = app, []
+
+    def __call__(self, environ, start_response):
+        if environ.get("PATH_INFO") == "/callback":
+            body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+            self.events += json.loads(body or b"{}").get("events", [])
+            environ["wsgi.input"] = io.BytesIO(body)
+        return self.app(environ, start_response)
+
+
+def open_page(browser, url: str):
+    context = browser.new_context(viewport=PHONE, locale="th-TH")
+    page = context.new_page()
+    page.goto(url)
+    return context, page
+
+
+def bot_bubbles(page):
+    return page.locator(".row.bot .msg")
+
+
+def say(page, text: str) -> None:
+    page.fill("#text-input", text)
+    page.press("#text-input", "Enter")
+
+
+def chip(page, label: str):
+    """The quick-reply button labelled exactly `label` ("ใช่", not "ไม่ใช่")."""
+    return page.locator("#chips").get_by_role("button", name=label, exact=True)
+
+
+def demo_button(page, label: str):
+    return page.locator("#demo button").filter(has=page.locator(".demo-label", has_text=re.compile(f"^{label}$")))
+
+
+def push(app, user_id: str, *messages: dict) -> None:
+    """A push through the bot's own outbox, as a dialog will send one."""
+    with app.app_context():
+        rows = [outbox.queue_push(user_id, list(messages))]
+        db.session.commit()
+        outbox.send_later(rows)
+
+
+# ---- hostile input for property tests -------------------------------------------------------------
+
+CEILING = 1.0  # seconds
+
+# A bounded number of examples and no long shrinking: each property stays a few seconds.
+PROPERTY = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow],
+                    report_multiple_bugs=False)
+
+
+class TooSlow(AssertionError):
+    """A call went past the ceiling."""
+
+
+@contextlib.contextmanager
+def within_a_second(what: str):
+    """Fail (by interrupting it) a call that runs past `CEILING`. Main thread only, as pytest runs tests."""
+    def interrupt(signum, frame):
+        raise TooSlow(f"{what} took more than {CEILING} s")
+
+    previous = signal.signal(signal.SIGALRM, interrupt)
+    signal.setitimer(signal.ITIMER_REAL, CEILING)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+# Pieces people type, and pieces that make patterns hesitate: digit runs (ASCII and Thai), thousands groups,
+# separators, spaces of several kinds, units, eras, particles, month names, weekdays, emoji, control and
+# zero-width characters.
+PIECES = ["1", "0", "9", "๑", "๕", "1,000", ",", ", ", ";", "、", "&", "และ", "and", " ", "  ", "\t", "\n", "\r\n",
+          "\u00a0", "\u3000", ".", "-", "/", "(", ")", "+", "+66", "บาท", "฿", "บ.", ".-", "พ.ศ.", "ค.ศ.", "b.e.",
+          "พ.ย.", "พฤศจิกายน", "nov", "วันพุธที่", "ค่ะ", "ครับ", "นะ", "ๆ", "ใช่", "ไม่", "x", "ก", "😀", "👨‍👩‍👧",
+          "\u200b", "\u200d", "\x00", "\ufeff", "ไร่"]
+TAILS = ["", "x", "1", " ", "😀", ".", "ค่ะ"]
+
+adversarial_text = st.one_of(
+    st.lists(st.sampled_from(PIECES), max_size=40).map("".join),  # mixtures
+    st.builds(lambda head, piece, count, tail: head + piece * count + tail,  # a long run, then a mismatch at the end
+              st.sampled_from(["", "1", "25 ", "-", "฿"]), st.sampled_from(PIECES), st.integers(1, 3000),
+              st.sampled_from(TAILS)),
+    st.builds(lambda piece, tail: (piece * 10_000)[:10_000] + tail, st.sampled_from(PIECES), st.sampled_from(TAILS)),
+    st.text(max_size=60),
+)
