@@ -67,6 +67,7 @@ from sqlalchemy import func, select, text  # noqa: E402
 
 from bench import bot_settings, percentile  # noqa: E402
 from bot import create_app, jobs  # noqa: E402
+from bot.config import Config  # noqa: E402
 from core.types import Context, Input, Outcome  # noqa: E402
 from dialogs import buttons, engine, registry, sessions  # noqa: E402
 from dialogs.flow import Dialog, When  # noqa: E402
@@ -83,6 +84,7 @@ MAX_MEDIAN_MS = 2.0
 MAX_BYTES_PER_SESSION = 4096
 MAX_RSS_GROWTH_MB = 5.0
 
+ZONE = Config.BOT_TIMEZONE
 DIALOG = "bench_loop"
 SETUP_BATCH = 1000
 
@@ -249,7 +251,7 @@ def db_loop(steps: int, users: int, tracing: bool = False, memory: bool = True,
         session = sessions.active(uid)
         t1 = clock()
         inp = next_input(session, k)
-        ctx = Context(line_user=line_user, staff=None, event_id=None, now=utcnow())
+        ctx = Context(line_user=line_user, staff=None, event_id=None, now=utcnow(), timezone=ZONE)
         outcome = engine.step(ctx, session, inp)
         t2 = clock()
         for record in outcome.store:
@@ -281,7 +283,7 @@ def engine_loop(steps: int, users: int) -> Timing:
     only_the_registry = Flask(__name__)
     only_the_registry.extensions[registry.KEY] = registry.Registry([BENCH_LOOP], [])
     with only_the_registry.app_context():
-        open_sessions = [engine.start(Context(person, None, None, now), DIALOG).store[0] for person in people]
+        open_sessions = [engine.start(Context(person, None, None, now, ZONE), DIALOG).store[0] for person in people]
         totals = array("d", bytes(8 * steps))
         clock = time.perf_counter
         started, started_cpu = clock(), time.process_time()
@@ -290,7 +292,7 @@ def engine_loop(steps: int, users: int) -> Timing:
             session = open_sessions[i]
             t0 = clock()
             inp = next_input(session, n // users)
-            ctx = Context(line_user=people[i], staff=None, event_id=None, now=utcnow())
+            ctx = Context(line_user=people[i], staff=None, event_id=None, now=utcnow(), timezone=ZONE)
             engine.step(ctx, session, inp)
             totals[n] = clock() - t0
         seconds, cpu_seconds = clock() - started, time.process_time() - started_cpu
@@ -315,7 +317,7 @@ def seed(users: int) -> None:
         for i in range(start, min(users, start + SETUP_BATCH)):
             person = LineUser(user_id=user_id(i), following=True, language="th", first_seen_at=now)
             db.session.add(person)
-            for record in engine.start(Context(person, None, None, now), DIALOG).store:
+            for record in engine.start(Context(person, None, None, now, ZONE), DIALOG).store:
                 db.session.add(record)
         db.session.commit()
 

@@ -243,7 +243,7 @@ def child_import(url: str, path: Path, staff_id: int) -> dict:
         staff = db.session.get(Staff, staff_id)
         rss_before, server_before = vm_kb("VmRSS"), server_cpu()
         started, cpu_started = time.perf_counter(), time.process_time()
-        summary = importer.run(path, staff)
+        summary = importer.run(path, staff, now=utcnow(), timezone=app.config["BOT_TIMEZONE"])
         seconds, cpu = time.perf_counter() - started, time.process_time() - cpu_started
         server = sum(used - server_before.get(pid, 0.0) for pid, used in server_cpu().items())
         result = {"rows": summary.rows, "seconds": seconds, "cpu_seconds": cpu + server, "server_cpu_seconds": server,

@@ -12,6 +12,7 @@ from bot.demo import demo_group
 from bot.recovery import sweep
 from bot.richmenu import richmenu_group
 from bot.translations import translate
+from dialogs.diagrams import write_all
 from domain.access import audit
 from domain.access import staff as staff_service
 from models import AuditEntry, Staff, db, utcnow
@@ -104,8 +105,6 @@ dialogs_group = AppGroup("dialogs", help="About the conversation dialogs.")
 @dialogs_group.command("diagrams")
 def dialog_diagrams() -> None:
     """Write a Mermaid diagram of each dialog into docs/dialogs/."""
-    from dialogs.diagrams import write_all
-
     for path in write_all():
         click.echo(f"wrote {path}")
 

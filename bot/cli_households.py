@@ -5,12 +5,13 @@ import getpass
 from pathlib import Path
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 
 from bot import privacy
 from core.i18n import DEFAULT_LOCALE, gettext
 from domain.step1_survey import importer
-from models import Household, Staff, db
+from models import Household, Staff, db, utcnow
 
 households_group = AppGroup("households", help="Target households: import lists, write the import template.")
 
@@ -25,7 +26,7 @@ def import_command(file: Path, staff_id: int, dry_run: bool) -> None:
     """Import a target-household list (CSV or XLSX; columns in docs/import-template.md)."""
     try:
         staff = importer.check_importer(db.session.get(Staff, staff_id), staff_id)
-        summary = importer.run(file, staff, dry_run=dry_run,
+        summary = importer.run(file, staff, now=utcnow(), timezone=current_app.config["BOT_TIMEZONE"], dry_run=dry_run,
                                progress=lambda total: click.progressbar(length=total, label=gettext("Importing")))
     except importer.Refused as error:
         raise click.ClickException(error.text(DEFAULT_LOCALE)) from None

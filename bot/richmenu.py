@@ -82,7 +82,7 @@ def buttons(kind: str) -> list[Button]:
     if kind == "guest":
         return [REGISTER]
     per_role = [menu.items_for(Context(line_user=None, staff=Staff(roles=[StaffRole(role=role)]), event_id=None,
-                                       now=None)) for role in KINDS[kind]]
+                                       now=None, timezone=None)) for role in KINDS[kind]]
     shared = [item for item in per_role[0] if all(item in items for items in per_role[1:])]
     return [Button(f"menu={item.key}", gettext(item.label, "th")) for item in shared] + [MAIN_MENU]
 

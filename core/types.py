@@ -11,7 +11,7 @@ from typing import Any
 from linebot.v3.messaging import Message
 
 from core.i18n import gettext
-from core.thai import TIMEZONE, local_date
+from core.thai import local_date
 from models import LineUser, Staff
 
 
@@ -69,7 +69,7 @@ class Context:
     staff: Staff | None
     event_id: str | None
     now: datetime  # UTC, as stored
-    timezone: str = TIMEZONE  # BOT_TIMEZONE: where days begin and end for the people using the bot
+    timezone: str  # BOT_TIMEZONE: where days begin and end for the people using the bot
 
     @property
     def today(self) -> date:

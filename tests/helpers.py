@@ -27,6 +27,7 @@ from sqlalchemy import func, select, text
 from werkzeug.serving import make_server
 
 from bot import create_app, jobs, outbox
+from bot.config import Config
 from core.i18n import gettext
 from core.validators import national_id_check_digit
 from dialogs.buttons import LABEL_LIMIT
@@ -54,6 +55,7 @@ from models import (
 SECRET = "0123456789abcdef0123456789abcdef"
 TOKEN = "test-channel-access-token"
 LOGIN_CHANNEL_ID = "1234567890"
+ZONE = Config.BOT_TIMEZONE  # the default BOT_TIMEZONE, for contexts built by hand
 LIFF_ID = f"{LOGIN_CHANNEL_ID}-AbCdEfGh"
 # Fixed secret keys, one per job (a deployment sets random ones; bin/demo generates them).
 KEYS = {"NATIONAL_ID_KEY": "test-national-id-key-0123456789abcdef", "INVITE_KEY": "test-invite-key-0123456789abcdef",

@@ -31,7 +31,7 @@ from dialogs.kinds import (
 from dialogs.kinds import Photo as PhotoQuestion
 from emulator.driver import TINY_JPEG
 from models import DialogSession, LineUser, Photo, db, utcnow
-from tests.helpers import PROPERTY, LiveServer, adversarial_text, base_config, latest_session, within_a_second
+from tests.helpers import PROPERTY, ZONE, LiveServer, adversarial_text, base_config, latest_session, within_a_second
 
 NEEDS = [(f"n{i}", f"ความต้องการ {i}") for i in range(1, 16)]
 FINISHED = []
@@ -84,7 +84,7 @@ def open_survey(app, chat):
     seen = len(chat.platform.received(chat.user_id))
     with app.app_context():
         line_user = db.session.get(LineUser, chat.user_id)
-        outcome = engine.start(Context(line_user, None, None, utcnow()), "survey")
+        outcome = engine.start(Context(line_user, None, None, utcnow(), ZONE), "survey")
         for record in outcome.store:
             db.session.add(record)
         rows = [outbox.queue_push(chat.user_id, [m.to_dict() for m in outcome.reply])]
@@ -354,7 +354,7 @@ def every_question() -> list:
 @given(adversarial_text)
 def test_every_question_reads_any_typed_text_at_once(raw):
     """Each question of each kind, given hostile text, answers (a value, or a reason to re-ask) within a second."""
-    ctx = Context(LineUser(user_id="U" + "0" * 32, language="th"), None, None, utcnow())
+    ctx = Context(LineUser(user_id="U" + "0" * 32, language="th"), None, None, utcnow(), ZONE)
     typed = Input("text", text=raw)
     for question in every_question():
         state = DialogSession(dialog="survey", state="size", answers={}, history=[], version=1, failures=0)

@@ -11,7 +11,7 @@ from dialogs.flow import NEXT_ITEM, Dialog, ForEach
 from dialogs.kinds import Choice, Number, Text, YesNo
 from dialogs.roster import Roster
 from models import LineUser, db, utcnow
-from tests.helpers import latest_session
+from tests.helpers import ZONE, latest_session
 
 FINISHED = []
 
@@ -67,7 +67,7 @@ def open_pets(app, chat, answers: dict | None = None) -> str:
     seen = len(chat.platform.received(chat.user_id))
     with app.app_context():
         line_user = db.session.get(LineUser, chat.user_id)
-        outcome = engine.start(Context(line_user, None, None, utcnow()), "pets", answers=answers)
+        outcome = engine.start(Context(line_user, None, None, utcnow(), ZONE), "pets", answers=answers)
         db.session.add_all(outcome.store)
         rows = [outbox.queue_push(chat.user_id, [m.to_dict() for m in outcome.reply])]
         db.session.commit()

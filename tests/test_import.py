@@ -18,8 +18,8 @@ from domain.step1_survey import households, importer
 from domain.step1_survey.households import hash_national_id
 from domain.step1_survey.importer import COLUMNS, report_path, write_template
 from emulator import LineDriver
-from models import Area, AuditEntry, Household, Member, Staff, StaffRole, db
-from tests.helpers import SECRET, LiveServer
+from models import Area, AuditEntry, Household, Member, Staff, StaffRole, db, utcnow
+from tests.helpers import SECRET, ZONE, LiveServer
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -510,7 +510,7 @@ def test_the_webhook_is_answered_while_a_file_is_being_read(embedded_app, platfo
     def import_file():
         with embedded_app.app_context():
             staff = importer.check_importer(db.session.get(Staff, people["admin"]), people["admin"])
-            summaries.append(importer.run(path, staff))
+            summaries.append(importer.run(path, staff, now=utcnow(), timezone=ZONE))
 
     server = LiveServer(embedded_app)
     worker = threading.Thread(target=import_file)

@@ -103,7 +103,7 @@ def test_the_grid_covers_the_menu_without_overlap(count):
 
 def context(*roles) -> Context:
     return Context(line_user=None, staff=Staff(roles=[StaffRole(role=r, area_code="TH") for r in roles]),
-                   event_id=None, now=None)
+                   event_id=None, now=None, timezone=None)
 
 
 @pytest.mark.parametrize("role", ROLES)

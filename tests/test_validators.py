@@ -12,7 +12,7 @@ from core import validators as v
 from core.types import Context, Invalid
 from dialogs.kinds import BirthDate
 from models import LineUser, utcnow
-from tests.helpers import PROPERTY, adversarial_text, within_a_second
+from tests.helpers import PROPERTY, ZONE, adversarial_text, within_a_second
 
 THAI = re.compile(r"[\u0e01-\u0e4e]")
 QUOTED = re.compile(r"“[^”]*”")  # the person's own words, quoted back in either language
@@ -444,7 +444,7 @@ VALIDATORS = {
     "money": v.money,
     "date_value": v.date_value,
     "birth_date": lambda raw: BirthDate("born", "Born?").parse(raw, Context(LineUser(language="th"), None, None,
-                                                                             utcnow())),
+                                                                             utcnow(), ZONE)),
     "yes_no": v.yes_no,
     "national_id": v.national_id,
     "phone": v.phone,

@@ -18,7 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from core.sealing import new_key, seal, unseal
 from core.types import Context
-from models import AuditEntry, HouseholdKey, db, utcnow
+from models import AuditEntry, HouseholdKey, db
 
 _INSERT_KEY = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
@@ -28,10 +28,10 @@ def entry(action: str, entity: str, entity_id, *, staff_id: int | None = None, l
           household: int | None = None, key: bytes | None = None, at: datetime | None = None) -> AuditEntry:
     """An entry; with `household`, `before` and `after` are that household's personal values and are sealed
     (`key`: the household's key when the caller already has it, as a bulk import does). `at`: when the change
-    happened (a conversation's time, `Change.at`); without it, now (the command line, the importer)."""
-    record = AuditEntry(at=at or utcnow(), action=action, entity=entity,
-                        entity_id=None if entity_id is None else str(entity_id), staff_id=staff_id,
-                        line_user_id=line_user_id, event_id=event_id, household_id=household)
+    happened (a conversation's time, `Change.at`; an import's); without it, when the entry is stored (a command)."""
+    record = AuditEntry(action=action, entity=entity, entity_id=None if entity_id is None else str(entity_id),
+                        staff_id=staff_id, line_user_id=line_user_id, event_id=event_id, household_id=household,
+                        **({"at": at} if at else {}))
     if household is None or (before is None and after is None):
         record.before, record.after = before, after
     else:

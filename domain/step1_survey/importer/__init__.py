@@ -11,10 +11,12 @@ import that kept a transaction open while parsing would make LINE's webhook wait
 """
 
 from contextlib import closing
+from datetime import datetime
 from pathlib import Path
 
 from core.i18n import N_
 from core.spreadsheet import CsvWriter
+from core.thai import local_date
 from domain.access import scope
 from domain.step1_survey.importer.checking import Importer, release
 from domain.step1_survey.importer.columns import COLUMNS
@@ -54,9 +56,9 @@ def check_importer(staff: Staff | None, staff_id: int) -> Staff:
     return staff
 
 
-def run(path: Path, staff: Staff, *, dry_run: bool = False, progress=None) -> Summary:
-    """Import `path` as `staff`; `progress(total)` gives a context manager with `update(rows)` (e.g. a progress
-    bar; by default nothing is shown)."""
+def run(path: Path, staff: Staff, *, now: datetime, timezone: str, dry_run: bool = False, progress=None) -> Summary:
+    """Import `path` as `staff` at `now` (UTC; the day is read in `timezone`, BOT_TIMEZONE); `progress(total)`
+    gives a context manager with `update(rows)` (e.g. a progress bar; by default nothing is shown)."""
     staff_id, area = staff.id, scope.of(staff)
     release()  # finding the person was a transaction: none is open while the file is checked and read
     with open_sheet(path) as sheet:
@@ -65,7 +67,8 @@ def run(path: Path, staff: Staff, *, dry_run: bool = False, progress=None) -> Su
         with out:
             report = CsvWriter(out)
             report.writerow(header_row())
-            importer = Importer(staff_id, area, columns, report, dry_run=dry_run, file_name=path.name)
+            importer = Importer(staff_id, area, columns, report, dry_run=dry_run, file_name=path.name, now=now,
+                                today=local_date(now, timezone))
             with (progress or Unwatched)(sheet.total) as bar, closing(importer.seen):
                 done = 0
                 for line, cells in sheet.rows:

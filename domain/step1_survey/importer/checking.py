@@ -12,6 +12,7 @@ MAX_CELL_CHARS rejects its row.
 import hashlib
 import re
 import sqlite3
+from datetime import date, datetime
 
 from sqlalchemy import or_, select
 
@@ -27,11 +28,11 @@ from domain.step1_survey.importer.columns import (
     HOUSEHOLD_FIELDS,
     MEMBER_FIELDS,
     MOO_PREFIX,
-    PARSERS,
     REQUIRED,
     VILLAGE_NAMES,
     cell_text,
     parse_village_code,
+    parsers,
 )
 from domain.step1_survey.importer.report import Summary, reasons
 from domain.step1_survey.importer.saving import Group, Row, Saver
@@ -47,10 +48,11 @@ class Importer:
     """Checks rows as they come, groups them by household and stores a batch of households at a time."""
 
     def __init__(self, staff_id: int, area: scope.Scope, columns: dict[str, int], report: CsvWriter, *,
-                 dry_run: bool, file_name: str):
+                 dry_run: bool, file_name: str, now: datetime, today: date):
         self.scope, self.columns, self.report = area, columns, report
+        self.parsers = parsers(today)
         self.summary = Summary(dry_run=dry_run)
-        self.saver = Saver(staff_id, area, self.summary, self._reject, dry_run=dry_run, file_name=file_name)
+        self.saver = Saver(staff_id, area, self.summary, self._reject, dry_run=dry_run, file_name=file_name, now=now)
         self.villages, self.seen = Villages(), FirstSeen()
         self.batch: dict[str, Group] = {}
 
@@ -83,7 +85,7 @@ class Importer:
                 errors.append((key, gettext("This column is required.")))
                 return None
             try:
-                return PARSERS[key](values[key])
+                return self.parsers[key](values[key])
             except Invalid as error:
                 errors.append((key, error.text(DEFAULT_LOCALE)))
                 return None

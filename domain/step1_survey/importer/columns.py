@@ -13,7 +13,7 @@ from functools import partial
 
 from core import validators
 from core.i18n import N_
-from core.thai import be_year, compact_code, local_now, to_ascii_digits
+from core.thai import be_year, compact_code, to_ascii_digits
 from core.types import Invalid
 from domain.step1_survey.households import MAX_MONTHLY_INCOME
 
@@ -161,12 +161,12 @@ def parse_village_code(raw: str) -> str:
     return digits
 
 
-def _source_year(raw: str) -> int:
+def _source_year(raw: str, today: date) -> int:
     """Buddhist Era; a Christian Era year is converted, since spreadsheets often hold those."""
     year = validators.integer(raw)
     if 1900 <= year < 2400:
         year += 543
-    latest = be_year(local_now().date()) + 1
+    latest = be_year(today) + 1
     if not FIRST_SOURCE_YEAR <= year <= latest:
         raise Invalid(N_("The source year must be a Buddhist Era year from %(min)s to %(max)s (you wrote %(answer)s)."),
                       min=FIRST_SOURCE_YEAR, max=latest, answer=f"“{raw}”")
@@ -177,15 +177,19 @@ def _optional(parse: Callable[[str], object]) -> Callable[[str], object]:
     return lambda raw: parse(raw) if raw else None
 
 
-PARSERS: dict[str, Callable[[str], object]] = {
+def parsers(today: date) -> dict[str, Callable[[str], object]]:
+    """How each column's cell is read, on `today` (the import's day in BOT_TIMEZONE: no birth date after it)."""
+    return _PARSERS | {"source_year": partial(_source_year, today=today),
+                      "birth_date": _optional(lambda raw: validators.date_value(raw, OLDEST_BIRTH, today))}
+
+
+_PARSERS: dict[str, Callable[[str], object]] = {  # those that do not depend on the day
     "house_number": lambda raw: re.sub(r"\s+", "", to_ascii_digits(validators.text(raw, max_len=30))),
     "house_code": _optional(_house_code),
     "source": lambda raw: _choice(raw, _SOURCES, SOURCES),
-    "source_year": _source_year,
     "name": lambda raw: validators.text(raw, max_len=200),
     "national_id": _optional(validators.national_id),
     "sex": _optional(lambda raw: _choice(raw, _SEXES, SEXES)),
-    "birth_date": _optional(lambda raw: validators.date_value(raw, OLDEST_BIRTH, local_now().date())),
     "relation": _optional(_relation),
     "education": _optional(lambda raw: validators.text(raw, max_len=60)),
     "occupation": _optional(lambda raw: validators.text(raw, max_len=100)),

@@ -13,7 +13,7 @@ code registered outside the importer's area says where.
 import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from functools import cached_property
 from types import SimpleNamespace
@@ -27,7 +27,7 @@ from domain.access import audit, scope
 from domain.step1_survey.households import masked_national_id, national_id_hashes, set_national_id
 from domain.step1_survey.importer.columns import FLAGS, HOUSEHOLD_FIELDS, MEMBER_FIELDS
 from domain.step1_survey.importer.report import Summary
-from models import AuditEntry, Household, HouseholdKey, Member, db, utcnow
+from models import AuditEntry, Household, HouseholdKey, Member, db
 
 
 @dataclass(slots=True)
@@ -78,9 +78,9 @@ class Saver:
     `summary`; rows refused here (another area's household, another household's national ID) go to `reject`."""
 
     def __init__(self, staff_id: int, area: scope.Scope, summary: Summary, reject: Reject, *, dry_run: bool,
-                 file_name: str):
+                 file_name: str, now: datetime):
         self.staff_id, self.scope, self.summary, self.reject = staff_id, area, summary, reject
-        self.dry_run, self.file_name = dry_run, file_name
+        self.dry_run, self.file_name, self.now = dry_run, file_name, now
 
     def save(self, groups: list[Group]) -> None:
         """One transaction (rolled back on a dry run)."""
@@ -181,7 +181,7 @@ class Saver:
         (the ORM, or INSERT ... RETURNING, inserts row by row on SQLite to read each new id)."""
         if not groups:
             return
-        now = utcnow()
+        now = self.now
         households = [{"house_code": None, "created_by": self.staff_id, "status": "open", "test_data": False,
                        "created_at": now, "updated_at": now, **self._household_values(group),
                        "head_name": _head_name((row.member.get("relation"), row.member["name"]) for row in group.rows)}
@@ -196,7 +196,7 @@ class Saver:
         _insert(HouseholdKey, [{"household_id": household_id, "key": key, "created_at": now}
                                for household_id, key in keys.items()])
         entries = [audit.entry("household.create", "household", household_id, staff_id=self.staff_id,
-                               household=household_id, key=keys[household_id],
+                               household=household_id, key=keys[household_id], at=now,
                                after={"via": "import", "file": self.file_name, "members": len(group.rows),
                                       **{name: values[name] for name in (*HOUSEHOLD_FIELDS, "village_code",
                                                                          "import_key", "head_name")}})
@@ -241,10 +241,10 @@ class Saver:
         if not after:
             self.summary.households_unchanged += 1
             return
-        household.updated_at = utcnow()
+        household.updated_at = self.now
         self.summary.households_updated += 1
         db.session.add(audit.entry("household.update", "household", household.id, staff_id=self.staff_id,
-                                   household=household.id,
+                                   household=household.id, at=self.now,
                                    before={key: _jsonable(value) for key, value in before.items()},
                                    after={"via": "import", "file": self.file_name,
                                           **{key: _jsonable(value) for key, value in after.items()}}))
