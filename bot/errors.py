@@ -58,7 +58,7 @@ def is_transient(exc: BaseException) -> bool:
 
 def describe(exc: BaseException) -> str:
     """A failure as logs and the inbox keep it, e.g.
-    "DataError (psycopg.DataError, SQLSTATE 22021) at bot/households.py:121 in search"."""
+    "DataError (psycopg.DataError, SQLSTATE 22021) at domain/step1_survey/households.py:121 in search"."""
     kind = type(exc).__name__
     codes = []
     orig = getattr(exc, "orig", None)

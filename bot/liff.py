@@ -6,7 +6,7 @@ endpoint, PUBLIC_BASE_URL/liff/{page}: a page with no personal data that loads t
 user's LINE ID token and posts it to /liff/api/{page}. There the app has LINE check the token
 (`POST /oauth2/v2.1/verify` with this app's LINE Login channel ID, so a forged or expired token, or one
 made for another channel, is refused), takes its `sub` (the LINE user ID) to an active staff member
-(`viewer`), and the page checks the record against that person's area through `bot.scope`. The link
+(`viewer`), and the page checks the record against that person's area through `domain.access.scope`. The link
 carries no authority: it names a page and a record, worth nothing to anyone LINE does not vouch for.
 """
 

@@ -9,7 +9,7 @@
   what the person typed) after a week.
 - Erasing a household (a data-subject request, `flask --app wsgi households erase ID`) deletes its members,
   problems, visits, conversations about it and its data key. Its audit entries stay, as the log is
-  append-only, but their personal values were sealed with that key (bot.audit) and can't be read any more.
+  append-only, but their personal values were sealed with that key (domain.access.audit) and can't be read any more.
 """
 
 import logging

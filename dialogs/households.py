@@ -1,6 +1,6 @@
 """Households in the chat: find one in your area, add one found at a community forum, open its folder.
 
-Every lookup goes through `bot.households` (scoped to the person asking), and a household outside the
+Every lookup goes through `domain.step1_survey.households` (scoped to the person asking), and a household outside the
 person's area answers exactly like one that doesn't exist.
 """
 

@@ -2,7 +2,7 @@
 
 An entry about a household keeps its personal values (`before`/`after`) sealed with that household's key
 (`sealed`); who, when, the action, the entity, the household and the names of the fields stay in clear.
-Erasing the household deletes its key: the entry stays, its values can't be read any more (bot.audit).
+Erasing the household deletes its key: the entry stays, its values can't be read any more (domain.access.audit).
 """
 
 from datetime import datetime

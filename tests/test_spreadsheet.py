@@ -1,4 +1,4 @@
-"""Cells of the CSV and XLSX files the project writes are never taken for formulas (`bot.spreadsheet`)."""
+"""Cells of the CSV and XLSX files the project writes are never taken for formulas (`core.spreadsheet`)."""
 
 import csv
 

@@ -1,6 +1,6 @@
 """Households: national IDs kept as keyed hashes, income against the poverty line, scoped search.
 
-Every query here takes the person asking and goes through `bot.scope`, so nothing outside their
+Every query here takes the person asking and goes through `domain.access.scope`, so nothing outside their
 area can be listed, found or opened.
 """
 
