@@ -36,6 +36,7 @@ from tests.helpers import (
     add_target_household,
     base_config,
     database_at,
+    latest_session,
     open_interview,
     person,
     tap,
@@ -529,6 +530,30 @@ def test_going_back_shows_an_earlier_amount_in_baht(embedded_app, volunteer):
     volunteer.say("2500.5")  # savings
     volunteer.say("ย้อนกลับ")
     assert th("Your earlier answer: %(answer)s", answer=format_money(Decimal("2500.50"))) in volunteer.text
+
+
+def test_going_back_to_a_tick_list_keeps_the_earlier_ticks(embedded_app, volunteer):
+    household_id = add_target_household(embedded_app)
+    open_interview(volunteer, household_id)
+    yes(volunteer)
+    volunteer.say("1")  # one member, new
+    volunteer.say(HEAD)
+    skip(volunteer)
+    tap(volunteer, "Male")
+    skip(volunteer)
+    tap(volunteer, "Head of household")
+    tap(volunteer, "Primary school")
+    tap(volunteer, "Farming")
+    volunteer.say("0")
+    pick(volunteer, "Disability")
+    assert volunteer.say("ย้อนกลับ").startswith(th("Your earlier answer: %(answer)s", answer=th("Disability")))
+    assert f"✓ {th('Disability')}" in volunteer.text  # shown ticked
+    tap(volunteer, "State welfare card")
+    assert f"✓ {th('Disability')}" in volunteer.text and f"✓ {th('State welfare card')}" in volunteer.text
+    tap(volunteer, "None of these")  # excludes the others
+    assert f"✓ {th('Disability')}" not in volunteer.text and f"✓ {th('None of these')}" in volunteer.text
+    pick(volunteer, "Disability", "State welfare card")
+    assert latest_session(embedded_app).answers["members"][0]["m_flags"] == ["disabled", "welfare_card"]
 
 
 def test_wrong_roster_answers_get_specific_messages(embedded_app, volunteer):

@@ -17,6 +17,7 @@ from dialogs.kinds.choice import Choice
 from models import DialogSession
 
 DONE = "__done__"
+NONE = "none"  # the value of a "none of these" option
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -29,7 +30,11 @@ class MultiChoice(Choice):
         return f"{PICKED}{self.name}"
 
     def ticked(self, answers: dict) -> list[str]:
-        return answers.get(self.ticks_key) or []
+        """The ticks being made; before the first tap, the earlier answer's (back on a tick list keeps them)."""
+        if self.ticks_key in answers:
+            return answers[self.ticks_key]
+        earlier = self.answers_of(answers).get(self.name)
+        return list(earlier) if isinstance(earlier, list) else []
 
     def closing_buttons(self, ctx: Context, session: DialogSession) -> list[QuickReplyItem]:
         return [postback(session, ctx._("Done"), {"a": DONE})]
@@ -45,7 +50,16 @@ class MultiChoice(Choice):
             return ticked
         if tapped is not None:
             self.tapped(options, tapped)
-            ticked = [v for v in ticked if v != tapped] if tapped in ticked else [*ticked, tapped]
+            ticked = _toggle(ticked, tapped)
             session.answers = {**session.answers, self.ticks_key: ticked}
             return PICKING
         return validators.choices(inp.text or "", options)
+
+
+def _toggle(ticked: list[str], tapped: str) -> list[str]:
+    """A tap unticks a ticked option, or ticks it. "None of these" (`NONE`) and the others exclude each other."""
+    if tapped in ticked:
+        return [value for value in ticked if value != tapped]
+    if tapped == NONE:
+        return [NONE]
+    return [*(value for value in ticked if value != NONE), tapped]
