@@ -33,6 +33,8 @@ class MultiChoice(Choice):
         """The ticks being made; before the first tap, the earlier answer's (back on a tick list keeps them)."""
         if self.ticks_key in answers:
             return answers[self.ticks_key]
+        if self.roster and self.roster.name not in answers:
+            return []  # no item answered yet (nor loaded from the records): nothing ticked before
         earlier = self.answers_of(answers).get(self.name)
         return list(earlier) if isinstance(earlier, list) else []
 
