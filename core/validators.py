@@ -155,6 +155,28 @@ def money(raw: str, minimum: Number = 0, maximum: Number | None = None) -> Decim
     return value
 
 
+_RAI = re.compile(r"(?P<rai>\d{1,5}(?:\.\d{1,2})?) ?(?:ไร่|rai)?", re.IGNORECASE)  # a number alone: rai
+_LAND = re.compile(r"(?:(?P<rai>\d{1,5}(?:\.\d{1,2})?) ?(?:ไร่|rai))?"  # each part with its unit
+                   r" ?(?:(?P<ngan>\d{1,3}) ?งาน)?"
+                   r" ?(?:(?P<wa>\d{1,3}(?:\.\d{1,2})?) ?(?:ตารางวา|ตร\. ?ว\.|วา))?", re.IGNORECASE)
+SQUARE_WA_PER_RAI, NGAN_PER_RAI = 400, 4
+MAX_RAI = 10_000
+
+
+def land_area(raw: str) -> Decimal:
+    """Land in rai: a number ("5", "2.5", "3 ไร่"), or rai, งาน and ตารางวา as the land office writes them
+    ("3 ไร่ 2 งาน 50 ตารางวา", "1 งาน", "80 ตร.ว."); 1 rai = 4 งาน = 400 ตารางวา."""
+    answer = re.sub(r"\s+", " ", _clean(raw))
+    match = _RAI.fullmatch(answer) or _LAND.fullmatch(answer)
+    if not match or not any(match.groupdict().values()):
+        raise Invalid(N_("Please type the land area in rai, for example 5 or 2.5, or as 3 rai 2 ngan 50 square wa."))
+    rai, ngan, wa = (Decimal(match.groupdict().get(part) or 0) for part in ("rai", "ngan", "wa"))
+    value = rai + ngan / NGAN_PER_RAI + wa / SQUARE_WA_PER_RAI
+    if not 0 < value <= MAX_RAI:
+        raise Invalid(N_("Please type a land area from 0.01 to 10,000 rai."))
+    return value.quantize(Decimal(1)) if value == value.to_integral() else value.normalize()
+
+
 def _decimal_or_none(n: Number | None) -> Decimal | None:
     return None if n is None else Decimal(str(n))
 

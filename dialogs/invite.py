@@ -57,7 +57,7 @@ def finish(ctx: Context, answers: dict) -> Outcome:
                  date=format_date(ctx.day_of(invite.expires_at), ctx.locale))
     created = audit.change(ctx, "invite.create", "invite", invite,
                            after={"role": invite.role, "area": invite.area_code, "name": invite.name})
-    return Outcome(reply=[TextMessage(text=text)], store=[invite], audit=[created], secret=True)
+    return Outcome(reply=[TextMessage(text=text)], store=[invite], audit=[created], secret=True).extend(menu.show(ctx))
 
 
 def open_invite(ctx: Context, data: dict) -> Outcome:

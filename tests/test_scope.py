@@ -74,6 +74,7 @@ def test_a_supervisor_invites_inside_their_area_only(app, new_user):
     boss.say("30060105")
     boss.tap("ข้าม")
     done = boss.tap("ใช่")
+    assert "เชิญเจ้าหน้าที่" in boss.buttons()  # the menu, to go on
     code = "".join(ch for ch in done.split("\n")[0] if ch.isdigit())
     assert len(code) == 8
     newcomer = new_user("อาสาใหม่")

@@ -88,6 +88,26 @@ def test_integer_accepts(raw, value):
     assert v.integer(raw) == value
 
 
+# --- land area ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("raw", "rai"), [
+    ("5", "5"), ("2.5", "2.5"), ("๕ ไร่", "5"), ("3 ไร่ 2 งาน 50 ตารางวา", "3.625"), ("3ไร่2งาน", "3.5"),
+    ("1 งาน", "0.25"), ("80 ตร.ว.", "0.2"), ("2 ไร่ 100 วา", "2.25"), ("10", "10"),
+])
+def test_land_is_read_in_rai_from_rai_ngan_and_square_wa(raw, rai):
+    assert str(v.land_area(raw)) == rai
+
+
+@pytest.mark.parametrize("raw", ["abc", "3 2 งาน", "", "ไร่"])
+def test_land_that_is_not_an_area_says_how_to_write_one(raw):
+    assert "3 ไร่ 2 งาน 50 ตารางวา" in thai(v.land_area, raw)
+
+
+def test_land_out_of_range_says_the_range():
+    assert "10,000" in thai(v.land_area, "20000") and "0.01" in thai(v.land_area, "0")
+
+
 def test_integer_refuses_fractions_with_whole_number_message():
     assert "จำนวนเต็ม" in thai(v.integer, "12.5")
     assert "whole number" in english(v.integer, "12.5")

@@ -175,7 +175,7 @@ INTERVIEW = Dialog(
         Text("causes_note", N_("A note on the causes? Tap Skip if none."), min_len=2, max_len=1000, optional=True),
         Choice("classify", classify_prompt, options=options.CLASSES,
                next=[When(overridden, "override_reason"), "ack_by"]),
-        Text("override_reason", N_("Why do you choose differently from the suggestion?"), min_len=5, max_len=500),
+        Text("override_reason", N_("Why do you choose differently from the suggestion?"), min_len=2, max_len=500),
         Choice("ack_by", ack_prompt, options=ack_choices, next=[When(someone_else, "ack_other"), "ack_confirm"]),
         Text("ack_other", N_("Name of the person who acknowledges, and their relation to the family?"), min_len=2,
              max_len=200),

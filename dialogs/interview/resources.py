@@ -1,12 +1,9 @@
 """ท3 resources and the problems in TPMAP's five dimensions: land in rai, one amount per income source
 picked, and the problems of each dimension in turn (the rosters `INCOMES` and `PROBLEMS_BY_DIMENSION`)."""
 
-import re
-from decimal import Decimal
 
-from core.i18n import N_
-from core.thai import to_ascii_digits
-from core.types import Context, Invalid
+from core import validators
+from core.types import Context
 from dialogs.interview.options import INCOME_SOURCES, NO_PROBLEM, label
 from dialogs.roster import Roster
 from domain.labels import DIMENSION_LABELS, PROBLEM_INDICATORS
@@ -54,12 +51,5 @@ def problem_choices(ctx: Context, answers: dict) -> list[tuple[str, str]]:
 
 
 def rai_value(raw: str) -> str:
-    """Land in rai, whole or with up to 2 decimals ("2.5", "3 ไร่"); kept as a decimal string."""
-    text = to_ascii_digits(raw).strip()
-    match = re.fullmatch(r"(\d{1,5}(?:\.\d{1,2})?)\s*(?:ไร่|rai)?", text, re.IGNORECASE)
-    if not match:
-        raise Invalid(N_("Please type the land area in rai as a number, for example 5 or 2.5."))
-    value = Decimal(match[1])
-    if not 0 < value <= 10_000:
-        raise Invalid(N_("Please type a land area from 0.01 to 10,000 rai."))
-    return str(value)
+    """Land in rai (`validators.land_area`), kept as a decimal string."""
+    return str(validators.land_area(raw))
