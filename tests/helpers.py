@@ -13,6 +13,7 @@ import io
 import json
 import os
 import re
+import shutil
 import signal
 import threading
 import time
@@ -281,7 +282,8 @@ def latest_session(app) -> DialogSession:
 
 # ---- the web chat in Chromium ---------------------------------------------------------------------
 
-CHROMIUM = "/usr/bin/chromium"
+# Chromium on PATH (Debian's `chromium`, Ubuntu's `chromium-browser`, Google Chrome); else Playwright's own.
+CHROMIUM = next(filter(None, map(shutil.which, ("chromium", "chromium-browser", "google-chrome"))), None)
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -291,14 +293,20 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-PHONE = {"width": 400, "height": 780}
+PHONE = {"width": 390, "height": 844}  # a common phone screen, in CSS pixels
 
 
 def playwright_with_chromium():
-    """Playwright's sync API; skips the test module (call it at import) without Chromium or playwright."""
-    if not os.path.exists(CHROMIUM):
-        pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)", allow_module_level=True)
-    return pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install -e '.[dev]')")
+    """Playwright's sync API; skips the test module (call it at import) without playwright, or without a
+    Chromium on PATH or installed by Playwright (`playwright install chromium`)."""
+    sync_api = pytest.importorskip("playwright.sync_api",
+                                   reason="playwright is not installed (pip install -e '.[dev]')")
+    if CHROMIUM is None:
+        with sync_api.sync_playwright() as playwright:
+            if not os.path.exists(playwright.chromium.executable_path):
+                pytest.skip("no Chromium (apt-get install chromium, or playwright install chromium)",
+                            allow_module_level=True)
+    return sync_api
 
 
 class RecordsWebhooks:

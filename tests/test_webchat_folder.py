@@ -3,10 +3,19 @@
 address opened outside the chat shows none of it."""
 
 from models import db
-from tests.helpers import LIFF_ID, add_family, add_villages, chip, demo_button, playwright_with_chromium, push, th
+from tests.helpers import (
+    LIFF_ID,
+    PHONE,
+    add_family,
+    add_villages,
+    chip,
+    demo_button,
+    playwright_with_chromium,
+    push,
+    th,
+)
 
 expect = playwright_with_chromium().expect
-PHONE = {"width": 390, "height": 844}
 SCREENSHOT = "/tmp/webchat-folder.png"
 
 
