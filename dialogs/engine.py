@@ -264,9 +264,8 @@ def _close(ctx: Context, session: DialogSession, text: str) -> Outcome:
 def _cmd_menu(ctx: Context, session: DialogSession) -> Outcome:
     """Leave the question for the menu; the session becomes a draft that can be resumed."""
     session.status = "draft"
-    note = ctx._("Your answers so far are kept. Open \"%(title)s\" again the way you opened it, and you will be "
-                 "offered to continue.",
-                 title=ctx._(dialog_of(session).title))
+    note = ctx._("Your answers so far are kept. To go on, tap \"%(button)s\" in the menu.",
+                 button=menu.resume_label(ctx, session))
     return Outcome(reply=[TextMessage(text=note)]).extend(menu.show(ctx))
 
 

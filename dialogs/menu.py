@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from core.i18n import N_
 from core.types import Context, Outcome
-from dialogs import buttons, registry
+from dialogs import buttons, registry, sessions
 from dialogs.buttons import LABEL_LIMIT
 from domain.access import scope
 from domain.labels import ROLE_LABELS, area_label
@@ -22,6 +22,7 @@ from models import DialogSession, db
 from models.staff import SUPERVISOR_ROLES
 
 STAFF_PAGE = 15
+DRAFT_BUTTONS = 3  # the newest unfinished dialogs offered at the top of the menu
 
 
 
@@ -62,8 +63,16 @@ def show(ctx: Context, note: str | None = None) -> Outcome:
     text = ctx._("Main menu: what would you like to do?")
     if note:
         text = f"{note}\n\n{text}"
+    drafts = [_button(resume_label(ctx, draft), f"resume={draft.key}")
+              for draft in sessions.newest_drafts(ctx.line_user.user_id, DRAFT_BUTTONS)]
     items = [_button(ctx._(i.label), f"menu={i.key}") for i in items_for(ctx)]
-    return Outcome(reply=[TextMessage(text=text, quickReply=QuickReply(items=items))])
+    return Outcome(reply=[TextMessage(text=text, quickReply=QuickReply(items=drafts + items))])
+
+
+def resume_label(ctx: Context, draft: DialogSession) -> str:
+    """The menu's button that continues an unfinished dialog, e.g. "ทำต่อ: สัมภาษณ์ 4ท"."""
+    title = ctx._(registry.current().dialogs[draft.dialog].title)
+    return ctx._("Continue: %(title)s", title=title)[:LABEL_LIMIT]
 
 
 def language_choice(ctx: Context, session: DialogSession | None = None) -> Outcome:

@@ -14,6 +14,13 @@ def active(line_user_id: str) -> DialogSession | None:
     return db.session.scalar(_ACTIVE, {"line_user_id": line_user_id})
 
 
+def newest_drafts(line_user_id: str, limit: int) -> list[DialogSession]:
+    """A person's unfinished dialogs, the most recently touched first."""
+    return list(db.session.scalars(select(DialogSession)
+                                   .where(DialogSession.line_user_id == line_user_id, DialogSession.status == "draft")
+                                   .order_by(DialogSession.updated_at.desc()).limit(limit)))
+
+
 def latest_draft(line_user_id: str, dialog: str, context: dict | None = None) -> DialogSession | None:
     """The most recent draft; with `context`, the most recent one opened with it (e.g. the same household)."""
     drafts = db.session.scalars(select(DialogSession)

@@ -430,6 +430,18 @@ def test_no_working_age_member_able_to_work_is_welfare_and_an_override_needs_a_r
         assert household.head_name == "นางแดง ใจงาม"
 
 
+def test_a_visit_left_for_the_menu_is_resumed_from_the_menu_in_one_tap(embedded_app, volunteer):
+    open_interview(volunteer, add_target_household(embedded_app))
+    yes(volunteer)
+    volunteer.say("1")
+    asked = volunteer.say("นางมาลี ทองดี")
+    resume = th("Continue: %(title)s", title=th("4T interview"))
+    assert volunteer.say("เมนู").startswith(th("Your answers so far are kept. To go on, tap \"%(button)s\" in the "
+                                               "menu.", button=resume))
+    assert list(volunteer.buttons())[0] == resume  # first, above the menu's items
+    assert asked in volunteer.tap(resume) and session(embedded_app).state == "m_national_id"  # one tap
+
+
 def test_an_interrupted_visit_resumes_at_the_same_question_after_menu_and_after_a_restart(embedded_app, volunteer,
                                                                                           emulator):
     first = add_target_household(embedded_app)

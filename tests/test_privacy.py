@@ -108,9 +108,8 @@ def test_a_revoked_volunteers_interview_goes_to_the_supervisor_who_continues_it(
     yes(volunteer)  # consent
     volunteer.say("2")
     volunteer.say(NAME)  # the family's answers, in the volunteer's session
-    assert volunteer.say("เมนู").startswith(th("Your answers so far are kept. Open \"%(title)s\" again the way you "
-                                             "opened it, and you will be offered to continue.",
-                                             title=th("4T interview")))
+    assert volunteer.say("เมนู").startswith(th("Your answers so far are kept. To go on, tap \"%(button)s\" in the menu.",
+                                             button=th("Continue: %(title)s", title=th("4T interview"))))
     settle(app)
 
     revoke(app, volunteer_id)
