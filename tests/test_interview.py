@@ -430,6 +430,30 @@ def test_no_working_age_member_able_to_work_is_welfare_and_an_override_needs_a_r
         assert household.head_name == "นางแดง ใจงาม"
 
 
+def test_members_of_the_same_name_are_told_apart_by_age_on_their_buttons(embedded_app, volunteer):
+    today = local_date(utcnow())
+    father, son = date(today.year - 71, 1, 1), date(today.year - 41, 1, 1)
+    household_id = add_target_household(embedded_app, [person(HEAD, father, "head", can_work=False),
+                                                        person(HEAD, son, "child", can_work=False)])
+    open_interview(volunteer, household_id)
+    yes(volunteer)
+    tap(volunteer, "Correct, no change")
+    tap(volunteer, "Correct, no change")
+    volunteer.say("0")
+    tap(volunteer, "Edit or remove")
+    older, younger = (th("%(age)s years", age=age) + " · " + HEAD for age in (71, 41))
+    assert {label[:10] for label in volunteer.buttons()} >= {older[:10], younger[:10]}  # apart within 20 characters
+    volunteer.say("ย้อนกลับ")
+    tap(volunteer, "Correct, continue")
+    after_the_roster(volunteer, able=0)
+    tap(volunteer, "Welfare")
+    assert {older[:20], younger[:20]} <= set(volunteer.buttons())  # who acknowledges
+    volunteer.tap(younger[:20])
+    yes(volunteer)
+    with embedded_app.app_context():
+        assert db.session.scalar(select(Visit)).acknowledged_by == HEAD
+
+
 def test_a_visit_left_for_the_menu_is_resumed_from_the_menu_in_one_tap(embedded_app, volunteer):
     open_interview(volunteer, add_target_household(embedded_app))
     yes(volunteer)

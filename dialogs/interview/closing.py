@@ -8,7 +8,7 @@ from linebot.v3.messaging import TextMessage
 from core.i18n import N_
 from core.types import Context, Outcome
 from dialogs import menu
-from dialogs.interview.members import active_members
+from dialogs.interview.members import active_members, apart
 from dialogs.interview.options import CAUSES, CLASSES, label
 from domain.step1_survey import households, visits
 from domain.step1_survey.classification import suggest
@@ -38,7 +38,9 @@ def classify_prompt(ctx: Context, answers: dict) -> str:
 
 
 def ack_choices(ctx: Context, answers: dict) -> list[tuple[str, str]]:
-    return [(str(i), item["m_name"]) for i, item in active_members(answers)] + [("other", N_("Someone else"))]
+    members = active_members(answers)
+    return [(str(i), apart(ctx, members, item) + item["m_name"]) for i, item in members] + [
+        ("other", N_("Someone else"))]
 
 
 def _cause_lines(ctx: Context, answers: dict) -> str:

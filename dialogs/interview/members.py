@@ -180,9 +180,20 @@ def check_roster(action: str, ctx: Context, answers: dict) -> str:
 
 
 def member_choices(ctx: Context, answers: dict) -> list[tuple[str, str]]:
-    return [(str(i), member_line(ctx, item, ctx.today) + ("" if item.get("m_status") != "remove"
-                                                           else " " + ctx._("[removed]")))
-            for i, item in enumerate(MEMBERS.items(answers))]
+    items = list(enumerate(MEMBERS.items(answers)))
+    return [(str(i), apart(ctx, items, item) + member_line(ctx, item, ctx.today)
+             + ("" if item.get("m_status") != "remove" else " " + ctx._("[removed]"))) for i, item in items]
+
+
+def apart(ctx: Context, items: list[tuple[int, dict]], item: dict) -> str:
+    """What tells a member from another of the same name, put first so that a button cut to 20 characters
+    still shows it: their age (or relation), e.g. "70 ปี · "; nothing for a name no one else has."""
+    if sum(other.get("m_name") == item.get("m_name") for _i, other in items) < 2:
+        return ""
+    age = age_on(item, ctx.today)
+    told = (ctx._("%(age)s years", age=age) if age is not None
+            else ctx._(label(RELATIONS, item["m_relation"])) if item.get("m_relation") else "")
+    return f"{told} · " if told else ""
 
 
 def check_national_id(national_id: str, ctx: Context, answers: dict) -> dict:
