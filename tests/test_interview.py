@@ -182,7 +182,11 @@ def count(app, model) -> int:
 def test_consent_refused_stores_only_the_refusal(app, volunteer):
     household_id = add_target_household(app, [person(HEAD, date(1970, 3, 1), "head", occupation="farmer")])
     assert "PDPA" in open_interview(volunteer, household_id) and HEAD in volunteer.text
+    assert th("The household does not agree: only the refusal will be recorded and the visit ends. Is that "
+              "right?") in no(volunteer)
+    assert "PDPA" in no(volunteer)  # a slip: the consent question again
     no(volunteer)
+    yes(volunteer)
     assert th("The household did not consent. Only the refusal is recorded; no personal data from this visit "
               "is kept.") in volunteer.text
     with app.app_context():
@@ -211,6 +215,7 @@ def test_nothing_personal_is_kept_when_consent_is_withdrawn_part_way(embedded_ap
     for _ in range(4):
         volunteer.say("ย้อนกลับ")  # back to the consent question: the family changed its mind
     no(volunteer)
+    yes(volunteer)  # the refusal confirmed
     stored = session(embedded_app)
     assert stored.answers == {"@household": household_id} and stored.history == []
     with embedded_app.app_context():

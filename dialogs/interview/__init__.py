@@ -24,6 +24,7 @@ from dialogs.interview.closing import (
     not_acknowledged,
     not_found,
     overridden,
+    refusal_confirmed,
     refused,
     someone_else,
 )
@@ -104,9 +105,11 @@ INTERVIEW = Dialog(
     name="interview",
     title=N_("4T interview"),
     questions=[
-        YesNo("consent", consent_prompt, next=[When(refused, "done"), REVIEW],
+        YesNo("consent", consent_prompt, next=[When(refused, "refusal"), REVIEW],
               help=N_("Explain to the family why the information is collected and who sees it. If they do not "
                       "agree, tap No: only the refusal is recorded.")),
+        YesNo("refusal", N_("The household does not agree: only the refusal will be recorded and the visit ends. "
+                            "Is that right?"), next=[When(refusal_confirmed, "done"), "consent"]),
         # the member roster
         Choice("m_status", status_prompt, options=options.STATUS, roster=MEMBERS,
                next=[When(editing, "m_name"), NEXT_ITEM]),

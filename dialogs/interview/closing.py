@@ -18,6 +18,10 @@ def refused(ctx: Context, answers: dict) -> bool:
     return answers.get("consent") is False
 
 
+def refusal_confirmed(ctx: Context, answers: dict) -> bool:
+    return answers.get("refusal") is True
+
+
 def overridden(ctx: Context, answers: dict) -> bool:
     return answers.get("classify") != suggest(visits.active(answers), ctx.today)[0]
 
