@@ -31,6 +31,7 @@ from models import (
 )
 from tests.helpers import (
     HEAD,
+    NONE_OF_THESE,
     VILLAGE,
     LiveServer,
     add_target_household,
@@ -82,7 +83,7 @@ def tap_member(chat, name: str) -> str:
 def pick(chat, *messages: str) -> str:
     for message in messages:
         tap(chat, message)
-    return tap(chat, "Done")
+    return chat.text if messages[-1] in NONE_OF_THESE else tap(chat, "Done")
 
 
 def no(chat) -> str:
@@ -591,10 +592,11 @@ def test_going_back_to_a_tick_list_keeps_the_earlier_ticks(embedded_app, volunte
     assert f"✓ {th('Disability')}" in volunteer.text  # shown ticked
     tap(volunteer, "State welfare card")
     assert f"✓ {th('Disability')}" in volunteer.text and f"✓ {th('State welfare card')}" in volunteer.text
-    tap(volunteer, "None of these")  # excludes the others
-    assert f"✓ {th('Disability')}" not in volunteer.text and f"✓ {th('None of these')}" in volunteer.text
-    pick(volunteer, "Disability", "State welfare card")
+    tap(volunteer, "Done")
     assert latest_session(embedded_app).answers["members"][0]["m_flags"] == ["disabled", "welfare_card"]
+    volunteer.say("ย้อนกลับ")
+    assert th("Is this person able to work?") in tap(volunteer, "None of these")  # one tap, and on
+    assert latest_session(embedded_app).answers["members"][0]["m_flags"] == ["none"]
 
 
 def test_wrong_roster_answers_get_specific_messages(embedded_app, volunteer):

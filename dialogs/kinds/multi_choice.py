@@ -1,5 +1,5 @@
 """Several options of a list: each tap ticks or unticks one (kept in the session as it is made), "Done"
-finishes; or the numbers typed at once ("1,3")."""
+finishes; or the numbers typed at once ("1,3"). "None of these" (the option `none`) is one tap."""
 
 from __future__ import annotations
 
@@ -50,6 +50,10 @@ class MultiChoice(Choice):
                 raise Invalid(N_("Please choose at least one option, then tap Done."))
             session.answers = {k: v for k, v in session.answers.items() if k != self.ticks_key}
             return ticked
+        if tapped == NONE:  # "none of these" is the whole answer: one tap
+            self.tapped(options, tapped)
+            session.answers = {k: v for k, v in session.answers.items() if k != self.ticks_key}
+            return [NONE]
         if tapped is not None:
             self.tapped(options, tapped)
             ticked = _toggle(ticked, tapped)
@@ -59,9 +63,7 @@ class MultiChoice(Choice):
 
 
 def _toggle(ticked: list[str], tapped: str) -> list[str]:
-    """A tap unticks a ticked option, or ticks it. "None of these" (`NONE`) and the others exclude each other."""
+    """A tap unticks a ticked option, or ticks it, and unticks "none of these" (`NONE`, ticked before)."""
     if tapped in ticked:
         return [value for value in ticked if value != tapped]
-    if tapped == NONE:
-        return [NONE]
     return [*(value for value in ticked if value != NONE), tapped]
