@@ -62,6 +62,7 @@ class Delivery:
     messages: list[dict]
     retry_key: str | None
     request_id: str
+    at: float  # when it was delivered (seconds since the epoch): the time the chat shows beside it
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -116,6 +117,7 @@ class Platform:
         self.access_token = access_token
         self.reply_token_ttl = reply_token_ttl
         self._clock = clock
+        self.wall_clock: Callable[[], float] = time.time  # the time of day deliveries are stamped with
         # Reentrant so that wait_for predicates may call the public accessors.
         self._lock = threading.RLock()
         self._changed = threading.Condition(self._lock)
@@ -399,7 +401,8 @@ class Platform:
             for user_id in user_ids:
                 self._last_seq += 1
                 delivered.append(
-                    Delivery(self._last_seq, kind, user_id, copy.deepcopy(messages), retry_key, request_id)
+                    Delivery(self._last_seq, kind, user_id, copy.deepcopy(messages), retry_key, request_id,
+                             self.wall_clock())
                 )
             self._deliveries.extend(delivered)
             for delivery in delivered:

@@ -306,7 +306,8 @@ def _delivery_key(delivery: Delivery) -> tuple[int, int, int]:
 
 
 def _delivery_entry(delivery: Delivery) -> dict:
-    return {"type": "bot", "seq": delivery.seq, "kind": delivery.kind, "messages": delivery.messages}
+    return {"type": "bot", "seq": delivery.seq, "kind": delivery.kind, "messages": delivery.messages,
+            "time": delivery.at}
 
 
 def init_app(app: Flask, platform: Platform, webhook_url: str) -> WebChat:

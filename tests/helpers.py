@@ -326,7 +326,7 @@ class RecordsWebhooks:
 
 
 def open_page(browser, url: str):
-    context = browser.new_context(viewport=PHONE, locale="th-TH")
+    context = browser.new_context(viewport=PHONE, locale="th-TH", timezone_id="Asia/Bangkok")
     page = context.new_page()
     page.goto(url)
     return context, page

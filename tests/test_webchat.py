@@ -8,6 +8,7 @@ one-click registration as the demo identities of a file like `flask --app wsgi d
 
 import json
 import re
+from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlparse
 
 from sqlalchemy import update
@@ -102,6 +103,16 @@ def events_from(app, user_id: str, event_type: str) -> list[dict]:
     settle(app)
     return [event for event in app.received.events
             if event["type"] == event_type and event["source"]["userId"] == user_id]
+
+
+def test_the_bots_messages_keep_the_time_they_came_at_after_a_reload(page, platform, monkeypatch):
+    open_chat_as(page, "สมชาย")
+    monkeypatch.setattr(platform, "wall_clock", lambda: datetime(2026, 1, 5, 1, 7, tzinfo=UTC).timestamp())
+    say(page, "สวัสดีครับ")
+    expect(answers(page, NOT_AVAILABLE)).to_have_count(2)
+    page.reload()
+    expect(answers(page, NOT_AVAILABLE)).to_have_count(2)
+    expect(page.locator(".row.bot .meta").last).to_contain_text("08:07")  # 01:07 UTC, on a phone in Bangkok
 
 
 def test_a_new_user_is_greeted_and_gets_an_answer_in_thai(page, platform):

@@ -449,7 +449,7 @@
         bubble = jsonBubble(message);
       }
       const meta = el("div", "meta");
-      meta.append(el("span", "kind kind-" + delivery.kind, delivery.kind), document.createTextNode(clock()));
+      meta.append(el("span", "kind kind-" + delivery.kind, delivery.kind), document.createTextNode(clock(delivery.time)));
       stack.append(bubble, meta);
       row.append(stack);
       append(row, message);
