@@ -32,7 +32,7 @@ def card(ctx: Context, household: Household) -> FlexMessage:
         _section(ctx._("Members: %(count)s", count=len(s.members)),
                  [f"• {name}  {masked}" for name, masked in s.members[:CARD_MEMBERS]]
                  + _more(ctx, len(s.members) - CARD_MEMBERS)),
-        _section(ctx._("Classification"), [s.classification]),
+        _section(ctx._("Classification"), [s.classification] + ([s.reason] if s.reason else [])),
         _section(ctx._("Problems by dimension"), _problem_lines(ctx, s.problems)),
         _section(ctx._("Income"), [s.income],
                  colour=None if s.below_line is None else BELOW_COLOUR if s.below_line else ABOVE_COLOUR),

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from bot.liff import SIGN_IN_FAILED
 from core.thai import format_date, format_money
 from emulator import Platform, validation
-from models import AuditEntry, Problem, Staff, db
+from models import AuditEntry, Household, Problem, Staff, Visit, db
 from tests.helpers import (
     HEAD_ID,
     LATEST_VISIT,
@@ -58,6 +58,9 @@ def texts(node) -> list[str]:
 
 def test_the_card_is_valid_flex_and_shows_the_folder(app, family):
     chat, household = family
+    with app.app_context():
+        db.session.get(Household, household).classification_reason = "ผู้สูงอายุทุกคน"
+        db.session.commit()
     chat.postback(f"menu=household&id={household}")
     card = chat.last.messages[0]
     assert validation.messages_errors([card]) == []
@@ -68,7 +71,7 @@ def test_the_card_is_valid_flex_and_shows_the_folder(app, family):
     assert th("Head of household: %(name)s", name="นายสมชาย ใจดี") in shown
     assert th("Members: %(count)s", count=3) in shown
     assert f"นางสมหญิง ใจดี  x-xxxx-xxxxx-xx-{SPOUSE_ID[-1]}" in shown and "ด.ญ.มะลิ ใจดี  -" in shown
-    assert th("Welfare") in shown
+    assert th("Welfare") in shown and "ผู้สูงอายุทุกคน" in shown  # the classification and why
     assert th("Health") in shown and "ผู้ป่วยติดเตียงไม่มีผู้ดูแล: " + th("In progress") in shown
     assert th("Income") in shown and "รายได้ไม่พอใช้จ่าย: " + th("Solved") in shown
     assert th("Education") + " (" not in shown  # dimensions without problems are left out of the card
@@ -138,6 +141,8 @@ def test_the_staff_member_line_vouches_for_gets_the_printable_folder(people, pla
     app, household = people
     with app.app_context():  # a problem the 4ท checklist records by its indicator key
         db.session.add(Problem(household_id=household, dimension="living", indicator="no_toilet", status="open"))
+        latest = db.session.scalar(select(Visit).where(Visit.causes != "old visit"))
+        latest.staff_id = db.session.scalar(select(Staff.id).where(Staff.name == "อาสา หมู่หนึ่ง"))
         db.session.commit()
     page = open_folder(app, household, signed_in(platform.issue_id_token("U-volunteer", LIFF_ID)))
     assert page.status_code == 200 and page.mimetype == "application/json"
@@ -147,7 +152,8 @@ def test_the_staff_member_line_vouches_for_gets_the_printable_folder(people, pla
     for shown in ("12/3", "30060001234", "นายสมชาย ใจดี", "นางสมหญิง ใจดี", "ด.ญ.มะลิ ใจดี", "รพ.สต.จักราช",
                   "ขาดแรงงาน ผู้สูงอายุ", f"x-xxxx-xxxxx-xx-{HEAD_ID[-1]}", on_page("Family Folder"),
                   on_page("bedridden"), on_page("cannot work"), on_page("Access to public services"),
-                  format_money(2000), format_date(date(2026, 9, 30)), "ไม่มีห้องส้วม", on_page("General labour")):
+                  format_money(2000), format_date(date(2026, 9, 30)), "ไม่มีห้องส้วม", on_page("General labour"),
+                  on_page("Visited by"), "อาสา หมู่หนึ่ง (อช.)"):
         assert shown in html, shown
     assert HEAD_ID not in html and SPOUSE_ID not in html and "old visit" not in html
     assert "no_toilet" not in html and "labourer" not in html  # coded values show by their names

@@ -24,7 +24,7 @@ from domain.labels import (
     label_of,
 )
 from domain.step1_survey import households
-from models import Household, Member, Problem, Visit, db
+from models import Household, Member, Problem, Staff, Visit, db
 from models.household import DIMENSIONS
 
 # What the printable page says; English msgids, translated into the reader's language when it opens.
@@ -59,6 +59,7 @@ PAGE_TEXT = {
     "solved_on": N_("Solved on"),
     "none": N_("None recorded"),
     "visit": N_("Latest visit"),
+    "visited_by": N_("Visited by"),
     "consent": N_("Consent to keep personal data"),
     "consent_refused": N_("Refused: no personal data from this visit is kept."),
     "consent_given": N_("Yes, given"),
@@ -79,6 +80,7 @@ class Summary:
     head: str
     members: list[tuple[str, str]]  # name, masked national ID
     classification: str
+    reason: str | None  # why it was classified so
     problems: list[tuple[str, list[tuple[str, str]]]]  # dimension label, [(problem, status label)], all five
     income: str
     below_line: bool | None
@@ -94,6 +96,7 @@ def summary(ctx: Context, household: Household) -> Summary:
         members=[(m.name, households.masked_national_id(m)) for m in household.members],
         classification=(ctx._(CLASSIFICATION_LABELS[household.classification])
                         if household.classification in CLASSIFICATION_LABELS else ctx._("Not classified yet")),
+        reason=household.classification_reason,
         problems=[(ctx._(DIMENSION_LABELS[dimension]),
                    [(problem_title(ctx, problem), ctx._(PROBLEM_STATUS_LABELS.get(problem.status, problem.status)))
                     for problem in household.problems if problem.dimension == dimension])
@@ -186,6 +189,9 @@ def visit_rows(ctx: Context, t: dict, household: Household) -> list[tuple[str, s
         return None
     rows = [(t["visit"], format_date(ctx.day_of(visit.visited_at), ctx.locale)),
             (t["consent"], t["consent_given"] if visit.consent else t["consent_refused"])]
+    visitor = db.session.get(Staff, visit.staff_id) if visit.staff_id else None
+    if visitor is not None:
+        rows.insert(1, (t["visited_by"], f"{visitor.name} ({visitor.position})"))
     if visit.causes:
         rows.append((t["causes"], visit.causes))
     if visit.acknowledged_by:
