@@ -13,8 +13,8 @@ from core.i18n import N_
 from core.types import Context, Invalid
 from dialogs.interview.options import MEMBER_FLAGS, OCCUPATIONS, RELATIONS, label
 from dialogs.roster import Roster
-from domain.step1_survey import households
-from domain.step1_survey.classification import age_on, can_work
+from domain.step1_survey import households, visits
+from domain.step1_survey.classification import age_on
 from domain.step1_survey.visits import picked
 from models import Household, Member, db
 
@@ -95,8 +95,8 @@ def the_one_picked(items: list[dict], answers: dict) -> list[int]:
 
 
 def able(items: list[dict], answers: dict) -> list[int]:
-    """The members who can work: ท2 asks about each of them."""
-    return [i for i, item in enumerate(items) if item.get("m_status") != "remove" and can_work(item)]
+    """The members who can work: ท2 asks about each of them (the loop's `visit`)."""
+    return visits.able(items)
 
 
 # ---- conditions ---------------------------------------------------------------------------------------

@@ -40,10 +40,9 @@ def active(answers: dict) -> list[dict]:
     return [item for item in answers.get("members") or [] if item.get("m_status") != "remove"]
 
 
-def able(answers: dict) -> list[int]:
-    """Indexes of the members who can work: ท2 asks about each of them."""
-    return [i for i, item in enumerate(answers.get("members") or [])
-            if item.get("m_status") != "remove" and can_work(item)]
+def able(members: list[dict]) -> list[int]:
+    """Indexes of the members (not removed) who can work: ท2 asks about each of them."""
+    return [i for i, item in enumerate(members) if item.get("m_status") != "remove" and can_work(item)]
 
 
 @dataclass
@@ -176,7 +175,7 @@ def _visit_record(ctx: Context, household: Household, answers: dict, suggested: 
                  "note": answers.get("t1_note")},
         skills={"members": [{"name": items[i]["m_name"], "skills": picked(items[i].get("s_skills")),
                              "labour": items[i].get("s_labour"), "training": items[i].get("s_training")}
-                            for i in able(answers)]},
+                            for i in able(items)]},
         resources={"land": answers["t3_land"], "rai": answers.get("t3_rai") if answers["t3_land"] != "none" else None,
                    "tools": picked(answers["t3_tools"]), "livestock": picked(answers["t3_livestock"]),
                    "savings": answers["t3_savings"], "debt_formal": answers["t3_debt_formal"],

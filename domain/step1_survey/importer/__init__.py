@@ -10,7 +10,7 @@ SQLite the embedded app has one connection and every transaction takes the write
 import that kept a transaction open while parsing would make LINE's webhook wait (and answer 503 after 30 s).
 """
 
-from contextlib import closing
+from contextlib import closing, nullcontext
 from datetime import datetime
 from pathlib import Path
 
@@ -31,22 +31,6 @@ __all__ = ["COLUMNS", "Importer", "Refused", "Summary", "check_importer", "repor
 PROGRESS_EVERY = 500  # rows between progress updates
 
 
-class Unwatched:
-    """The progress of an import nobody watches (the default): updates go nowhere."""
-
-    def __init__(self, total: int):
-        self.total = total
-
-    def __enter__(self) -> "Unwatched":
-        return self
-
-    def __exit__(self, *exc_info) -> None:
-        pass
-
-    def update(self, rows: int) -> None:
-        pass
-
-
 def check_importer(staff: Staff | None, staff_id: int) -> Staff:
     """Admins and supervisors import; anyone else (or no one) is refused."""
     if staff is None:
@@ -58,7 +42,7 @@ def check_importer(staff: Staff | None, staff_id: int) -> Staff:
 
 def run(path: Path, staff: Staff, *, now: datetime, timezone: str, dry_run: bool = False, progress=None) -> Summary:
     """Import `path` as `staff` at `now` (UTC; the day is read in `timezone`, BOT_TIMEZONE); `progress(total)`
-    gives a context manager with `update(rows)` (e.g. a progress bar; by default nothing is shown)."""
+    gives a context manager yielding something with `update(rows)` (e.g. a progress bar; by default none)."""
     staff_id, area = staff.id, scope.of(staff)
     release()  # finding the person was a transaction: none is open while the file is checked and read
     with open_sheet(path) as sheet:
@@ -69,15 +53,16 @@ def run(path: Path, staff: Staff, *, now: datetime, timezone: str, dry_run: bool
             report.writerow(header_row())
             importer = Importer(staff_id, area, columns, report, dry_run=dry_run, file_name=path.name, now=now,
                                 today=local_date(now, timezone))
-            with (progress or Unwatched)(sheet.total) as bar, closing(importer.seen):
+            with progress(sheet.total) if progress else nullcontext() as bar, closing(importer.seen):
                 done = 0
                 for line, cells in sheet.rows:
                     importer.add(line, cells)
-                    if line - done >= PROGRESS_EVERY:
+                    if bar is not None and line - done >= PROGRESS_EVERY:
                         bar.update(line - done)
                         done = line
                 importer.flush()
-                bar.update(max(sheet.total - done, 0))
+                if bar is not None:
+                    bar.update(max(sheet.total - done, 0))
     importer.summary.report = report_file
     if report_file != report_path(path):
         importer.summary.report_name_taken = report_path(path)
