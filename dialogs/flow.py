@@ -9,7 +9,8 @@ Without `next`, the following question in the list (after the last one: "done").
            next=[When(other_position, "position_other"), "phone"]),
 
 A `ForEach` asks a group of questions once for each item of a roster it visits, then goes on:
-"for each member on record, from m_status, then add_count". The engine compiles these declarations into
+"for each member on record, from m_status, then add_count". Its `start` and `then` may branch like a `next`
+(a list of `When`), e.g. a known problem's item starts at its own question. The engine compiles these declarations into
 the `advance` transitions of one Machine per dialog, built at import, and refuses a flow with a question
 never reached or one from which the dialog cannot end (`DialogError`), so inserting a question cannot
 silently reroute the flow. Conditions are plain functions `(ctx, answers) -> bool`; their names and the
@@ -51,7 +52,9 @@ def every(items: list[dict], answers: dict) -> list[int]:
 @dataclass(frozen=True)
 class ForEach:
     """Ask the questions from `start` (those of `roster`, up to each one going on to `NEXT_ITEM`) for each
-    item `visit` picks (indexes into the roster's items), then go to `then`.
+    item `visit` picks (indexes into the roster's items), then go to `then`. Both are a question's name, or a
+    list of `When(condition, question)` ending in a question's name, tried once the item (or the loop's end)
+    is reached.
 
     When the loop starts, `fill` (if given) makes the roster's items from the answers (e.g. one per income
     source picked); the answers named in `forget` only chose this way and are dropped, so they are not
@@ -60,8 +63,8 @@ class ForEach:
 
     name: str
     roster: Roster
-    start: str
-    then: str
+    start: str | list
+    then: str | list
     visit: Callable[[list[dict], dict], list[int]] = every
     fill: Callable[[dict], list[dict]] | None = None
     forget: tuple[str, ...] = ()
@@ -164,8 +167,9 @@ def _compile(name: str, questions: list) -> list[dict]:
     exits = {q.name: _destinations(name, q.name, q.next if q.next is not None else following.get(q.name, DONE))
              for q in questions}
     loops = {dest.name: dest for routes in exits.values() for _cond, dest in routes if isinstance(dest, ForEach)}
-    for where in [d for routes in exits.values() for _c, d in routes] + [x for loop in loops.values()
-                                                                          for x in (loop.start, loop.then)]:
+    ends = {loop.name: (_loop_routes(name, loop, "start"), _loop_routes(name, loop, "then")) for loop in loops.values()}
+    for where in [d for routes in exits.values() for _c, d in routes] + [d for both in ends.values()
+                                                                          for routes in both for _c, d in routes]:
         if isinstance(where, str) and where != DONE and where not in names:
             raise DialogError(f"dialog {name!r}: there is no question {where!r} to go to")
     rosters = {q.name: q.roster for q in questions}
@@ -173,7 +177,7 @@ def _compile(name: str, questions: list) -> list[dict]:
     transitions = []
     for q in questions:
         for conditions, dest in exits[q.name]:
-            transitions += _transitions(name, q.name, conditions, dest, in_loops[q.name])
+            transitions += _transitions(name, q.name, conditions, dest, in_loops[q.name], ends)
     _refuse_broken(name, questions[0].name, names, transitions)
     return transitions
 
@@ -187,9 +191,18 @@ def _destinations(name: str, question: str, next_: Any) -> list[tuple[list[Condi
     return [([route.condition], route.then) if isinstance(route, When) else ([], route) for route in routes]
 
 
+def _loop_routes(name: str, loop: ForEach, end: str) -> list[tuple[list[Condition], str]]:
+    """A loop's `start` or `then` as (conditions, question) pairs: only questions, never another loop."""
+    routes = _destinations(name, f"loop {loop.name}'s {end}", getattr(loop, end))
+    if any(not isinstance(dest, str) for _c, dest in routes):
+        raise DialogError(f"dialog {name!r}: loop {loop.name!r}'s {end} must name questions")
+    return routes
+
+
 def _body(loop: ForEach, exits: dict, rosters: dict) -> set[str]:
     """The questions a loop asks for each item: those of its roster reached from its start."""
-    seen, waiting = set(), [loop.start]
+    seen, waiting = set(), [loop.start] if isinstance(loop.start, str) else [
+        route.then if isinstance(route, When) else route for route in loop.start]
     while waiting:
         current = waiting.pop()
         if current in seen:
@@ -199,24 +212,37 @@ def _body(loop: ForEach, exits: dict, rosters: dict) -> set[str]:
     return seen
 
 
-def _transitions(name: str, source: str, conditions: list, dest: Any, loops: list[ForEach]) -> list[dict]:
-    def move(to: str, more: list, after: Callable | None = None) -> dict:
+def _transitions(name: str, source: str, conditions: list, dest: Any, loops: list[ForEach], ends: dict) -> list[dict]:
+    def move(to: str, more: list, after: Callable | None = None, routed: tuple = ()) -> dict:
         found = {"trigger": "advance", "source": source, "dest": to}
-        if conditions + more:
-            found["conditions"] = conditions + more
+        if conditions + more or routed:
+            found["conditions"] = conditions + more + [_after(after, c) if after else c for c in routed]
         if after:
             found["after"] = [after]
         return found
 
     if isinstance(dest, ForEach):  # the loop starts: its first item, or past it when there is none
-        return [move(dest.start, [dest.conditions["any"]], dest.begin), move(dest.then, [], dest.begin)]
+        start, then = ends[dest.name]
+        return [*(move(to, [dest.conditions["any"]], dest.begin, routed) for routed, to in start),
+                *(move(to, [], dest.begin, routed) for routed, to in then)]
     if dest is NEXT_ITEM:
         if not loops:
             raise DialogError(f"dialog {name!r}: {source!r} goes to the next item, but no loop asks it")
-        return [t for loop in loops for t in (move(loop.start, [loop.conditions["running"], loop.conditions["more"]],
-                                                   loop.step),
-                                              move(loop.then, [loop.conditions["running"]]))]
+        return [t for loop in loops for t in (
+            *(move(to, [loop.conditions["running"], loop.conditions["more"]], loop.step, routed)
+              for routed, to in ends[loop.name][0]),
+            *(move(to, [loop.conditions["running"]], None, routed) for routed, to in ends[loop.name][1]))]
     return [move(dest, [])]
+
+
+def _after(step: Callable, condition: Condition) -> Condition:
+    """`condition` asked of the answers as they will be once `step` (a loop's start or next item) has run:
+    a loop's branch depends on the item it is about to ask."""
+    def ahead(ctx: Context, answers: dict) -> bool:
+        peek = dict(answers)
+        step(ctx, peek)
+        return condition(ctx, peek)
+    return _named(condition.__name__, ahead)
 
 
 def _refuse_broken(name: str, first: str, names: set[str], transitions: list[dict]) -> None:

@@ -38,6 +38,7 @@ PROBLEM_STATUS_LABELS = {
     "in_progress": N_("In progress"),
     "solved": N_("Solved"),
     "solved_self": N_("Solved by the family itself"),
+    "not_a_problem": N_("Not a problem (recorded in error)"),
 }
 HOUSEHOLD_STATUS_LABELS = {
     "open": N_("Open (not yet started)"),

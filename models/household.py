@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from models.db import db, utcnow
 
 DIMENSIONS = ("health", "living", "education", "income", "public_services")  # TPMAP's five
+INCOME_BASES = ("members", "sources", "typed")  # the members' incomes added up, the income sources', or typed
 
 
 class Household(db.Model):
@@ -26,6 +27,11 @@ class Household(db.Model):
     classification: Mapped[str | None] = mapped_column(String(20))
     classification_reason: Mapped[str | None] = mapped_column(Text)
     consent: Mapped[bool | None]  # PDPA consent at the last visit; False: no personal data kept
+    # The household's one income figure (baht a month), what it rests on (INCOME_BASES) and the day it was given;
+    # none until a visit gives it (domain.step1_survey.income falls back to the members' incomes).
+    monthly_income: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    income_basis: Mapped[str | None] = mapped_column(String(16))
+    income_on: Mapped[date | None]
     import_key: Mapped[str | None] = mapped_column(String(64), unique=True)  # stable id of an imported row
     import_digest: Mapped[str | None] = mapped_column(String(64))  # what the last import said (the importer)
     test_data: Mapped[bool] = mapped_column(default=False)

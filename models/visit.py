@@ -27,6 +27,7 @@ class Visit(db.Model):
     skills: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # ท2 ทักษะ
     resources: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # ท3 ทรัพยากร
     way_out: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # ท4 ทางออก
+    problem_notes: Mapped[dict[str, str] | None] = mapped_column(JSON)  # a note per dimension, as told at the door
     causes: Mapped[str | None] = mapped_column(Text)
     suggested_classification: Mapped[str | None] = mapped_column(String(20))
     classification: Mapped[str | None] = mapped_column(String(20))

@@ -140,7 +140,8 @@ def settle(app, timeout: float = 30.0) -> None:
 
 VILLAGE = "30060101"
 # The options that answer a tick list in one tap ("none of these"), by message id.
-NONE_OF_THESE = {"None of these", "No problem here", "No particular skill", "None", "No income"}
+NONE_OF_THESE = {"None of these", "No problem here", "No particular skill", "None", "No income",
+                  "No other problem"}  # the "none" option of a checklist answers it in one tap
 VILLAGES = {"30060101": (1, "บ้านจักราช"), "30060102": (2, "บ้านหนองบัว"), "30060301": (1, "บ้านทองหลาง")}
 OUTSIDE = "30060301"  # a village of another subdistrict (ตำบลทองหลาง)
 HEADS = [f"สมศรี ตระกูล{letter}" for letter in "กขคฆงจฉชซฌญฎฏฐฑฒณดตถทธน"]  # houses 1 to 23 of หมู่ 1

@@ -7,8 +7,9 @@ import pytest
 
 from bot import DIALOGS
 from core.types import Context, Invalid
-from dialogs.flow import DONE, NEXT_ITEM, Dialog, DialogError, When
+from dialogs.flow import DONE, NEXT_ITEM, Dialog, DialogError, ForEach, When
 from dialogs.kinds import BirthDate, Text
+from dialogs.roster import Roster
 from models import LineUser
 
 
@@ -68,6 +69,54 @@ def test_a_question_inserted_after_one_that_branches_is_refused_not_skipped():
     with pytest.raises(DialogError, match="'inserted' is never reached"):
         toy(Text("a", "A?", next=[When(never, "c"), "b"]), Text("inserted", "New?"), Text("b", "B?", next=DONE),
             Text("c", "C?"))
+
+
+THINGS = Roster("things")
+
+
+def known_thing(ctx, answers) -> bool:
+    return THINGS.current(answers).get("known", False)
+
+
+def something_new(ctx, answers) -> bool:
+    return any(item.get("new") == "yes" for item in THINGS.items(answers))
+
+
+def walk(dialog: Dialog, answers: dict, say) -> list[str]:
+    """The questions a dialog asks, answering each with `say(question, answers)`, up to the end."""
+    state, asked = dialog.first, []
+    while state != DONE:
+        asked.append(state)
+        say(state, answers)
+        state = dialog.next_state(state, None, answers)
+    return asked
+
+
+def test_a_loop_starts_each_item_at_the_question_its_item_calls_for_and_ends_where_its_answers_lead():
+    """A known problem is asked "still a problem?", the dimension's new ones "which?", item by item in order;
+    after the last, the loop goes where the answers lead."""
+    loop = ForEach("each", THINGS, start=[When(known_thing, "still"), "new"], then=[When(something_new, "note"), DONE])
+    dialog = toy(Text("intro", "Intro?", next=loop), Text("still", "Still?", roster=THINGS, next=NEXT_ITEM),
+                 Text("new", "New?", roster=THINGS, next=NEXT_ITEM), Text("note", "Note?", next=DONE))
+    items = [{"known": True}, {"known": True}, {}, {"known": True}, {}]
+
+    def answer(new: str):
+        def say(question, answers):
+            if question == "intro":
+                answers["things"] = [dict(item) for item in items]
+            elif question == "new":
+                THINGS.put(answers, "new", new)
+        return say
+
+    assert walk(dialog, {}, answer("no")) == ["intro", "still", "still", "new", "still", "new"]
+    assert walk(dialog, {}, answer("yes")) == ["intro", "still", "still", "new", "still", "new", "note"]
+    assert walk(dialog, {}, lambda question, answers: None) == ["intro"]  # no items: straight past the loop
+
+
+def test_a_loop_whose_start_names_no_question_is_refused():
+    loop = ForEach("each", THINGS, start=[When(known_thing, "nowhere"), "new"], then=DONE)
+    with pytest.raises(DialogError, match="no question 'nowhere'"):
+        toy(Text("intro", "Intro?", next=loop), Text("new", "New?", roster=THINGS, next=NEXT_ITEM))
 
 
 @pytest.mark.parametrize(("zone", "accepted"), [("Asia/Bangkok", True), ("UTC", False)])

@@ -75,8 +75,10 @@ def test_the_card_is_valid_flex_and_shows_the_folder(app, family):
     assert th("Health") in shown and "ผู้ป่วยติดเตียงไม่มีผู้ดูแล: " + th("In progress") in shown
     assert th("Income") in shown and "รายได้ไม่พอใช้จ่าย: " + th("Solved") in shown
     assert th("Education") + " (" not in shown  # dimensions without problems are left out of the card
-    assert th("Income %(amount)s per person per year; the basic-needs (จปฐ.) line is %(line)s: %(verdict)s",
-              amount=format_money(12_000), line=format_money(38_000), verdict=th("below the line")) in shown
+    figure = th("Household income %(monthly)s a month (%(basis)s): %(amount)s per person per year",
+                monthly=format_money(3_000), basis=th("the members' incomes added up"), amount=format_money(12_000))
+    assert th("%(figure)s; the basic-needs (จปฐ.) line is %(line)s: %(verdict)s", figure=figure,
+              line=format_money(38_000), verdict=th("below the line")) in shown
     visited = LATEST_VISIT.date() + timedelta(days=1)
     assert th("Latest visit: %(date)s", date=format_date(visited)) in shown
     serialized = json.dumps(card, ensure_ascii=False)

@@ -10,7 +10,7 @@ from core import i18n
 def messages_in_code() -> set[str]:
     keywords = {name: None for name in KEYWORDS[1::2]}
     found = set()
-    for pattern in ("bot/**.py", "dialogs/**.py"):
+    for pattern in ("bot/**.py", "dialogs/**.py", "domain/**.py", "core/**.py"):
         method_map = [(pattern, "python")]
         for _file, _line, message, _comments, _context in extract_from_dir(str(ROOT), method_map, keywords=keywords):
             found.add(message if isinstance(message, str) else message[0])

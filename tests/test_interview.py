@@ -133,7 +133,10 @@ def resources(chat) -> str:
     chat.say("5,000")
     pick(chat, "Crops", "Wage labour")
     chat.say("2,000")
-    return chat.say("3000")
+    chat.say("3000")
+    if th("The income sources") in chat.buttons():  # the members' incomes add up to something else
+        tap(chat, "The income sources")
+    return chat.text
 
 
 def way_out(chat) -> str:
@@ -143,7 +146,7 @@ def way_out(chat) -> str:
 
 def problems(chat) -> str:
     pick(chat, "Illness without regular care")  # health
-    chat.say("แม่ป่วยเบาหวาน ไม่ได้ไปหาหมอ")
+    chat.say("แม่ป่วยเบาหวาน ไม่ได้ไปหาหมอ")  # the dimension's note
     pick(chat, "No problem here")  # living
     pick(chat, "No problem here")  # education
     pick(chat, "Heavy debts")  # income
@@ -271,7 +274,20 @@ def test_a_whole_interview_through_every_section(embedded_app, volunteer):
                                      number=1, count=2) in chat.text
     skills(chat, able=2)
     assert th("T3 Resources: farm land?") in chat.text
-    resources(chat)
+    tap(chat, "Own land")
+    chat.say("๕ ไร่")
+    pick(chat, "Walking tractor")
+    pick(chat, "Chickens or ducks")
+    chat.say("1,000")
+    chat.say("20000 บาท")
+    chat.say("5,000")
+    pick(chat, "Crops", "Wage labour")
+    chat.say("2,000")
+    chat.say("3000")  # the sources give 5,000 a month; the members' incomes add up to 7,500
+    assert th("The household's income comes out two ways: the members' incomes add up to %(members)s a month, the "
+              "income sources to %(sources)s a month. Which is right?", members=format_money(7500),
+              sources=format_money(5000)) in chat.text
+    tap(chat, "The members' incomes")
     assert th("T4 Way out: the way out agreed with the family, in the family's own words?") in chat.text
     way_out(chat)
     assert th("Health") in chat.text
@@ -304,8 +320,9 @@ def test_a_whole_interview_through_every_section(embedded_app, volunteer):
         assert (child.national_id_last, child.birth_date, child.relation, child.occupation, child.can_work) == (
             "5635", date(2012, 1, 1), "child", "student", False)
         assert sorted((p.dimension, p.indicator, p.description, p.status) for p in household.problems) == [
-            ("health", "untreated_illness", "แม่ป่วยเบาหวาน ไม่ได้ไปหาหมอ", "open"),
-            ("income", "heavy_debt", None, "open")]
+            ("health", "untreated_illness", None, "open"), ("income", "heavy_debt", None, "open")]
+        assert (household.monthly_income, household.income_basis, household.income_on) == (
+            7500, "members", local_date(utcnow()))
         visit = db.session.scalar(select(Visit))
         assert visit.consent and visit.staff_id == 1 and visit.acknowledged_by == HEAD and visit.acknowledged_at
         assert visit.outlook == {"outlook": "hopeful", "willingness": "ready", "note": "อยากมีอาชีพเสริมที่บ้าน"}
@@ -317,6 +334,7 @@ def test_a_whole_interview_through_every_section(embedded_app, volunteer):
             "incomes": [{"source": "crops", "monthly": "2000"}, {"source": "wages", "monthly": "3000"}]}
         assert visit.way_out == {"words": "ปลูกผักขายและเลี้ยงไก่ไข่", "category": "occupation",
                                  "causes": ["debt", "no_skills"]}
+        assert visit.problem_notes == {"health": "แม่ป่วยเบาหวาน ไม่ได้ไปหาหมอ"}  # once, not on each problem
         assert visit.causes.endswith("ขาดทุนจากการทำนา")
         assert (visit.suggested_classification, visit.classification, visit.override_reason) == (
             "self_development", "self_development", None)
@@ -658,7 +676,8 @@ def test_wrong_roster_answers_get_specific_messages(embedded_app, volunteer):
 
 def test_an_interview_left_in_a_loop_before_the_loops_were_declared_goes_on_after_the_upgrade(emulator, tmp_path):
     """Interviews unfinished when the loops' bookkeeping changed (migration 0010) go on where they were."""
-    member = {"m_status": "keep", "m_sex": "male", "m_relation": "head", "m_can_work": True, "m_flags": ["none"]}
+    member = {"m_status": "keep", "m_sex": "male", "m_relation": "head", "m_can_work": True, "m_flags": ["none"],
+              "m_income": "1500"}  # the two add up to the sources' amounts: no question about which is right
     with database_at(emulator.url, tmp_path / "old.sqlite3", "0009", 7, HEAD):
         staff = Staff(name="อาสา", position="อช.", roles=[StaffRole(role="volunteer", area_code=VILLAGE)])
         people = [LineUser(user_id=f"U{n:032d}", following=True, language="th") for n in (1, 2)]
@@ -685,3 +704,119 @@ def test_an_interview_left_in_a_loop_before_the_loops_were_declared_goes_on_afte
         after = answer(people[1], Input("text", text="2,000"))
         assert after.state == "t4_words" and [item["i_amount"] for item in after.answers["incomes"]] == [
             "1000", "2000"]
+
+
+# ---- problems on record, and the household's one income figure -----------------------------------------------
+
+def on_record_household(app, *problems: Problem) -> int:
+    """The head alone, earning 3,000 a month, with problems on record (as a จปฐ. import leaves them); the line
+    for this year is 40,000 baht per person per year."""
+    app.config["POVERTY_LINES"] = {local_date(utcnow()).year + 543: 40_000}
+    household_id = add_target_household(app, [person(HEAD, date(1980, 1, 1), "head", monthly_income=3000)])
+    with app.app_context():
+        household = db.session.get(Household, household_id)
+        household.problems.extend(problems)
+        db.session.commit()
+    return household_id
+
+
+def up_to_the_problems(chat, household_id: int, *incomes: str) -> str:
+    """The visit answered up to the problems; the household's income sources give `incomes` a month."""
+    open_interview(chat, household_id)
+    yes(chat)
+    tap(chat, "Correct, no change")
+    chat.say("0")
+    tap(chat, "Correct, continue")
+    outlook(chat)
+    skills(chat, able=1)
+    tap(chat, "No farm land")
+    pick(chat, "None")
+    pick(chat, "None")
+    for amount in ("0", "0", "0"):  # savings, debts in and outside the system
+        chat.say(amount)
+    pick(chat, *("Crops", "Wage labour")[:len(incomes)])
+    for amount in incomes:
+        chat.say(amount)
+    return chat.text
+
+
+def finish_the_visit(chat) -> str:
+    causes(chat)
+    tap(chat, "Self-development")
+    tap(chat, HEAD)
+    return yes(chat)
+
+
+def still(problem: str, since: str) -> str:
+    return th("%(problem)s (%(since)s)\n\nIs it still a problem?", problem=problem, since=since)
+
+
+def test_problems_on_record_are_asked_first_and_never_entered_twice(embedded_app, volunteer):
+    household_id = on_record_household(
+        embedded_app,
+        Problem(dimension="health", indicator="malnutrition", status="open"),
+        Problem(dimension="health", description="ปวดหลังเรื้อรัง", status="open"),
+        Problem(dimension="living", indicator="no_clean_water", status="open", opened_on=date(2023, 6, 1)),
+        Problem(dimension="income", indicator="below_line", status="open"))
+    up_to_the_problems(volunteer, household_id, "3,000")
+    way_out(volunteer)
+
+    assert still(th("Poor nutrition"), th("on record")) in volunteer.text
+    assert [th(label)[:LABEL_LIMIT] for label in ("Still a problem", "Solved now", "Not a problem")] == [
+        label for label in volunteer.buttons() if label in {th(x)[:LABEL_LIMIT] for x in (
+            "Still a problem", "Solved now", "Not a problem")}]
+    assert still("ปวดหลังเรื้อรัง", th("on record")) in tap(volunteer, "Solved now")
+    assert th("Any other problem in this dimension? Tap each, then Done.") in tap(volunteer, "Not a problem")
+    assert th("Poor nutrition")[:LABEL_LIMIT] not in volunteer.buttons()  # asked already: not offered again
+    assert still(th("No clean drinking water"), th("on record since %(date)s", date=format_date(date(2023, 6, 1)))) \
+        in pick(volunteer, "No other problem")  # nothing left in health: no note asked
+    tap(volunteer, "Still a problem")
+    assert th("No clean drinking water")[:LABEL_LIMIT] not in volunteer.buttons()
+    pick(volunteer, "No other problem")
+    volunteer.say("บ่อน้ำตื้นแห้งหน้าแล้ง")  # the dimension's note: it still has a problem
+    pick(volunteer, "No problem here")  # education
+    assert th("Income below the poverty line")[:LABEL_LIMIT] not in volunteer.buttons()  # the figure decides it
+    pick(volunteer, "No problem here")  # income
+    pick(volunteer, "No problem here")  # public services
+    assert th("The visit to house no. %(number)s is saved: %(members)s members, %(problems)s problems recorded, "
+              "classified as %(classification)s.", number="12", members=1, problems=2,
+              classification=th("Self-development")) in finish_the_visit(volunteer)
+
+    today = local_date(utcnow())
+    with embedded_app.app_context():
+        household = db.session.get(Household, household_id)
+        assert sorted((p.dimension, p.indicator or p.description, p.status, p.solved_on)
+                      for p in household.problems) == [
+            ("health", "malnutrition", "solved", today), ("health", "ปวดหลังเรื้อรัง", "not_a_problem", None),
+            ("income", "below_line", "open", None),  # 3,000 a month is 36,000 a year: below 40,000
+            ("living", "no_clean_water", "open", None)]
+        assert db.session.scalar(select(Visit)).problem_notes == {"living": "บ่อน้ำตื้นแห้งหน้าแล้ง"}
+        updates = [audit.read(a) for a in db.session.scalars(select(AuditEntry).where(
+            AuditEntry.action == "problem.update"))]
+        assert sorted(u.after["status"] for u in updates) == ["not_a_problem", "solved"]
+    volunteer.postback(f"menu=household&id={household_id}")
+    card = json.dumps(volunteer.last.messages[0], ensure_ascii=False)
+    assert th("No clean drinking water") in card and "ปวดหลังเรื้อรัง" not in card  # never a problem: off the card
+    assert th("below the line") in card and th("at or above the line") not in card
+
+
+def test_an_income_the_volunteer_confirms_above_the_line_solves_the_problem_on_record(embedded_app, volunteer):
+    household_id = on_record_household(embedded_app, Problem(dimension="income", indicator="below_line",
+                                                              status="open"))
+    up_to_the_problems(volunteer, household_id, "2,000", "2,500")  # 4,500 against the member's 3,000
+    tap(volunteer, "Type the right figure")
+    assert th("The household's income in all, in baht a month?") in volunteer.text
+    assert th("The household's income in all, in baht a month?") in volunteer.say("ห้าพัน")  # asked again
+    assert th("T4 Way out: the way out agreed with the family, in the family's own words?") in volunteer.say("5,000")
+    way_out(volunteer)
+    for _ in range(5):
+        pick(volunteer, "No problem here")
+    finish_the_visit(volunteer)
+
+    with embedded_app.app_context():
+        household = db.session.get(Household, household_id)
+        assert (household.monthly_income, household.income_basis) == (5000, "typed")
+        assert [(p.indicator, p.status) for p in household.problems] == [("below_line", "solved")]
+    volunteer.postback(f"menu=household&id={household_id}")
+    card = json.dumps(volunteer.last.messages[0], ensure_ascii=False)
+    assert th("at or above the line") in card and format_money(5000) in card

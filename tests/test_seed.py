@@ -8,7 +8,7 @@ from sqlalchemy import delete, func, select
 
 from bot import seed
 from core.validators import national_id
-from domain.step1_survey import households
+from domain.step1_survey import households, income
 from domain.step1_survey.households import hash_national_id
 from models import Area, AuditEntry, Household, Member, Problem, Staff, StaffRole, db
 from models.household import DIMENSIONS
@@ -60,8 +60,8 @@ def test_the_seed_creates_the_district_its_villages_households_and_staff(embedde
         assert sum(not any(m.can_work for m in h.members) for h in homes) >= 20
         assert any(m.disabled for m in members) and any(m.bedridden for m in members)
         assert {p.dimension for h in homes for p in h.problems} == set(DIMENSIONS)
-        assert any(households.income(h).below_line for h in homes)
-        assert any(households.income(h).below_line is False for h in homes)
+        assert any(income.of(h).below_line for h in homes)
+        assert any(income.of(h).below_line is False for h in homes)
 
         assert len(given_ids) == len(set(given_ids)) == len(members)
         assert all(national_id(number) == number for number in given_ids)  # passes the checksum

@@ -54,10 +54,16 @@ from dialogs.interview.resources import (
     INCOMES,
     PROBLEMS_BY_DIMENSION,
     has_problems,
+    income_prompt,
+    incomes_disagree,
+    known_problem,
+    known_prompt,
     no_land,
     one_per_source,
     problem_choices,
+    problems_prompt,
     rai_value,
+    typing_income,
 )
 from dialogs.kinds import BirthDate, Choice, Money, MultiChoice, NationalId, Number, Text, YesNo
 from domain.step1_survey import households
@@ -96,8 +102,9 @@ ADD_ONE = ForEach("add_one", MEMBERS, start="m_name", then="roster_check", visit
 EDIT_ONE = ForEach("edit_one", MEMBERS, start="m_status", then="roster_check", visit=the_one_picked,
                    forget=("roster_pick", "roster_check"))
 SKILLS = ForEach("skills", MEMBERS, start="s_skills", then="t3_land", visit=able)
-INCOME_AMOUNTS = ForEach("incomes", INCOMES, start="i_amount", then="t4_words", fill=one_per_source)
-PROBLEMS = ForEach("problems", PROBLEMS_BY_DIMENSION, start="p_list", then="causes")
+INCOME_AMOUNTS = ForEach("incomes", INCOMES, start="i_amount", then=[When(incomes_disagree, "income_pick"), "t4_words"],
+                         fill=one_per_source)
+PROBLEMS = ForEach("problems", PROBLEMS_BY_DIMENSION, start=[When(known_problem, "p_known"), "p_list"], then="causes")
 
 # ---- the dialog --------------------------------------------------------------------------------------
 
@@ -162,15 +169,19 @@ INTERVIEW = Dialog(
                     options=options.INCOME_SOURCES, next=INCOME_AMOUNTS),
         Money("i_amount", N_("About how much per month from this source, in baht?"),
               high=households.MAX_MONTHLY_INCOME, roster=INCOMES, next=NEXT_ITEM),
+        Choice("income_pick", income_prompt, options=options.INCOME_PICK,
+               next=[When(typing_income, "income_typed"), "t4_words"]),
+        Money("income_typed", N_("The household's income in all, in baht a month?"),
+              high=households.MAX_MONTHLY_INCOME),
         # ท4 the way out
         Text("t4_words", N_("T4 Way out: the way out agreed with the family, in the family's own words?"),
              min_len=5, max_len=1000),
         Choice("t4_category", N_("Which kind of way out is it?"), options=options.WAYS_OUT, next=PROBLEMS),
-        # problems, dimension by dimension
-        MultiChoice("p_list", N_("Which problems does the household have here? Tap each, then Done."),
-                    options=problem_choices, roster=PROBLEMS_BY_DIMENSION,
+        # problems, dimension by dimension: those on record first, then the ones found now
+        Choice("p_known", known_prompt, options=options.KNOWN_PROBLEM, roster=PROBLEMS_BY_DIMENSION, next=NEXT_ITEM),
+        MultiChoice("p_list", problems_prompt, options=problem_choices, roster=PROBLEMS_BY_DIMENSION,
                     next=[When(has_problems, "p_detail"), NEXT_ITEM]),
-        Text("p_detail", N_("Details of these problems (who is affected, since when)? Tap Skip if none."),
+        Text("p_detail", N_("A note on this dimension's problems (who is affected, since when)? Tap Skip if none."),
              min_len=2, max_len=1000, optional=True, roster=PROBLEMS_BY_DIMENSION, next=NEXT_ITEM),
         # causes, classification, acknowledgement
         MultiChoice("causes", N_("The causes of the household's poverty? Tap each, then Done."),

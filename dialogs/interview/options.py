@@ -54,6 +54,11 @@ WAYS_OUT = [
     ("other", N_("Other")),
 ]
 NO_PROBLEM = ("none", N_("No problem here"))
+NO_OTHER_PROBLEM = ("none", N_("No other problem"))
+KNOWN_PROBLEM = [("still", N_("Still a problem")), ("solved", N_("Solved now")),
+                 ("not_a_problem", N_("Not a problem"))]
+INCOME_PICK = [("sources", N_("The income sources")), ("members", N_("The members' incomes")),
+               ("typed", N_("Type the right figure"))]
 CAUSES = list(CAUSE_LABELS.items())
 CLASSES = list(CLASSIFICATION_LABELS.items())
 

@@ -23,9 +23,11 @@ from domain.labels import (
     area_label,
     label_of,
 )
-from domain.step1_survey import households
+from domain.step1_survey import households, income
 from models import Household, Member, Problem, Staff, Visit, db
 from models.household import DIMENSIONS
+
+NOT_ONE = "not_a_problem"  # a problem on record the family said was never one: the page keeps it, the card not
 
 # What the printable page says; English msgids, translated into the reader's language when it opens.
 FOLDER_TITLE = N_("Family Folder")
@@ -99,10 +101,10 @@ def summary(ctx: Context, household: Household) -> Summary:
         reason=household.classification_reason,
         problems=[(ctx._(DIMENSION_LABELS[dimension]),
                    [(problem_title(ctx, problem), ctx._(PROBLEM_STATUS_LABELS.get(problem.status, problem.status)))
-                    for problem in household.problems if problem.dimension == dimension])
+                    for problem in household.problems if problem.dimension == dimension and problem.status != NOT_ONE])
                   for dimension in DIMENSIONS],
         income=income_text(ctx, household),
-        below_line=households.income(household).below_line,
+        below_line=verdict(household),
         visit=(ctx._("Latest visit: %(date)s", date=format_date(ctx.day_of(visit.visited_at), ctx.locale))
                if visit else ctx._("Not visited yet")),
     )
@@ -120,17 +122,40 @@ def latest_visit(household: Household) -> Visit | None:
                              .order_by(Visit.visited_at.desc(), Visit.id.desc()).limit(1))
 
 
+INCOME_BASIS_LABELS = {
+    "members": N_("the members' incomes added up"),
+    "sources": N_("the household's income sources"),
+    "typed": N_("the figure the volunteer confirmed"),
+}
+
+
+def verdict(household: Household) -> bool | None:
+    """Whether the income is below the line; None when unknown, or when the figure passes but a problem on
+    record says it does not (a จปฐ. record not yet checked at a visit): the folder then says neither."""
+    below = income.of(household).below_line
+    if below is False and any(p.indicator == income.BELOW_LINE and p.status in ("open", "in_progress")
+                              for p in household.problems):
+        return None
+    return below
+
+
 def income_text(ctx: Context, household: Household) -> str:
-    found = households.income(household)
+    found = income.of(household)
     if found.per_person_year is None:
         return ctx._("Income: not recorded yet")
-    amount = format_money(found.per_person_year, ctx.locale)
+    where = ctx._(INCOME_BASIS_LABELS.get(found.basis, found.basis))
+    if found.given_on:
+        where = ctx._("%(basis)s, %(date)s", basis=where, date=format_date(found.given_on, ctx.locale))
+    figure = ctx._("Household income %(monthly)s a month (%(basis)s): %(amount)s per person per year",
+                   monthly=format_money(found.monthly, ctx.locale), basis=where,
+                   amount=format_money(found.per_person_year, ctx.locale))
     if found.line is None:
-        return ctx._("Income %(amount)s per person per year (no poverty line is set for %(year)s)",
-                     amount=amount, year=household.source_year)
-    verdict = ctx._("below the line") if found.below_line else ctx._("at or above the line")
-    return ctx._("Income %(amount)s per person per year; the basic-needs (จปฐ.) line is %(line)s: %(verdict)s",
-                 amount=amount, line=format_money(found.line, ctx.locale), verdict=verdict)
+        return ctx._("%(figure)s; no poverty line is set for that year", figure=figure)
+    below = verdict(household)
+    judged = (ctx._("to be checked at the next visit: the basic-needs (จปฐ.) record says below the line")
+              if below is None else ctx._("below the line") if below else ctx._("at or above the line"))
+    return ctx._("%(figure)s; the basic-needs (จปฐ.) line is %(line)s: %(verdict)s", figure=figure,
+                 line=format_money(found.line, ctx.locale), verdict=judged)
 
 
 def detail_rows(ctx: Context, t: dict, household: Household, s: Summary) -> list[tuple[str, str]]:
@@ -181,6 +206,13 @@ def problem_rows(ctx: Context, household: Household) -> list[tuple[str, list[dic
                "opened": when(p.opened_on), "solved": when(p.solved_on)}
               for p in household.problems if p.dimension == dimension])
             for dimension in DIMENSIONS]
+
+
+def problem_notes(ctx: Context, household: Household) -> dict[str, str]:
+    """Each dimension's note from the latest visit, by the dimension's label: said once, above its problems."""
+    visit = latest_visit(household)
+    notes = (visit.problem_notes or {}) if visit else {}
+    return {ctx._(DIMENSION_LABELS[d]): note for d, note in notes.items() if d in DIMENSION_LABELS}
 
 
 def visit_rows(ctx: Context, t: dict, household: Household) -> list[tuple[str, str]] | None:

@@ -1,4 +1,4 @@
-"""Households: national IDs kept as keyed hashes, income against the poverty line, scoped search.
+"""Households: national IDs kept as keyed hashes, scoped search.
 
 Every query here takes the person asking and goes through `domain.access.scope`, so nothing outside their
 area can be listed, found or opened.
@@ -6,8 +6,6 @@ area can be listed, found or opened.
 
 import hashlib
 import hmac
-from dataclasses import dataclass
-from decimal import Decimal
 
 from flask import current_app
 from sqlalchemy import ColumnElement, and_, column, func, or_, select, table
@@ -47,33 +45,6 @@ def set_national_id(member: Member, national_id: str | None) -> None:
 def masked_national_id(member: Member) -> str:
     """x-xxxx-xxxxx-xx-5: only the last digit shows, in the ID's 1-4-5-2-1 grouping."""
     return f"x-xxxx-xxxxx-xx-{member.national_id_last[-1]}" if member.national_id_last else "-"
-
-
-def poverty_line(source_year: int) -> int | None:
-    """The จปฐ. income line of the survey year (the POVERTY_LINES setting); None for a year it doesn't cover."""
-    return current_app.config["POVERTY_LINES"].get(source_year)
-
-
-@dataclass(frozen=True)
-class Income:
-    per_person_year: Decimal | None
-    line: int | None
-
-    @property
-    def below_line(self) -> bool | None:
-        if self.per_person_year is None or self.line is None:
-            return None
-        return self.per_person_year < self.line
-
-
-def income(household: Household) -> Income:
-    """Average yearly income per member, from members' monthly incomes, against the จปฐ. line."""
-    members = household.members
-    known = [m.monthly_income for m in members if m.monthly_income is not None]
-    if not members or not known:
-        return Income(None, poverty_line(household.source_year))
-    per_person = (sum(known, Decimal(0)) * 12 / len(members)).quantize(Decimal("1"))
-    return Income(per_person, poverty_line(household.source_year))
 
 
 def visible(viewer: Staff):

@@ -4,8 +4,12 @@ Nothing reaches the records until the family has acknowledged the causes; then t
 members and problems, and an audit entry for each change are returned together, to be stored in the one
 transaction of that last answer. With consent refused only the refusal is recorded. New members, problems and
 the visit have no id yet: their audit changes name the records, and get the ids when `bot.inbox.apply` stores
-them. The answers are the
-interview's: its rosters `members`, `incomes` and `problems` are lists of dicts.
+them. The answers are the interview's: its rosters `members`, `incomes` and `problems` are lists of dicts.
+
+The problems on record are confirmed, solved or set aside as not a problem, new ones are opened, and a
+dimension's note is kept once, on the visit. The household's income figure is the one the visit gave
+(`income`), and it decides the "income below the line" problem, so the Family Folder never says the
+income passes beside a problem saying it does not.
 """
 
 from dataclasses import dataclass, field
@@ -16,11 +20,12 @@ from core.i18n import gettext
 from core.types import Context
 from domain.access import audit
 from domain.labels import CAUSE_LABELS
-from domain.step1_survey import households
+from domain.step1_survey import households, income
 from domain.step1_survey.classification import can_work, suggest
 from models import Household, Member, Problem, Visit
 
 RECORD_LOCALE = "th"  # texts kept in the household's records (causes, reasons) are written in Thai
+OPEN = ("open", "in_progress")
 
 
 def acknowledger(answers: dict) -> str:
@@ -28,6 +33,11 @@ def acknowledger(answers: dict) -> str:
     if answers["ack_by"] == "other":
         return answers["ack_other"]
     return answers["members"][int(answers["ack_by"])]["m_name"]
+
+
+def known_problems(household: Household) -> list[Problem]:
+    """The household's problems still open, to be confirmed at a visit (the income line's is the figure's)."""
+    return [p for p in household.problems if p.status in OPEN and p.indicator != income.BELOW_LINE]
 
 
 def picked(values: list | None) -> list:
@@ -66,9 +76,13 @@ def record(ctx: Context, household: Household, answers: dict) -> Recorded:
     else:
         today = ctx.today
         created = _save_members(changes, household, answers)
-        problems = _save_problems(changes, household, answers, today)
+        _save_income(household, answers, today)
+        # each once: a draft from before the income line was the figure's may have picked it too
+        problems = list(dict.fromkeys([*_review_problems(changes, household, answers, today),
+                                       *_save_problems(changes, household, answers, today),
+                                       *_income_line(changes, household, today)]))
         suggested, reason, values = suggest(active(answers), today)
-        visit = _visit_record(ctx, household, answers, suggested)
+        visit = _visit_record(ctx, household, answers, suggested, _notes(answers, {p.dimension for p in problems}))
         household.classification = answers["classify"]
         # No reason asked when the choice matched the suggestion then; a draft resumed after a birthday can
         # suggest otherwise now, so the reason may be missing.
@@ -76,7 +90,7 @@ def record(ctx: Context, household: Household, answers: dict) -> Recorded:
                                             else None) or _record(reason, **values))
         household.status = "in_progress"
         household.head_name = next(item["m_name"] for item in active(answers) if item["m_relation"] == "head")
-        changes.store += [*created, *problems]
+        changes.store += [*created, *(p for p in household.problems if p.id is None)]
     changes.log("visit.create", "visit", visit, after={
         "household": household.id, "consent": visit.consent, "classification": visit.classification,
         "suggested_classification": visit.suggested_classification, "acknowledged_by": visit.acknowledged_by})
@@ -149,25 +163,85 @@ def _save_members(changes: Changes, household: Household, answers: dict) -> list
     return created
 
 
+def _log_problem(changes: Changes, problem: Problem, before: dict | None = None) -> None:
+    changes.log("problem.record" if before is None else "problem.update", "problem", problem, before=before,
+                after={"dimension": problem.dimension, "indicator": problem.indicator, "status": problem.status,
+                       "solved_on": problem.solved_on.isoformat() if problem.solved_on else None})
+
+
+def _close(changes: Changes, problem: Problem, status: str, today: date) -> None:
+    before = {"status": problem.status, "solved_on": None}
+    problem.status, problem.solved_on = status, today if status == "solved" else None
+    _log_problem(changes, problem, before)
+
+
+def _review_problems(changes: Changes, household: Household, answers: dict, today: date) -> list[Problem]:
+    """The problems on record as the family answered: still there (returned), solved, or not a problem."""
+    on_record = {p.id: p for p in known_problems(household)}
+    still = []
+    for item in answers.get("problems") or []:
+        problem = on_record.get(item.get("problem"))
+        if problem is None or item.get("p_known") is None:
+            continue
+        if item["p_known"] == "still":
+            still.append(problem)
+            _log_problem(changes, problem)
+        else:
+            _close(changes, problem, item["p_known"], today)
+    return still
+
+
 def _save_problems(changes: Changes, household: Household, answers: dict, today: date) -> list[Problem]:
-    """One open problem per indicator found; one already open for the same indicator is updated instead."""
+    """One open problem per indicator found now; one already open for the same indicator is kept instead."""
     found = []
     for item in answers.get("problems") or []:
-        for indicator in picked(item.get("p_list")):
+        for indicator in picked(item.get("p_list")) if "problem" not in item else ():
             problem = next((p for p in household.problems if p.dimension == item["dimension"]
-                            and p.indicator == indicator and p.status in ("open", "in_progress")), None)
+                            and p.indicator == indicator and p.status in OPEN), None)
             if problem is None:
                 problem = Problem(dimension=item["dimension"], indicator=indicator, status="open", opened_on=today)
                 household.problems.append(problem)
-            problem.description = item.get("p_detail") or problem.description
             found.append(problem)
-            changes.log("problem.record", "problem", problem,
-                        after={"dimension": problem.dimension, "indicator": problem.indicator,
-                               "status": problem.status, "description": problem.description})
+            _log_problem(changes, problem)
     return found
 
 
-def _visit_record(ctx: Context, household: Household, answers: dict, suggested: str) -> Visit:
+def _save_income(household: Household, answers: dict, today: date) -> None:
+    """The household's one income figure: the income sources', unless the volunteer chose another."""
+    choice = answers.get("income_pick", "sources")
+    figures = {"members": income.added_up(item.get("m_income") for item in active(answers)),
+               "sources": income.added_up(item.get("i_amount") for item in answers.get("incomes") or []),
+               "typed": Decimal(answers.get("income_typed") or 0)}
+    household.monthly_income, household.income_basis, household.income_on = figures[choice], choice, today
+
+
+def _income_line(changes: Changes, household: Household, today: date) -> list[Problem]:
+    """Income below the line opened (or kept) when the figure is below it, solved when it is not."""
+    below = income.of(household).below_line
+    open_ones = [p for p in household.problems if p.indicator == income.BELOW_LINE and p.status in OPEN]
+    if below is None:
+        return open_ones
+    if not below:
+        for problem in open_ones:
+            _close(changes, problem, "solved", today)
+        return []
+    if not open_ones:
+        open_ones = [Problem(dimension="income", indicator=income.BELOW_LINE, status="open", opened_on=today)]
+        household.problems.append(open_ones[0])
+    _log_problem(changes, open_ones[0])
+    return open_ones[:1]
+
+
+def _notes(answers: dict, dimensions: set[str]) -> dict[str, str] | None:
+    """Each dimension's note, once, where the dimension has problems (a note answered before the family
+    changed its mind lingers in the answers)."""
+    notes = {item["dimension"]: item["p_detail"] for item in answers.get("problems") or []
+             if item.get("p_detail") and item["dimension"] in dimensions}
+    return notes or None
+
+
+def _visit_record(ctx: Context, household: Household, answers: dict, suggested: str,
+                  problem_notes: dict[str, str] | None) -> Visit:
     items, classification = answers.get("members") or [], answers["classify"]
     return Visit(
         household_id=household.id, staff_id=ctx.staff.id, visited_at=ctx.now, consent=True,
@@ -183,6 +257,7 @@ def _visit_record(ctx: Context, household: Household, answers: dict, suggested: 
                    "incomes": [{"source": item["source"], "monthly": item["i_amount"]}
                                for item in answers.get("incomes") or []]},
         way_out={"words": answers["t4_words"], "category": answers["t4_category"], "causes": answers["causes"]},
+        problem_notes=problem_notes,
         causes="\n".join(filter(None, [", ".join(_record(CAUSE_LABELS.get(c, c)) for c in answers["causes"]),
                                        answers.get("causes_note")])),
         suggested_classification=suggested, classification=classification,
@@ -193,4 +268,6 @@ def _visit_record(ctx: Context, household: Household, answers: dict, suggested: 
 
 def _household_state(household: Household) -> dict:
     return {"classification": household.classification, "classification_reason": household.classification_reason,
-            "consent": household.consent, "status": household.status, "head_name": household.head_name}
+            "consent": household.consent, "status": household.status, "head_name": household.head_name,
+            "monthly_income": f"{household.monthly_income:.2f}" if household.monthly_income is not None else None,
+            "income_basis": household.income_basis}
