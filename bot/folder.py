@@ -13,7 +13,14 @@ from core.types import Context
 from dialogs.buttons import whole
 from domain.access import audit
 from domain.step1_survey import households
-from domain.step1_survey.folder import PAGE_TEXT, detail_rows, member_rows, problem_rows, summary, visit_rows
+from domain.step1_survey.folder import (
+    PAGE_TEXT,
+    detail_rows,
+    member_rows,
+    problem_rows,
+    summary,
+    visit_history,
+)
 from models import LineUser, Staff, db, utcnow
 
 bp = Blueprint("folder", __name__)
@@ -37,7 +44,7 @@ def page():
                               "time": format_datetime(utcnow(), ctx.locale, current_app.config["BOT_TIMEZONE"])}
     body = render_template("folder.html", t=t, s=s, printed=printed,
                            details=detail_rows(ctx, t, household, s), members=member_rows(ctx, t, household),
-                           problems=problem_rows(ctx, household), visit=visit_rows(ctx, t, household))
+                           problems=problem_rows(ctx, household), visits=visit_history(ctx, t, household))
     db.session.add(audit.entry("folder.view", "household", household.id, staff_id=staff.id,
                                line_user_id=staff.line_user_id, household=household.id))
     db.session.commit()
