@@ -64,7 +64,7 @@ def card(ctx: Context, household: Household) -> FlexMessage:
 def _section(title: str, lines: list[str], colour: str | None = None) -> FlexBox:
     texts = [FlexText(text=line, size="sm", wrap=True, **({"color": colour} if colour else {})) for line in lines]
     return FlexBox(layout="vertical", spacing="xs", contents=[
-        FlexSeparator(), FlexText(text=title, weight="bold", size="sm", margin="md"), *texts])
+        FlexSeparator(), FlexText(text=title, weight="bold", size="sm", margin="md", wrap=True), *texts])
 
 
 def _interview(ctx: Context, a: Interview | None) -> tuple[str, list[str]]:

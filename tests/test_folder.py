@@ -246,6 +246,22 @@ def test_the_page_tells_the_4t_answers_and_every_visit(people, platform):
                    visitor="อาสา หมู่หนึ่ง (อช.)") in html
 
 
+def test_a_page_before_any_consented_visit_says_what_is_not_checked_yet(people, platform):
+    app, _ = people
+    with app.app_context():  # on the imported list with one problem; the family refused the only visit
+        imported = add_household("30060101", "8", "นางเดียว ลำพัง")
+        imported.problems.append(Problem(dimension="living", indicator="no_clean_water", status="open"))
+        db.session.add(Visit(household_id=imported.id, consent=False, visited_at=LATEST_VISIT))
+        db.session.commit()
+        household = imported.id
+    html = open_folder(app, household, signed_in(platform.issue_id_token("U-volunteer", LIFF_ID))).json["html"]
+    assert html.count(on_page("Not checked at a home visit yet")) == 4  # every dimension but living conditions
+    assert on_page("No clean drinking water") in html and on_page("No problem found at the home visit") not in html
+    assert on_page("No 4T interview with the family's consent yet") in html
+    assert on_page("Refused: no personal data from this visit is kept.") in html  # in the visits, with its date
+    assert on_page("Latest visit: %(date)s", date=format_date(LATEST_VISIT.date() + timedelta(days=1))) in html
+
+
 def test_the_page_opened_without_line_shows_no_personal_data(people):
     """What a plain HTTP client holding the link gets: the page that signs in with LINE, and 401 for the data."""
     app, household = people
