@@ -20,7 +20,7 @@ from domain.step1_survey.folder import (
     problem_notes,
     problem_rows,
     summary,
-    visit_rows,
+    visit_history,
 )
 from models import LineUser, Staff, db, utcnow
 
@@ -46,7 +46,7 @@ def page():
     body = render_template("folder.html", t=t, s=s, printed=printed,
                            details=detail_rows(ctx, t, household, s), members=member_rows(ctx, t, household),
                            problems=problem_rows(ctx, household),
-                           notes=problem_notes(ctx, household), visit=visit_rows(ctx, t, household))
+                           notes=problem_notes(ctx, household), visits=visit_history(ctx, t, household))
     db.session.add(audit.entry("folder.view", "household", household.id, staff_id=staff.id,
                                line_user_id=staff.line_user_id, household=household.id))
     db.session.commit()

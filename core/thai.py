@@ -16,6 +16,7 @@ from babel.numbers import format_decimal
 TIMEZONE = "Asia/Bangkok"
 BE_OFFSET = 543  # พ.ศ. = ค.ศ. + 543
 THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
+SQUARE_WA_PER_RAI, NGAN_PER_RAI = 400, 4  # Thai land units: 1 ไร่ = 4 งาน = 400 ตารางวา
 
 # Indexed by month number (index 0 unused) and by `date.weekday()` (Monday = 0), as Python counts.
 MONTHS_TH = ("", *(get_month_names("wide", locale="th")[m] for m in range(1, 13)))
@@ -130,3 +131,15 @@ def format_money(amount: Number, locale: str = "th") -> str:
     if _english(locale):
         return f"{format_decimal(value, format=pattern, locale='en')} baht"
     return f"{format_decimal(value, format=pattern, locale='th')} บาท"
+
+
+def format_land(rai: Number | str, locale: str = "th") -> str:
+    """Land in rai (a decimal number, as stored) the way a land title writes it: 3.625 → "3 ไร่ 2 งาน 50 ตารางวา",
+    English "3 rai 2 ngan 50 square wa". Parts that are zero are left out; ตารางวา keep up to 2 decimals."""
+    square_wa = (Decimal(str(rai)) * SQUARE_WA_PER_RAI).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    whole_rai, rest = divmod(square_wa, SQUARE_WA_PER_RAI)
+    ngan, square_wa = divmod(rest, SQUARE_WA_PER_RAI // NGAN_PER_RAI)
+    units = ("rai", "ngan", "square wa") if _english(locale) else ("ไร่", "งาน", "ตารางวา")
+    parts = [f"{format_number(amount.normalize(), locale)} {unit}"
+             for amount, unit in zip((whole_rai, ngan, square_wa), units, strict=True) if amount]
+    return " ".join(parts) or f"0 {units[0]}"

@@ -25,6 +25,8 @@ from core.thai import (
     MONTHS_EN_SHORT,
     MONTHS_TH,
     MONTHS_TH_SHORT,
+    NGAN_PER_RAI,
+    SQUARE_WA_PER_RAI,
     WEEKDAYS_EN,
     WEEKDAYS_TH,
     Number,
@@ -159,7 +161,6 @@ _RAI = re.compile(r"(?P<rai>\d{1,5}(?:\.\d{1,2})?) ?(?:ไร่|rai)?", re.IGNO
 _LAND = re.compile(r"(?:(?P<rai>\d{1,5}(?:\.\d{1,2})?) ?(?:ไร่|rai))?"  # each part with its unit
                    r" ?(?:(?P<ngan>\d{1,3}) ?งาน)?"
                    r" ?(?:(?P<wa>\d{1,3}(?:\.\d{1,2})?) ?(?:ตารางวา|ตร\. ?ว\.|วา))?", re.IGNORECASE)
-SQUARE_WA_PER_RAI, NGAN_PER_RAI = 400, 4
 MAX_RAI = 10_000
 
 

@@ -17,11 +17,12 @@ from linebot.v3.messaging import (
 
 from core.types import Context
 from dialogs.buttons import LABEL_LIMIT
-from domain.step1_survey.folder import summary
+from domain.step1_survey.folder import PAGE_TEXT, Interview, Summary, summary
 from models import Household
 
 CARD_MEMBERS = 8  # members listed on the card; the page lists them all
 CARD_PROBLEMS = 3  # problems listed per dimension on the card
+CARD_WORDS = 80  # characters of the way out, in the family's words, on the card
 HEADER_COLOUR, BELOW_COLOUR, ABOVE_COLOUR, MUTED_COLOUR = "#1B5E20", "#C62828", "#2E7D32", "#757575"
 
 
@@ -33,7 +34,8 @@ def card(ctx: Context, household: Household) -> FlexMessage:
                  [f"• {name}  {masked}" for name, masked in s.members[:CARD_MEMBERS]]
                  + _more(ctx, len(s.members) - CARD_MEMBERS)),
         _section(ctx._("Classification"), [s.classification] + ([s.reason] if s.reason else [])),
-        _section(ctx._("Problems by dimension"), _problem_lines(ctx, s.problems)),
+        _section(*_interview(ctx, s.interview)),
+        _section(ctx._("Problems by dimension"), _problem_lines(ctx, s)),
         _section(ctx._("Income"), [s.income],
                  colour=None if s.below_line is None else BELOW_COLOUR if s.below_line else ABOVE_COLOUR),
         FlexText(text=s.visit, size="sm", color=MUTED_COLOUR, wrap=True, margin="lg"),
@@ -62,17 +64,41 @@ def card(ctx: Context, household: Household) -> FlexMessage:
 def _section(title: str, lines: list[str], colour: str | None = None) -> FlexBox:
     texts = [FlexText(text=line, size="sm", wrap=True, **({"color": colour} if colour else {})) for line in lines]
     return FlexBox(layout="vertical", spacing="xs", contents=[
-        FlexSeparator(), FlexText(text=title, weight="bold", size="sm", margin="md"), *texts])
+        FlexSeparator(), FlexText(text=title, weight="bold", size="sm", margin="md", wrap=True), *texts])
 
 
-def _problem_lines(ctx: Context, problems: list[tuple[str, list[tuple[str, str]]]]) -> list[str]:
-    lines = []
-    for dimension, found in problems:
+def _interview(ctx: Context, a: Interview | None) -> tuple[str, list[str]]:
+    """The 4ท answers in a few lines: the page has them all."""
+    t = {key: ctx._(text) for key, text in PAGE_TEXT.items()}
+    if a is None:
+        return t["interview"], [t["not_interviewed"]]
+    skills = "; ".join(f"{m.name} ({m.skills})" for m in a.skills) or t["nobody_works"]
+    incomes = ", ".join(f"{source} {amount}" for source, amount in a.incomes) or t["none"]
+    words = a.way_out if len(a.way_out) <= CARD_WORDS else a.way_out[:CARD_WORDS - 1] + "…"
+    return a.heading, [
+        f"{t['t1']}: {a.outlook}, {a.willingness}",
+        f"{t['t2']}: {skills}",
+        f"{t['t3']}: {a.land}",
+        f"  {t['savings']} {a.savings} · {t['debt_formal']} {a.debt_formal} · {t['debt_informal']} {a.debt_informal}",
+        f"  {t['income_sources']}: {incomes}",
+        f"{t['t4']}: {a.way_out_kind}",
+        f"  “{words}”",
+    ]
+
+
+def _problem_lines(ctx: Context, s: Summary) -> list[str]:
+    """The dimensions with problems, the first few of each; then those without, saying why they have none."""
+    lines, without = [], []
+    for dimension, found in s.problems:
         if found:
             lines.append(f"{dimension} ({len(found)})")
             lines += [f"  • {problem}: {status}" for problem, status in found[:CARD_PROBLEMS]]
             lines += _more(ctx, len(found) - CARD_PROBLEMS)
-    return lines or [ctx._("No problems recorded yet")]
+        else:
+            without.append(dimension)
+    if not lines:
+        return [s.no_problem]
+    return lines + ([f"{s.no_problem}: {', '.join(without)}"] if without else [])
 
 
 def _more(ctx: Context, hidden: int) -> list[str]:

@@ -97,6 +97,40 @@ CAUSE_LABELS = {  # the causes of a household's poverty found at the 4ท interv
     "addiction": N_("Alcohol, gambling or drugs"), "disaster": N_("Disaster or crop failure"),
     "high_costs": N_("High living costs"), "other": N_("Other (see the note)"),
 }
+# The 4ท interview's answers, as the interview offers them and the Family Folder shows them
+OUTLOOK_LABELS = {
+    "hopeful": N_("Hopeful, wants a better life"), "content": N_("Content with life as it is"),
+    "discouraged": N_("Discouraged, sees no way out"), "dependent": N_("Relies on help from others"),
+}
+WILLINGNESS_LABELS = {"ready": N_("Ready to change"), "with_support": N_("Willing with support"),
+                      "not_ready": N_("Not ready to change")}
+SKILL_LABELS = {
+    "farming": N_("Farming"), "livestock": N_("Raising animals"), "handicraft": N_("Handicrafts, weaving"),
+    "food": N_("Cooking, food processing"), "construction": N_("Construction"),
+    "mechanic": N_("Repairs, mechanics"), "trade": N_("Selling, trade"), "service": N_("Services, care work"),
+    "none": N_("No particular skill"),
+}
+LABOUR_LABELS = {"full_time": N_("Full time"), "part_time": N_("Part time"), "seasonal": N_("Seasonal only")}
+LAND_LABELS = {"owned": N_("Own land"), "rented": N_("Rented land"), "free": N_("Uses land free of charge"),
+               "none": N_("No farm land")}
+TOOL_LABELS = {
+    "walking_tractor": N_("Walking tractor"), "tractor": N_("Tractor"), "pump": N_("Water pump"),
+    "sewing": N_("Sewing machine"), "motorcycle": N_("Motorcycle"), "pickup": N_("Pickup truck"),
+    "fishing": N_("Fishing gear"), "none": N_("None"),
+}
+LIVESTOCK_LABELS = {"cattle": N_("Cattle"), "buffalo": N_("Buffalo"), "pigs": N_("Pigs"),
+                    "poultry": N_("Chickens or ducks"), "fish": N_("Fish or frogs"), "none": N_("None")}
+INCOME_SOURCE_LABELS = {
+    "crops": N_("Crops"), "livestock": N_("Livestock"), "wages": N_("Wage labour"), "salary": N_("Salary"),
+    "trade": N_("Trade or business"), "allowance": N_("State allowances"),
+    "family": N_("Money from relatives"), "other": N_("Other"), "none": N_("No income"),
+}
+WAY_OUT_LABELS = {
+    "occupation": N_("Develop an occupation"), "job": N_("Find a job"), "costs": N_("Cut expenses"),
+    "debt": N_("Manage debts"), "savings": N_("Save money"), "welfare": N_("State welfare"),
+    "health": N_("Health care"), "education": N_("Education or training"), "housing": N_("Housing"),
+    "other": N_("Other"),
+}
 # Problems recorded by indicator key show by its label; other indicators (imported text) show as they are.
 INDICATOR_LABELS = {key: label for items in PROBLEM_INDICATORS.values() for key, label in items}
 

@@ -225,12 +225,27 @@ def register(chat, code, name="สมศรี ใจดี", phone="081-234-567
 
 
 HEAD_ID = valid_id("310060012345")
+HEALTH_NOTE = "ติดเตียงมาสองปี ลูกสาวดูแลตอนเย็น"  # the latest visit's note on the health problems
 LATEST_VISIT = (utcnow() - timedelta(days=1)).replace(hour=20, minute=0)  # 03:00 the next day in Bangkok
 SPOUSE_ID = valid_id("310060054321")
 
 
+# The 4ท answers of the family's latest visit, as `visits._visit_record` keeps them.
+FAMILY_ANSWERS = {
+    "outlook": {"outlook": "hopeful", "willingness": "with_support", "note": "อยากมีรายได้เสริมที่บ้าน"},
+    "skills": {"members": [{"name": "นายสมชาย ใจดี", "skills": ["farming", "handicraft"], "labour": "seasonal",
+                            "training": "สานตะกร้าขาย"}]},
+    "resources": {"land": "rented", "rai": "3.625", "tools": ["walking_tractor", "pump"], "livestock": ["poultry"],
+                  "savings": "1500", "debt_formal": "20000", "debt_informal": "5000",
+                  "incomes": [{"source": "crops", "monthly": "2000"}, {"source": "allowance", "monthly": "1000"}]},
+    "way_out": {"words": "ปลูกผักขายและเลี้ยงไก่ไข่", "category": "occupation", "causes": ["debt"]},
+}
+VISITOR = "นางอาสา เยี่ยมบ้าน"  # made the family's latest visit
+
+
 def add_family(app) -> int:
-    """A welfare household of หมู่ 1 with three members, problems in two dimensions and a visit."""
+    """A welfare household of หมู่ 1 with three members, problems in two dimensions, an older visit and the latest
+    one (by VISITOR, with the 4ท answers FAMILY_ANSWERS)."""
     with app.app_context():
         household = add_household("30060101", "12/3", "นายสมชาย ใจดี", HEAD_ID, house_code="30060001234",
                                   classification="welfare", source_year=2564)
@@ -249,9 +264,13 @@ def add_family(app) -> int:
         ]
         db.session.add(Visit(household_id=household.id, consent=True, visited_at=utcnow() - timedelta(days=40),
                              causes="old visit"))
-        db.session.add(Visit(household_id=household.id, consent=True, causes="ขาดแรงงาน ผู้สูงอายุ",
-                             visited_at=LATEST_VISIT,
-                             acknowledged_by="นายสมชาย ใจดี", acknowledged_at=utcnow()))
+        visitor = Staff(name=VISITOR, position="health_volunteer")
+        db.session.add(visitor)
+        db.session.flush()
+        db.session.add(Visit(household_id=household.id, staff_id=visitor.id, consent=True, visited_at=LATEST_VISIT,
+                             causes="ขาดแรงงาน ผู้สูงอายุ", classification="welfare", **FAMILY_ANSWERS,
+                             problem_notes={"health": HEALTH_NOTE},
+                             acknowledged_by="นายสมชาย ใจดี", acknowledged_at=LATEST_VISIT))
         db.session.commit()
         return household.id
 

@@ -2,6 +2,7 @@
 LINE vouches for (their ID token, checked by LINE) and only for a household in their area."""
 
 import json
+import re
 import time
 from datetime import date, timedelta
 
@@ -11,17 +12,19 @@ from markupsafe import escape
 from sqlalchemy import select
 
 from bot.liff import SIGN_IN_FAILED
-from core.thai import format_date, format_money
+from core.thai import format_date, format_money, local_date
 from emulator import Platform, validation
-from models import AuditEntry, Household, Problem, Staff, Visit, db
+from models import AuditEntry, Household, Problem, Staff, Visit, db, utcnow
 from tests.helpers import (
     HEAD_ID,
+    HEALTH_NOTE,
     LATEST_VISIT,
     LIFF_ID,
     OUTSIDE,
     SECRET,
     SPOUSE_ID,
     TOKEN,
+    VISITOR,
     add_family,
     add_household,
     add_staff,
@@ -41,9 +44,9 @@ def family(app, new_user):
     return chat, add_family(app)
 
 
-def on_page(message: str) -> str:
+def on_page(message: str, **values) -> str:
     """A message as the page's HTML carries it (escaped)."""
-    return str(escape(th(message)))
+    return str(escape(th(message, **values)))
 
 
 def texts(node) -> list[str]:
@@ -108,8 +111,36 @@ def test_an_empty_household_card_says_what_is_missing(app, family):
         db.session.commit()
     chat.postback(f"menu=household&id={bare}")
     shown = "\n".join(texts(chat.last.messages[0]))
-    for message in ("Not classified yet", "No problems recorded yet", "Income: not recorded yet", "Not visited yet"):
+    for message in ("Not classified yet", "No 4T interview with the family's consent yet",
+                    "Not checked at a home visit yet", "Income: not recorded yet", "Not visited yet"):
         assert th(message) in shown
+    assert th("No problem found at the home visit") not in shown  # nobody has checked yet
+
+
+def test_the_card_sums_up_the_4t_answers_and_the_latest_visit_once(app, family):
+    chat, household = family
+    chat.postback(f"menu=household&id={household}")
+    shown = texts(chat.last.messages[0])
+    visited = format_date(LATEST_VISIT.date() + timedelta(days=1))
+    assert th("4T answers, visit of %(date)s", date=visited) in shown
+    for line in (
+        f"{th('T1 Outlook')}: {th('Hopeful, wants a better life')}, {th('Willing with support')}",
+        f"{th('T2 Skills')}: นายสมชาย ใจดี ({th('Farming')}, {th('Handicrafts, weaving')})",
+        f"{th('T3 Resources')}: {th('Rented land')} 3 ไร่ 2 งาน 50 ตารางวา",
+        f"  {th('Savings')} {format_money(1500)} · {th('Debts in the formal system')} {format_money(20_000)} · "
+        f"{th('Debts outside the system')} {format_money(5000)}",
+        f"  {th('Monthly income by source')}: {th('Crops')} {format_money(2000)}, "
+        f"{th('State allowances')} {format_money(1000)}",
+        f"{th('T4 Way out')}: {th('Develop an occupation')}",
+        "  “ปลูกผักขายและเลี้ยงไก่ไข่”",
+    ):
+        assert line in shown, line
+    # The dimensions the visit checked and found nothing in say so, rather than "no data".
+    assert (f"{th('No problem found at the home visit')}: {th('Living conditions')}, {th('Education')}, "
+            f"{th('Access to public services')}") in shown
+    latest = [text for text in shown if text.startswith(th("Latest visit: %(date)s", date=""))]
+    assert latest == [th("Latest visit: %(date)s, by %(visitor)s", date=visited,
+                         visitor=f"{VISITOR} ({th('Village health volunteer')})")]
 
 
 # ---- the printable page ---------------------------------------------------------------------------
@@ -159,10 +190,80 @@ def test_the_staff_member_line_vouches_for_gets_the_printable_folder(people, pla
         assert shown in html, shown
     assert HEAD_ID not in html and SPOUSE_ID not in html and "old visit" not in html
     assert "no_toilet" not in html and "labourer" not in html  # coded values show by their names
+    for dimension in ("Education", "Access to public services"):  # checked at the visit; nothing found
+        assert f"<h3>{on_page(dimension)}</h3>\n    <p class=\"none\">{on_page('No problem found at the home visit')}" \
+            in html
+    assert on_page("None recorded") not in html
+    assert html.count(HEALTH_NOTE) == 1  # the dimension's note, once, not on each of its problems
     with app.app_context():
         entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "folder.view"))
         me = db.session.scalar(select(Staff).where(Staff.name == "อาสา หมู่หนึ่ง"))
         assert (entry.entity, entry.entity_id, entry.staff_id) == ("household", str(household), me.id)
+
+
+def test_the_page_tells_the_4t_answers_and_every_visit(people, platform):
+    app, household = people
+    with app.app_context():  # then a visit the family refused: its answers are the older visit's
+        db.session.add(Visit(household_id=household, consent=False, visited_at=utcnow(),
+                             staff_id=db.session.scalar(select(Staff.id).where(Staff.name == "อาสา หมู่หนึ่ง"))))
+        db.session.commit()
+    html = open_folder(app, household, signed_in(platform.issue_id_token("U-volunteer", LIFF_ID))).json["html"]
+    visited = format_date(LATEST_VISIT.date() + timedelta(days=1))
+    answers = {
+        "T1 Outlook": [("Outlook on life and work", on_page("Hopeful, wants a better life")),
+                       ("Willingness to change", on_page("Willing with support")),
+                       ("In the family's own words", "อยากมีรายได้เสริมที่บ้าน")],
+        "T3 Resources": [("Farm land", f"{on_page('Rented land')} 3 ไร่ 2 งาน 50 ตารางวา"),
+                         ("Tools and vehicles", f"{on_page('Walking tractor')}, {on_page('Water pump')}"),
+                         ("Farm animals", on_page("Chickens or ducks")), ("Savings", format_money(1500)),
+                         ("Debts in the formal system", format_money(20_000)),
+                         ("Debts outside the system", format_money(5000)),
+                         ("Monthly income by source", f"{on_page('Crops')}: {format_money(2000)}<br>"
+                                                      f"{on_page('State allowances')}: {format_money(1000)}")],
+        "T4 Way out": [("The way out, in the family's words", "ปลูกผักขายและเลี้ยงไก่ไข่"),
+                       ("Kind of way out", on_page("Develop an occupation")),
+                       ("Causes of poverty", "ขาดแรงงาน ผู้สูงอายุ"),
+                       ("Acknowledged by the family", f"นายสมชาย ใจดี {visited}")],
+    }
+    assert f"<h2>{on_page('4T answers, visit of %(date)s', date=visited)}</h2>" in html
+    for section, rows in answers.items():
+        assert f"<h3>{on_page(section)}</h3>" in html
+        for label, value in rows:
+            assert f"<dt>{on_page(label)}</dt><dd>{value}</dd>" in html, label
+    skills = [f'<td data-label="{on_page(label)}">{value}</td>' for label, value in (
+        ("Name", "นายสมชาย ใจดี"), ("Skills", f"{on_page('Farming')}, {on_page('Handicrafts, weaving')}"),
+        ("Work", on_page("Seasonal only")), ("Training or work wanted", "สานตะกร้าขาย"))]
+    assert f"<h3>{on_page('T2 Skills')}</h3>" in html and all(cell in html for cell in skills), skills
+    for code in ("rented", "walking_tractor", "poultry", "handicraft", "seasonal", "occupation", "3.625"):
+        assert code not in html, code
+
+    # Every visit, the latest first, with who made it; "latest visit" is said once, at the top.
+    history = html[html.index(f"<h2>{on_page('Home visits')} (3)</h2>"):]
+    assert [re.findall(r"<td[^>]*>(.*?)</td>", row) for row in re.findall(r"<tr>(.*?)</tr>", history, re.S)][1:] == [
+        [format_date(local_date(utcnow())), "อาสา หมู่หนึ่ง (อช.)",
+         on_page("Refused: no personal data from this visit is kept."), "-"],
+        [visited, f"{VISITOR} ({on_page('Village health volunteer')})", on_page("Yes, given"), on_page("Welfare")],
+        [format_date(local_date(utcnow() - timedelta(days=40))), "-", on_page("Yes, given"), "-"],
+    ]
+    assert html.count(on_page("Latest visit: %(date)s", date="")) == 1
+    assert on_page("Latest visit: %(date)s, by %(visitor)s", date=format_date(local_date(utcnow())),
+                   visitor="อาสา หมู่หนึ่ง (อช.)") in html
+
+
+def test_a_page_before_any_consented_visit_says_what_is_not_checked_yet(people, platform):
+    app, _ = people
+    with app.app_context():  # on the imported list with one problem; the family refused the only visit
+        imported = add_household("30060101", "8", "นางเดียว ลำพัง")
+        imported.problems.append(Problem(dimension="living", indicator="no_clean_water", status="open"))
+        db.session.add(Visit(household_id=imported.id, consent=False, visited_at=LATEST_VISIT))
+        db.session.commit()
+        household = imported.id
+    html = open_folder(app, household, signed_in(platform.issue_id_token("U-volunteer", LIFF_ID))).json["html"]
+    assert html.count(on_page("Not checked at a home visit yet")) == 4  # every dimension but living conditions
+    assert on_page("No clean drinking water") in html and on_page("No problem found at the home visit") not in html
+    assert on_page("No 4T interview with the family's consent yet") in html
+    assert on_page("Refused: no personal data from this visit is kept.") in html  # in the visits, with its date
+    assert on_page("Latest visit: %(date)s", date=format_date(LATEST_VISIT.date() + timedelta(days=1))) in html
 
 
 def test_the_page_opened_without_line_shows_no_personal_data(people):

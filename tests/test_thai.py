@@ -1,4 +1,4 @@
-"""Thai dates, money and digits: Buddhist Era years, Bangkok time, the fiscal year."""
+"""Thai dates, money, land and digits: Buddhist Era years, Bangkok time, the fiscal year, ไร่-งาน-ตารางวา."""
 
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -10,6 +10,7 @@ from core.thai import (
     fiscal_year,
     format_date,
     format_datetime,
+    format_land,
     format_money,
     format_month,
     format_number,
@@ -17,6 +18,7 @@ from core.thai import (
     local_now,
     to_ascii_digits,
 )
+from core.validators import land_area
 
 LEAP_DAY = date(2024, 2, 29)
 
@@ -135,6 +137,26 @@ def test_format_number():
     assert format_number(999) == "999"
     assert format_number(Decimal("1234.5")) == "1,234.5"
     assert format_number(-650000) == "-650,000"
+
+
+@pytest.mark.parametrize(("rai", "thai", "english"), [
+    (Decimal("3.625"), "3 ไร่ 2 งาน 50 ตารางวา", "3 rai 2 ngan 50 square wa"),
+    ("5", "5 ไร่", "5 rai"),
+    (Decimal("0.25"), "1 งาน", "1 ngan"),
+    ("0.125", "50 ตารางวา", "50 square wa"),
+    ("2.37", "2 ไร่ 1 งาน 48 ตารางวา", "2 rai 1 ngan 48 square wa"),  # typed as a decimal number of rai
+    ("0.12625", "50.5 ตารางวา", "50.5 square wa"),
+    (10_000, "10,000 ไร่", "10,000 rai"),
+    (0, "0 ไร่", "0 rai"),
+])
+def test_format_land_in_rai_ngan_and_square_wa(rai, thai, english):
+    assert format_land(rai) == thai
+    assert format_land(rai, "en") == english
+
+
+@pytest.mark.parametrize("typed", ["3 ไร่ 2 งาน 50 ตารางวา", "1 งาน", "80 ตารางวา", "12 ไร่ 3 งาน"])
+def test_land_reads_back_as_typed(typed):
+    assert format_land(land_area(typed)) == typed
 
 
 def test_thai_digits():

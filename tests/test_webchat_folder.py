@@ -6,6 +6,7 @@ from models import db
 from tests.helpers import (
     LIFF_ID,
     PHONE,
+    VISITOR,
     add_family,
     add_villages,
     chip,
@@ -17,6 +18,7 @@ from tests.helpers import (
 
 expect = playwright_with_chromium().expect
 SCREENSHOT = "/tmp/webchat-folder.png"
+CARD_SCREENSHOTS = ("/tmp/webchat-folder-card-top.png", "/tmp/webchat-folder-card-end.png")
 
 
 def test_print_folder_opens_the_liff_page_for_the_chats_user(browser, platform, bot, webchat, embedded_app):
@@ -38,6 +40,11 @@ def test_print_folder_opens_the_liff_page_for_the_chats_user(browser, platform, 
         chip(page, "แฟ้มครอบครัว").click()
         card = page.locator(".row.bot .bubble").last
         expect(card).to_contain_text("นายสมชาย ใจดี")
+        expect(card).to_contain_text(f"{th('T3 Resources')}: {th('Rented land')} 3 ไร่ 2 งาน 50 ตารางวา")
+        expect(card).to_contain_text(f"{VISITOR} ({th('Village health volunteer')})")
+        for edge, path in zip(("start", "end"), CARD_SCREENSHOTS, strict=True):  # taller than the phone's screen
+            card.evaluate("(bubble, edge) => bubble.scrollIntoView({block: edge})", edge)
+            page.screenshot(path=path)
 
         with page.expect_popup() as opened:
             card.get_by_role("button", name=th("Print folder")).click()
@@ -45,6 +52,8 @@ def test_print_folder_opens_the_liff_page_for_the_chats_user(browser, platform, 
         expect(folder.locator("h1")).to_contain_text(th("Family Folder"))
         expect(folder.locator("h1")).to_contain_text("12/3")
         expect(folder.locator("main")).to_contain_text("นางสมหญิง ใจดี")
+        for section in ("T1 Outlook", "T2 Skills", "T3 Resources", "T4 Way out", "Home visits"):
+            expect(folder.locator("main")).to_contain_text(th(section))
         assert folder.url == f"{bot.url}/liff/folder?household={household}"  # the token left the address bar
         expect(folder).to_have_title(f"{th('Family Folder')} · {th('House %(number)s', number='12/3')}")
         folder.screenshot(path=SCREENSHOT, full_page=True)

@@ -5,9 +5,18 @@ from domain.labels import (
     CAUSE_LABELS,
     CLASSIFICATION_LABELS,
     EDUCATION_LABELS,
+    INCOME_SOURCE_LABELS,
+    LABOUR_LABELS,
+    LAND_LABELS,
+    LIVESTOCK_LABELS,
     OCCUPATION_LABELS,
+    OUTLOOK_LABELS,
     RELATION_LABELS,
     SEX_LABELS,
+    SKILL_LABELS,
+    TOOL_LABELS,
+    WAY_OUT_LABELS,
+    WILLINGNESS_LABELS,
 )
 
 SEXES = list(SEX_LABELS.items())
@@ -20,39 +29,15 @@ MEMBER_FLAGS = [
 ]
 STATUS = [("keep", N_("Correct, no change")), ("edit", N_("Edit details")), ("remove", N_("Remove: moved or died"))]
 ROSTER_ACTIONS = [("done", N_("Correct, continue")), ("add", N_("Add a member")), ("change", N_("Edit or remove"))]
-OUTLOOKS = [
-    ("hopeful", N_("Hopeful, wants a better life")), ("content", N_("Content with life as it is")),
-    ("discouraged", N_("Discouraged, sees no way out")), ("dependent", N_("Relies on help from others")),
-]
-WILLINGNESS = [("ready", N_("Ready to change")), ("with_support", N_("Willing with support")),
-               ("not_ready", N_("Not ready to change"))]
-SKILLS = [
-    ("farming", N_("Farming")), ("livestock", N_("Raising animals")), ("handicraft", N_("Handicrafts, weaving")),
-    ("food", N_("Cooking, food processing")), ("construction", N_("Construction")),
-    ("mechanic", N_("Repairs, mechanics")), ("trade", N_("Selling, trade")), ("service", N_("Services, care work")),
-    ("none", N_("No particular skill")),
-]
-LABOUR = [("full_time", N_("Full time")), ("part_time", N_("Part time")), ("seasonal", N_("Seasonal only"))]
-LAND = [("owned", N_("Own land")), ("rented", N_("Rented land")), ("free", N_("Uses land free of charge")),
-        ("none", N_("No farm land"))]
-TOOLS = [
-    ("walking_tractor", N_("Walking tractor")), ("tractor", N_("Tractor")), ("pump", N_("Water pump")),
-    ("sewing", N_("Sewing machine")), ("motorcycle", N_("Motorcycle")), ("pickup", N_("Pickup truck")),
-    ("fishing", N_("Fishing gear")), ("none", N_("None")),
-]
-LIVESTOCK = [("cattle", N_("Cattle")), ("buffalo", N_("Buffalo")), ("pigs", N_("Pigs")),
-             ("poultry", N_("Chickens or ducks")), ("fish", N_("Fish or frogs")), ("none", N_("None"))]
-INCOME_SOURCES = [
-    ("crops", N_("Crops")), ("livestock", N_("Livestock")), ("wages", N_("Wage labour")), ("salary", N_("Salary")),
-    ("trade", N_("Trade or business")), ("allowance", N_("State allowances")),
-    ("family", N_("Money from relatives")), ("other", N_("Other")), ("none", N_("No income")),
-]
-WAYS_OUT = [
-    ("occupation", N_("Develop an occupation")), ("job", N_("Find a job")), ("costs", N_("Cut expenses")),
-    ("debt", N_("Manage debts")), ("savings", N_("Save money")), ("welfare", N_("State welfare")),
-    ("health", N_("Health care")), ("education", N_("Education or training")), ("housing", N_("Housing")),
-    ("other", N_("Other")),
-]
+OUTLOOKS = list(OUTLOOK_LABELS.items())
+WILLINGNESS = list(WILLINGNESS_LABELS.items())
+SKILLS = list(SKILL_LABELS.items())
+LABOUR = list(LABOUR_LABELS.items())
+LAND = list(LAND_LABELS.items())
+TOOLS = list(TOOL_LABELS.items())
+LIVESTOCK = list(LIVESTOCK_LABELS.items())
+INCOME_SOURCES = list(INCOME_SOURCE_LABELS.items())
+WAYS_OUT = list(WAY_OUT_LABELS.items())
 NO_PROBLEM = ("none", N_("No problem here"))
 NO_OTHER_PROBLEM = ("none", N_("No other problem"))
 KNOWN_PROBLEM = [("still", N_("Still a problem")), ("solved", N_("Solved now")),
