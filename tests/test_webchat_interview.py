@@ -5,7 +5,7 @@ from datetime import date
 
 from sqlalchemy import select
 
-from models import Household, Visit, db
+from models import Household, Problem, Visit, db
 from tests.helpers import (
     HEAD,
     NONE_OF_THESE,
@@ -48,6 +48,10 @@ def pick(page, *messages: str) -> None:
 def test_a_volunteer_runs_a_whole_interview_in_the_web_chat(page, embedded_app):
     household_id = add_target_household(embedded_app, [person(HEAD, date(1980, 2, 1), "head", occupation="farmer",
                                                        monthly_income=2500)])
+    with embedded_app.app_context():  # a problem on record from the จปฐ. list
+        db.session.add(Problem(household_id=household_id, dimension="living", indicator="no_clean_water",
+                               status="open", opened_on=date(2024, 3, 1)))
+        db.session.commit()
     demo_button(page, "ทีมเคาะประตู").click()
     expect(chip(page, "ข้อมูลของฉัน")).to_be_visible()
     user_id = page.url.rsplit("user=", 1)[1]
@@ -98,6 +102,11 @@ def test_a_volunteer_runs_a_whole_interview_in_the_web_chat(page, embedded_app):
         if dimension == "income":
             pick(page, "Heavy debts")
             type_(page, "หนี้นอกระบบ 12,000 บาท")
+        elif dimension == "living":  # the problem on record first, then any other
+            expect(bot_bubbles(page).last).to_contain_text(th("No clean drinking water"))
+            page.screenshot(path="/tmp/webchat-interview-known-problem.png")
+            tap(page, "Solved now")
+            pick(page, "No other problem")
         else:
             pick(page, "No problem here")
     pick(page, "Debts")
@@ -115,5 +124,6 @@ def test_a_volunteer_runs_a_whole_interview_in_the_web_chat(page, embedded_app):
         assert visit.resources["incomes"] == [{"source": "wages", "monthly": "4000"}]
         household = db.session.get(Household, household_id)
         assert {m.name for m in household.members} == {HEAD, "เด็กหญิงมะลิ ใจดี"}
-        assert [(p.dimension, p.indicator) for p in household.problems] == [("income", "heavy_debt")]
+        assert [(p.dimension, p.indicator, p.status) for p in household.problems] == [
+            ("living", "no_clean_water", "solved"), ("income", "heavy_debt", "open")]
         assert (household.monthly_income, household.income_basis) == (4000, "sources")
