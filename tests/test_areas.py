@@ -108,6 +108,7 @@ def test_areas_are_found_by_code_or_part_of_a_name_inside_a_scope_only(loaded):
         assert found("บ้านหนองไผ่") == found("หนอง ไผ่") == ["30060302", "30060303"]  # บ้าน and spaces aside
         assert found("หนองไผ่ ม.3") == found("ไผ่ใต้") == ["30060303"]
         assert found("หนองไผ่ ต.จักราช") == [] and found("โนนสูง ตำบลจักราช") == ["30060105"]
+        assert found("Moo 2 Nong Phai, Thonglang") == ["30060302"]  # as the English list shows it
         assert found("จักราช", ("district", "subdistrict")) == ["3006", "300601"]
         assert found("อ.จักราช", ("district", "subdistrict")) == ["3006"]
         assert found("ต.จักราช", ("district",)) == found("ม.5", ("subdistrict",)) == []

@@ -273,11 +273,11 @@ def _chunks(items: list[str]):
 
 _LEVEL_WORDS = {"subdistrict": r"ตำบล|ต\.|แขวง", "district": r"อำเภอ|อ\.|เขต", "province": r"จังหวัด|จ\.",
                 "village": r"หมู่บ้าน"}
-# A level word in front of a name ("ต.จักราช", "อำเภอจักราช") keeps that level; one after it names the area
-# it is in ("หนองไผ่ ต.จักราช"); "หมู่ 3" or "ม.3" anywhere keeps villages with that number.
+# A level word in front of a name ("ต.จักราช", "อำเภอจักราช") keeps that level; one after it, or a comma, names
+# the area it is in ("หนองไผ่ ต.จักราช", "Nong Phai, Thonglang"); "หมู่ 3" or "ม.3" keeps villages with that number.
 _LEVEL_FIRST = re.compile("^(?:" + "|".join(f"(?P<{level}>{words})" for level, words in _LEVEL_WORDS.items())
                           + r")\s*")
-_IN_PLACE = re.compile(r"\s(?:" + "|".join(_LEVEL_WORDS.values()) + r")\s*")
+_IN_PLACE = re.compile(r",\s*|\s(?:" + "|".join(_LEVEL_WORDS.values()) + r")\s*")
 _MOO_IN_NAME = re.compile(r"(?:หมู่(?:\s*ที่)?|ม\.|moo\.?)\s*(\d{1,2})(?!\d)", re.IGNORECASE)
 
 
