@@ -17,68 +17,26 @@ from core.types import Context, Invalid, Later, Outcome
 from dialogs import buttons, drafts, folder_card, menu
 from dialogs.buttons import LABEL_LIMIT
 from dialogs.flow import Dialog, When
-from dialogs.kinds import Choice, NationalId, Text, YesNo
+from dialogs.kinds import AreaChoice, Choice, NationalId, Text, YesNo
 from domain.access import areas, audit, scope
 from domain.labels import area_label
 from domain.step1_survey import households
-from models import Area, Household, Member, db
+from models import Household, Member, db
 from models.staff import ROLES
 
-PICK_LIMIT = 40  # up to this many villages in scope are offered as buttons; beyond it, the code is typed
-TYPE_CODE = "__code__"  # the option that leads to typing a village code
 FORUM = "forum"
 
 # ---- villages --------------------------------------------------------------------------------------
 
 
-def villages_in_scope(ctx: Context, limit: int | None = None) -> list[Area]:
-    query = (select(Area).where(Area.level == "village", scope.of(ctx.staff).condition(Area.code))
-             .order_by(Area.code))
-    return list(db.session.scalars(query.limit(limit) if limit else query))
-
-
-def village_options(ctx: Context, answers: dict) -> list[tuple[str, str]]:
-    """The villages in scope to tap, or (for a large area) one option that leads to typing the code."""
-    found = villages_in_scope(ctx, PICK_LIMIT + 1)
-    if not found or len(found) > PICK_LIMIT:
-        return [(TYPE_CODE, N_("Type the village code"))]
-    return [(area.code, show_village(area.code, ctx)) for area in found]
-
-
-def typing_code(ctx: Context, answers: dict) -> bool:
-    return answers.get("village") == TYPE_CODE
-
-
-def check_village_code(raw: str, ctx: Context, answers: dict) -> str:
-    code = compact_code(raw)
-    if not re.fullmatch(r"\d{8}", code):
-        raise Invalid(N_("A village code has 8 digits: the subdistrict code and the village number, "
-                         "for example 30060101."))
-    area = db.session.get(Area, code)
-    if area is None or area.level != "village" or not scope.of(ctx.staff).contains(code):
-        raise Invalid(N_("There is no village %(code)s in your area. Please check the code."), code=code)
-    return code
-
-
-def chosen_village(answers: dict) -> str:
-    return answers["village_code"] if answers.get("village") == TYPE_CODE else answers["village"]
-
-
 def show_village(code: str, ctx: Context) -> str:
     """A village's short name ("หมู่ 1 บ้านโนนสูง"), where the full area name would crowd a list."""
-    if code == TYPE_CODE:
-        return ctx._("Type the village code")
     return areas.name(code, ctx.locale, full=False) or area_label(code, ctx)
 
 
-def village_questions(then: str) -> list:
-    """Which village: tapped, or its code typed when the area has too many to tap; then `then`."""
-    return [
-        Choice("village", N_("Which village?"), options=village_options, shown=show_village,
-               next=[When(typing_code, "village_code"), then]),
-        Text("village_code", N_("Type the village's 8-digit code (subdistrict code and village number, for "
-                                "example 30060101)."), check=check_village_code, shown=show_village, next=then),
-    ]
+def village_question(then: str) -> AreaChoice:
+    """Which village: tapped from those in the person's area, or typed as part of its name or its code."""
+    return AreaChoice("village", N_("Which village?"), levels=("village",), shown=show_village, next=then)
 
 
 # ---- finding ---------------------------------------------------------------------------------------
@@ -99,7 +57,7 @@ def by(kind: str):
 
 def finish_search(ctx: Context, answers: dict) -> Outcome:
     text = answers.get("number") if answers["how"] == "number" else answers.get("name")
-    village = chosen_village(answers) if answers["how"] == "village" else ""
+    village = answers["village"] if answers["how"] == "village" else ""
     return results(ctx, {"q": text or "", "v": village, "page": "0"})
 
 
@@ -113,7 +71,7 @@ FIND = Dialog(
              parser=search_text, next="done"),
         Text("name", N_("Type the head's name, or part of it."), min_len=2, max_len=60,  # it goes in "More..." data
              next="done"),
-        *village_questions(then="done"),
+        village_question(then="done"),
     ],
     finish=finish_search,
 )
@@ -217,12 +175,12 @@ def refuse_duplicate(ctx: Context, village: str, number: str | None = None, code
 
 
 def check_house_number(value: str, ctx: Context, answers: dict) -> str:
-    refuse_duplicate(ctx, chosen_village(answers), number=value)
+    refuse_duplicate(ctx, answers["village"], number=value)
     return value
 
 
 def check_house_code(value: str, ctx: Context, answers: dict) -> str:
-    refuse_duplicate(ctx, chosen_village(answers), code=value)
+    refuse_duplicate(ctx, answers["village"], code=value)
     return value
 
 
@@ -256,7 +214,7 @@ def confirm_prompt(ctx: Context, answers: dict) -> str:
     head_id = answers.get("head_id")
     return ctx._("Add this household?\nVillage: %(village)s\nHouse number: %(number)s\nHouse code: %(code)s\n"
                  "Head: %(head)s\nHead's national ID: %(id)s\nSource: community forum, fiscal year %(year)s",
-                 village=show_village(chosen_village(answers), ctx), number=answers["house_number"],
+                 village=area_label(answers["village"], ctx), number=answers["house_number"],
                  code=answers.get("house_code") or "-", head=answers["head_name"],
                  id=show_sealed(head_id, ctx) if head_id else "-", year=answers["source_year"])
 
@@ -266,7 +224,7 @@ def not_confirmed(ctx: Context, answers: dict) -> bool:
 
 
 def finish_add(ctx: Context, answers: dict) -> Outcome:
-    village = chosen_village(answers)
+    village = answers["village"]
     try:
         scope.of(ctx.staff).require(village)
         refuse_duplicate(ctx, village, number=answers["house_number"], code=answers.get("house_code"))
@@ -297,7 +255,7 @@ ADD = Dialog(
     name="add_household",
     title=N_("Add household"),
     questions=[
-        *village_questions(then="house_number"),
+        village_question(then="house_number"),
         Text("house_number", N_("House number? (for example 12 or 45/1)"), parser=house_number,
              check=check_house_number),
         Text("house_code", N_("The 11-digit house code from the house registration (optional; tap Skip if you "
@@ -314,7 +272,7 @@ ADD = Dialog(
 
 
 def open_add(ctx: Context, data: dict) -> Outcome:
-    if not villages_in_scope(ctx, limit=1):
+    if not areas.inside(scope.of(ctx.staff), ("village",), limit=1):
         return menu.show(ctx, note=ctx._("No villages are set up in your area yet. Please ask the district office."))
     return drafts.start_dialog(ctx, "add_household")
 

@@ -1,17 +1,19 @@
-"""Inviting staff from the chat: a supervisor picks a role and an area inside their own, and gets a code."""
+"""Inviting staff from the chat: a supervisor picks a role and an area inside their own (tapped, or typed as part of
+its name or its code), and gets a code."""
 
 from linebot.v3.messaging import TextMessage
 
 from core.i18n import N_
-from core.thai import format_date, to_ascii_digits
+from core.thai import format_date
 from core.types import Context, Outcome
 from dialogs import drafts, menu
 from dialogs.flow import Dialog, When
-from dialogs.kinds import Choice, Refused, Text, YesNo
+from dialogs.kinds import AreaChoice, Choice, Text, YesNo
 from domain.access import audit, scope
 from domain.access import staff as staff_service
 from domain.labels import ROLE_LABELS, area_label
-from models.staff import ROLE_AREA_LENGTHS, SUPERVISOR_ROLES
+from models.area import LEVELS
+from models.staff import NATIONWIDE, ROLE_AREA_LENGTHS, SUPERVISOR_ROLES
 
 
 def grantable(ctx: Context, answers: dict) -> list[tuple[str, str]]:
@@ -21,21 +23,29 @@ def grantable(ctx: Context, answers: dict) -> list[tuple[str, str]]:
     return [(role, ROLE_LABELS[role]) for role in roles]
 
 
+AREA_PROMPTS = {  # by the lengths of the area codes a role may have (models.staff.ROLE_AREA_LENGTHS)
+    (8, 6): N_("Which village or subdistrict is this person for?"),
+    (6,): N_("Which subdistrict is this person for?"),
+    (4,): N_("Which district is this person for?"),
+    (2,): N_("Which province is this person for?"),
+    (2, 4, 6, 0): N_("Which area is this person for: a province, a district, a subdistrict or the whole country?"),
+}
+
+
 def area_prompt(ctx: Context, answers: dict) -> str:
-    lengths = {8: ctx._("village (8 digits)"), 6: ctx._("subdistrict (6 digits)"), 4: ctx._("district (4 digits)"),
-               2: ctx._("province (2 digits)"), 0: ctx._("TH for the whole country")}
-    kinds = ", ".join(lengths[n] for n in ROLE_AREA_LENGTHS[answers["role"]])
-    return ctx._("Which area is this person for? Type its code: %(kinds)s.", kinds=kinds)
+    return ctx._(AREA_PROMPTS[ROLE_AREA_LENGTHS[answers["role"]]])
 
 
-def check_area(raw: str, ctx: Context, answers: dict) -> str:
-    code = to_ascii_digits(raw).strip().upper().replace(" ", "")
-    role = answers["role"]
-    if not staff_service.area_code_fits(role, code):
-        raise Refused(N_("%(code)s is not an area code of the right kind for this role."), code=code)
-    if not scope.of(ctx.staff).contains("" if code == "TH" else code):
-        raise Refused(N_("Area %(code)s is outside your own area; you can only invite people inside it."), code=code)
-    return code
+def area_levels(ctx: Context, answers: dict) -> tuple[str, ...]:
+    """The levels of area the chosen role works at."""
+    return tuple(LEVELS[length] for length in ROLE_AREA_LENGTHS[answers["role"]] if length)
+
+
+def whole_country(ctx: Context, answers: dict) -> list[tuple[str, str]]:
+    """The whole country, for a role that may have it, offered only by someone whose own area it is."""
+    if staff_service.area_code_fits(answers["role"], NATIONWIDE) and scope.of(ctx.staff).nationwide:
+        return [(NATIONWIDE, N_("the whole country"))]
+    return []
 
 
 def summary(ctx: Context, answers: dict) -> str:
@@ -69,7 +79,7 @@ INVITE = Dialog(
     title=N_("Invite staff"),
     questions=[
         Choice("role", N_("Which role will the new person have?"), options=grantable),
-        Text("area", area_prompt, check=check_area),
+        AreaChoice("area", area_prompt, levels=area_levels, extra=whole_country),
         Text("name", N_("The person's name (optional; tap Skip if you don't know it)."), optional=True,
              min_len=2, max_len=100),
         YesNo("confirm", summary, next=[When(not_confirmed, "role"), "done"]),

@@ -6,11 +6,12 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.seed import seed_demo
-from domain.access import areas
+from domain.access import areas, scope
 from models import Area, AuditEntry, Staff, StaffRole, db
 from tests.helpers import invite, register
 
 HEADER = "รหัสตำบล,หมู่ที่,ชื่อหมู่บ้าน\n"
+DISTRICT = scope.Scope(("3006",))  # อ.จักราช
 
 
 @pytest.fixture
@@ -90,6 +91,30 @@ def test_names_in_thai_and_english_full_and_short(loaded):
         assert areas.name("3006", "en") == "Chakkarat District, Nakhon Ratchasima"
         assert areas.name("30", full=False) == "จ.นครราชสีมา"
         assert areas.name("31") is None and areas.name("30069999") is None  # not loaded
+        assert areas.name("30060105", parent=True, full=False) == "หมู่ 5 บ้านโนนสูง ต.จักราช"
+        assert areas.name("30060105", "en", parent=True, full=False) == "Moo 5 Ban Non Sung, Chakkarat"
+
+
+def test_areas_are_found_by_code_or_part_of_a_name_inside_a_scope_only(loaded):
+    with loaded.app_context():
+        areas.add_village("300601", 5, "บ้านโนนสูง", name_en="Ban Non Sung")
+        areas.add_village("300603", 2, "หนองไผ่", name_en="Nong Phai")
+        areas.add_village("300603", 3, "บ้านหนองไผ่ ใต้")
+
+        def found(text, levels=("village",), within=DISTRICT):
+            return [area.code for area in areas.find(text, within, levels, 10)]
+
+        assert found("non sung") == found("๓๐๐๖-๐๑๐๕") == found("หมู่ที่ 5") == ["30060105"]
+        assert found("บ้านหนองไผ่") == found("หนอง ไผ่") == ["30060302", "30060303"]  # บ้าน and spaces aside
+        assert found("หนองไผ่ ม.3") == found("ไผ่ใต้") == ["30060303"]
+        assert found("หนองไผ่ ต.จักราช") == [] and found("โนนสูง ตำบลจักราช") == ["30060105"]
+        assert found("Moo 2 Nong Phai, Thonglang") == ["30060302"]  # as the English list shows it
+        assert found("จักราช", ("district", "subdistrict")) == ["3006", "300601"]
+        assert found("อ.จักราช", ("district", "subdistrict")) == ["3006"]
+        assert found("ต.จักราช", ("district",)) == found("ม.5", ("subdistrict",)) == []
+        assert found("โนนสูง", within=scope.Scope(("300603",))) == found("โนนสูง", within=scope.NOTHING) == []
+        assert found("%") == found("_") == found("ต.") == []  # not patterns; a level word alone names nothing
+        assert found("30060105", ("subdistrict",)) == [] and found("300601", ("subdistrict",)) == ["300601"]
 
 
 def test_bangkok_is_named_as_bangkok_names_its_areas(embedded_app):

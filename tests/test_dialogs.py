@@ -15,6 +15,7 @@ from core.types import Context, Input, Invalid, Outcome
 from dialogs import drafts, engine, menu, registry
 from dialogs.flow import Dialog
 from dialogs.kinds import (
+    AreaChoice,
     BirthDate,
     Choice,
     Date,
@@ -30,8 +31,17 @@ from dialogs.kinds import (
 )
 from dialogs.kinds import Photo as PhotoQuestion
 from emulator.driver import TINY_JPEG
-from models import DialogSession, LineUser, Photo, db, utcnow
-from tests.helpers import PROPERTY, ZONE, LiveServer, adversarial_text, base_config, latest_session, within_a_second
+from models import DialogSession, LineUser, Photo, Staff, StaffRole, db, utcnow
+from tests.helpers import (
+    PROPERTY,
+    ZONE,
+    LiveServer,
+    add_villages,
+    adversarial_text,
+    base_config,
+    latest_session,
+    within_a_second,
+)
 
 NEEDS = [(f"n{i}", f"ความต้องการ {i}") for i in range(1, 16)]
 FINISHED = []
@@ -343,9 +353,10 @@ PLAIN = [Text("text", "text"), Number("number", "number"), Money("money", "money
 
 def every_question() -> list:
     """Each question of every dialog (options that need the database replaced by a fixed list), and one
-    plain question of each kind."""
+    plain question of each kind; an area's question reads the database, and has a test of its own below."""
     questions = [dataclasses.replace(question, options=MANY) if callable(getattr(question, "options", None))
-                 else question for dialog in DIALOGS for question in dialog.questions.values()]
+                 else question for dialog in DIALOGS for question in dialog.questions.values()
+                 if not isinstance(question, AreaChoice)]
     assert {type(question) for question in PLAIN} >= {type(question) for question in questions}
     return questions + PLAIN
 
@@ -366,3 +377,26 @@ def test_every_question_reads_any_typed_text_at_once(raw):
                 invalid.text("th")
             except WrongKind:
                 pass
+
+
+def test_an_area_question_reads_any_typed_text_at_once(embedded_app):
+    """The same for a question of an area, which looks the text up among the areas of the person's scope."""
+    with embedded_app.app_context():
+        add_villages()
+        staff = Staff(name="ศจพ.อ.", active=True, roles=[StaffRole(role="supervisor_district", area_code="3006")])
+        ctx = Context(LineUser(user_id="U" + "0" * 32, language="th"), staff, None, utcnow(), ZONE)
+        question = AreaChoice("area", "area", levels=("village", "subdistrict"))
+
+        @PROPERTY
+        @given(adversarial_text)
+        def reads(raw):
+            state = DialogSession(dialog="invite", state="area", answers={}, history=[], version=1, failures=0)
+            with within_a_second(f"an area reading {raw[:40]!r}…, {len(raw)} characters"):
+                try:
+                    question.read(ctx, state, Input("text", text=raw))
+                except Invalid as invalid:
+                    invalid.text("th")
+                except WrongKind:
+                    pass
+
+        reads()

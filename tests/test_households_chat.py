@@ -12,7 +12,7 @@ from core.thai import fiscal_year
 from domain.access import audit
 from domain.step1_survey.households import hash_national_id
 from models import AuditEntry, DialogSession, Household, Staff, db
-from tests.helpers import HEADS, OUTSIDE, add_household, add_staff, add_villages, place, th, valid_id
+from tests.helpers import HEADS, OUTSIDE, VILLAGES, add_household, add_staff, add_villages, place, th, valid_id
 
 FOUND = "Households found: %(total)s (page %(page)s of %(pages)s). Tap one to open its folder."
 
@@ -95,23 +95,90 @@ def test_a_nul_or_a_zero_width_mark_in_a_search_is_dropped_instead_of_failing_in
     assert th(FOUND, total=23, page=1, pages=3) in volunteer.postback("menu=household_results&q=สมศรี&page=abc")
 
 
-def test_a_large_area_types_the_village_code(app, new_user):
+# Two villages named บ้านหนองไผ่ in two subdistricts of อ.จักราช, and one in another province.
+SAME_NAMES = VILLAGES | {"30060103": (3, "บ้านหนองไผ่"), "30060304": (4, "บ้านหนองไผ่"), "31010101": (1, "บ้านโคกกลาง")}
+VILLAGE_PLEASE = "Which village?"
+
+
+@pytest.fixture
+def district(app, new_user):
+    """A district supervisor of อ.จักราช, with a household in บ้านทองหลาง and in each บ้านหนองไผ่."""
+    chat = new_user("ศจพ.อ.")
+    with app.app_context():
+        add_villages(SAME_NAMES)
+        add_staff(chat.user_id, "supervisor_district", "3006", "ศจพ.อ.")
+        add_household("30060301", "1", "ทองดี หลางใต้")
+        add_household("30060103", "3", "ไผ่งาม ตำบลจักราช")
+        add_household("30060304", "4", "ไผ่ทอง ตำบลทองหลาง")
+        db.session.commit()
+    return chat
+
+
+def test_a_village_is_tapped_from_those_in_the_area(app, district):
+    district.postback("menu=find_household")
+    asked = district.tap(th("Village"))
+    assert th("Tap one, or type part of its name or its code:") in asked
+    assert "หมู่ 1 บ้านทองหลาง ต.ทองหลาง" in asked and "บ้านโคกกลาง" not in asked
+    assert "ม.1 ทองหลาง ทองหลาง" in district.buttons()  # the villages lie in two subdistricts: each says which
+    assert "ทองดี หลางใต้" in district.tap("ม.1 ทองหลาง ทองหลาง")
+
+
+def test_a_village_is_found_by_part_of_its_name(app, district):
+    found = search(district, "Village", "ทองหลาง")  # one village: taken at once
+    assert th(FOUND, total=1, page=1, pages=1) in found and "ทองดี หลางใต้" in found
+    assert "ไผ่ทอง ตำบลทองหลาง" in search(district, "Village", "บ้าน หนองไผ่ ต.ทองหลาง")  # narrowed by its subdistrict
+    assert "ไผ่งาม ตำบลจักราช" in search(district, "Village", "ม.3")
+
+
+def test_a_name_several_villages_share_lists_them_with_their_subdistricts(app, district):
+    several = search(district, "Village", "หนองไผ่")
+    assert th("Several places match “%(text)s”. Tap the one you mean, or type more of the name:",
+              text="หนองไผ่") in several
+    assert "1. หมู่ 3 บ้านหนองไผ่ ต.จักราช\n2. หมู่ 4 บ้านหนองไผ่ ต.ทองหลาง" in several
+    assert {"ม.3 หนองไผ่ ต.จักราช", "ม.4 หนองไผ่ ทองหลาง"} <= set(district.buttons())
+    assert "ไผ่ทอง ตำบลทองหลาง" in district.tap("ม.4 หนองไผ่ ทองหลาง")
+    search(district, "Village", "หนองไผ่")
+    assert th("There is no option %(number)s. Please type a number from 1 to %(count)s.", number=3, count=2) \
+        in district.say("3")
+    assert "ไผ่งาม ตำบลจักราช" in district.say("1")  # the number in the list, still the list of matches
+
+
+def test_a_village_outside_the_area_or_unknown_is_refused_and_asked_again(app, district):
+    district.postback("menu=find_household")
+    district.tap(th("Village"))
+    for typed, refusal in [
+        ("โคกกลาง", th("%(area)s is outside your area. You can only choose a place inside it.", area="“โคกกลาง”")),
+        ("31010101", th("%(area)s is outside your area. You can only choose a place inside it.",
+                        area=place(app, "31010101"))),
+        ("หนองไม่มี", th("Nothing in your area is named “%(text)s”. Please check the spelling, type a shorter part "
+                         "of the name, or type the code.", text="หนองไม่มี")),
+        ("30069999", th("There is no %(area)s. Please check the code.", area=th("village %(code)s", code="30069999"))),
+        ("3006", th("%(code)s is not a code of the right kind. Please type the code of a %(kinds)s, or part of the "
+                    "name.", code="3006", kinds=th("village (8 digits)"))),
+        ("9", th("There is no option %(number)s. Please type a number from 1 to %(count)s.", number=9, count=5)),
+    ]:
+        answer = district.say(typed)
+        assert refusal in answer and th(VILLAGE_PLEASE) in answer, typed
+        assert "บ้านโคกกลาง" not in answer.replace(refusal, "")
+    assert "ทองดี หลางใต้" in district.say("3006-0301")  # a code still works
+
+
+def test_a_large_area_finds_its_village_by_name_or_code(app, new_user):
     chat = new_user("นายอำเภอ")
     with app.app_context():
-        add_villages({f"300601{n:02d}": (n, f"หมู่บ้านที่ {n}") for n in range(1, 42)} | {"31010101": (1, "นอก")})
+        add_villages({f"300601{n:02d}": (n, f"บ้านโนน{n}") for n in range(1, 42)})
         add_staff(chat.user_id, "supervisor_district", "3006", "ศจพ.อ.")
         add_household("30060141", "9", "บุญมี ท้ายตำบล")
         db.session.commit()
     chat.postback("menu=find_household")
+    asked = chat.tap(th("Village"))
+    assert th("Type part of its name, or its code.") in asked and "บ้านโนน1" not in asked
+    assert set(chat.buttons()) == {th("Back"), th("Cancel")}  # 41 villages: too many to tap
+    assert th("More than %(count)s places match “%(text)s”. Please type more of the name.", count=40,
+              text="โนน") in chat.say("โนน")
+    assert "บุญมี ท้ายตำบล" in chat.say("โนน41")
+    chat.postback("menu=find_household")
     chat.tap(th("Village"))
-    assert list(chat.buttons())[0] == th("Type the village code")[:20]
-    chat.tap(th("Type the village code")[:20])
-    assert th("A village code has 8 digits: the subdistrict code and the village number, for example 30060101.") \
-        in chat.say("3006")
-    assert th("There is no village %(code)s in your area. Please check the code.", code="31010101") \
-        in chat.say("31010101")
-    assert th("There is no village %(code)s in your area. Please check the code.", code="30069999") \
-        in chat.say("30069999")
     assert "บุญมี ท้ายตำบล" in chat.say("3006-0141")
 
 

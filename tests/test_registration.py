@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from bot import privacy
 from models import AuditEntry, InboxEvent, Invite, InviteAttempt, OutboxMessage, Staff, db, utcnow
-from tests.helpers import invite, register, settle
+from tests.helpers import add_villages, invite, register, settle
 
 
 def test_a_stranger_is_asked_for_a_code_and_sees_nothing_else(app, new_user):
@@ -103,11 +103,14 @@ def test_unfollow_deactivates_until_follow(app, new_user, line):
 
 
 def test_a_code_sent_in_the_chat_is_never_stored_readable_and_sent_messages_keep_no_text(app, new_user):
+    with app.app_context():
+        add_villages()
+        db.session.commit()
     boss = new_user("หัวหน้า")
     register(boss, invite(app, "supervisor_subdistrict", "300601"), name="หัวหน้า ตำบล")
     boss.postback("menu=invite")
     boss.tap("ทีมเคาะประตู")
-    boss.say("30060105")
+    boss.say("30060102")
     boss.say("สมหญิง รักดี")
     assert "สมหญิง รักดี" in boss.text  # the summary names the person invited
     shown = boss.tap("ใช่").split("\n")[0]

@@ -6,7 +6,7 @@ from sqlalchemy.exc import DatabaseError
 
 from domain.access import scope
 from models import AppendOnlyError, AuditEntry, Staff, StaffRole, db
-from tests.helpers import invite, register
+from tests.helpers import add_villages, invite, place, register
 
 PEOPLE = {
     # name: (role, area)
@@ -65,20 +65,23 @@ def test_a_scope_prefix_is_not_a_pattern(people):
 
 
 def test_a_supervisor_invites_inside_their_area_only(app, new_user):
+    with app.app_context():
+        add_villages()
+        db.session.commit()
     boss = new_user("หัวหน้า")
     register(boss, invite(app, "supervisor_subdistrict", "300601"))
     boss.postback("menu=invite")
     assert "ทีมเคาะประตู" in boss.buttons() and "ศจพ.อ." not in " ".join(boss.buttons())
     boss.tap("ทีมเคาะประตู")
     assert "อยู่นอกพื้นที่" in boss.say("30060301")  # another subdistrict
-    boss.say("30060105")
+    boss.say("30060102")
     boss.tap("ข้าม")
     done = boss.tap("ใช่")
     assert "เชิญเจ้าหน้าที่" in boss.buttons()  # the menu, to go on
     code = "".join(ch for ch in done.split("\n")[0] if ch.isdigit())
     assert len(code) == 8
     newcomer = new_user("อาสาใหม่")
-    assert "หมู่บ้าน 30060105" in register(newcomer, code)
+    assert place(app, "30060102") in register(newcomer, code)
 
 
 def test_the_staff_list_in_chat_is_scoped(app, new_user):

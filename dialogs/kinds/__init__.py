@@ -1,5 +1,6 @@
 """The kinds of question a dialog can ask, one class per module (see `base.Question`)."""
 
+from dialogs.kinds.area import AreaChoice
 from dialogs.kinds.base import Question, Refused, WrongKind
 from dialogs.kinds.birth_date import BirthDate
 from dialogs.kinds.choice import Choice
@@ -14,5 +15,5 @@ from dialogs.kinds.photo import Photo
 from dialogs.kinds.text import Text
 from dialogs.kinds.yes_no import YesNo
 
-__all__ = ["BirthDate", "Choice", "Date", "Location", "Money", "MultiChoice", "NationalId", "Number", "Phone",
-           "Photo", "Question", "Refused", "Text", "WrongKind", "YesNo"]
+__all__ = ["AreaChoice", "BirthDate", "Choice", "Date", "Location", "Money", "MultiChoice", "NationalId", "Number",
+           "Phone", "Photo", "Question", "Refused", "Text", "WrongKind", "YesNo"]

@@ -34,6 +34,10 @@ class Choice(Question):
         """The options ticked so far (only a multiple choice has any)."""
         return []
 
+    def button(self, value: str, label: str, ctx: Context) -> str:
+        """An option's button label: the label, cut to LINE's limit when sent, unless a kind shortens it better."""
+        return label
+
     def closing_buttons(self, ctx: Context, session: DialogSession) -> list[QuickReplyItem]:
         """Buttons after the options (a multiple choice's "Done")."""
         return []
@@ -47,7 +51,8 @@ class Choice(Question):
         page = min(page, len(pages) - 1)
         numbered = "\n".join(f"{i}. {'✓ ' if value in ticked else ''}{label}"
                              for i, (value, label) in enumerate(options, 1))
-        items = [postback(session, label, {"a": value}, display=label) for value, label in pages[page]]
+        items = [postback(session, self.button(value, label, ctx), {"a": value}, display=label)
+                 for value, label in pages[page]]
         items += closing
         if page + 1 < len(pages):
             items.append(postback(session, ctx._("More..."), {"page": str(page + 1)}))

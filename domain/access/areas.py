@@ -3,6 +3,9 @@
 Codes nest by prefix: 30 ⊃ 3006 ⊃ 300601 ⊃ 30060105, a village being its subdistrict's code plus a
 2-digit หมู่. Villages are added one at a time or imported from CSV; every change is audited.
 
+Finding: `inside` lists the areas of some levels in a scope, `find` those a typed code or part of a name
+points to. Both take the scope, so an area outside it is never offered nor taken.
+
 Names: an area's own row is read on every call (so a village renamed by another process, or areas not
 loaded at all, show at once), while the names of its parents (provinces, districts, subdistricts) are
 cached per process. Those change only when `areas load` brings a new geothai release, which is deployed
@@ -15,12 +18,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import geothai
-from sqlalchemy import event, insert, select, update
+from sqlalchemy import event, func, insert, literal, select, update
+from sqlalchemy.orm import aliased
 
 from core.i18n import N_
-from core.thai import to_ascii_digits
+from core.thai import compact_code, to_ascii_digits
 from core.types import Invalid
 from domain.access import audit
+from domain.access.scope import Scope
 from models import Area, Staff, db
 from models.area import LEVELS
 
@@ -264,6 +269,65 @@ def _chunks(items: list[str]):
         yield items[start:start + CHUNK]
 
 
+# ---- finding ----------------------------------------------------------------------------------
+
+_LEVEL_WORDS = {"subdistrict": r"ตำบล|ต\.|แขวง", "district": r"อำเภอ|อ\.|เขต", "province": r"จังหวัด|จ\.",
+                "village": r"หมู่บ้าน"}
+# A level word in front of a name ("ต.จักราช", "อำเภอจักราช") keeps that level; one after it, or a comma, names
+# the area it is in ("หนองไผ่ ต.จักราช", "Nong Phai, Thonglang"); "หมู่ 3" or "ม.3" keeps villages with that number.
+_LEVEL_FIRST = re.compile("^(?:" + "|".join(f"(?P<{level}>{words})" for level, words in _LEVEL_WORDS.items())
+                          + r")\s*")
+_IN_PLACE = re.compile(r",\s*|\s(?:" + "|".join(_LEVEL_WORDS.values()) + r")\s*")
+_MOO_IN_NAME = re.compile(r"(?:หมู่(?:\s*ที่)?|ม\.|moo\.?)\s*(\d{1,2})(?!\d)", re.IGNORECASE)
+
+
+def inside(within: Scope, levels: tuple[str, ...], limit: int) -> list[Area]:
+    """The areas of `levels` inside `within`, in code order, at most `limit`."""
+    query = select(Area).where(Area.level.in_(levels), within.condition(Area.code))
+    return list(db.session.scalars(query.order_by(Area.code).limit(limit)))
+
+
+def find(text: str, within: Scope, levels: tuple[str, ...], limit: int) -> list[Area]:
+    """The areas of `levels` inside `within` that `text` points to, in code order, at most `limit`.
+
+    A code ("30060105", "๓๐๐๖-๐๑๐๕") names one area. Anything else is part of a name, Thai or English,
+    spaces aside: "หนองไผ่" finds บ้านหนองไผ่ ("บ้าน" typed or not), "ต.จักราช" the subdistrict, "หนองไผ่
+    ต.จักราช" the หนองไผ่ in ต.จักราช, and "หมู่ 3" or "ม.3" narrows to villages with that number.
+    """
+    code = compact_code(text)
+    query = select(Area).where(within.condition(Area.code))
+    if code.isascii() and code.isdigit():
+        return list(db.session.scalars(query.where(Area.code == code, Area.level.in_(levels))))
+    words = " ".join(to_ascii_digits(text).split())
+    moo = _MOO_IN_NAME.search(words)
+    if moo:
+        levels = tuple(level for level in levels if level == "village")
+        query = query.where(Area.moo == int(moo.group(1)))
+        words = " ".join(f"{words[:moo.start()]} {words[moo.end():]}".split())
+    first = _LEVEL_FIRST.match(words)
+    if first:
+        levels = tuple(level for level in levels if level == first.lastgroup)
+        words = words[first.end():]
+    words, *places = _IN_PLACE.split(words)
+    if places:
+        above = aliased(Area)
+        query = query.where(Area.parent_code.in_(select(above.code).where(_named(above, places[0]))))
+    if not levels or not (words or moo or places):
+        return []
+    if words:
+        query = query.where(_named(Area, words))
+    return list(db.session.scalars(query.where(Area.level.in_(levels)).order_by(Area.code).limit(limit)))
+
+
+def _named(area, words: str):
+    """`area`'s Thai name (with or without "บ้าน" in front, spaces aside) contains `words`, or its English name
+    does when they are 3 letters or more ("TH" is the whole country's code, not a part of "Thong Lang")."""
+    named = func.replace(literal("บ้าน") + area.name_th, " ", "").contains(words.replace(" ", ""), autoescape=True)
+    if len(words) < 3:
+        return named
+    return named | func.lower(area.name_en).contains(words.lower(), autoescape=True)
+
+
 # ---- names --------------------------------------------------------------------------------------
 
 
@@ -291,18 +355,20 @@ def _part(level: str, code: str, name_th: str, name_en: str | None, moo: int | N
     return THAI_PREFIXES[level][code.startswith(BANGKOK)] + name_th
 
 
-def name(code: str, locale: str = "th", full: bool = True) -> str | None:
+def name(code: str, locale: str = "th", full: bool = True, parent: bool = False) -> str | None:
     """An area's name for people, or None when it isn't loaded.
 
     Full: "หมู่ 5 บ้านโนนสูง ต.จักราช อ.จักราช จ.นครราชสีมา" / "Moo 5 Ban Non Sung, Chakkarat, Chakkarat,
-    Nakhon Ratchasima". Short: the area alone ("หมู่ 5 บ้านโนนสูง", "ต.จักราช", "Chakkarat District").
+    Nakhon Ratchasima". Short: the area alone ("หมู่ 5 บ้านโนนสูง", "ต.จักราช", "Chakkarat District"), or
+    with `parent` the area and the one it is in ("หมู่ 5 บ้านโนนสูง ต.จักราช"), to tell same-named ones apart.
     """
     area = db.session.get(Area, code)
     if area is None:
         return None
     parts = [_part(area.level, code, area.name_th, area.name_en, area.moo, locale, alone=True)]
-    for length in (6, 4, 2) if full else ():
-        parent = _parent(code[:length]) if length < len(code) else None
-        if parent:
-            parts.append(_part(LEVELS[length], code[:length], *parent, None, locale, alone=False))
+    above = [length for length in (6, 4, 2) if length < len(code)]
+    for length in above if full else above[:1] if parent else ():
+        names = _parent(code[:length])
+        if names:
+            parts.append(_part(LEVELS[length], code[:length], *names, None, locale, alone=False))
     return (", " if locale == "en" else " ").join(parts)

@@ -45,6 +45,7 @@ class Scope:
 
 
 NOTHING = Scope(())
+EVERYWHERE = Scope(("",))  # to tell "outside your area" from "no such area", never to offer or take one
 
 
 def of(staff: Staff | None) -> Scope:
