@@ -1,14 +1,14 @@
 """Rich menus: `richmenu sync` through the emulator, each person's menu following their roles, taps."""
 
+import io
 import logging
-import struct
-import zlib
 
 import pytest
 from flask import Flask
+from PIL import Image, ImageDraw
 from sqlalchemy import select
 
-from bot import DIALOGS, MENU, richmenu
+from bot import DIALOGS, MENU, richmenu, richmenu_image
 from bot.gateway import LineError
 from bot.richmenu import KINDS, RichMenu
 from core.i18n import gettext
@@ -53,12 +53,19 @@ def link_calls(platform, user_id: str) -> list[dict]:
     return [r for r in platform.requests if r["path"].startswith(f"/v2/bot/user/{user_id}/richmenu")]
 
 
-def pixel(image: bytes, x: int, y: int) -> tuple[int, int, int]:
-    width = struct.unpack(">I", image[16:20])[0]
-    length = struct.unpack(">I", image[33:37])[0]
-    raw = zlib.decompress(image[41:41 + length])
-    start = y * (width * 3 + 1) + 1 + x * 3
-    return tuple(raw[start:start + 3])
+def picture(image: bytes) -> Image.Image:
+    return Image.open(io.BytesIO(image)).convert("RGB")
+
+
+def band(bounds: dict, top: float, bottom: float) -> tuple[int, int, int, int]:
+    """The box of an area between two fractions of its height, as PIL crops it."""
+    return (bounds["x"], bounds["y"] + round(bounds["height"] * top),
+            bounds["x"] + bounds["width"], bounds["y"] + round(bounds["height"] * bottom))
+
+
+def white_pixels(drawn: Image.Image, box: tuple[int, int, int, int]) -> int:
+    """How many pixels of the box are (nearly) white: the icon's and the label's ink on the coloured tile."""
+    return sum(drawn.crop(box).convert("L").histogram()[201:])
 
 
 # ---- definitions ----------------------------------------------------------------------------------
@@ -73,19 +80,51 @@ def menus():
 
 
 @pytest.mark.parametrize("kind", ["guest", *KINDS])
-def test_each_image_is_a_png_line_accepts_with_one_colour_per_area(kind, menus):
+def test_each_image_is_a_png_line_accepts_with_a_coloured_tile_per_area_showing_an_icon_and_its_label(kind, menus):
     definition, image = richmenu.definition(kind)
-    assert image[:8] == b"\x89PNG\r\n\x1a\n" and image[12:16] == b"IHDR" and len(image) < 1024 * 1024
-    assert struct.unpack(">II", image[16:24]) == (2500, definition["size"]["height"])
-    assert definition["size"]["height"] in (843, 1686)
+    assert image[:8] == b"\x89PNG\r\n\x1a\n" and len(image) < 1024 * 1024
+    drawn = picture(image)
+    assert drawn.size == (2500, definition["size"]["height"]) and definition["size"]["height"] in (843, 1686)
     colours = set()
     for area in definition["areas"]:
         bounds = area["bounds"]
-        colours.add(pixel(image, bounds["x"] + bounds["width"] // 2, bounds["y"] + bounds["height"] // 2))
-        assert pixel(image, bounds["x"], bounds["y"]) == (255, 255, 255)  # the separating margin
+        colours.add(drawn.getpixel((bounds["x"] + bounds["width"] // 2, bounds["y"] + 20)))
+        assert drawn.getpixel((bounds["x"], bounds["y"])) == (255, 255, 255)  # the separating margin
+        assert white_pixels(drawn, band(bounds, 0.2, 0.6)) > 5000  # the icon
+        assert white_pixels(drawn, band(bounds, 0.65, 0.9)) > 5000  # the label
     assert len(colours) == len(definition["areas"]) and (255, 255, 255) not in colours
     assert richmenu.definition(kind) == (definition, image)  # deterministic, so the name's hash is stable
     assert len(definition["chatBarText"]) <= 14
+
+
+@pytest.mark.parametrize("kind", ["guest", *KINDS])
+def test_every_character_of_the_labels_has_a_glyph_in_the_shipped_font(kind, menus):
+    font = richmenu_image.font(100)
+
+    def glyph(character: str) -> bytes:
+        drawn = Image.new("L", (200, 200))
+        ImageDraw.Draw(drawn).text((50, 50), character, font=font, fill=255)
+        return drawn.tobytes()
+
+    missing = glyph("\u4e00")  # a Chinese character: the font has none, so this is its "missing" box
+    labels = [area["action"]["displayText"] for area in richmenu.definition(kind)[0]["areas"]]
+    assert any("\u0e01" <= character <= "\u0e5b" for label in labels for character in label)  # Thai
+    assert [c for label in labels for c in label if not c.isspace() and glyph(c) == missing] == []
+
+
+def test_a_relabelled_item_is_drawn_anew_in_its_own_area_and_renames_the_menu(menus, monkeypatch):
+    before, old_image = richmenu.definition("staff")
+    labels = {area["action"]["data"]: area["action"]["displayText"] for area in before["areas"]}
+    renamed = labels["menu=help"]
+    monkeypatch.setattr(richmenu, "gettext", lambda text, locale: "คู่มือ" if gettext(text, locale) == renamed
+                        else gettext(text, locale))
+    after, new_image = richmenu.definition("staff")
+    assert after["name"] != before["name"]
+    old, new = picture(old_image), picture(new_image)
+    for area in before["areas"]:
+        box = band(area["bounds"], 0.65, 0.9)
+        changed = old.crop(box).tobytes() != new.crop(box).tobytes()
+        assert changed == (area["action"]["data"] == "menu=help"), area["action"]["data"]
 
 
 @pytest.mark.parametrize("count", range(1, 15))
