@@ -20,7 +20,8 @@ WHITE = (255, 255, 255)
 PALETTE = ((25, 103, 196), (27, 128, 72), (0, 121, 107), (117, 63, 186), (188, 82, 0), (192, 57, 43),
            (48, 63, 159), (84, 84, 84))
 LABEL_SIZE = 0.13  # the label's font size, of the tile's height, before shrinking to fit its width
-LABEL_WIDTH = 0.88  # the widest a label may be, of the tile's width
+LABEL_WIDTH = 0.92  # the widest a label may be, of the tile's width
+LEADING_VOWELS = "เแโใไ"
 ICON_SIZE = 0.36  # the icon's square, of the tile's height
 
 Box = tuple[float, float, float]  # an icon's square: left, top, side
@@ -51,13 +52,26 @@ def font(size: float) -> ImageFont.FreeTypeFont:
 
 def fitted(label: str, widest: float, size: float) -> tuple[str, ImageFont.FreeTypeFont]:
     """The label's text and font to fit it in `widest` pixels: at `size` on one line if it fits; a label in
-    two languages ("ภาษา / Language") on two lines; then smaller until it fits (a long label, a narrow tile)."""
+    two languages ("ภาษา / Language") on two lines, and so is one that would shrink below 3/4 of `size`
+    where it can be broken; then smaller until it fits (a long label, a narrow tile)."""
     chosen = font(size)
     if chosen.getlength(label) > widest:
         label = label.replace(" / ", "\n")
+    if "\n" not in label and chosen.getlength(label) * 0.75 > widest:
+        label = broken(label)
     while max(map(chosen.getlength, label.splitlines())) > widest and chosen.size > 24:
         chosen = font(chosen.size * 0.92)
     return label, chosen
+
+
+def broken(label: str) -> str:
+    """The label on two lines, broken before the leading vowel nearest its middle (เ แ โ ใ ไ always begin a
+    syllable, so the break never splits one); as it is if it has none past its start."""
+    breaks = [i for i, character in enumerate(label) if i > 0 and character in LEADING_VOWELS]
+    if not breaks:
+        return label
+    at = min(breaks, key=lambda i: abs(len(label) - 2 * i))
+    return f"{label[:at]}\n{label[at:]}"
 
 
 # ---- icons: shapes in a square box, in white on the tile's colour --------------------------------
