@@ -9,6 +9,7 @@ always give the same bytes, so a menu's name (a hash of it) changes only when wh
 
 import io
 from collections.abc import Callable
+from functools import cache
 from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
@@ -47,7 +48,12 @@ def draw(width: int, height: int, tiles: list[tuple[dict, str, str]]) -> bytes:
 
 
 def font(size: float) -> ImageFont.FreeTypeFont:
-    return ImageFont.truetype(FONT, round(size))
+    return _font(round(size))
+
+
+@cache
+def _font(size: int) -> ImageFont.FreeTypeFont:
+    return ImageFont.truetype(FONT, size)
 
 
 def fitted(label: str, widest: float, size: float) -> tuple[str, ImageFont.FreeTypeFont]:
