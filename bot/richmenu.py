@@ -16,8 +16,6 @@ holds a transaction.
 import hashlib
 import json
 import logging
-import struct
-import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -27,7 +25,7 @@ from flask.cli import AppGroup
 from sqlalchemy import String, select
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot import jobs
+from bot import jobs, richmenu_image
 from bot.gateway import LineError, gateway
 from bot.redis_store import get_redis
 from core.i18n import gettext
@@ -41,8 +39,6 @@ log = logging.getLogger(__name__)
 
 PREFIX = "frontline:"  # names of the menus this bot owns; others on the channel are left alone
 WIDTH = 2500  # LINE's rich menus are 2500 wide, 843 (compact) or 1686 (large) high
-GAP = 6  # white margin around each area, so neighbouring areas show a 12-pixel line between them
-WHITE = (255, 255, 255)
 LOCK_TTL = 60  # seconds; a LINE call with its retries fits well inside
 
 
@@ -60,16 +56,15 @@ class RichMenu(db.Model):
 @dataclass(frozen=True)
 class Button:
     data: str  # postback data the conversation already understands
-    label: str  # Thai: the image has no text, so this is what the chat shows when tapped
+    label: str  # Thai: drawn on the image, and what the chat shows when tapped
+    icon: str  # the name of its icon in `richmenu_image.ICONS` (the menu item's key)
 
 
 FIELD_ROLES = tuple(role for role in ROLES if role not in SUPERVISOR_ROLES)
 KINDS = {"staff": FIELD_ROLES, "supervisor": SUPERVISOR_ROLES}  # who gets which menu; "guest" is the rest
-MAIN_MENU = Button("cmd=menu", "เมนู")  # the global "menu" command: the full quick-reply menu
+MAIN_MENU = Button("cmd=menu", "เมนู", "menu")  # the global "menu" command: the full quick-reply menu
 # Unregistered, "help" starts registration; during it, it explains the current question.
-REGISTER = Button("cmd=help", "ลงทะเบียน / Register")
-PALETTE = ((47, 128, 237), (39, 174, 96), (0, 150, 136), (155, 81, 224), (242, 153, 74), (235, 87, 87),
-           (86, 204, 242), (79, 79, 79))
+REGISTER = Button("cmd=help", "ลงทะเบียน / Register", "register")
 
 
 def kind_for(staff: Staff) -> str:
@@ -84,7 +79,7 @@ def buttons(kind: str) -> list[Button]:
     per_role = [menu.items_for(Context(line_user=None, staff=Staff(roles=[StaffRole(role=role)]), event_id=None,
                                        now=None, timezone=None)) for role in KINDS[kind]]
     shared = [item for item in per_role[0] if all(item in items for items in per_role[1:])]
-    return [Button(f"menu={item.key}", gettext(item.label, "th")) for item in shared] + [MAIN_MENU]
+    return [Button(f"menu={item.key}", gettext(item.label, "th"), item.key) for item in shared] + [MAIN_MENU]
 
 
 # ---- definitions and images ---------------------------------------------------------------------
@@ -107,40 +102,18 @@ def definition(kind: str) -> tuple[dict, bytes]:
     """The rich menu request of `kind`, named after a hash of itself and its image, and the image."""
     tapped = buttons(kind)
     height, cells = grid(len(tapped))
+    paired = list(zip(cells, tapped, strict=True))
     menu_request = {
         "size": {"width": WIDTH, "height": height},
         "selected": True,
         "chatBarText": "ลงทะเบียน" if kind == "guest" else "เมนู / Menu",
         "areas": [{"bounds": cell, "action": {"type": "postback", "label": button.label[:LABEL_LIMIT],
                                               "data": button.data, "displayText": button.label}}
-                  for cell, button in zip(cells, tapped, strict=True)],
+                  for cell, button in paired],
     }
-    image = png(WIDTH, height, [(cell, PALETTE[i % len(PALETTE)]) for i, cell in enumerate(cells)])
+    image = richmenu_image.draw(WIDTH, height, [(cell, button.icon, button.label) for cell, button in paired])
     digest = hashlib.sha256(json.dumps(menu_request, sort_keys=True).encode() + image).hexdigest()[:16]
     return {"name": f"{PREFIX}{kind}:{digest}", **menu_request}, image
-
-
-def png(width: int, height: int, cells: list[tuple[dict, tuple[int, int, int]]]) -> bytes:
-    """A flat RGB PNG, each cell in its colour inside a white margin: no imaging library needed.
-    Rows are built once per distinct band, and the same input always gives the same bytes."""
-    bands: dict[tuple, bytes] = {}
-    raw = bytearray()
-    for y in range(height):
-        spans = tuple((cell["x"], cell["width"], colour) for cell, colour in cells
-                      if cell["y"] + GAP <= y < cell["y"] + cell["height"] - GAP)
-        if spans not in bands:
-            row = bytearray(bytes(WHITE) * width)
-            for x, span, colour in spans:
-                row[(x + GAP) * 3:(x + span - GAP) * 3] = bytes(colour) * (span - 2 * GAP)
-            bands[spans] = b"\0" + bytes(row)  # filter type 0: the row as is
-        raw += bands[spans]
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)  # 8-bit RGB
-    return (b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", header) + _chunk(b"IDAT", zlib.compress(bytes(raw), 9))
-            + _chunk(b"IEND", b""))
-
-
-def _chunk(kind: bytes, data: bytes) -> bytes:
-    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
 
 # ---- sync ---------------------------------------------------------------------------------------

@@ -422,7 +422,8 @@ class Platform:
     # ---- waiting -----------------------------------------------------------------------------
 
     def wait_for(self, predicate: Callable[[], bool], timeout: float = 10.0) -> bool:
-        """Block until `predicate()` holds, re-checking on every new delivery or logged request."""
+        """Block until `predicate()` holds, re-checking on every new delivery, logged request or change of
+        which rich menu someone is shown."""
         with self._changed:
             return self._changed.wait_for(predicate, timeout)
 
@@ -468,7 +469,7 @@ class Platform:
 
     def delete_rich_menu(self, rich_menu_id: str) -> None:
         """Delete a rich menu; users linked to it, and the default if it was that one, lose it."""
-        with self._lock:
+        with self._changed:
             self._existing_rich_menu(rich_menu_id)
             del self._rich_menus[rich_menu_id]
             self._rich_menu_images.pop(rich_menu_id, None)
@@ -477,6 +478,7 @@ class Platform:
             }
             if self._default_rich_menu_id == rich_menu_id:
                 self._default_rich_menu_id = None
+            self._changed.notify_all()
 
     def set_rich_menu_image(self, rich_menu_id: str, data: bytes, content_type: str) -> None:
         """Attach the image; like LINE, a rich menu's image can be uploaded only once."""
@@ -495,13 +497,15 @@ class Platform:
             return image
 
     def link_rich_menu(self, user_id: str, rich_menu_id: str) -> None:
-        with self._lock:
+        with self._changed:
             self._require_image(rich_menu_id)
             self._user_rich_menus[user_id] = rich_menu_id
+            self._changed.notify_all()
 
     def unlink_rich_menu(self, user_id: str) -> None:
-        with self._lock:
+        with self._changed:
             self._user_rich_menus.pop(user_id, None)
+            self._changed.notify_all()
 
     def linked_rich_menu(self, user_id: str) -> str | None:
         """The rich menu linked to this very user (the default one does not count, as on LINE)."""
@@ -509,14 +513,20 @@ class Platform:
             return self._user_rich_menus.get(user_id)
 
     def set_default_rich_menu(self, rich_menu_id: str | None) -> None:
-        with self._lock:
+        with self._changed:
             if rich_menu_id is not None:
                 self._require_image(rich_menu_id)
             self._default_rich_menu_id = rich_menu_id
+            self._changed.notify_all()
 
     def default_rich_menu(self) -> str | None:
         with self._lock:
             return self._default_rich_menu_id
+
+    def shown_rich_menu(self, user_id: str) -> str | None:
+        """The rich menu LINE shows this user under the chat: the one linked to them, else the default."""
+        with self._lock:
+            return self._user_rich_menus.get(user_id, self._default_rich_menu_id)
 
     def _existing_rich_menu(self, rich_menu_id: str) -> dict:
         rich_menu = self._rich_menus.get(rich_menu_id)

@@ -26,7 +26,7 @@ import requests
 from flask import Blueprint, Flask, Response, current_app, jsonify, render_template, request
 
 from emulator.driver import LineDriver
-from emulator.platform import Delivery, Platform
+from emulator.platform import Delivery, Platform, PlatformError
 
 WEBCHAT_EXTENSION = "line_webchat"
 # How long one long-poll waits for the bot before answering "nothing yet" (the page asks again).
@@ -189,14 +189,20 @@ class WebChat:
             error_line = f"บอทตอบ HTTP {response.status_code} (webhook error): {response.text[:200]}".rstrip(": ")
         return self.transcripts.set_result(entry["id"], response.status_code, error_line)
 
-    def entries(self, user_id: str, after_seq: int, after_id: int, wait: float) -> dict:
-        """The user's conversation past the cursors, waiting up to `wait` seconds for the bot."""
+    def entries(self, user_id: str, after_seq: int, after_id: int, wait: float, rich_menu: str | None = None) -> dict:
+        """The user's conversation past the cursors and the rich menu they are shown, waiting up to `wait`
+        seconds for the bot to send something or to change that menu from `rich_menu` (the id the page
+        shows, "" for none; None: the page does not watch it)."""
         mine = self.transcripts.after(user_id, after_id)
-        if mine or wait <= 0:
-            deliveries = self.platform.messages_for(user_id, after_seq)
-        else:
-            deliveries = self.platform.wait_for_user_messages(user_id, after_seq, wait, self.stopping)
+
+        def news() -> bool:
+            return (bool(self.platform.messages_for(user_id, after_seq)) or self.stopping.is_set()
+                    or (rich_menu is not None and self.platform.shown_rich_menu(user_id) != (rich_menu or None)))
+
+        if not mine and wait > 0:
+            self.platform.wait_for(news, wait)
             mine = self.transcripts.after(user_id, after_id)
+        deliveries = self.platform.messages_for(user_id, after_seq)
         merged = [(_delivery_key(delivery), _delivery_entry(delivery)) for delivery in deliveries]
         merged += [((entry["anchor"], 1, entry["id"]), entry) for entry in mine]
         merged.sort(key=lambda pair: pair[0])
@@ -204,7 +210,16 @@ class WebChat:
             "entries": [entry for _, entry in merged],
             "seq": max([after_seq] + [delivery.seq for delivery in deliveries]),
             "mine": max([after_id] + [entry["id"] for entry in mine]),
+            "richMenu": self.rich_menu(user_id),
         }
+
+    def rich_menu(self, user_id: str) -> dict | None:
+        """The rich menu LINE shows the user under the chat (None: none), with the address of its image."""
+        rich_menu_id = self.platform.shown_rich_menu(user_id)
+        if rich_menu_id is None:
+            return None
+        shown = self.platform.rich_menu(rich_menu_id)
+        return {**shown, "image": f"/webchat/richmenu/{rich_menu_id}"}
 
     def register_demo(self, identity: DemoIdentity) -> dict:
         """A new user named after `identity`, registered with the next unused code as a person would:
@@ -423,6 +438,16 @@ def content(message_id: str) -> Response:
     return Response(data, content_type=content_type if content_type.startswith("image/") else "image/jpeg")
 
 
+@webchat.get("/webchat/richmenu/<rich_menu_id>")
+def rich_menu_image(rich_menu_id: str) -> Response:
+    """A rich menu's image, shown under the chat of the users who have that menu."""
+    try:
+        data, content_type = current_chat().platform.rich_menu_image(rich_menu_id)
+    except PlatformError:
+        return Response("Not found", status=404, mimetype="text/plain")
+    return Response(data, content_type=content_type, headers={"Cache-Control": "max-age=86400, immutable"})
+
+
 # ---- the page's API --------------------------------------------------------------------------
 
 
@@ -533,7 +558,8 @@ def open_link() -> dict:
 @webchat.get("/webchat/api/messages")
 def messages() -> dict:
     """The conversation after the cursors `seq` (bot deliveries) and `mine` (the user's own
-    entries). With `wait=1` (the default) and nothing new, waits up to 25 s for the bot."""
+    entries), and the user's rich menu. With `wait=1` (the default) and nothing new, waits up to 25 s for
+    the bot; given `menu` (the id of the rich menu the page shows, or empty), also for a change of menu."""
     user_id = _known_user(request.args.get("user"))
     try:
         after_seq = int(request.args.get("seq", "0"))
@@ -541,5 +567,5 @@ def messages() -> dict:
     except ValueError:
         raise BadRequest("seq and mine must be integers") from None
     wait = POLL_TIMEOUT_SECONDS if request.args.get("wait", "1") != "0" else 0.0
-    return current_chat().entries(user_id, after_seq, after_id, wait)
+    return current_chat().entries(user_id, after_seq, after_id, wait, request.args.get("menu"))
 

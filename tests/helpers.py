@@ -148,6 +148,20 @@ HEADS = [f"สมศรี ตระกูล{letter}" for letter in "กขค�
 HEAD = "นายสมชาย ใจดี"
 
 
+def sync_rich_menus(app) -> str:
+    """`flask richmenu sync`, which must succeed; its output."""
+    result = app.test_cli_runner().invoke(args=["richmenu", "sync"])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def wipe_rich_menus(platform) -> None:
+    """No rich menus on the emulator, which keeps them across tests (the app's database starts empty)."""
+    for listed in platform.rich_menus():
+        platform.delete_rich_menu(listed["richMenuId"])
+    platform.set_default_rich_menu(None)
+
+
 def th(message: str, **values) -> str:
     """What a Thai reader sees for a message id (the catalog's Thai, or the id until it is translated)."""
     return gettext(message, "th", **values)

@@ -1,14 +1,14 @@
 """Rich menus: `richmenu sync` through the emulator, each person's menu following their roles, taps."""
 
+import io
 import logging
-import struct
-import zlib
 
 import pytest
 from flask import Flask
+from PIL import Image, ImageDraw
 from sqlalchemy import select
 
-from bot import DIALOGS, MENU, richmenu
+from bot import DIALOGS, MENU, richmenu, richmenu_image
 from bot.gateway import LineError
 from bot.richmenu import KINDS, RichMenu
 from core.i18n import gettext
@@ -16,27 +16,16 @@ from core.types import Context
 from dialogs import menu, registry
 from models import Staff, StaffRole, db
 from models.staff import ROLES
-from tests.helpers import invite, register, settle
+from tests.helpers import invite, register, settle, sync_rich_menus, wipe_rich_menus
 
 
 @pytest.fixture
 def clean(app, platform):
-    """No rich menus on the emulator, which keeps them across tests (the app's database starts empty)."""
-    def wipe():
-        for listed in platform.rich_menus():
-            platform.delete_rich_menu(listed["richMenuId"])
-        platform.set_default_rich_menu(None)
-
-    wipe()
+    """No rich menus on the emulator before the test, nor after it."""
+    wipe_rich_menus(platform)
     yield
     settle(app)
-    wipe()
-
-
-def sync(app) -> str:
-    result = app.test_cli_runner().invoke(args=["richmenu", "sync"])
-    assert result.exit_code == 0, result.output
-    return result.output
+    wipe_rich_menus(platform)
 
 
 def in_use(app) -> dict[str, str]:
@@ -53,12 +42,19 @@ def link_calls(platform, user_id: str) -> list[dict]:
     return [r for r in platform.requests if r["path"].startswith(f"/v2/bot/user/{user_id}/richmenu")]
 
 
-def pixel(image: bytes, x: int, y: int) -> tuple[int, int, int]:
-    width = struct.unpack(">I", image[16:20])[0]
-    length = struct.unpack(">I", image[33:37])[0]
-    raw = zlib.decompress(image[41:41 + length])
-    start = y * (width * 3 + 1) + 1 + x * 3
-    return tuple(raw[start:start + 3])
+def picture(image: bytes) -> Image.Image:
+    return Image.open(io.BytesIO(image)).convert("RGB")
+
+
+def band(bounds: dict, top: float, bottom: float) -> tuple[int, int, int, int]:
+    """The box of an area between two fractions of its height, as PIL crops it."""
+    return (bounds["x"], bounds["y"] + round(bounds["height"] * top),
+            bounds["x"] + bounds["width"], bounds["y"] + round(bounds["height"] * bottom))
+
+
+def white_pixels(drawn: Image.Image, box: tuple[int, int, int, int]) -> int:
+    """How many pixels of the box are (nearly) white: the icon's and the label's ink on the coloured tile."""
+    return sum(drawn.crop(box).convert("L").histogram()[201:])
 
 
 # ---- definitions ----------------------------------------------------------------------------------
@@ -73,19 +69,64 @@ def menus():
 
 
 @pytest.mark.parametrize("kind", ["guest", *KINDS])
-def test_each_image_is_a_png_line_accepts_with_one_colour_per_area(kind, menus):
+def test_each_image_is_a_png_line_accepts_with_a_coloured_tile_per_area_showing_an_icon_and_its_label(kind, menus):
     definition, image = richmenu.definition(kind)
-    assert image[:8] == b"\x89PNG\r\n\x1a\n" and image[12:16] == b"IHDR" and len(image) < 1024 * 1024
-    assert struct.unpack(">II", image[16:24]) == (2500, definition["size"]["height"])
-    assert definition["size"]["height"] in (843, 1686)
+    assert image[:8] == b"\x89PNG\r\n\x1a\n" and len(image) < 1024 * 1024
+    drawn = picture(image)
+    assert drawn.size == (2500, definition["size"]["height"]) and definition["size"]["height"] in (843, 1686)
     colours = set()
     for area in definition["areas"]:
         bounds = area["bounds"]
-        colours.add(pixel(image, bounds["x"] + bounds["width"] // 2, bounds["y"] + bounds["height"] // 2))
-        assert pixel(image, bounds["x"], bounds["y"]) == (255, 255, 255)  # the separating margin
+        colours.add(drawn.getpixel((bounds["x"] + bounds["width"] // 2, bounds["y"] + 20)))
+        assert drawn.getpixel((bounds["x"], bounds["y"])) == (255, 255, 255)  # the separating margin
+        assert white_pixels(drawn, band(bounds, 0.2, 0.6)) > 5000  # the icon
+        assert white_pixels(drawn, band(bounds, 0.65, 0.9)) > 5000  # the label
     assert len(colours) == len(definition["areas"]) and (255, 255, 255) not in colours
     assert richmenu.definition(kind) == (definition, image)  # deterministic, so the name's hash is stable
     assert len(definition["chatBarText"]) <= 14
+
+
+@pytest.mark.parametrize("kind", ["guest", *KINDS])
+def test_every_character_of_the_labels_has_a_glyph_in_the_shipped_font(kind, menus):
+    font = richmenu_image.font(100)
+
+    def glyph(character: str) -> bytes:
+        drawn = Image.new("L", (200, 200))
+        ImageDraw.Draw(drawn).text((50, 50), character, font=font, fill=255)
+        return drawn.tobytes()
+
+    missing = glyph("\u4e00")  # a Chinese character: the font has none, so this is its "missing" box
+    labels = [area["action"]["displayText"] for area in richmenu.definition(kind)[0]["areas"]]
+    assert any("\u0e01" <= character <= "\u0e5b" for label in labels for character in label)  # Thai
+    assert [c for label in labels for c in label if not c.isspace() and glyph(c) == missing] == []
+
+
+def test_a_relabelled_item_is_drawn_anew_in_its_own_area_and_renames_the_menu(menus, monkeypatch):
+    before, old_image = richmenu.definition("staff")
+    labels = {area["action"]["data"]: area["action"]["displayText"] for area in before["areas"]}
+    renamed = labels["menu=help"]
+    monkeypatch.setattr(richmenu, "gettext", lambda text, locale: "คู่มือ" if gettext(text, locale) == renamed
+                        else gettext(text, locale))
+    after, new_image = richmenu.definition("staff")
+    assert after["name"] != before["name"]
+    old, new = picture(old_image), picture(new_image)
+    for area in before["areas"]:
+        box = band(area["bounds"], 0.65, 0.9)
+        changed = old.crop(box).tobytes() != new.crop(box).tobytes()
+        assert changed == (area["action"]["data"] == "menu=help"), area["action"]["data"]
+
+
+@pytest.mark.parametrize(("label", "shown"), [
+    ("ช่วยเหลือ", "ช่วยเหลือ"),
+    ("ค้นหาครัวเรือน", "ค้นหาครัวเรือน"),  # a little smaller, still on one line
+    ("เจ้าหน้าที่ในพื้นที่", "เจ้าหน้าที่\nในพื้นที่"),  # on two lines, broken where a syllable begins
+    ("ภาษา / Language", "ภาษา\nLanguage"),
+    ("ข้อมูลของสมาชิกทั้งหมด", "ข้อมูลของสมาชิกทั้งหมด"),  # no leading vowel past its start: smaller still
+])
+def test_a_label_too_wide_for_a_narrow_area_goes_on_two_lines_where_it_can_then_shrinks(label, shown):
+    widest = (2500 // 4 - 12) * richmenu_image.LABEL_WIDTH  # an area of the supervisors' menu, four in a row
+    text, font = richmenu_image.fitted(label, widest, 110)
+    assert text == shown and max(map(font.getlength, text.splitlines())) <= widest
 
 
 @pytest.mark.parametrize("count", range(1, 15))
@@ -120,7 +161,7 @@ def test_each_roles_rich_menu_offers_its_quick_reply_items_and_nothing_it_may_no
 # ---- sync -----------------------------------------------------------------------------------------
 
 def test_sync_creates_the_three_menus_with_images_and_sets_the_default(app, clean, platform):
-    output = sync(app)
+    output = sync_rich_menus(app)
     ids = in_use(app)
     assert set(ids) == {"guest", "staff", "supervisor"} and output.count("created frontline:") == 3
     assert {m["richMenuId"]: m["name"].split(":")[1] for m in platform.rich_menus()} == {v: k for k, v in ids.items()}
@@ -136,9 +177,9 @@ def test_sync_creates_the_three_menus_with_images_and_sets_the_default(app, clea
 
 
 def test_a_second_sync_changes_nothing(app, clean, platform):
-    sync(app)
+    sync_rich_menus(app)
     before, menus, calls = in_use(app), platform.rich_menus(), len(platform.requests)
-    output = sync(app)
+    output = sync_rich_menus(app)
     assert "created" not in output and "deleted" not in output
     assert in_use(app) == before and platform.rich_menus() == menus and platform.default_rich_menu() == before["guest"]
     changes = [r for r in platform.requests[calls:] if r["path"].startswith("/v2/bot/richmenu")
@@ -148,13 +189,13 @@ def test_a_second_sync_changes_nothing(app, clean, platform):
 
 def test_a_new_menu_item_replaces_only_the_menus_showing_it(app, clean, platform, new_user, monkeypatch):
     register(volunteer := new_user(), invite(app, "volunteer", "30060101"))
-    sync(app)
+    sync_rich_menus(app)
     before = in_use(app)
     linked(platform, volunteer.user_id, before["staff"])
     monkeypatch.setitem(app.extensions[registry.KEY].menu, "survey",
                         menu.Item("survey", "Survey", lambda ctx, data: menu.help_text(ctx),
                                   roles=richmenu.FIELD_ROLES))
-    output = sync(app)
+    output = sync_rich_menus(app)
     after = in_use(app)
     assert after["staff"] != before["staff"] and output.count("created") == 1 and output.count("deleted") == 1
     assert {k: v for k, v in after.items() if k != "staff"} == {k: v for k, v in before.items() if k != "staff"}
@@ -166,14 +207,14 @@ def test_a_new_menu_item_replaces_only_the_menus_showing_it(app, clean, platform
 def test_sync_links_nobody_else(app, clean, platform, new_user):
     stranger = new_user()
     stranger.follow()
-    sync(app)
+    sync_rich_menus(app)
     assert platform.linked_rich_menu(stranger.user_id) is None and link_calls(platform, stranger.user_id) == []
 
 
 # ---- each person's menu ---------------------------------------------------------------------------
 
 def test_registering_links_the_menu_of_the_persons_role(app, clean, platform, new_user):
-    sync(app)
+    sync_rich_menus(app)
     ids = in_use(app)
     register(supervisor := new_user("หัวหน้า"), invite(app, "supervisor_subdistrict", "300601"))
     register(volunteer := new_user("อาสา"), invite(app, "volunteer", "30060101"))
@@ -182,7 +223,7 @@ def test_registering_links_the_menu_of_the_persons_role(app, clean, platform, ne
 
 
 def test_revoking_unlinks_back_to_the_default(app, clean, platform, new_user):
-    sync(app)
+    sync_rich_menus(app)
     register(chat := new_user(), invite(app))
     linked(platform, chat.user_id, in_use(app)["staff"])
     with app.app_context():
@@ -200,7 +241,7 @@ def test_without_a_sync_nothing_is_linked(app, clean, platform, new_user):
 
 
 def test_a_line_error_while_linking_is_retried(app, clean, platform, new_user):
-    sync(app)
+    sync_rich_menus(app)
     chat = new_user()
     platform.fail_next(f"/v2/bot/user/{chat.user_id}/richmenu", 500, count=2)
     register(chat, invite(app))
@@ -209,7 +250,7 @@ def test_a_line_error_while_linking_is_retried(app, clean, platform, new_user):
 
 
 def test_a_link_that_keeps_failing_is_logged_and_the_next_sync_repairs_it(app, clean, platform, new_user, caplog):
-    sync(app)
+    sync_rich_menus(app)
     chat = new_user()
     attempts = app.config["LINE_RETRIES"] + 1
     platform.fail_next(f"/v2/bot/user/{chat.user_id}/richmenu", 503, count=attempts)
@@ -225,14 +266,14 @@ def test_a_link_that_keeps_failing_is_logged_and_the_next_sync_repairs_it(app, c
     platform.fail_next(f"/v2/bot/user/{chat.user_id}/richmenu", 503, count=attempts)
     result = app.test_cli_runner().invoke(args=["richmenu", "sync"])
     assert result.exit_code == 1 and f"could not link {chat.user_id}" in result.output
-    assert "staff linked to their menus: 1" in sync(app)
+    assert "staff linked to their menus: 1" in sync_rich_menus(app)
     linked(platform, chat.user_id, in_use(app)["staff"])
 
 
 # ---- taps -----------------------------------------------------------------------------------------
 
 def test_tapping_each_area_of_the_supervisor_menu_opens_that_item(app, clean, platform, new_user):
-    sync(app)
+    sync_rich_menus(app)
     register(chat := new_user(), invite(app, "supervisor_subdistrict", "300601"), name="สมชาย หัวหน้า")
     linked(platform, chat.user_id, in_use(app)["supervisor"])
     expected = {
@@ -252,7 +293,7 @@ def test_tapping_each_area_of_the_supervisor_menu_opens_that_item(app, clean, pl
 
 
 def test_an_unregistered_user_tapping_any_area_gets_only_registration(app, clean, platform, new_user):
-    sync(app)
+    sync_rich_menus(app)
     chat = new_user()
     chat.follow()
     for area in platform.rich_menu(in_use(app)["supervisor"])["areas"]:
@@ -260,7 +301,7 @@ def test_an_unregistered_user_tapping_any_area_gets_only_registration(app, clean
 
 
 def test_the_guest_area_starts_registration_then_explains_each_question(app, clean, platform, new_user):
-    sync(app)
+    sync_rich_menus(app)
     [area] = platform.rich_menu(in_use(app)["guest"])["areas"]
     chat = new_user()
     assert "รหัสเชิญ" in chat.postback(area["action"]["data"])

@@ -34,6 +34,11 @@
     imageInput: $("image-input"),
     locationButton: $("location-button"),
     stickerButton: $("sticker-button"),
+    richMenu: $("richmenu"),
+    richMenuBoard: $("richmenu-board"),
+    richMenuImage: $("richmenu-image"),
+    richMenuBar: $("richmenu-bar"),
+    richMenuBarText: $("richmenu-bar-text"),
   };
 
   // Phones: show the user list at once (before the first paint) when no user is chosen yet.
@@ -58,6 +63,7 @@
     entryRows: new Map(), // id of the user's own entry -> its row
     shownDeliveries: new Set(), // seqs of bot deliveries on screen
     pickerAction: null,
+    richMenuId: "", // the rich menu shown under the chat ("" none)
   };
 
   // ---- small helpers ---------------------------------------------------------------------
@@ -229,6 +235,7 @@
     state.shownDeliveries.clear();
     closePicker();
     clearChips();
+    showRichMenu(null);
     els.log.replaceChildren();
     els.body.classList.remove("show-users");
     setUrl(state.userId, push);
@@ -260,11 +267,14 @@
     while (generation === state.generation) {
       const controller = new AbortController();
       state.controller = controller;
-      const query = new URLSearchParams({ user: userId, seq: state.seq, mine: state.mine, wait });
+      const query = new URLSearchParams({
+        user: userId, seq: state.seq, mine: state.mine, wait, menu: state.richMenuId,
+      });
       try {
         const data = await api("/messages?" + query, { signal: controller.signal });
         if (generation !== state.generation) return;
         showEntries(data.entries);
+        showRichMenu(data.richMenu);
         state.seq = Math.max(state.seq, data.seq);
         state.mine = Math.max(state.mine, data.mine);
         wait = 1;
@@ -657,14 +667,57 @@
         chip.append(img);
       }
       chip.append(document.createTextNode(actionLabel(action)));
-      chip.addEventListener("click", () => {
-        // Pickers keep the chips until something is actually sent (they may be cancelled).
-        if (!["datetimepicker", "camera", "cameraRoll"].includes(action.type)) clearChips();
-        doAction(action);
-      });
+      chip.addEventListener("click", () => tap(action));
       els.chips.append(chip);
     }
     els.chips.hidden = !els.chips.childElementCount;
+  }
+
+  /** A tap on a quick-reply button or a rich menu area: the quick replies go, as in LINE, except for
+   * pickers, which keep them until something is actually sent (they may be cancelled). */
+  function tap(action) {
+    if (!["datetimepicker", "camera", "cameraRoll"].includes(action.type)) clearChips();
+    doAction(action);
+  }
+
+  /** The user's rich menu under the chat, as LINE shows it: the image, each area a transparent button over
+   * its part of the picture that does the area's action; the bar under it folds it away. Redrawn only when
+   * the menu changes (registering links another one). */
+  function showRichMenu(menu) {
+    const id = (menu && menu.richMenuId) || "";
+    if (id === state.richMenuId) return;
+    state.richMenuId = id;
+    for (const area of els.richMenuBoard.querySelectorAll(".richmenu-area")) area.remove();
+    const image = menu && safeUrl(menu.image);
+    els.richMenu.hidden = !image;
+    if (!image) {
+      els.richMenuImage.removeAttribute("src");
+      return;
+    }
+    const { width, height } = menu.size;
+    els.richMenuImage.src = image;
+    els.richMenuImage.width = width;
+    els.richMenuImage.height = height;
+    els.richMenuBarText.textContent = menu.chatBarText || "เมนู";
+    for (const area of menu.areas || []) {
+      const bounds = area.bounds;
+      const button = el("button", "richmenu-area");
+      button.type = "button";
+      button.setAttribute("aria-label", actionLabel(area.action));
+      button.style.left = (100 * bounds.x) / width + "%";
+      button.style.top = (100 * bounds.y) / height + "%";
+      button.style.width = (100 * bounds.width) / width + "%";
+      button.style.height = (100 * bounds.height) / height + "%";
+      button.addEventListener("click", () => tap(area.action));
+      els.richMenuBoard.append(button);
+    }
+    setRichMenuOpen(menu.selected !== false);
+  }
+
+  function setRichMenuOpen(open) {
+    els.richMenu.classList.toggle("collapsed", !open);
+    els.richMenuBar.setAttribute("aria-expanded", String(open));
+    scrollToEnd();
   }
 
   function clearChips() {
@@ -1024,6 +1077,7 @@
   });
   els.locationButton.addEventListener("click", sendLocation);
   els.stickerButton.addEventListener("click", sendSticker);
+  els.richMenuBar.addEventListener("click", () => setRichMenuOpen(els.richMenu.classList.contains("collapsed")));
   els.pickerOk.addEventListener("click", confirmPicker);
   els.pickerCancel.addEventListener("click", closePicker);
   els.pickerInput.addEventListener("keydown", (event) => {
