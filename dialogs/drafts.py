@@ -38,6 +38,8 @@ def resume(ctx: Context, data: dict, session) -> Outcome | None:
     outcome = sessions.set_aside(session) if session is not None else Outcome()
     if not engine.still_allowed(ctx, draft):
         return outcome.extend(Outcome(store=[draft])).extend(engine.close_not_allowed(ctx, draft))
+    if not engine.still_asked(draft):
+        return outcome.extend(Outcome(store=[draft])).extend(engine.close_changed(ctx, draft))
     if "restart" in data:
         draft.status = "cancelled"
         return outcome.extend(Outcome(store=[draft])).extend(engine.start(ctx, draft.dialog,

@@ -71,7 +71,7 @@ def ask(ctx: Context, session: DialogSession, note: str | None = None, page: int
 
 def _control_buttons(ctx: Context, session: DialogSession, question: Question) -> list[QuickReplyItem]:
     items = []
-    if question.keepable(session.answers):
+    if question.keepable(ctx, session.answers):
         items.append(postback(session, ctx._("Keep answer"), {"keep": "1"}))
     if session.history:
         items.append(postback(session, ctx._("Back"), {"cmd": "back"}))
@@ -91,6 +91,8 @@ def step(ctx: Context, session: DialogSession, inp: Input) -> Outcome:
     session.updated_at = ctx.now
     if not still_allowed(ctx, session):
         outcome = close_not_allowed(ctx, session)
+    elif not still_asked(session):
+        outcome = close_changed(ctx, session)
     elif expired:
         outcome = ask(ctx, session, note=ctx._("This button has expired. Here is the current question again."))
     else:
@@ -113,7 +115,7 @@ def _step(ctx: Context, session: DialogSession, inp: Input) -> Outcome:
         if page is None:
             return ask(ctx, session, note=ctx._("That button did not work. Here is the current question again."))
         return ask(ctx, session, page=page)
-    if inp.data.get("keep") and question.keepable(session.answers):
+    if inp.data.get("keep") and question.keepable(ctx, session.answers):
         return _advance(ctx, session, dialog, question, question.answers_of(session.answers)[question.name])
     if inp.data.get("a") == "__skip__" and question.optional:
         return _advance(ctx, session, dialog, question, None)
@@ -252,6 +254,16 @@ def still_allowed(ctx: Context, session: DialogSession) -> bool:
 
 def close_not_allowed(ctx: Context, session: DialogSession) -> Outcome:
     return _close(ctx, session, ctx._("This is no longer within your area, so it was closed. Nothing was saved."))
+
+
+def still_asked(session: DialogSession) -> bool:
+    """Whether the question a session is at is still one of its dialog's (a new version may have dropped it)."""
+    return session.state in dialog_of(session).questions
+
+
+def close_changed(ctx: Context, session: DialogSession) -> Outcome:
+    return _close(ctx, session, ctx._("This form has changed since you started it, so it was closed. Nothing was "
+                                      "saved; please start it again from the menu."))
 
 
 def _close(ctx: Context, session: DialogSession, text: str) -> Outcome:

@@ -490,6 +490,32 @@ def test_a_visit_left_for_the_menu_is_resumed_from_the_menu_in_one_tap(embedded_
     assert asked in volunteer.tap(resume) and session(embedded_app).state == "m_national_id"  # one tap
 
 
+CHANGED = ("This form has changed since you started it, so it was closed. Nothing was saved; please start it again "
+           "from the menu.")
+
+
+def at_a_question_since_dropped(app) -> None:
+    """The visit's session stands at a question a new version of the interview no longer has."""
+    with app.app_context():
+        stored = db.session.scalar(select(DialogSession).order_by(DialogSession.updated_at.desc()))
+        stored.state = "t3_dropped"
+        db.session.commit()
+
+
+def test_a_visit_at_a_question_since_dropped_is_closed_with_a_word_not_an_error(embedded_app, volunteer):
+    open_interview(volunteer, add_target_household(embedded_app))
+    yes(volunteer)
+    at_a_question_since_dropped(embedded_app)
+    assert th(CHANGED) in volunteer.say("นางมาลี ทองดี")
+    assert session(embedded_app).status == "cancelled" and th("My details") in volunteer.buttons()  # the menu
+    open_interview(volunteer, add_target_household(embedded_app, number="13"))  # the same as a draft resumed
+    yes(volunteer)
+    volunteer.say("เมนู")
+    at_a_question_since_dropped(embedded_app)
+    assert th(CHANGED) in volunteer.tap(th("Continue: %(title)s", title=th("4T interview")))
+    assert session(embedded_app).status == "cancelled"
+
+
 def test_an_interrupted_visit_resumes_at_the_same_question_after_menu_and_after_a_restart(embedded_app, volunteer,
                                                                                           emulator):
     first = add_target_household(embedded_app)

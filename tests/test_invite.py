@@ -121,3 +121,23 @@ def test_the_whole_country_is_offered_only_by_a_nationwide_administrator(app, su
     assert th("the whole country") not in province_admin.buttons()
     assert th("Nothing in your area is named “%(text)s”. Please check the spelling, type a shorter part of the name, "
               "or type the code.", text="TH") in province_admin.say("TH")
+
+
+def test_an_area_kept_from_before_the_role_changed_is_offered_only_if_it_fits_the_new_role(app, supervisor):
+    """"No" at the summary goes back to the role; a village chosen for a door-knock team cannot be kept for a
+    subdistrict supervisor, who needs a subdistrict."""
+    boss = supervisor("supervisor_district", "3006")
+    inviting(boss, "Door-knock team")
+    boss.say("บ้านหนองบัว")
+    boss.tap(th("Skip"))
+    boss.tap(th("No"))
+    asked = boss.tap(th("Subdistrict supervisor")[:20])
+    assert th("Which subdistrict is this person for?") in asked and th("Keep answer") not in boss.buttons()
+    assert th(NAME_PLEASE) in boss.say("จักราช")
+    boss.tap(th("Skip"))
+    boss.tap(th("No"))
+    boss.tap(th("Keep answer"))  # the same role again
+    assert th("Keep answer") in boss.buttons()  # the subdistrict still fits it
+    boss.tap(th("Keep answer"))
+    finish(boss)
+    assert invited_area(app) == "300601"

@@ -142,6 +142,12 @@ class AreaChoice(Choice):
             return value
         raise Invalid(N_("That option is no longer available. Please choose again."))
 
+    def fits(self, value: Any, ctx: Context, answers: dict) -> bool:
+        try:
+            return self.tapped_area(ctx, answers, self.extras(ctx, answers), value) == value
+        except Invalid:
+            return False
+
     def code_or_number(self, ctx: Context, answers: dict, digits: str) -> str:
         """An area's code (a village's 8 digits...), or the number of an option in the list shown."""
         levels = self.levels_of(ctx, answers)

@@ -94,7 +94,15 @@ class Question:
         """Where this question's answer is kept: the answers, or its roster's current item."""
         return self.roster.current(answers) if self.roster else answers
 
-    def keepable(self, answers: dict) -> bool:
-        """An earlier answer can be kept: one given (a skip only where skipping is allowed)."""
+    def keepable(self, ctx: Context, answers: dict) -> bool:
+        """An earlier answer can be kept: one given (a skip only where skipping is allowed) that still fits the
+        answers changed since (e.g. an area of another level than the role now chosen needs)."""
         earlier = self.answers_of(answers)
-        return self.name in earlier and (earlier[self.name] is not None or self.optional)
+        if self.name not in earlier:
+            return False
+        value = earlier[self.name]
+        return self.optional if value is None else self.fits(value, ctx, answers)
+
+    def fits(self, value: Any, ctx: Context, answers: dict) -> bool:
+        """Whether an earlier answer is still one this question would take (options can follow other answers)."""
+        return True

@@ -65,6 +65,10 @@ class Choice(Question):
             return self.tapped(options, tapped)
         return validators.choice(inp.text or "", options)
 
+    def fits(self, value: Any, ctx: Context, answers: dict) -> bool:
+        values = dict(self.choices(ctx, answers))
+        return all(v in values for v in (value if isinstance(value, list) else [value]))
+
     def tapped(self, options: list[tuple[str, str]], value: str) -> str:
         if value not in dict(options):
             raise Invalid(N_("That option is no longer available. Please choose again."))
