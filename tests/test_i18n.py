@@ -25,6 +25,16 @@ def test_every_message_in_the_code_has_a_thai_translation():
     assert untranslated("th") == []
 
 
+def test_the_catalogs_keep_no_message_the_code_no_longer_has():
+    """A message left behind would be translated, reviewed and shipped for nothing."""
+    in_code = messages_in_code()
+    for path in (i18n.LOCALES_DIR / "messages.pot", *(i18n.LOCALES_DIR / locale / "LC_MESSAGES" / "messages.po"
+                                                      for locale in ("th", "en"))):
+        with path.open("rb") as po:
+            kept = {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(po) if m.id}
+        assert sorted(kept - in_code) == [], f"remove these from {path.name} ({path.parent.name})"
+
+
 def test_a_message_missing_in_english_falls_back_to_thai(tmp_path, monkeypatch):
     (tmp_path / "th" / "LC_MESSAGES").mkdir(parents=True)
     (tmp_path / "en" / "LC_MESSAGES").mkdir(parents=True)
