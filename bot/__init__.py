@@ -9,7 +9,7 @@ from sqlalchemy.engine import make_url
 
 from bot import cli, folder, gateway, jobs, liff, recovery, redis_store, sqlite, webhook
 from bot.config import INSTANCE_DIR, Config
-from dialogs import households, interview, invite, menu, registration, registry
+from dialogs import caretakers, households, interview, invite, menu, registration, registry
 from models import db
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
@@ -17,8 +17,10 @@ migrate = Migrate()
 
 # What the bot can do: every dialog, and the main menu's items in the order it shows them (items without
 # a label are opened by buttons elsewhere, e.g. a household's card).
-DIALOGS = (registration.REGISTRATION, invite.INVITE, households.FIND, households.ADD, interview.INTERVIEW)
-MENU = (menu.PROFILE, households.FIND_ITEM, households.ADD_ITEM, invite.MENU_ITEM, menu.STAFF, menu.LANGUAGE,
+DIALOGS = (registration.REGISTRATION, invite.INVITE, households.FIND, households.ADD, interview.INTERVIEW,
+           caretakers.ASSIGN)
+MENU = (menu.PROFILE, caretakers.MINE_ITEM, households.FIND_ITEM, households.ADD_ITEM, invite.MENU_ITEM,
+        caretakers.ASSIGN_ITEM, menu.STAFF, menu.LANGUAGE,
         menu.HELP, households.RESULTS_ITEM, households.OPEN_ITEM, interview.MENU_ITEM)
 
 

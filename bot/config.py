@@ -61,13 +61,16 @@ class Config:
     POVERTY_LINES: str = "2560-2564:38000"
     # Days an unfinished conversation (and a photo sent in one) is kept untouched before it is deleted (bot.privacy).
     DRAFT_RETENTION_DAYS: int = 30
+    # Households one caretaker may look after before an assignment needs a confirmation (the guideline: about 3).
+    CARETAKER_MAX_HOUSEHOLDS: int = 5
     extra: dict = field(default_factory=dict)
 
     @classmethod
     def from_env(cls, environ=os.environ) -> "Config":
         names = {f.name for f in fields(cls)} - {"extra"}
         values = {name: environ[name] for name in names if environ.get(name)}
-        for name in ("EVENT_THREADS", "DELIVERY_THREADS", "LINE_RETRIES", "DRAFT_RETENTION_DAYS"):
+        for name in ("EVENT_THREADS", "DELIVERY_THREADS", "LINE_RETRIES", "DRAFT_RETENTION_DAYS",
+                     "CARETAKER_MAX_HOUSEHOLDS"):
             if name in values:
                 values[name] = _number(name, values[name], int)
         for name in ("SWEEP_INTERVAL", "LINE_RETRY_BACKOFF", "LINE_TIMEOUT"):
@@ -113,6 +116,9 @@ class Config:
         self.poverty_lines()
         if self.DRAFT_RETENTION_DAYS < 1:
             raise ConfigError("DRAFT_RETENTION_DAYS must be at least 1 (days)")
+        if isinstance(self.CARETAKER_MAX_HOUSEHOLDS, bool) or not isinstance(self.CARETAKER_MAX_HOUSEHOLDS, int) \
+                or not 1 <= self.CARETAKER_MAX_HOUSEHOLDS <= 100:
+            raise ConfigError("CARETAKER_MAX_HOUSEHOLDS must be a whole number from 1 to 100 (households)")
         try:
             zoneinfo.ZoneInfo(self.BOT_TIMEZONE)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):

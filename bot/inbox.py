@@ -353,6 +353,8 @@ def apply(row: Pending, outcome: Outcome) -> AfterCommit:
     outgoing = []
     if outcome.reply:
         outgoing += _answer(row, [message.to_dict() for message in outcome.reply], outcome.secret)
+    outgoing += [outbox.queue_push(push.to, [message.to_dict() for message in push.messages], row.webhook_event_id)
+                 for push in outcome.push]
     if outcome.leave:
         source = row.payload["source"]
         outgoing.append(outbox.queue_leave(source["type"], row.user_key, row.webhook_event_id))

@@ -28,6 +28,7 @@ from core.thai import format_date
 from domain.access import areas, audit
 from domain.access import staff as staff_service
 from models import (
+    CareAssignment,
     DialogSession,
     Household,
     HouseholdKey,
@@ -202,6 +203,7 @@ def erase(household_id: int, reason: str, operator: str) -> Erased:
                     visits=db.session.execute(delete(Visit).where(Visit.household_id == household_id)).rowcount,
                     sessions=db.session.execute(delete(DialogSession).where(DialogSession.id.in_(about))).rowcount)
     db.session.execute(delete(HouseholdKey).where(HouseholdKey.household_id == household_id))
+    db.session.execute(delete(CareAssignment).where(CareAssignment.household_id == household_id))
     db.session.delete(household)  # and its members and problems
     db.session.flush()
     if db.engine.dialect.name == "sqlite":

@@ -27,6 +27,8 @@ class Outcome:
       the session set aside must be a draft in the database before another one becomes active.
     - `access_changed`: LINE users registered, given roles or revoked: after the commit, the rich menu of
       their roles (`bot.richmenu`).
+    - `push`: messages to other people than the one talking (a caretaker told a household is now theirs), sent
+      after the commit like the replies.
     """
 
     reply: list[Message | Later] = field(default_factory=list)
@@ -37,6 +39,7 @@ class Outcome:
     set_aside: list[object] = field(default_factory=list)
     resumed: object | None = None
     access_changed: list[str] = field(default_factory=list)
+    push: list[Push] = field(default_factory=list)
 
     def extend(self, other: Outcome) -> Outcome:
         self.reply += other.reply
@@ -47,7 +50,16 @@ class Outcome:
         self.set_aside += other.set_aside
         self.resumed = other.resumed or self.resumed
         self.access_changed += other.access_changed
+        self.push += other.push
         return self
+
+
+@dataclass(frozen=True)
+class Push:
+    """Messages to one LINE user other than the one talking (queued as a push, not a reply)."""
+
+    to: str
+    messages: list[Message]
 
 
 @dataclass(frozen=True)

@@ -8,11 +8,11 @@ from dialogs import engine, menu, sessions
 from dialogs.buttons import LABEL_LIMIT
 
 
-def start_dialog(ctx: Context, name: str, answers: dict | None = None) -> Outcome:
+def start_dialog(ctx: Context, name: str, answers: dict | None = None, at: str | None = None) -> Outcome:
     draft = sessions.latest_draft(ctx.line_user.user_id, name, context=_kept(answers or {}))
     if draft is not None:
         return offer_resume(ctx, draft)
-    return engine.start(ctx, name, answers=answers)
+    return engine.start(ctx, name, answers=answers, at=at)
 
 
 def offer_resume(ctx: Context, draft) -> Outcome:

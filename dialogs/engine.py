@@ -43,12 +43,15 @@ def question_of(session: DialogSession) -> Question:
 
 # ---- starting, asking ---------------------------------------------------------------------------
 
-def start(ctx: Context, name: str, answers: dict | None = None, intro: str | None = None) -> Outcome:
-    """Open a new session of dialog `name` and ask its first question."""
+def start(ctx: Context, name: str, answers: dict | None = None, intro: str | None = None,
+          at: str | None = None) -> Outcome:
+    """Open a new session of dialog `name` and ask its first question; or, with `at`, that question, the earlier
+    ones being those answered in `answers` ("back" goes to them)."""
     dialog = registry.current().dialogs[name]
+    answered = [question for question in dialog.questions if at and question in (answers or {})]
     session = DialogSession(key=buttons.new_key(), line_user_id=ctx.line_user.user_id, dialog=name,
-                            state=dialog.first,
-                            answers=dict(answers or {}), history=[], version=1, failures=0,
+                            state=at or dialog.first,
+                            answers=dict(answers or {}), history=answered, version=1, failures=0,
                             status="active", created_at=ctx.now, updated_at=ctx.now)
     outcome = Outcome()
     if intro:

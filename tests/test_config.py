@@ -28,6 +28,15 @@ def test_embedded_defaults():
     assert config.DATABASE_URL.startswith("sqlite:///") and config.DATABASE_URL.endswith("instance/bot.sqlite3")
     assert config.REDIS_URL is None and config.LINE_API_BASE is None
     assert config.BOT_TIMEZONE == "Asia/Bangkok"
+    assert config.CARETAKER_MAX_HOUSEHOLDS == 5 and Config.from_env(GOOD | {"CARETAKER_MAX_HOUSEHOLDS": "3"}) \
+        .validate().CARETAKER_MAX_HOUSEHOLDS == 3
+
+
+def test_a_bad_caretaker_limit_stops_start_up_with_one_line():
+    result = flask_command(GOOD | {"CARETAKER_MAX_HOUSEHOLDS": "lots"}, "db", "upgrade")
+    assert result.returncode != 0
+    assert result.stderr.strip().splitlines() == [
+        "Configuration error: CARETAKER_MAX_HOUSEHOLDS must be a number, not 'lots'"]
 
 
 def test_the_income_line_is_kept_by_survey_year():
@@ -66,6 +75,10 @@ def test_postgres_urls_use_psycopg3():
     ({"LIFF_SDK_URL": "sdk.js"}, "LIFF_SDK_URL"),
     ({"PUBLIC_BASE_URL": "bot.example"}, "PUBLIC_BASE_URL"),
     ({"DRAFT_RETENTION_DAYS": "0"}, "DRAFT_RETENTION_DAYS must be at least 1"),
+    ({"CARETAKER_MAX_HOUSEHOLDS": "0"}, "CARETAKER_MAX_HOUSEHOLDS must be a whole number from 1 to 100"),
+    ({"CARETAKER_MAX_HOUSEHOLDS": "101"}, "CARETAKER_MAX_HOUSEHOLDS must be a whole number from 1 to 100"),
+    ({"CARETAKER_MAX_HOUSEHOLDS": "3.5"}, "CARETAKER_MAX_HOUSEHOLDS must be a number"),
+    ({"CARETAKER_MAX_HOUSEHOLDS": "-2"}, "CARETAKER_MAX_HOUSEHOLDS must not be negative"),
 ])
 def test_bad_settings_are_named(change, named):
     with pytest.raises(ConfigError, match=named):

@@ -12,7 +12,7 @@ from linebot.v3.messaging import QuickReplyItem
 from core import validators
 from core.i18n import N_
 from core.types import Context, Input, Invalid
-from dialogs.buttons import postback
+from dialogs.buttons import LABEL_LIMIT, postback
 from dialogs.kinds.base import Question
 from models import DialogSession
 
@@ -21,9 +21,12 @@ Options = Sequence[tuple[str, str]] | Callable[[Context, dict], Sequence[tuple[s
 
 @dataclass(frozen=True, kw_only=True)
 class Choice(Question):
-    """`options`: (value, label message id) pairs, or a function of the answers giving them."""
+    """`options`: (value, label message id) pairs, or a function of the answers giving them. `short`: an option's
+    button label when the label in the list is longer than a button holds, e.g. "สมชาย ใจดี (3)" for
+    "สมชาย ใจดี (3 ครัวเรือน)"."""
 
     options: Options
+    short: Callable[[str, str, Context], str] | None = None
     how_to_answer: ClassVar[str] = N_("Tap one of the buttons below, or type the number in front of your choice.")
 
     def choices(self, ctx: Context, answers: dict) -> list[tuple[str, str]]:
@@ -35,8 +38,9 @@ class Choice(Question):
         return []
 
     def button(self, value: str, label: str, ctx: Context) -> str:
-        """An option's button label: the label, cut to LINE's limit when sent, unless a kind shortens it better."""
-        return label
+        """An option's button label: the label, cut to LINE's limit when sent, unless a kind or `short` shortens it
+        better."""
+        return self.short(value, label, ctx) if self.short and len(label) > LABEL_LIMIT else label
 
     def closing_buttons(self, ctx: Context, session: DialogSession) -> list[QuickReplyItem]:
         """Buttons after the options (a multiple choice's "Done")."""

@@ -48,8 +48,9 @@ def masked_national_id(member: Member) -> str:
 
 
 def visible(viewer: Staff):
-    """Households in the viewer's scope: the base of every household query."""
-    return select(Household).where(scope.of(viewer).condition(Household.village_code))
+    """Households in the viewer's scope (a caretaker's include those in their care): the base of every household
+    query."""
+    return select(Household).where(scope.of(viewer).households())
 
 
 def get(viewer: Staff, household_id: int) -> Household:
