@@ -7,6 +7,7 @@ from sqlalchemy import or_, select
 
 from bot import jobs, privacy, richmenu
 from bot.cli_areas import areas_group
+from bot.cli_caretakers import caretakers_group
 from bot.cli_households import households_group
 from bot.demo import demo_group
 from bot.recovery import sweep
@@ -29,6 +30,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(areas_group)
     app.cli.add_command(dialogs_group)
     app.cli.add_command(households_group)
+    app.cli.add_command(caretakers_group)
     app.cli.add_command(privacy_group)
     app.cli.add_command(audit_group)
 

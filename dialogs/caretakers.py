@@ -251,7 +251,5 @@ def my_households(ctx: Context, data: dict) -> Outcome:
     return Outcome(reply=[TextMessage(text=text + "\n" + "\n".join(lines), quickReply=QuickReply(items=items))])
 
 
-# Subdistrict and district supervisors assign (the guideline), and administrators; a province supervisor does not.
-ASSIGNING_ROLES = ("supervisor_subdistrict", "supervisor_district", "admin")
-ASSIGN_ITEM = menu.Item("assign_caretakers", N_("Assign caretakers"), open_assign, roles=ASSIGNING_ROLES)
+ASSIGN_ITEM = menu.Item("assign_caretakers", N_("Assign caretakers"), open_assign, roles=caretakers.ASSIGNERS)
 MINE_ITEM = menu.Item("my_households", N_("My households"), my_households, roles=(caretakers.ROLE,))

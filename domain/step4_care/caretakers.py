@@ -20,6 +20,8 @@ from models import CareAssignment, Household, Staff, StaffRole, db
 
 MAX_SETTING = "CARETAKER_MAX_HOUSEHOLDS"
 ROLE = "caretaker"
+# Who assigns: subdistrict and district supervisors (the guideline) and administrators; not a province supervisor.
+ASSIGNERS = ("supervisor_subdistrict", "supervisor_district", "admin")
 LIST_LIMIT = 50  # households of a village listed at once; the next ones show as these get a caretaker
 
 

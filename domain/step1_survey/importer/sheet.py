@@ -163,23 +163,31 @@ def open_sheet(path: Path) -> Iterator[Sheet]:
         raise Refused(N_("Unsupported file type %(suffix)s: please use a .csv or .xlsx file."), suffix=suffix or "-")
 
 
-def header(rows: Iterator[tuple[int, tuple]]) -> dict[str, int]:
-    """The first row naming at least three template columns: column key → its position."""
+def find_header(rows: Iterator[tuple[int, tuple]], headers: dict[str, str], least: int) -> dict[str, int] | None:
+    """The first row (among the first HEADER_SEARCH_ROWS) naming at least `least` of the columns `headers` names
+    (folded header → column key): column key → its position. None when there is none."""
     for line, cells in rows:
         found = {}
         for position, cell in enumerate(cells):
-            key = HEADERS.get(folded(cell_text(cell)))
+            key = headers.get(folded(cell_text(cell)))
             if key and key not in found:
                 found[key] = position
-        if len(found) >= 3:
-            missing = [COLUMNS[key].header for key in REQUIRED if key not in found]
-            if "village_code" not in found and not all(name in found for name in VILLAGE_NAMES):
-                missing.insert(0, f"{COLUMNS['village_code'].header} / "
-                                  + ", ".join(COLUMNS[name].header for name in VILLAGE_NAMES))
-            if missing:
-                raise Refused(N_("The file lacks the required columns: %(columns)s."), columns="; ".join(missing))
+        if len(found) >= least:
             return found
         if line >= HEADER_SEARCH_ROWS:
             break
-    raise Refused(N_("The file has no header row with the template's columns (see docs/import-template.md)."))
+    return None
 
+
+def header(rows: Iterator[tuple[int, tuple]]) -> dict[str, int]:
+    """The first row naming at least three template columns: column key → its position."""
+    found = find_header(rows, HEADERS, 3)
+    if found is None:
+        raise Refused(N_("The file has no header row with the template's columns (see docs/import-template.md)."))
+    missing = [COLUMNS[key].header for key in REQUIRED if key not in found]
+    if "village_code" not in found and not all(name in found for name in VILLAGE_NAMES):
+        missing.insert(0, f"{COLUMNS['village_code'].header} / "
+                          + ", ".join(COLUMNS[name].header for name in VILLAGE_NAMES))
+    if missing:
+        raise Refused(N_("The file lacks the required columns: %(columns)s."), columns="; ".join(missing))
+    return found

@@ -1,0 +1,73 @@
+"""`flask --app wsgi caretakers assign FILE --as STAFF_ID`: give households their caretakers from a CSV or XLSX file
+(`domain.step4_care.assign_file`), and tell each caretaker in LINE which households are now theirs."""
+
+from pathlib import Path
+
+import click
+from flask.cli import AppGroup
+from linebot.v3.messaging import PostbackAction, QuickReply, QuickReplyItem, TextMessage
+
+from bot import outbox
+from core.i18n import DEFAULT_LOCALE, gettext
+from dialogs.buttons import LABEL_LIMIT
+from domain.access import areas
+from domain.step1_survey.importer import Refused
+from domain.step4_care import assign_file
+from models import LineUser, Staff, db, utcnow
+
+caretakers_group = AppGroup("caretakers", help="Caretakers (step 4): who looks after each household.")
+
+
+@caretakers_group.command("assign")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--as", "staff_id", type=int, required=True,
+              help="ID of the person assigning (see `staff list`): an administrator or a subdistrict or district "
+                   "supervisor, for households inside their area.")
+@click.option("--dry-run", is_flag=True, help="Check the file and write the report of rejected rows; store nothing.")
+@click.option("--over-limit", is_flag=True, help="Confirm loads above CARETAKER_MAX_HOUSEHOLDS (else those rows "
+                                                 "are rejected).")
+def assign_command(file: Path, staff_id: int, dry_run: bool, over_limit: bool) -> None:
+    """Assign caretakers: columns รหัสหมู่บ้าน and บ้านเลขที่ (or รหัสประจำบ้าน), and รหัสผู้ดูแล (a staff ID). All rows
+    or none: with a rejected row nothing is stored."""
+    try:
+        staff = assign_file.check_assigner(db.session.get(Staff, staff_id), staff_id)
+        plan = assign_file.plan(file, staff, utcnow(), dry_run=dry_run, over_limit=over_limit)
+    except Refused as error:
+        raise click.ClickException(error.text(DEFAULT_LOCALE)) from None
+    if plan.assignments:
+        db.session.add_all([record for done in plan.assignments for record in done.records])
+        db.session.flush()
+        db.session.add_all(plan.audit_entries(staff))
+        tell_caretakers(plan, staff)
+        db.session.commit()
+    else:
+        db.session.rollback()
+    for line in plan.summary.lines():
+        click.echo(line)
+    if plan.summary.rejected:
+        raise SystemExit(1)
+
+
+def tell_caretakers(plan: assign_file.Plan, by: Staff) -> None:
+    """One LINE message to each caretaker given households, listing them (sent by the app at its next sweep)."""
+    given: dict[int, list] = {}
+    for done in plan.assignments:
+        if done.started is not None and done.caretaker.line_user_id:
+            given.setdefault(done.caretaker.id, []).append(done)
+    for assignments in given.values():
+        caretaker = assignments[0].caretaker
+        reader = db.session.get(LineUser, caretaker.line_user_id)
+        locale = reader.language if reader and reader.language else DEFAULT_LOCALE
+        listed = "\n".join(
+            "• " + gettext("House %(number)s (%(head)s), %(village)s", locale, number=done.household.house_number,
+                           head=done.household.head_name,
+                           village=areas.name(done.household.village_code, locale, full=False)
+                           or done.household.village_code)
+            for done in assignments)
+        text = gettext("These households are now in your care, assigned by %(by)s:\n%(households)s\nYou find them "
+                       "under “My households” in the menu.", locale, by=by.name, households=listed)
+        mine = gettext("My households", locale)
+        button = QuickReplyItem(action=PostbackAction(label=mine[:LABEL_LIMIT], data="menu=my_households",
+                                                      displayText=mine))
+        outbox.queue_push(caretaker.line_user_id, [TextMessage(text=text, quickReply=QuickReply(items=[button]))
+                                                   .to_dict()])
