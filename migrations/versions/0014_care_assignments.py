@@ -1,7 +1,7 @@
 """care assignments: each household's caretaker, with the history of who had it
 
-Revision ID: 0012
-Revises: 0011
+Revision ID: 0014
+Revises: 0013
 Create Date: 2026-12-04 14:45:00.000000
 
 Step 4 (ดูแลชีวิต) gives every household a caretaker. A row is one household in one caretaker's care, from a
@@ -12,8 +12,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0012'
-down_revision = '0011'
+revision = '0014'
+down_revision = '0013'
 branch_labels = None
 depends_on = None
 
