@@ -23,6 +23,7 @@ from models import Household
 CARD_MEMBERS = 8  # members listed on the card; the page lists them all
 CARD_PROBLEMS = 3  # problems listed per dimension on the card
 CARD_WORDS = 80  # characters of the way out, in the family's words, on the card
+COMPASS_COLOUR = "#1565C0"
 HEADER_COLOUR, BELOW_COLOUR, ABOVE_COLOUR, MUTED_COLOUR = "#1B5E20", "#C62828", "#2E7D32", "#757575"
 
 
@@ -40,7 +41,7 @@ def card(ctx: Context, household: Household) -> FlexMessage:
                  colour=None if s.below_line is None else BELOW_COLOUR if s.below_line else ABOVE_COLOUR),
         FlexText(text=s.visit, size="sm", color=MUTED_COLOUR, wrap=True, margin="lg"),
     ]
-    visit_label, print_label = ctx._("Home visit (4T)"), ctx._("Print folder")
+    visit_label, print_label, compass_label = ctx._("Home visit (4T)"), ctx._("Print folder"), ctx._("Life compass")
     printable = liff_link("folder", household=household.id)
     bubble = FlexBubble(
         header=FlexBox(layout="vertical", backgroundColor=HEADER_COLOUR, paddingAll="lg", contents=[
@@ -53,6 +54,10 @@ def card(ctx: Context, household: Household) -> FlexMessage:
             FlexButton(style="primary", color=HEADER_COLOUR, height="sm",
                        action=PostbackAction(label=visit_label[:LABEL_LIMIT], displayText=visit_label,
                                              data=f"menu=interview&household={household.id}")),
+            *([FlexButton(style="primary", color=COMPASS_COLOUR, height="sm",
+                          action=PostbackAction(label=compass_label[:LABEL_LIMIT], displayText=compass_label,
+                                                data=f"menu=compass&household={household.id}"))]
+              if household.classification else []),
             FlexButton(style="secondary", height="sm",
                        action=URIAction(label=print_label[:LABEL_LIMIT], uri=printable)),
         ]),

@@ -1,0 +1,88 @@
+"""A household's life compass: written with the family from the compass dialog's answers, as a new version
+each time, and accepted in the MOU in the same transaction as its last answer.
+
+The answers are the compass dialog's: rosters `goals` (one item per 3พ goal), `spending` (one per kind of
+spending picked) and `activities` (one per activity picked in step 3's three parts), and plain answers for the
+debts' repayment, the way out, the target and the MOU.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import func, select
+
+from core.i18n import gettext
+from core.types import Context
+from domain.access import audit
+from domain.step1_survey import income
+from domain.step2_compass.choices import GOALS, activity
+from models import Compass, CompassActivity, Household, db
+
+RECORD_LOCALE = "th"  # the labels of common answers are kept in the record in Thai, as the family agreed them
+
+
+def current(household: Household) -> Compass | None:
+    """The household's compass: its latest version the family accepted."""
+    return db.session.scalar(select(Compass).where(Compass.household_id == household.id,
+                                                   Compass.accepted_at.is_not(None))
+                             .order_by(Compass.version.desc()).limit(1))
+
+
+def versions(household: Household) -> int:
+    return db.session.scalar(select(func.count()).select_from(Compass).where(Compass.household_id == household.id))
+
+
+def per_person_today(household: Household) -> Decimal | None:
+    return income.of(household).per_person_year
+
+
+def goal_text(item: dict) -> str:
+    """A goal as the family agreed it: typed, or a common one's label."""
+    if item.get("g_pick") == "other":
+        return item["g_text"]
+    return gettext(dict(GOALS[item["goal"]][1])[item["g_pick"]], RECORD_LOCALE)
+
+
+def activity_text(item: dict) -> str:
+    found = activity(item["part"], item["kind"])
+    return item["a_text"] if found is None else gettext(found[1], RECORD_LOCALE)
+
+
+@dataclass
+class Written:
+    compass: Compass
+    store: list = field(default_factory=list)
+    audit: list = field(default_factory=list)
+
+
+def record(ctx: Context, household: Household, answers: dict, who_by_code: dict[str, str]) -> Written:
+    """The compass of `household` (in the writer's area: the caller checked), accepted now. `who_by_code`
+    names the answers of "who does it" (a member's index, "family", an agency's code)."""
+    compass = Compass(
+        household_id=household.id, version=versions(household) + 1, classification=household.classification,
+        goals={item["goal"]: goal_text(item) for item in answers.get("goals") or []},
+        spending={item["kind"]: item["s_amount"] for item in answers.get("spending") or []} or None,
+        debt_repayment=Decimal(answers["d_repay"]) if answers.get("d_repay") is not None else None,
+        way_out=({"plan": answers.get("o_text") or answers.get("@way_out"), "extra_income": answers.get("o_extra")}
+                 if answers.get("o_plan") else None),
+        target_per_person_year=Decimal(answers["t_income"]) if answers.get("t_income") else None,
+        target_date=date.fromisoformat(answers["t_date"]) if answers.get("t_date") else None,
+        reason=answers.get("@reason"), created_by=ctx.staff.id, created_at=ctx.now,
+        representative=who_by_code.get(answers["m_rep"], answers.get("m_rep_other")), team=answers["m_team"],
+        accepted_at=ctx.now, accepted_by=ctx.staff.id,
+    )
+    for item in answers.get("activities") or []:
+        found = activity(item["part"], item["kind"])
+        compass.activities.append(CompassActivity(
+            part=item["part"], kind=item["kind"], text=activity_text(item), who=who_by_code[item["a_who"]],
+            target_month=date.fromisoformat(item["a_month"] + "-01"),
+            sign=gettext(found[2], RECORD_LOCALE) if found else item.get("a_sign"),
+            agency=item["a_who"] if item["part"] == "government" else None, support=item.get("a_support"),
+            status="not_started"))
+    change = audit.change(ctx, "compass.create", "compass", compass, household=household.id, after={
+        "version": compass.version, "goals": compass.goals, "activities": len(compass.activities),
+        "target_per_person_year": answers.get("t_income"), "representative": compass.representative})
+    return Written(compass, store=[compass], audit=[change])
+
+

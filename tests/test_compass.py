@@ -1,0 +1,168 @@
+"""The life compass at the door (steps 2–3): goals toward 3พ, costs, the way out, the activities of step 3's
+three parts, the target and the MOU, walked through the chat as a volunteer would, counting the taps."""
+
+import json
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from core.thai import format_month, local_date
+from domain.access import audit
+from models import AuditEntry, Compass, Household, Visit, db, utcnow
+from tests.helpers import HEAD, add_target_household, person, th
+
+SPOUSE = "นางสมศรี ใจดี"
+
+
+class Counted:
+    """The chat, counting every tap and message the volunteer sends."""
+
+    def __init__(self, chat):
+        self.chat, self.sent = chat, 0
+
+    def tap(self, message: str) -> str:
+        self.sent += 1
+        return self.chat.tap(th(message)[:20])
+
+    def tap_label(self, label: str) -> str:
+        self.sent += 1
+        return self.chat.tap(label[:20])
+
+    def say(self, text: str) -> str:
+        self.sent += 1
+        return self.chat.say(text)
+
+    def postback(self, data: str) -> str:
+        self.sent += 1
+        return self.chat.postback(data)
+
+    def pick(self, *messages: str) -> str:
+        for message in messages:
+            self.tap(message)
+        return self.tap("Done")
+
+
+def interviewed(app, classification: str) -> int:
+    """A household the 4ท interview classified, with debts and a way out recorded."""
+    household_id = add_target_household(app, [
+        person(HEAD, date(1980, 1, 1), "head", monthly_income=Decimal(3000)),
+        person(SPOUSE, date(1982, 1, 1), "spouse", sex="female", monthly_income=Decimal(1000))])
+    with app.app_context():
+        household = db.session.get(Household, household_id)
+        household.classification = classification
+        db.session.add(Visit(household_id=household_id, consent=True, visited_at=utcnow(),
+                             classification=classification, resources={"debt_formal": "20000", "debt_informal": "5000"},
+                             way_out={"words": "ปลูกผักขายและเลี้ยงไก่ไข่", "category": "occupation"}))
+        db.session.commit()
+    return household_id
+
+
+def next_month(chat_today: date, ahead: int) -> str:
+    month = (chat_today.month - 1 + ahead) % 12 + 1
+    return format_month(date(chat_today.year + (chat_today.month - 1 + ahead) // 12, month, 1))
+
+
+def test_a_self_development_compass_with_three_goals_and_five_activities_fits_in_45_taps(embedded_app, staff_chat):
+    household_id = interviewed(embedded_app, "self_development")
+    chat, today = Counted(staff_chat), local_date(utcnow())
+    assert th("The team members present (names)?") in chat.postback(f"menu=compass&household={household_id}")
+    assert th("Goal %(number)s of 3: %(goal)s", number=1, goal=th("A sufficiency-economy way of life")) in chat.say(
+        "อาสา ทดสอบ, พัฒนากร ดีงาม")
+    chat.tap("A steady income")
+    chat.tap("Good health")
+    assert th("Please type the goal, in the family's words.") in chat.tap("Something else (type it)")
+    assert th("Please type at least %(min)s characters (you typed %(count)s).", min=3, count=2) in chat.say("ดี")
+    chat.say("กินข้าวเย็นพร้อมหน้ากันทุกวัน")
+    chat.pick("Food", "Debt repayment", "Farming inputs")
+    for amount in ("4,000", "1,500", "800"):
+        chat.say(amount)
+    assert th("The household's debts at the 4T interview: %(debts)s. How much is repaid a month, in baht?",
+              debts="25,000 บาท") in staff_chat.text  # recorded at ท3: shown, not asked again
+    assert "ปลูกผักขายและเลี้ยงไก่ไข่" in chat.say("1,500")  # the way out agreed at ท4
+    chat.tap("Yes, this one")
+    chat.say("3,000")
+    chat.pick("Keep household accounts", "Save every month")
+    chat.pick("Join the savings group")
+    chat.pick("Occupational training", "Seedlings, animals or tools")
+    for who in ("The whole family", HEAD, SPOUSE):  # the family's and the community's activities
+        chat.tap(who) if who == "The whole family" else chat.tap_label(who)
+        chat.tap_label(next_month(today, 2))
+    for agency, asked in (("Agriculture Office", "อบรมการปลูกผักปลอดสาร"), ("Livestock Office", "ไก่ไข่ 20 ตัว")):
+        assert th("Which agency is asked?") in staff_chat.text
+        chat.tap(agency)
+        chat.tap_label(next_month(today, 3))
+        chat.say(asked)
+    assert th("Target: the household's income per person per year to reach, in baht? Today it is %(today)s; the "
+              "basic-needs (จปฐ.) line is %(line)s.", today="24,000 บาท", line="-") in staff_chat.text
+    chat.say("40,000")
+    chat.tap_label(list(staff_chat.buttons())[1])  # in a year
+    chat.tap_label(HEAD)
+    assert "16,000 บาท" in staff_chat.text  # the gap to the target, on the summary read to the family
+    chat.tap("Yes")
+    assert th("The compass of house no. %(number)s is saved (version %(version)s), with %(count)s activities. The "
+              "family's commitment is recorded.", number="12", version=1, count=5) in staff_chat.text
+    assert chat.sent <= 45, f"{chat.sent} taps and messages"
+
+    with embedded_app.app_context():
+        compass = db.session.scalar(select(Compass))
+        assert (compass.household_id, compass.version, compass.classification) == (household_id, 1,
+                                                                                    "self_development")
+        assert compass.goals == {"economy": th("A steady income"), "happiness": th("Good health"),
+                                 "family": "กินข้าวเย็นพร้อมหน้ากันทุกวัน"}
+        assert compass.spending == {"food": "4000", "debt": "1500", "farming": "800"}
+        assert compass.debt_repayment == 1500 and compass.way_out["extra_income"] == "3000"
+        assert compass.target_per_person_year == 40_000 and compass.target_date is not None
+        assert (compass.representative, compass.team) == (HEAD, "อาสา ทดสอบ, พัฒนากร ดีงาม")
+        assert compass.accepted_at and compass.accepted_by
+        assert [(a.part, a.who, a.status) for a in compass.activities] == [
+            ("self", th("The whole family"), "not_started"), ("self", HEAD, "not_started"),
+            ("community", SPOUSE, "not_started"), ("government", th("Agriculture Office"), "not_started"),
+            ("government", th("Livestock Office"), "not_started")]
+        assert compass.activities[0].sign == th("The household account book")  # how progress is seen
+        assert compass.activities[3].support == "อบรมการปลูกผักปลอดสาร"
+        entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "compass.create"))
+        assert audit.read(entry).after["version"] == 1
+
+
+def test_a_welfare_compass_asks_for_support_not_an_occupation_or_an_income_target(embedded_app, staff_chat):
+    household_id = interviewed(embedded_app, "welfare")
+    chat = Counted(staff_chat)
+    chat.postback(f"menu=compass&household={household_id}")
+    chat.say("อาสา ทดสอบ")
+    for goal in ("Savings every month", "Good health", "Care for the elderly"):
+        chat.tap(goal)
+    chat.tap("Nothing to note")
+    chat.say("500")  # the debts' repayment
+    assert th("Step 3, the family itself: what will it do? Tap each, then Done.") in staff_chat.text  # no occupation
+    chat.tap("None for now")
+    chat.tap("None for now")
+    chat.pick("Register for state welfare")
+    chat.tap("Social Development and Human Security")
+    chat.tap_label(next_month(local_date(utcnow()), 0))
+    chat.say("ลงทะเบียนเบี้ยผู้พิการ")
+    assert th("Who commits to the compass for the family?") in staff_chat.text  # no income target
+    chat.tap_label(SPOUSE)
+    chat.tap("Yes")
+    with embedded_app.app_context():
+        compass = db.session.scalar(select(Compass))
+        assert (compass.classification, compass.way_out, compass.target_per_person_year) == ("welfare", None, None)
+        assert [(a.part, a.kind) for a in compass.activities] == [("government", "welfare_registration")]
+
+
+def test_the_compass_waits_for_the_interview_and_stays_in_the_area(embedded_app, staff_chat):
+    unclassified = add_target_household(embedded_app)
+    assert th("Please run the 4T interview first: the compass builds on it.") in staff_chat.postback(
+        f"menu=compass&household={unclassified}")
+    outside = add_target_household(embedded_app, village="30060202", number="99")
+    assert th("This household was not found in your area.") in staff_chat.postback(
+        f"menu=compass&household={outside}")
+
+
+def test_the_folder_card_of_a_classified_household_opens_its_compass(embedded_app, staff_chat):
+    household_id = interviewed(embedded_app, "self_development")
+    staff_chat.postback(f"menu=household&id={household_id}")
+    card = json.dumps(staff_chat.last.messages[0], ensure_ascii=False)
+    assert th("Life compass") in card and f"menu=compass&household={household_id}" in card
+
+
