@@ -19,6 +19,7 @@ from core.thai import format_date, format_money, format_month
 from core.types import Context, Outcome
 from dialogs import buttons, drafts, menu
 from dialogs.flow import NEXT_ITEM, Dialog, ForEach, When
+from dialogs.interview.closing import in_area, not_found
 from dialogs.kinds import Choice, Money, MultiChoice, Number, Text, YesNo
 from dialogs.roster import Roster
 from domain.step1_survey import households, income
@@ -36,14 +37,6 @@ MAX_TARGET = 10_000_000  # baht per person per year
 
 def household_of(answers: dict) -> Household:
     return db.session.get(Household, answers["@household"])
-
-
-def in_area(ctx: Context, answers: dict) -> bool:
-    try:
-        households.get(ctx.staff, answers["@household"])
-    except households.NotFound:
-        return False
-    return True
 
 
 def welfare(ctx: Context, answers: dict) -> bool:
@@ -233,7 +226,7 @@ def finish(ctx: Context, answers: dict) -> Outcome:
     try:
         household = households.get(ctx.staff, answers["@household"])
     except households.NotFound:
-        return menu.show(ctx, note=ctx._("This household was not found in your area."))
+        return not_found(ctx)
     written = compasses.record(ctx, household, answers, who_names(ctx, answers))
     text = ctx._("The compass of house no. %(number)s is saved (version %(version)s), with %(count)s activities. "
                  "The family's commitment is recorded.", number=household.house_number,
@@ -246,7 +239,7 @@ def open_compass(ctx: Context, data: dict) -> Outcome:
     try:
         household = households.get(ctx.staff, buttons.whole(data.get("household"), 9) or 0)
     except households.NotFound:
-        return menu.show(ctx, note=ctx._("This household was not found in your area."))
+        return not_found(ctx)
     if household.classification is None:
         return menu.show(ctx, note=ctx._("Please run the 4T interview first: the compass builds on it."))
     visit = latest_visit(household, consented=True)
