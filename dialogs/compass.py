@@ -83,8 +83,9 @@ def _debts(answers: dict) -> Decimal:
     return income.added_up([resources.get("debt_formal"), resources.get("debt_informal")])
 
 
-def has_debts(ctx: Context, answers: dict) -> bool:
-    return _debts(answers) > 0
+def repayment_unknown(ctx: Context, answers: dict) -> bool:
+    """Debts recorded at ท3 whose monthly repayment was not just given as a kind of spending."""
+    return "debt" not in picked(answers.get("s_kinds")) and _debts(answers) > 0
 
 
 def repay_prompt(ctx: Context, answers: dict) -> str:
@@ -171,7 +172,7 @@ def target_prompt(ctx: Context, answers: dict) -> str:
     household = household_of(answers)
     found = income.of(household)
     today = format_money(found.per_person_year, ctx.locale) if found.per_person_year is not None else "-"
-    line = format_money(found.line, ctx.locale) if found.line else "-"
+    line = format_money(found.line, ctx.locale) if found.line else ctx._("not set for this year")
     return ctx._("Target: the household's income per person per year to reach, in baht? Today it is %(today)s; "
                  "the basic-needs (จปฐ.) line is %(line)s.", today=today, line=line)
 
@@ -252,7 +253,7 @@ MENU_ITEM = menu.Item("compass", None, open_compass, roles=ROLES)
 
 GOAL_LOOP = ForEach("goals", GOALS_ROSTER, start="g_pick", then="s_kinds")
 SPENDING_LOOP = ForEach("spending", SPENDING_ROSTER, start="s_amount", fill=one_per_kind,
-                        then=[When(has_debts, "d_repay"), When(welfare, "a_self"), "o_plan"])
+                        then=[When(repayment_unknown, "d_repay"), When(welfare, "a_self"), "o_plan"])
 ACTIVITY_LOOP = ForEach("activities", ACTIVITY_ROSTER, start=[When(typing_activity, "a_text"), "a_who"],
                         fill=one_per_activity, then=[When(welfare, "m_rep"), "t_income"])
 

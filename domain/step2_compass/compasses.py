@@ -49,6 +49,13 @@ def activity_text(item: dict) -> str:
     return item["a_text"] if found is None else gettext(found[1], RECORD_LOCALE)
 
 
+def _repayment(answers: dict) -> Decimal | None:
+    """The debts' monthly repayment: given as a kind of spending, or asked after the spending."""
+    spent = {item["kind"]: item["s_amount"] for item in answers.get("spending") or []}
+    given = spent.get("debt", answers.get("d_repay"))
+    return Decimal(given) if given is not None else None
+
+
 @dataclass
 class Written:
     compass: Compass
@@ -63,7 +70,7 @@ def record(ctx: Context, household: Household, answers: dict, who_by_code: dict[
         household_id=household.id, version=versions(household) + 1, classification=household.classification,
         goals={item["goal"]: goal_text(item) for item in answers.get("goals") or []},
         spending={item["kind"]: item["s_amount"] for item in answers.get("spending") or []} or None,
-        debt_repayment=Decimal(answers["d_repay"]) if answers.get("d_repay") is not None else None,
+        debt_repayment=_repayment(answers),
         way_out=({"plan": answers.get("o_text") or answers.get("@way_out"), "extra_income": answers.get("o_extra")}
                  if answers.get("o_plan") else None),
         target_per_person_year=Decimal(answers["t_income"]) if answers.get("t_income") else None,
