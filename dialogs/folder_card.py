@@ -18,6 +18,7 @@ from linebot.v3.messaging import (
 from core.types import Context
 from dialogs.buttons import LABEL_LIMIT
 from domain.step1_survey.folder import PAGE_TEXT, Interview, Summary, summary
+from domain.step2_compass import compasses
 from models import Household
 
 CARD_MEMBERS = 8  # members listed on the card; the page lists them all
@@ -36,6 +37,7 @@ def card(ctx: Context, household: Household) -> FlexMessage:
                  + _more(ctx, len(s.members) - CARD_MEMBERS)),
         _section(ctx._("Classification"), [s.classification] + ([s.reason] if s.reason else [])),
         _section(*_interview(ctx, s.interview)),
+        *_compass(ctx, household),
         _section(ctx._("Problems by dimension"), _problem_lines(ctx, s)),
         _section(ctx._("Income"), [s.income],
                  colour=None if s.below_line is None else BELOW_COLOUR if s.below_line else ABOVE_COLOUR),
@@ -64,6 +66,15 @@ def card(ctx: Context, household: Household) -> FlexMessage:
     )
     alt = ctx._("Family folder: %(title)s, %(village)s", title=s.title, village=s.village)
     return FlexMessage(altText=alt[:400], contents=bubble)
+
+
+def _compass(ctx: Context, household: Household) -> list[FlexBox]:
+    """The household's compass, once it has one: its version, goals, target and activities."""
+    compass = compasses.current(household)
+    if compass is None:
+        return []
+    title = ctx._("Life compass (version %(version)s)", version=compass.version)
+    return [_section(title, compasses.card_lines(ctx, compass, household))]
 
 
 def _section(title: str, lines: list[str], colour: str | None = None) -> FlexBox:

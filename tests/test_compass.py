@@ -102,6 +102,10 @@ def test_a_self_development_compass_with_three_goals_and_five_activities_fits_in
     assert th("The compass of house no. %(number)s is saved (version %(version)s), with %(count)s activities. The "
               "family's commitment is recorded.", number="12", version=1, count=5) in staff_chat.text
     assert chat.sent <= 45, f"{chat.sent} taps and messages"
+    staff_chat.postback(f"menu=household&id={household_id}")  # the Family Folder card shows the compass
+    card = json.dumps(staff_chat.last.messages[0], ensure_ascii=False)
+    assert th("Life compass (version %(version)s)", version=1) in card and "กินข้าวเย็นพร้อมหน้ากันทุกวัน" in card
+    assert f"{th('Keep household accounts')}: {th('Not started')}" in card and "24,000" in card
 
     with embedded_app.app_context():
         compass = db.session.scalar(select(Compass))

@@ -13,10 +13,11 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from core.i18n import gettext
+from core.thai import format_date, format_money
 from core.types import Context
 from domain.access import audit
 from domain.step1_survey import income
-from domain.step2_compass.choices import GOALS, activity
+from domain.step2_compass.choices import ACTIVITY_STATUS_LABELS, GOALS, activity
 from models import Compass, CompassActivity, Household, db
 
 RECORD_LOCALE = "th"  # the labels of common answers are kept in the record in Thai, as the family agreed them
@@ -93,3 +94,17 @@ def record(ctx: Context, household: Household, answers: dict, who_by_code: dict[
     return Written(compass, store=[compass], audit=[change])
 
 
+
+
+def card_lines(ctx: Context, compass: Compass, household: Household) -> list[str]:
+    """The compass in a few lines, as the Family Folder card shows it: goals, the target against today's
+    income, and each activity with its status."""
+    lines = [f"• {goal}" for goal in compass.goals.values()]
+    if compass.target_per_person_year is not None:
+        today = per_person_today(household)
+        lines.append(ctx._("Target %(target)s per person per year by %(date)s; today %(today)s",
+                           target=format_money(compass.target_per_person_year, ctx.locale),
+                           date=format_date(compass.target_date, ctx.locale) if compass.target_date else "-",
+                           today=format_money(today, ctx.locale) if today is not None else "-"))
+    lines += [f"  – {a.text}: {ctx._(ACTIVITY_STATUS_LABELS.get(a.status, a.status))}" for a in compass.activities]
+    return lines
