@@ -7,7 +7,7 @@ from flask import Flask
 from flask_migrate import Migrate
 from sqlalchemy.engine import make_url
 
-from bot import cli, folder, gateway, jobs, liff, recovery, redis_store, sqlite, webhook
+from bot import cli, folder, gateway, jobs, liff, mou, recovery, redis_store, sqlite, webhook
 from bot.config import INSTANCE_DIR, Config
 from dialogs import compass, households, interview, invite, menu, registration, registry
 from models import db
@@ -54,6 +54,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(webhook.bp)
     app.register_blueprint(liff.bp)
     app.register_blueprint(folder.bp)
+    app.register_blueprint(mou.bp)
     cli.init_app(app)
     app.extensions[registry.KEY] = registry.Registry(DIALOGS, MENU)
     return app

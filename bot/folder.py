@@ -9,7 +9,6 @@ from flask import Blueprint, current_app, jsonify, render_template, request
 from bot import liff
 from core.i18n import N_
 from core.thai import format_datetime
-from core.types import Context
 from dialogs.buttons import whole
 from domain.access import audit
 from domain.step1_survey import households
@@ -22,7 +21,7 @@ from domain.step1_survey.folder import (
     summary,
     visit_history,
 )
-from models import LineUser, Staff, db, utcnow
+from models import db, utcnow
 
 bp = Blueprint("folder", __name__)
 
@@ -38,7 +37,7 @@ def page():
         household = households.get(staff, household_id)
     except households.NotFound:
         raise liff.Refused(403, N_("You do not have access to this household's folder.")) from None
-    ctx = _reader(staff)
+    ctx = liff.reader(staff)
     t = {key: ctx._(text) for key, text in PAGE_TEXT.items()}
     s = summary(ctx, household)
     printed = t["printed"] % {"name": staff.name,
@@ -51,12 +50,3 @@ def page():
                                line_user_id=staff.line_user_id, household=household.id))
     db.session.commit()
     return liff.private(jsonify(lang=ctx.locale, title=f"{t['title']} · {s.title}", html=body))
-
-
-def _reader(staff: Staff) -> Context:
-    """The staff member as a reader: their language from LINE (Thai if unknown)."""
-    line_user = db.session.get(LineUser, staff.line_user_id) if staff.line_user_id else None
-    return Context(line_user=line_user or LineUser(language="th"), staff=staff, event_id=None, now=utcnow(),
-                   timezone=current_app.config["BOT_TIMEZONE"])
-
-

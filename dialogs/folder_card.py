@@ -44,6 +44,7 @@ def card(ctx: Context, household: Household) -> FlexMessage:
         FlexText(text=s.visit, size="sm", color=MUTED_COLOUR, wrap=True, margin="lg"),
     ]
     visit_label, print_label, compass_label = ctx._("Home visit (4T)"), ctx._("Print folder"), ctx._("Life compass")
+    mou_label = ctx._("Print the MOU")
     printable = liff_link("folder", household=household.id)
     bubble = FlexBubble(
         header=FlexBox(layout="vertical", backgroundColor=HEADER_COLOUR, paddingAll="lg", contents=[
@@ -62,6 +63,9 @@ def card(ctx: Context, household: Household) -> FlexMessage:
               if household.classification else []),
             FlexButton(style="secondary", height="sm",
                        action=URIAction(label=print_label[:LABEL_LIMIT], uri=printable)),
+            *([FlexButton(style="secondary", height="sm", action=URIAction(
+                label=mou_label[:LABEL_LIMIT], uri=liff_link("mou", household=household.id)))]
+              if compasses.current(household) else []),
         ]),
     )
     alt = ctx._("Family folder: %(title)s, %(village)s", title=s.title, village=s.village)

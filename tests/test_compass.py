@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from core.thai import format_month, local_date
 from domain.access import audit
-from models import AuditEntry, Compass, Household, Visit, db, utcnow
-from tests.helpers import HEAD, add_target_household, person, th
+from models import AuditEntry, Compass, CompassActivity, Household, Visit, db, utcnow
+from tests.helpers import HEAD, LIFF_ID, add_staff, add_target_household, person, th
 
 SPOUSE = "นางสมศรี ใจดี"
 
@@ -172,3 +172,38 @@ def test_the_folder_card_of_a_classified_household_opens_its_compass(embedded_ap
     assert th("Life compass") in card and f"menu=compass&household={household_id}" in card
 
 
+
+
+def open_mou(app, household: int, headers: dict, version: int | None = None):
+    query = f"household={household}" + (f"&version={version}" if version else "")
+    return app.test_client().post(f"/liff/api/mou?{query}", headers=headers)
+
+
+def test_the_mou_page_shows_the_compass_to_staff_of_the_area_only(embedded_app, staff_chat, platform):
+    household_id = interviewed(embedded_app, "self_development")
+    with embedded_app.app_context():
+        compass = Compass(household_id=household_id, version=1, classification="self_development",
+                          goals={"economy": "มีรายได้สม่ำเสมอ", "happiness": "สุขภาพดี", "family": "กินข้าวพร้อมหน้า"},
+                          way_out={"plan": "ปลูกผักขาย", "extra_income": "3000"},
+                          target_per_person_year=Decimal(40_000), target_date=date(2027, 12, 31),
+                          representative=HEAD, team="อาสา ทดสอบ, พัฒนากร ดีงาม", created_at=utcnow(),
+                          accepted_at=utcnow(), activities=[CompassActivity(
+                              part="government", kind="training", text="ฝึกอาชีพ", who="สำนักงานเกษตร",
+                              target_month=date(2027, 3, 1), sign="เข้ารับการอบรมแล้ว", support="อบรมปลูกผัก")])
+        db.session.add(compass)
+        add_staff("U-outside", "volunteer", "30060301", "อาสา ทองหลาง")
+        db.session.commit()
+    token = {"Authorization": f"Bearer {platform.issue_id_token(staff_chat.user_id, LIFF_ID)}"}
+    page = open_mou(embedded_app, household_id, token)
+    assert page.status_code == 200 and page.headers["Cache-Control"] == "no-store"
+    html = page.json["html"]
+    for shown in (th("Memorandum of understanding: life compass"), "มีรายได้สม่ำเสมอ", "ปลูกผักขาย", "อบรมปลูกผัก",
+                  "สำนักงานเกษตร", format_month(date(2027, 3, 1)), "40,000 บาท", HEAD, "พัฒนากร ดีงาม",
+                  th("(signed)"), th("Government and local government")):
+        assert shown in html, shown
+    assert open_mou(embedded_app, household_id, token, version=2).status_code == 404  # no such version
+    outside = {"Authorization": f"Bearer {platform.issue_id_token('U-outside', LIFF_ID)}"}
+    assert open_mou(embedded_app, household_id, outside).status_code == 403
+    assert open_mou(embedded_app, household_id, {}).status_code == 401
+    staff_chat.postback(f"menu=household&id={household_id}")
+    assert f"/mou?household={household_id}" in json.dumps(staff_chat.last.messages[0])
