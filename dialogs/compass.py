@@ -236,7 +236,8 @@ def finish(ctx: Context, answers: dict) -> Outcome:
 
 
 def open_compass(ctx: Context, data: dict) -> Outcome:
-    """From the household card: the compass of a household in the person's scope, once it is classified."""
+    """From the household card: the compass of a household in the person's scope, once it is classified; with a
+    compass already, a revision that offers each of its answers to keep."""
     try:
         household = households.get(ctx.staff, buttons.whole(data.get("household"), 9) or 0)
     except households.NotFound:
@@ -244,9 +245,17 @@ def open_compass(ctx: Context, data: dict) -> Outcome:
     if household.classification is None:
         return menu.show(ctx, note=ctx._("Please run the 4T interview first: the compass builds on it."))
     visit = latest_visit(household, consented=True)
-    way_out = ((visit.way_out or {}).get("words") if visit else None)
-    return drafts.start_dialog(ctx, "compass", answers={"@household": household.id, "@way_out": way_out,
-                                                        "@classification": household.classification})
+    opening = {"@household": household.id, "@way_out": (visit.way_out or {}).get("words") if visit else None,
+               "@classification": household.classification}
+    previous = compasses.current(household)
+    if previous is not None:
+        codes = {name: code for code, name in who_names(ctx, opening).items()}
+        opening |= {"@revising": previous.version, **compasses.as_answers(previous, codes, opening["@way_out"])}
+    return drafts.start_dialog(ctx, "compass", answers=opening)
+
+
+def revising(ctx: Context, answers: dict) -> bool:
+    return "@revising" in answers
 
 
 MENU_ITEM = menu.Item("compass", None, open_compass, roles=ROLES)
@@ -297,8 +306,10 @@ COMPASS = Dialog(
         Choice("t_date", N_("By when?"), options=target_dates),
         # the MOU
         Choice("m_rep", N_("Who commits to the compass for the family?"), options=representatives,
-               next=[When(other_representative, "m_rep_other"), "m_accept"]),
-        Text("m_rep_other", N_("Name of the person, and their relation to the family?"), min_len=2, max_len=200),
+               next=[When(other_representative, "m_rep_other"), When(revising, "r_reason"), "m_accept"]),
+        Text("m_rep_other", N_("Name of the person, and their relation to the family?"), min_len=2, max_len=200,
+             next=[When(revising, "r_reason"), "m_accept"]),
+        Text("r_reason", N_("Why is the compass revised?"), min_len=3, max_len=500),
         YesNo("m_accept", summary, next=[When(not_accepted, GOAL_LOOP), "done"]),
     ],
     finish=finish,

@@ -128,32 +128,37 @@ def test_a_self_development_compass_with_three_goals_and_five_activities_fits_in
         assert audit.read(entry).after["version"] == 1
 
 
-def test_a_welfare_compass_asks_for_support_not_an_occupation_or_an_income_target(embedded_app, staff_chat):
-    household_id = interviewed(embedded_app, "welfare")
-    chat = Counted(staff_chat)
+def welfare_compass(app, chat) -> int:
+    """A welfare household's compass, agreed: no occupation and no income target asked, one government
+    activity; the household id."""
+    household_id = interviewed(app, "welfare")
     chat.postback(f"menu=compass&household={household_id}")
     chat.say("อาสา ทดสอบ")
     for goal in ("Savings every month", "Good health", "Care for the elderly"):
-        chat.tap(goal)
-    chat.tap("Nothing to note")
+        chat.tap(th(goal)[:20])
     assert th("The household's debts at the 4T interview: %(debts)s. How much is repaid a month, in baht?",
-              debts="25,000 บาท") in staff_chat.text  # recorded at ท3: shown, not asked again
-    chat.say("500")
-    assert th("Step 3, the family itself: what will it do? Tap each, then Done.") in staff_chat.text  # no occupation
-    chat.tap("None for now")
-    chat.tap("None for now")
-    chat.pick("Register for state welfare")
-    chat.tap("Social Development and Human Security")
-    chat.tap_label(next_month(local_date(utcnow()), 0))
-    chat.say("ลงทะเบียนเบี้ยผู้พิการ")
-    assert th("Who commits to the compass for the family?") in staff_chat.text  # no income target
-    chat.tap_label(SPOUSE)
-    chat.tap("Yes")
+              debts="25,000 บาท") in chat.tap(th("Nothing to note")[:20])  # recorded at ท3: shown, not asked again
+    assert th("Step 3, the family itself: what will it do? Tap each, then Done.") in chat.say("500")  # no occupation
+    chat.tap(th("None for now"))
+    chat.tap(th("None for now"))
+    chat.tap(th("Register for state welfare")[:20])
+    chat.tap(th("Done"))
+    chat.tap(th("Social Development and Human Security")[:20])
+    chat.tap(next_month(local_date(utcnow()), 0))
+    assert th("Who commits to the compass for the family?") in chat.say("ลงทะเบียนเบี้ยผู้พิการ")  # no target
+    chat.tap(SPOUSE)
+    chat.tap(th("Yes"))
+    return household_id
+
+
+def test_a_welfare_compass_asks_for_support_not_an_occupation_or_an_income_target(embedded_app, staff_chat):
+    welfare_compass(embedded_app, staff_chat)
     with embedded_app.app_context():
         compass = db.session.scalar(select(Compass))
         assert (compass.classification, compass.way_out, compass.target_per_person_year) == ("welfare", None, None)
-        assert compass.debt_repayment == 500
-        assert [(a.part, a.kind) for a in compass.activities] == [("government", "welfare_registration")]
+        assert compass.debt_repayment == 500 and compass.representative == SPOUSE
+        assert [(a.part, a.kind, a.who) for a in compass.activities] == [
+            ("government", "welfare_registration", th("Social Development and Human Security"))]
 
 
 def test_the_compass_waits_for_the_interview_and_stays_in_the_area(embedded_app, staff_chat):
@@ -207,3 +212,35 @@ def test_the_mou_page_shows_the_compass_to_staff_of_the_area_only(embedded_app, 
     assert open_mou(embedded_app, household_id, {}).status_code == 401
     staff_chat.postback(f"menu=household&id={household_id}")
     assert f"/mou?household={household_id}" in json.dumps(staff_chat.last.messages[0])
+
+
+def test_a_revision_is_a_new_version_with_why_keeping_earlier_answers_and_progress(embedded_app, staff_chat):
+    household_id = welfare_compass(embedded_app, staff_chat)
+    with embedded_app.app_context():
+        db.session.scalar(select(Compass)).activities[0].status = "under_way"  # a check-in's update
+        db.session.commit()
+    keep = th("Keep answer")
+    staff_chat.postback(f"menu=compass&household={household_id}")
+    for _ in range(9):  # the team, three goals, spending, the repayment, the three parts: all as before
+        assert keep in staff_chat.buttons()
+        staff_chat.tap(keep)
+    staff_chat.tap(keep)  # the agency
+    staff_chat.tap(keep)  # the month
+    staff_chat.say("ลงทะเบียนเบี้ยผู้พิการและบัตรสวัสดิการ")  # the support asked for, changed
+    staff_chat.tap(keep)  # who commits
+    assert th("Why is the compass revised?") in staff_chat.text
+    staff_chat.say("ขอบัตรสวัสดิการเพิ่ม")
+    staff_chat.tap(th("Yes"))
+    assert th("The compass of house no. %(number)s is saved (version %(version)s), with %(count)s activities. The "
+              "family's commitment is recorded.", number="12", version=2, count=1) in staff_chat.text
+    with embedded_app.app_context():
+        first, second = db.session.scalars(select(Compass).order_by(Compass.version)).all()
+        assert first.activities[0].support == "ลงทะเบียนเบี้ยผู้พิการ"  # the earlier version stays as it was
+        assert (second.reason, second.goals, second.representative) == ("ขอบัตรสวัสดิการเพิ่ม", first.goals, SPOUSE)
+        assert second.activities[0].support == "ลงทะเบียนเบี้ยผู้พิการและบัตรสวัสดิการ"
+        assert second.activities[0].status == "under_way"  # the same activity: its progress goes on
+        assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "compass.revise")) is not None
+    staff_chat.postback(f"menu=household&id={household_id}")
+    card = json.dumps(staff_chat.last.messages[0], ensure_ascii=False)
+    assert th("Life compass (version %(version)s)", version=2) in card
+    assert th("Revised %(count)s times", count=1) in card

@@ -76,10 +76,11 @@ def record(ctx: Context, household: Household, answers: dict, who_by_code: dict[
                  if answers.get("o_plan") else None),
         target_per_person_year=Decimal(answers["t_income"]) if answers.get("t_income") else None,
         target_date=date.fromisoformat(answers["t_date"]) if answers.get("t_date") else None,
-        reason=answers.get("@reason"), created_by=ctx.staff.id, created_at=ctx.now,
+        reason=answers.get("r_reason"), created_by=ctx.staff.id, created_at=ctx.now,
         representative=who_by_code.get(answers["m_rep"], answers.get("m_rep_other")), team=answers["m_team"],
         accepted_at=ctx.now, accepted_by=ctx.staff.id,
     )
+    previous = current(household)
     for item in answers.get("activities") or []:
         found = activity(item["part"], item["kind"])
         compass.activities.append(CompassActivity(
@@ -88,9 +89,12 @@ def record(ctx: Context, household: Household, answers: dict, who_by_code: dict[
             sign=gettext(found[2], RECORD_LOCALE) if found else item.get("a_sign"),
             agency=item["a_who"] if item["part"] == "government" else None, support=item.get("a_support"),
             status="not_started"))
-    change = audit.change(ctx, "compass.create", "compass", compass, household=household.id, after={
+    carried_status(previous, compass)
+    action = "compass.create" if previous is None else "compass.revise"
+    change = audit.change(ctx, action, "compass", compass, household=household.id, after={
         "version": compass.version, "goals": compass.goals, "activities": len(compass.activities),
-        "target_per_person_year": answers.get("t_income"), "representative": compass.representative})
+        "target_per_person_year": answers.get("t_income"), "representative": compass.representative,
+        "reason": compass.reason})
     return Written(compass, store=[compass], audit=[change])
 
 
@@ -100,6 +104,8 @@ def card_lines(ctx: Context, compass: Compass, household: Household) -> list[str
     """The compass in a few lines, as the Family Folder card shows it: goals, the target against today's
     income, and each activity with its status."""
     lines = [f"• {goal}" for goal in compass.goals.values()]
+    if compass.version > 1:
+        lines.insert(0, ctx._("Revised %(count)s times", count=compass.version - 1))
     if compass.target_per_person_year is not None:
         today = per_person_today(household)
         lines.append(ctx._("Target %(target)s per person per year by %(date)s; today %(today)s",
@@ -108,3 +114,49 @@ def card_lines(ctx: Context, compass: Compass, household: Household) -> list[str
                            today=format_money(today, ctx.locale) if today is not None else "-"))
     lines += [f"  – {a.text}: {ctx._(ACTIVITY_STATUS_LABELS.get(a.status, a.status))}" for a in compass.activities]
     return lines
+
+
+def as_answers(compass: Compass, who_codes: dict[str, str], way_out: str | None) -> dict:
+    """A compass version as the compass dialog's answers, so a revision offers each earlier answer to keep.
+    `who_codes`: the codes of the names kept in the record (members, "the whole family", agencies)."""
+    answers: dict = {"m_team": compass.team, "goals": [], "activities": []}
+    for goal, text in compass.goals.items():
+        common = {gettext(label, RECORD_LOCALE): code for code, label in GOALS.get(goal, ("", []))[1]}
+        answers["goals"].append({"goal": goal, "g_pick": common.get(text, "other"),
+                                 **({} if text in common else {"g_text": text})})
+    spending = compass.spending or {}
+    answers["s_kinds"] = list(spending) or ["none"]
+    answers["spending"] = [{"kind": kind, "s_amount": amount} for kind, amount in spending.items()]
+    if compass.debt_repayment is not None and "debt" not in spending:
+        answers["d_repay"] = str(compass.debt_repayment)
+    if compass.way_out:
+        plan = compass.way_out.get("plan")
+        answers.update({"o_plan": "t4"} if plan == way_out else {"o_plan": "other", "o_text": plan})
+        answers["o_extra"] = compass.way_out.get("extra_income")
+    for part in ("self", "community", "government"):
+        answers[f"a_{part}"] = [a.kind for a in compass.activities if a.part == part] or ["none"]
+    for a in compass.activities:
+        item = {"part": a.part, "kind": a.kind, "a_who": who_codes.get(a.who, a.who),
+                "a_month": a.target_month.isoformat()[:7]}
+        if activity(a.part, a.kind) is None:
+            item.update(a_text=a.text, a_sign=a.sign)
+        if a.support:
+            item["a_support"] = a.support
+        answers["activities"].append(item)
+    if compass.target_per_person_year is not None:
+        answers["t_income"] = int(compass.target_per_person_year)
+        answers["t_date"] = compass.target_date.isoformat() if compass.target_date else None
+    rep = who_codes.get(compass.representative)
+    answers.update({"m_rep": rep} if rep else {"m_rep": "other", "m_rep_other": compass.representative})
+    return answers
+
+
+def carried_status(previous: Compass | None, compass: Compass) -> None:
+    """A revision keeps each activity's progress: the status of the same activity in the version before."""
+    if previous is None:
+        return
+    before = {(a.part, a.kind, a.text): a for a in previous.activities}
+    for a in compass.activities:
+        earlier = before.get((a.part, a.kind, a.text))
+        if earlier is not None:
+            a.status, a.status_reason = earlier.status, earlier.status_reason
