@@ -9,6 +9,7 @@ from flask import Blueprint, current_app, jsonify, render_template, request
 from bot import liff
 from core.i18n import N_
 from core.thai import format_datetime
+from core.types import Context
 from dialogs.buttons import whole
 from domain.access import audit
 from domain.step1_survey import households
@@ -21,7 +22,8 @@ from domain.step1_survey.folder import (
     summary,
     visit_history,
 )
-from models import db, utcnow
+from domain.step2_compass import compasses, mou
+from models import Household, db, utcnow
 
 bp = Blueprint("folder", __name__)
 
@@ -45,8 +47,20 @@ def page():
     body = render_template("folder.html", t=t, s=s, printed=printed,
                            details=detail_rows(ctx, t, household, s), members=member_rows(ctx, t, household),
                            problems=problem_rows(ctx, household),
-                           notes=problem_notes(ctx, household), visits=visit_history(ctx, t, household))
+                           notes=problem_notes(ctx, household), visits=visit_history(ctx, t, household),
+                           compass=_compass(ctx, household))
     db.session.add(audit.entry("folder.view", "household", household.id, staff_id=staff.id,
                                line_user_id=staff.line_user_id, household=household.id))
     db.session.commit()
     return liff.private(jsonify(lang=ctx.locale, title=f"{t['title']} · {s.title}", html=body))
+
+
+def _compass(ctx: Context, household: Household) -> dict | None:
+    """The current compass as its MOU shows it, and every version of it."""
+    current = compasses.current(household)
+    if current is None:
+        return None
+    return {"current": mou.page(ctx, household, current), "versions": compasses.history(ctx, household),
+            "title": ctx._("Life compass (version %(version)s)", version=current.version),
+            "versions_title": ctx._("Versions of the compass"), "reason": ctx._("Why revised"),
+            "by": ctx._("Recorded by")}

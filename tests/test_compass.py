@@ -244,3 +244,13 @@ def test_a_revision_is_a_new_version_with_why_keeping_earlier_answers_and_progre
     card = json.dumps(staff_chat.last.messages[0], ensure_ascii=False)
     assert th("Life compass (version %(version)s)", version=2) in card
     assert th("Revised %(count)s times", count=1) in card
+
+
+def test_the_folder_page_shows_the_compass_and_each_version_with_its_mou(embedded_app, staff_chat, platform):
+    household_id = welfare_compass(embedded_app, staff_chat)
+    token = {"Authorization": f"Bearer {platform.issue_id_token(staff_chat.user_id, LIFF_ID)}"}
+    html = embedded_app.test_client().post(f"/liff/api/folder?household={household_id}", headers=token).json["html"]
+    for shown in (th("Life compass (version %(version)s)", version=1), th("Versions of the compass"),
+                  "ลงทะเบียนเบี้ยผู้พิการ", th("Care for the elderly"), "อาสา ทดสอบ",
+                  f'href="/liff/mou?household={household_id}&amp;version=1"'):
+        assert shown in html, shown

@@ -18,7 +18,7 @@ from core.types import Context
 from domain.access import audit
 from domain.step1_survey import income
 from domain.step2_compass.choices import ACTIVITY_STATUS_LABELS, GOALS, activity
-from models import Compass, CompassActivity, Household, db
+from models import Compass, CompassActivity, Household, Staff, db
 
 RECORD_LOCALE = "th"  # the labels of common answers are kept in the record in Thai, as the family agreed them
 
@@ -160,3 +160,12 @@ def carried_status(previous: Compass | None, compass: Compass) -> None:
         earlier = before.get((a.part, a.kind, a.text))
         if earlier is not None:
             a.status, a.status_reason = earlier.status, earlier.status_reason
+
+
+def history(ctx: Context, household: Household) -> list[dict]:
+    """Every version of the household's compass, the latest first: when, by whom, why, with its MOU's link."""
+    found = db.session.scalars(select(Compass).where(Compass.household_id == household.id)
+                               .order_by(Compass.version.desc()))
+    return [{"version": c.version, "date": format_date(ctx.day_of(c.accepted_at or c.created_at), ctx.locale),
+             "by": (db.session.get(Staff, c.created_by).name if c.created_by else "-"), "reason": c.reason or "-",
+             "mou": f"mou?household={household.id}&version={c.version}"} for c in found]
