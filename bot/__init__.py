@@ -18,9 +18,10 @@ migrate = Migrate()
 # What the bot can do: every dialog, and the main menu's items in the order it shows them (items without
 # a label are opened by buttons elsewhere, e.g. a household's card).
 DIALOGS = (registration.REGISTRATION, invite.INVITE, households.FIND, households.ADD, interview.INTERVIEW,
-           compass.COMPASS)
+           compass.COMPASS, compass.MOU_PHOTO)
 MENU = (menu.PROFILE, households.FIND_ITEM, households.ADD_ITEM, invite.MENU_ITEM, menu.STAFF, menu.LANGUAGE,
-        menu.HELP, households.RESULTS_ITEM, households.OPEN_ITEM, interview.MENU_ITEM, compass.MENU_ITEM)
+        menu.HELP, households.RESULTS_ITEM, households.OPEN_ITEM, interview.MENU_ITEM, compass.MENU_ITEM,
+        compass.PHOTO_ITEM)
 
 
 def create_app(config: dict | None = None) -> Flask:

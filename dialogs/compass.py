@@ -20,7 +20,7 @@ from core.types import Context, Outcome
 from dialogs import buttons, drafts, menu
 from dialogs.flow import NEXT_ITEM, Dialog, ForEach, When
 from dialogs.interview.closing import in_area, not_found
-from dialogs.kinds import Choice, Money, MultiChoice, Number, Text, YesNo
+from dialogs.kinds import Choice, Money, MultiChoice, Number, Photo, Text, YesNo
 from dialogs.roster import Roster
 from domain.step1_survey import households, income
 from domain.step1_survey.folder import latest_visit
@@ -232,7 +232,9 @@ def finish(ctx: Context, answers: dict) -> Outcome:
     text = ctx._("The compass of house no. %(number)s is saved (version %(version)s), with %(count)s activities. "
                  "The family's commitment is recorded.", number=household.house_number,
                  version=written.compass.version, count=len(written.compass.activities))
-    return Outcome(reply=[TextMessage(text=text)], store=written.store, audit=written.audit).extend(menu.show(ctx))
+    offer = ((ctx._("Send the signed MOU's photo"), f"menu=mou_photo&household={household.id}"),)
+    return Outcome(reply=[TextMessage(text=text)], store=written.store, audit=written.audit).extend(
+        menu.show(ctx, offer=offer))
 
 
 def open_compass(ctx: Context, data: dict) -> Outcome:
@@ -314,5 +316,39 @@ COMPASS = Dialog(
     ],
     finish=finish,
     forget_answers=True,
+    allowed=in_area,
+)
+
+
+# ---- the signed MOU's photo, sent once the paper is printed and signed ------------------------------------------
+
+def open_mou_photo(ctx: Context, data: dict) -> Outcome:
+    try:
+        household = households.get(ctx.staff, buttons.whole(data.get("household"), 9) or 0)
+    except households.NotFound:
+        return not_found(ctx)
+    if compasses.current(household) is None:
+        return menu.show(ctx, note=ctx._("This household has no life compass yet."))
+    return drafts.start_dialog(ctx, "mou_photo", answers={"@household": household.id})
+
+
+def attach_photo(ctx: Context, answers: dict) -> Outcome:
+    try:
+        household = households.get(ctx.staff, answers["@household"])
+    except households.NotFound:
+        return not_found(ctx)
+    compass = compasses.current(household)
+    change = compasses.attach_photo(ctx, household, compass, answers["photo"])
+    text = ctx._("The photo of the signed MOU is kept with version %(version)s of the compass.",
+                 version=compass.version)
+    return Outcome(reply=[TextMessage(text=text)], store=[compass], audit=[change]).extend(menu.show(ctx))
+
+
+PHOTO_ITEM = menu.Item("mou_photo", None, open_mou_photo, roles=ROLES)
+MOU_PHOTO = Dialog(
+    name="mou_photo",
+    title=N_("Signed MOU photo"),
+    questions=[Photo("photo", N_("Please send a photo of the signed MOU, the whole page in view."))],
+    finish=attach_photo,
     allowed=in_area,
 )

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from core.thai import format_month, local_date
 from domain.access import audit
-from models import AuditEntry, Compass, CompassActivity, Household, Visit, db, utcnow
+from models import AuditEntry, Compass, CompassActivity, Household, Photo, Visit, db, utcnow
 from tests.helpers import HEAD, LIFF_ID, add_staff, add_target_household, person, th
 
 SPOUSE = "นางสมศรี ใจดี"
@@ -254,3 +254,22 @@ def test_the_folder_page_shows_the_compass_and_each_version_with_its_mou(embedde
                   "ลงทะเบียนเบี้ยผู้พิการ", th("Care for the elderly"), "อาสา ทดสอบ",
                   f'href="/liff/mou?household={household_id}&amp;version=1"'):
         assert shown in html, shown
+
+
+def test_the_signed_mous_photo_is_kept_with_its_compass(embedded_app, staff_chat):
+    welfare_compass(embedded_app, staff_chat)
+    offered = th("Send the signed MOU's photo")[:20]
+    assert list(staff_chat.buttons())[0] == offered  # offered once the compass is agreed
+    assert th("Please send a photo of the signed MOU, the whole page in view.") in staff_chat.tap(offered)
+    assert th("Please send a photo: tap \"Camera\" or \"Photos\" below.") in staff_chat.say("ส่งแล้ว")  # not a photo
+    staff_chat.send(staff_chat.line.image(staff_chat.user_id))
+    assert th("The photo of the signed MOU is kept with version %(version)s of the compass.", version=1) \
+        in staff_chat.text
+    with embedded_app.app_context():
+        compass = db.session.scalar(select(Compass))
+        photo = db.session.get(Photo, compass.photo_id)
+        assert photo is not None and photo.size > 0
+        assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "compass.photo")) is not None
+    outside = add_target_household(embedded_app, village="30060202", number="99")
+    assert th("This household was not found in your area.") in staff_chat.postback(
+        f"menu=mou_photo&household={outside}")

@@ -169,3 +169,11 @@ def history(ctx: Context, household: Household) -> list[dict]:
     return [{"version": c.version, "date": format_date(ctx.day_of(c.accepted_at or c.created_at), ctx.locale),
              "by": (db.session.get(Staff, c.created_by).name if c.created_by else "-"), "reason": c.reason or "-",
              "mou": f"mou?household={household.id}&version={c.version}"} for c in found]
+
+
+def attach_photo(ctx: Context, household: Household, compass: Compass, photo_id: int) -> audit.Change:
+    """Keep the photo of the signed MOU with its compass version (a later photo replaces an earlier one)."""
+    before = {"photo": compass.photo_id}
+    compass.photo_id = photo_id
+    return audit.change(ctx, "compass.photo", "compass", compass, household=household.id, before=before,
+                        after={"photo": photo_id})
