@@ -209,15 +209,15 @@ def summary(ctx: Context, answers: dict) -> str:
     acts = "\n".join(f"• {compasses.activity_text(item)}: {names[item['a_who']]}, "
                      f"{format_month(date.fromisoformat(item['a_month'] + '-01'), ctx.locale)}"
                      for item in answers.get("activities") or []) or "-"
-    target = "-"
+    target = ""
     if answers.get("t_income"):
         today = income.of(household_of(answers)).per_person_year or Decimal(0)
-        target = ctx._("%(target)s per person per year by %(date)s (today %(today)s, %(gap)s to go)",
-                       target=format_money(Decimal(answers["t_income"]), ctx.locale),
-                       date=format_date(date.fromisoformat(answers["t_date"]), ctx.locale),
-                       today=format_money(today, ctx.locale),
-                       gap=format_money(max(Decimal(answers["t_income"]) - today, Decimal(0)), ctx.locale))
-    return ctx._("The compass:\nGoals:\n%(goals)s\nActivities:\n%(activities)s\nTarget: %(target)s\n\n"
+        target = "\n" + ctx._("Target: %(target)s per person per year by %(date)s (today %(today)s, %(gap)s to go)",
+                              target=format_money(Decimal(answers["t_income"]), ctx.locale),
+                              date=format_date(date.fromisoformat(answers["t_date"]), ctx.locale),
+                              today=format_money(today, ctx.locale),
+                              gap=format_money(max(Decimal(answers["t_income"]) - today, Decimal(0)), ctx.locale))
+    return ctx._("The compass:\nGoals:\n%(goals)s\nActivities:\n%(activities)s%(target)s\n\n"
                  "Does %(name)s commit to it for the family, with the team present (%(team)s)?", goals=goals,
                  activities=acts, target=target, name=names.get(answers["m_rep"], answers.get("m_rep_other")),
                  team=answers["m_team"])
