@@ -2,8 +2,8 @@
 number, the village and the head's masked national ID (when on record). Tapping a row opens that household's Family
 Folder.
 
-Nothing is cut to fit a button: names wrap. A page is at most `households.SEARCH_PAGE` rows, far inside LINE's
-30 KB a bubble even with 200-character names.
+Nothing is cut to fit a button: names wrap. A page is at most `households.SEARCH_PAGE` rows: about 21 KB of JSON
+with ten 200-character Thai names and whole addresses, inside LINE's 30 KB a bubble.
 """
 
 from linebot.v3.messaging import FlexBox, FlexBubble, FlexMessage, FlexSeparator, FlexText, PostbackAction, QuickReply
@@ -44,7 +44,7 @@ def _row(ctx: Context, household: Household, masked_id: str | None) -> FlexBox:
     opens = PostbackAction(label=f"{household.house_number} {household.head_name}"[:LABEL_LIMIT],
                            data=f"menu=household&id={household.id}",
                            displayText=f"{number} {household.head_name}"[:DISPLAY_LIMIT])
-    return FlexBox(layout="horizontal", paddingAll="lg", spacing="md", action=opens, contents=[
+    return FlexBox(layout="horizontal", paddingAll="md", paddingStart="lg", spacing="md", action=opens, contents=[
         FlexBox(layout="vertical", flex=1, spacing="xs", contents=[
             FlexText(text=household.head_name, weight="bold", color=NAME_COLOUR, wrap=True),
             FlexText(text=f"{number} · {village_name(ctx, household.village_code)}", size="sm", wrap=True),
