@@ -55,15 +55,11 @@ def _row(ctx: Context, household: Household, masked_id: str | None) -> FlexBox:
 
 
 def village_name(ctx: Context, code: str) -> str:
-    """The village, with the larger areas it lies in down to those the viewer's area holds whole: a volunteer of
-    one village reads "หมู่ 1 บ้านจักราช", a district supervisor "หมู่ 1 บ้านจักราช ต.จักราช", an admin the whole
-    address. While the names aren't loaded, its code (`area_label`)."""
-    widest = min(map(len, scope.of(ctx.staff).prefixes), default=8)
-    parts = [areas.name(code[:length], ctx.locale, full=False)
-             for length in (8, 6, 4, 2) if length == 8 or length > widest]
-    if None in parts:
-        return area_label(code, ctx)
-    return (", " if ctx.locale == "en" else " ").join(parts)
+    """The village, with as much of the address as the viewer's area needs to tell it from a same-named one: a
+    volunteer or a subdistrict's staff read "หมู่ 1 บ้านจักราช", a district supervisor "หมู่ 1 บ้านจักราช ต.จักราช",
+    wider areas the whole address. While the names aren't loaded, its code (`area_label`)."""
+    widest = min(map(len, scope.of(ctx.staff).prefixes), default=len(code))  # 0: nationwide
+    return areas.name(code, ctx.locale, full=widest < 4, parent=widest == 4) or area_label(code, ctx)
 
 
 def _head_ids(found: list[Household]) -> dict[int, str]:

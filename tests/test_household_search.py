@@ -152,7 +152,7 @@ def test_house_numbers_sort_in_natural_order_by_their_key():
 
 def test_households_stored_before_the_house_order_come_in_natural_order(emulator, tmp_path):
     """The migration that adds the sort key gives one to the households already there."""
-    with database_at(emulator.url, tmp_path / "old.sqlite3", "0011", 1, "นายหนึ่ง"):
+    with database_at(emulator.url, tmp_path / "old.sqlite3", "0012", 1, "นายหนึ่ง"):
         for household_id, number in ((2, "88/10"), (3, "12"), (4, "88/2"), (5, "5"), (6, "12")):
             db.session.execute(text("INSERT INTO households (id, house_number, village_code, head_name, source, "
                                     "source_year, status, test_data, created_at, updated_at) VALUES (:id, :number, "

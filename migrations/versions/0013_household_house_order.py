@@ -1,7 +1,7 @@
 """households: a sort key for house numbers, so lists come in natural order (5, 12, 19, 88/2, 88/10)
 
-Revision ID: 0012
-Revises: 0011
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-12-05 10:00:00.000000
 
 Ordered as text, house numbers came as 12, 19, 5, 88/10, 88/2. `house_order` holds a key made of digits only
@@ -16,8 +16,8 @@ from models.household import house_order
 
 
 # revision identifiers, used by Alembic.
-revision = '0012'
-down_revision = '0011'
+revision = '0013'
+down_revision = '0012'
 branch_labels = None
 depends_on = None
 
