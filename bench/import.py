@@ -18,7 +18,8 @@ The large file is then imported a second time (every household found unchanged).
 XLSX files on SQLite (openpyxl's read-only reader; slower, reported but not judged).
 
 Search: 650,000 households (no members: search doesn't read them) are bulk-inserted (executemany on
-SQLite, COPY on PostgreSQL; not through the importer) into 73,920 villages of 77 provinces x 12 districts
+SQLite, COPY on PostgreSQL; not through the importer, so each is given here the house-number sort key that
+results are ordered by, `models.household.house_order`) into 73,920 villages of 77 provinces x 12 districts
 x 8 subdistricts x 10 villages, about 700 households per district as nationally. `domain.step1_survey.households.search`
 (a count and the first page) is timed for a district supervisor of 3006: by house number, by part of the
 head's name, and by village (no text); --searches times each with varying terms: median and p99 in ms.
@@ -59,6 +60,7 @@ from core.validators import national_id_check_digit  # noqa: E402
 from domain.step1_survey import households, importer  # noqa: E402
 from domain.step1_survey.importer import COLUMNS  # noqa: E402
 from models import Area, Household, Staff, StaffRole, db, utcnow  # noqa: E402
+from models.household import house_order  # noqa: E402
 from support import servers  # noqa: E402
 
 SECRET = "0123456789abcdef0123456789abcdef"
@@ -299,11 +301,11 @@ def household_rows(count: int, villages: list[str], seed: int = 2):
         name = f"{rng.choice(('นาย', 'นาง', 'นางสาว'))}{rng.choice(FIRST_NAMES)} {rng.choice(SURNAMES)}"
         if h % RARE_EVERY == 0:  # after the draws, so the other households stay as they were
             name = f"{name.rsplit(' ', 1)[0]} {RARE_SURNAMES[h // RARE_EVERY % len(RARE_SURNAMES)]}"
-        yield (code, number, village, name, "jpt", 2568, "open", f"hc:{code}", False, now, now)
+        yield (code, number, house_order(number), village, name, "jpt", 2568, "open", f"hc:{code}", False, now, now)
 
 
-COLUMNS_BULK = ("house_code", "house_number", "village_code", "head_name", "source", "source_year", "status",
-                "import_key", "test_data", "created_at", "updated_at")
+COLUMNS_BULK = ("house_code", "house_number", "house_order", "village_code", "head_name", "source", "source_year",
+                "status", "import_key", "test_data", "created_at", "updated_at")
 
 
 def bulk_households(count: int, villages: list[str]) -> None:

@@ -19,6 +19,7 @@ from dialogs.households import show_village
 from dialogs.kinds import AreaChoice, Choice, YesNo
 from domain.access import areas, audit, scope
 from domain.step1_survey import households
+from domain.step2_compass import compasses
 from domain.step4_care import caretakers
 from models import Area, Household, LineUser, Staff, db
 
@@ -238,17 +239,26 @@ MINE_BUTTONS = 12  # households as buttons; a thirteenth for the main menu
 
 
 def my_households(ctx: Context, data: dict) -> Outcome:
-    """The households in the caretaker's care, each a tap away from its Family Folder card."""
+    """The households in the caretaker's care, each with where its life compass stands and a tap away from its Family
+    Folder card (which shows the compass)."""
     found = caretakers.in_care_of(ctx.staff)
     if not found:
         return menu.show(ctx, note=ctx._("No household is in your care yet. Your supervisor assigns them."))
     lines = [f"{n}. {ctx._('House %(number)s', number=h.house_number)}, {show_village(h.village_code, ctx)}: "
-             f"{h.head_name}" for n, h in enumerate(found, 1)]
+             f"{h.head_name} · {_compass_note(ctx, h)}" for n, h in enumerate(found, 1)]
     text = ctx._("Households in your care: %(count)s. Tap one to open its folder.", count=len(found))
     items = [_button(f"{n}. {h.house_number} {h.head_name}", f"menu=household&id={h.id}")
              for n, h in enumerate(found[:MINE_BUTTONS], 1)]
     items.append(_button(ctx._("Main menu"), "cmd=menu"))
     return Outcome(reply=[TextMessage(text=text + "\n" + "\n".join(lines), quickReply=QuickReply(items=items))])
+
+
+def _compass_note(ctx: Context, household: Household) -> str:
+    """Where the household's life compass stands: its agreed version, or none yet (its card shows the whole)."""
+    compass = compasses.current(household)
+    if compass is None:
+        return ctx._("no life compass yet")
+    return ctx._("Life compass (version %(version)s)", version=compass.version)
 
 
 ASSIGN_ITEM = menu.Item("assign_caretakers", N_("Assign caretakers"), open_assign, roles=caretakers.ASSIGNERS)

@@ -14,7 +14,7 @@ from core import validators
 from core.i18n import N_
 from core.thai import compact_code, fiscal_year, to_ascii_digits
 from core.types import Context, Invalid, Later, Outcome
-from dialogs import buttons, drafts, folder_card, menu
+from dialogs import buttons, drafts, folder_card, household_list, menu
 from dialogs.buttons import LABEL_LIMIT
 from dialogs.flow import Dialog, When
 from dialogs.kinds import AreaChoice, Choice, NationalId, Text, YesNo
@@ -88,7 +88,8 @@ def _pack(**fields: str) -> str:
 
 
 def results(ctx: Context, data: dict) -> Outcome:
-    """One page of search results (the search is in the postback data, so "More..." needs no state)."""
+    """One page of search results as a Flex list (the search is in the postback data, so "More..." needs no
+    state), with chips to the next page, a new search and the menu."""
     text, village, page = data.get("q", ""), data.get("v", ""), buttons.whole(data.get("page"), 5) or 0
     found, total = households.search(ctx.staff, text, village_code=village or None, page=page)
     if not found:
@@ -96,32 +97,18 @@ def results(ctx: Context, data: dict) -> Outcome:
                 ctx._("No household in your area matches %(what)s.",
                       what=f"“{text}”" if text else show_village(village, ctx)))
         return menu.show(ctx, note=note)
-    first = page * households.SEARCH_PAGE + 1
-    heads = _head_ids(found)
-    lines = [f"{n}. {ctx._('House %(number)s', number=h.house_number)}, {show_village(h.village_code, ctx)}: "
-             f"{h.head_name} ({heads.get(h.id, '-')})" for n, h in enumerate(found, first)]
     more = "+" if total >= households.COUNT_CAP else ""
     intro = ctx._("Households found: %(total)s (page %(page)s of %(pages)s). Tap one to open its folder.",
                   total=f"{total:,}{more}", page=page + 1, pages=f"{-(-total // households.SEARCH_PAGE)}{more}")
-    items = [_button(f"{n}. {h.house_number} {h.head_name}", f"menu=household&id={h.id}",
-                     ctx._("House %(number)s", number=h.house_number) + f" {h.head_name}")
-             for n, h in enumerate(found, first)]
-    if first - 1 + len(found) < total:
+    items = []
+    if page * households.SEARCH_PAGE + len(found) < total:
         items.append(_button(ctx._("More..."), _pack(menu="household_results", q=text, v=village, page=page + 1)))
-    items.append(_button(ctx._("Main menu"), "cmd=menu"))
-    return Outcome(reply=[TextMessage(text=intro + "\n" + "\n".join(lines), quickReply=QuickReply(items=items))])
+    items += [_button(ctx._("New search"), "menu=find_household"), _button(ctx._("Main menu"), "cmd=menu")]
+    return Outcome(reply=[household_list.listing(ctx, intro, found, QuickReply(items=items))])
 
 
-def _head_ids(found: list[Household]) -> dict[int, str]:
-    """Each household's head's masked national ID, in one query."""
-    heads = db.session.scalars(select(Member).where(Member.household_id.in_([h.id for h in found]),
-                                                   Member.relation == "head"))
-    return {m.household_id: households.masked_national_id(m) for m in heads}
-
-
-def _button(label: str, data: str, display: str | None = None) -> QuickReplyItem:
-    return QuickReplyItem(action=PostbackAction(label=label[:LABEL_LIMIT], data=data,
-                                                displayText=(display or label)[:300]))
+def _button(label: str, data: str) -> QuickReplyItem:
+    return QuickReplyItem(action=PostbackAction(label=label[:LABEL_LIMIT], data=data, displayText=label))
 
 
 # ---- opening one ------------------------------------------------------------------------------------

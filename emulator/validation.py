@@ -6,6 +6,7 @@ list means the body is acceptable.
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -14,6 +15,10 @@ MAX_TEXT_LENGTH = 5000
 MAX_QUICK_REPLY_ITEMS = 13
 MAX_POSTBACK_DATA_LENGTH = 300
 MAX_CAROUSEL_BUBBLES = 12
+MAX_FLEX_ALT_TEXT_LENGTH = 1500
+# A bubble's JSON at most 30 KB, a carousel's 50 KB, counted here as UTF-8 bytes of compact JSON and taking a KB
+# as 1,000 bytes: no stricter than LINE, whichever it means.
+MAX_BUBBLE_BYTES, MAX_CAROUSEL_BYTES = 30_000, 50_000
 MAX_MULTICAST_RECIPIENTS = 500
 MAX_RICH_MENU_AREAS = 20
 MAX_RICH_MENU_NAME_LENGTH = 300
@@ -70,14 +75,26 @@ def _message_errors(message: Any, path: str) -> list[dict]:
                 _detail(f"Size must be between 1 and {MAX_QUICK_REPLY_ITEMS}", f"{path}.quickReply.items")
             )
     if message["type"] == "flex":
-        contents = message.get("contents")
-        if isinstance(contents, dict) and contents.get("type") == "carousel":
-            bubbles = contents.get("contents")
-            if not isinstance(bubbles, list) or not 1 <= len(bubbles) <= MAX_CAROUSEL_BUBBLES:
-                errors.append(
-                    _detail(f"Size must be between 1 and {MAX_CAROUSEL_BUBBLES}", f"{path}.contents.contents")
-                )
+        errors += _flex_errors(message, path)
     return errors + postback_data_errors(message, path)
+
+
+def _flex_errors(message: dict, path: str) -> list[dict]:
+    errors = []
+    alt_text = message.get("altText")
+    if not isinstance(alt_text, str) or not 1 <= len(alt_text) <= MAX_FLEX_ALT_TEXT_LENGTH:
+        errors.append(_detail(f"Length must be between 1 and {MAX_FLEX_ALT_TEXT_LENGTH}", f"{path}.altText"))
+    contents = message.get("contents")
+    if not isinstance(contents, dict):
+        return errors + [_detail("Must be a bubble or a carousel", f"{path}.contents")]
+    if contents.get("type") == "carousel":
+        bubbles = contents.get("contents")
+        if not isinstance(bubbles, list) or not 1 <= len(bubbles) <= MAX_CAROUSEL_BUBBLES:
+            errors.append(_detail(f"Size must be between 1 and {MAX_CAROUSEL_BUBBLES}", f"{path}.contents.contents"))
+    limit = MAX_CAROUSEL_BYTES if contents.get("type") == "carousel" else MAX_BUBBLE_BYTES
+    if len(json.dumps(contents, ensure_ascii=False, separators=(",", ":")).encode()) > limit:
+        errors.append(_detail(f"Size must be at most {limit // 1000} KB", f"{path}.contents"))
+    return errors
 
 
 def postback_data_errors(node: Any, path: str) -> list[dict]:

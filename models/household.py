@@ -1,15 +1,25 @@
 """Target households, their members and their problems (step 1 of the process)."""
 
+import re
 from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import ForeignKey, Index, Numeric, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from models.db import db, utcnow
 
 DIMENSIONS = ("health", "living", "education", "income", "public_services")  # TPMAP's five
 INCOME_BASES = ("members", "sources", "typed")  # the members' incomes added up, the income sources', or typed
+
+
+def house_order(number: str) -> str:
+    """A house number's sort key, so that ordering by it is the natural order on any database and collation:
+    "5" < "12" < "19" < "88" < "88/2" < "88/10". Each run of digits in turn, as its digit count (two digits) then
+    the digits without leading zeros; anything else only separates numbers, so the key has digits alone, which
+    every collation orders as text. A number without digits has the empty key and comes first."""
+    runs = (run.lstrip("0") or "0" for run in re.findall(r"[0-9]+", number))
+    return "".join(f"{len(run):02d}{run}" for run in runs)
 
 
 class Household(db.Model):
@@ -18,6 +28,7 @@ class Household(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     house_code: Mapped[str | None] = mapped_column(String(11), unique=True)  # รหัสประจำบ้าน
     house_number: Mapped[str] = mapped_column(String(30))
+    house_order: Mapped[str] = mapped_column(String(64))  # house_order(house_number), set with it: lists sort by it
     village_code: Mapped[str] = mapped_column(String(8), ForeignKey("areas.code"))
     head_name: Mapped[str] = mapped_column(String(200))  # kept here for search and lists
     source: Mapped[str] = mapped_column(String(12))
@@ -44,8 +55,15 @@ class Household(db.Model):
     problems: Mapped[list["Problem"]] = relationship(back_populates="household", cascade="all, delete-orphan",
                                                      order_by="Problem.id")
 
+    @validates("house_number")
+    def _keep_order(self, key: str, number: str) -> str:
+        """Every house number set through the ORM keeps its sort key; bulk inserts set `house_order` themselves."""
+        self.house_order = house_order(number)
+        return number
+
     __table_args__ = (
-        Index("ix_households_village_number", "village_code", "house_number"),
+        # A village's households in natural order (search results), and a house number looked up in its village.
+        Index("ix_households_village_order", "village_code", "house_order", "house_number"),
         Index("ix_households_house_number", "house_number"),  # a nationwide search by number, OR'ed with the name
         # Substring search by name: trigrams on PostgreSQL; on SQLite a plain index here, the trigrams being
         # in a full-text table outside the models (migration 0005, domain.step1_survey.households.name_matches).

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from domain.step4_care import caretakers
-from models import AuditEntry, CareAssignment, Household, Staff, db, utcnow
+from models import AuditEntry, CareAssignment, Compass, Household, Staff, db, utcnow
 from tests.helpers import OUTSIDE, add_household, add_staff, add_villages, th
 
 VILLAGE_PROMPT = "Which village? Its households without a caretaker are listed next."
@@ -170,8 +170,15 @@ def test_the_caretaker_opens_their_households_and_nothing_outside_their_area(app
     assert th("My households") in somchai.buttons()  # in a caretaker's main menu
     give(app, "บุญชู สาม", "สมชาย ดูแลดี")
     give(app, "สมชาย นอกเขต", "สมชาย ดูแลดี")  # outside their role's area, but in their care
+    with_compass = household(app, "บุญชู สาม")
+    with app.app_context():  # one has an agreed life compass, in its second version
+        db.session.add(Compass(household_id=with_compass, version=2, classification="self_development",
+                               goals={}, accepted_at=utcnow()))
+        db.session.commit()
     mine = somchai.postback("menu=my_households")
     assert th("Households in your care: %(count)s. Tap one to open its folder.", count=2) in mine
+    assert f"บุญชู สาม · {th('Life compass (version %(version)s)', version=2)}" in mine
+    assert f"สมชาย นอกเขต · {th('no life compass yet')}" in mine
     assert list(somchai.buttons())[:2] == ["1. 3 บุญชู สาม", "2. 7 สมชาย นอกเขต"]
     somchai.tap("2. 7 สมชาย นอกเขต")
     card = somchai.last.messages[0]

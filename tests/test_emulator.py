@@ -320,6 +320,16 @@ def carousel_message(bubbles: int) -> FlexMessage:
     return FlexMessage(alt_text="cards", contents=FlexCarousel(contents=[bubble] * bubbles))
 
 
+def flex_message(alt_text_length: int = 5, text_bytes: int = 3) -> FlexMessage:
+    """A bubble whose JSON carries a text of `text_bytes` bytes (Thai letters take 3 each, "x" 1)."""
+    text = "ก" * (text_bytes // 3) + "x" * (text_bytes % 3)
+    bubble = FlexBubble(body=FlexBox(layout="vertical", contents=[FlexText(text=text)]))
+    return FlexMessage(alt_text="ก" * alt_text_length, contents=bubble)
+
+
+BUBBLE_OVERHEAD = len(json.dumps(flex_message(text_bytes=0).contents.to_dict(), separators=(",", ":")))
+
+
 def postback_message(data_length: int) -> TextMessage:
     action = PostbackAction.construct(label="go", data="d" * data_length)
     return TextMessage(text="choose", quick_reply=QuickReply(items=[QuickReplyItem(action=action)]))
@@ -332,8 +342,11 @@ def postback_message(data_length: int) -> TextMessage:
         (quick_reply_message(14), quick_reply_message(13), "messages[0].quickReply.items"),
         (postback_message(301), postback_message(300), "messages[0].quickReply.items[0].action.data"),
         (carousel_message(13), carousel_message(12), "messages[0].contents.contents"),
+        (flex_message(alt_text_length=1501), flex_message(alt_text_length=1500), "messages[0].altText"),
+        (flex_message(text_bytes=30_001 - BUBBLE_OVERHEAD), flex_message(text_bytes=30_000 - BUBBLE_OVERHEAD),
+         "messages[0].contents"),
     ],
-    ids=["text", "quick-reply", "postback-data", "carousel"],
+    ids=["text", "quick-reply", "postback-data", "carousel", "flex-alt-text", "bubble-size"],
 )
 def test_message_limits(api, line_platform, user, too_big, just_right, prop):
     with pytest.raises(ApiException) as caught:

@@ -8,6 +8,7 @@ from sqlalchemy import select, text
 
 from domain.step1_survey import households
 from models import Area, Household, Staff, StaffRole, db
+from models.household import house_order
 from tests.helpers import database_at
 
 VILLAGES = ("30060101", "31010101")  # district 3006 (นครราชสีมา) and another province (บุรีรัมย์)
@@ -140,3 +141,44 @@ def test_a_house_code_is_found_as_printed_with_dashes_or_thai_digits(app, staff)
         db.session.commit()
         for typed in ("30060012345", "3006-001234-5", "3006 001234 5", "๓๐๐๖-๐๐๑๒๓๔-๕"):
             assert found(staff["supervisor_district"], typed) == {"นายสมชาย ใจดี"}, typed
+
+
+def test_house_numbers_sort_in_natural_order_by_their_key():
+    typed = ["88/10", "12", "5", "19", "88/2", "88", "3/1", "3", "100", "12-1", "012", "ไม่มีเลข", "2/10/1", "2/9"]
+    assert sorted(typed, key=lambda number: (house_order(number), number)) == [
+        "ไม่มีเลข", "2/9", "2/10/1", "3", "3/1", "5", "012", "12", "12-1", "19", "88", "88/2", "88/10", "100"]
+    assert house_order("9" * 30) == "30" + "9" * 30 and len(house_order("1/" * 14 + "1")) == 45  # within 64
+
+
+def test_households_stored_before_the_house_order_come_in_natural_order(emulator, tmp_path):
+    """The migration that adds the sort key gives one to the households already there."""
+    with database_at(emulator.url, tmp_path / "old.sqlite3", "0012", 1, "นายหนึ่ง"):
+        for household_id, number in ((2, "88/10"), (3, "12"), (4, "88/2"), (5, "5"), (6, "12")):
+            db.session.execute(text("INSERT INTO households (id, house_number, village_code, head_name, source, "
+                                    "source_year, status, test_data, created_at, updated_at) VALUES (:id, :number, "
+                                    "'30060101', 'นายเก่า', 'jpt', 2568, 'open', 0, '2026-01-01', '2026-01-01')"),
+                               {"id": household_id, "number": number})
+        db.session.commit()
+        upgrade()
+        admin = Staff(name="admin", position="x", roles=[StaffRole(role="admin", area_code="TH")])
+        db.session.add(admin)
+        db.session.commit()
+        matches, _ = households.search(admin, "")
+        assert [(h.id, h.house_number) for h in matches] == [(1, "1"), (5, "5"), (3, "12"), (6, "12"), (4, "88/2"),
+                                                             (2, "88/10")]
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_a_changed_house_number_moves_the_household_to_its_place(app, staff):
+    with app.app_context():
+        admin = db.session.get(Staff, staff["admin"])
+
+        def numbers() -> list[str]:
+            return [h.house_number for h in households.search(admin, "", village_code="30060101")[0]]
+
+        assert numbers() == ["5", "13", "17"]
+        household = db.session.scalar(select(Household).where(Household.head_name == "John Smith"))
+        household.house_number = "3"
+        db.session.commit()
+        assert numbers() == ["3", "5", "13"]

@@ -44,17 +44,49 @@ def search(chat, how: str, answer: str) -> str:
     return chat.say(answer)
 
 
+def rows(chat) -> list[tuple[list[str], dict]]:
+    """The households the last answer lists, as a person sees them: each tappable row's lines of text (the head's
+    name, the house number and village, the masked ID), and the action a tap on it sends."""
+    listing = chat.last.messages[-1]
+    assert listing["type"] == "flex", listing
+
+    def texts(node: dict) -> list[str]:
+        if node["type"] == "text":
+            return [node["text"]]
+        return [text for part in node.get("contents", []) for text in texts(part)]
+
+    def tappable(node: dict) -> list[dict]:
+        if "action" in node:
+            return [node]
+        return [found for part in node.get("contents", []) if isinstance(part, dict) for found in tappable(part)]
+
+    return [(texts(row), row["action"]) for row in tappable(listing["contents"]["body"])]
+
+
+def names(chat) -> list[str]:
+    """The heads' names in the list the last answer shows."""
+    return [lines[0] for lines, _ in rows(chat)]
+
+
+def open_row(chat, head: str) -> str:
+    """Tap the row of the household whose head is `head`."""
+    action = next(action for lines, action in rows(chat) if lines[0] == head)
+    return chat.postback(action["data"])
+
+
 # ---- finding ----------------------------------------------------------------------------------------
 
 def test_find_by_house_number_shows_only_the_area_and_masks_ids(app, volunteer):
     found = search(volunteer, "House number", "๕")  # Thai digits as typed on a Thai keyboard
     assert th(FOUND, total=1, page=1, pages=1) in found
-    assert f"{HEADS[4]} (x-xxxx-xxxxx-xx-4)" in found and place(app, "30060101", full=False) in found
-    assert "นอกเขต" not in found and "หมู่สอง" not in found
-    assert valid_id("310060040005") not in found
-    volunteer.tap(next(label for label in volunteer.buttons() if label.startswith("1. 5 ")))
-    assert th("Family folder: %(title)s, %(village)s", title=th("House %(number)s", number="5"),
-              village=place(app, "30060101")) in volunteer.text
+    house = th("House %(number)s", number="5")
+    assert [lines[:3] for lines, _ in rows(volunteer)] == [
+        [HEADS[4], f"{house} · {place(app, '30060101', full=False)}", "x-xxxx-xxxxx-xx-4"]]
+    shown = json.dumps(volunteer.last.messages, ensure_ascii=False)
+    assert "นอกเขต" not in shown and "หมู่สอง" not in shown and valid_id("310060040005") not in shown
+    open_row(volunteer, HEADS[4])
+    assert th("Family folder: %(title)s, %(village)s", title=house, village=place(app, "30060101")) \
+        in volunteer.text
 
 
 def test_find_by_head_name_pages_ten_at_a_time(app, volunteer):
@@ -63,13 +95,14 @@ def test_find_by_head_name_pages_ten_at_a_time(app, volunteer):
     assert th("Please type at least %(min)s characters (you typed %(count)s).", min="2", count="1") \
         in volunteer.say("ส")
     pages = [volunteer.say("สมศรี")]
-    assert len([label for label in volunteer.buttons() if label[0].isdigit()]) == 10
-    pages += [volunteer.tap(th("More...")), volunteer.tap(th("More..."))]
+    shown = [names(volunteer)]
+    for _ in range(2):
+        pages.append(volunteer.tap(th("More...")))
+        shown.append(names(volunteer))
     assert th("More...") not in volunteer.buttons() and th("Main menu") in volunteer.buttons()
     for number, page in enumerate(pages, 1):
-        assert th(FOUND, total=23, page=number, pages=3) in page and "นอกเขต" not in page
-    shown = [{head for head in HEADS if head in page} for page in pages]
-    assert [len(heads) for heads in shown] == [10, 10, 3] and set.union(*shown) == set(HEADS)
+        assert th(FOUND, total=23, page=number, pages=3) in page
+    assert shown == [HEADS[:10], HEADS[10:20], HEADS[20:]]  # houses 1 to 23 in order, not 1, 10, 11 ... 2, 20
     assert th("No more results.") in volunteer.postback("menu=household_results&q=สมศรี&page=3")
 
 
@@ -120,14 +153,17 @@ def test_a_village_is_tapped_from_those_in_the_area(app, district):
     assert th("Tap one, or type part of its name or its code:") in asked
     assert "หมู่ 1 บ้านทองหลาง ต.ทองหลาง" in asked and "บ้านโคกกลาง" not in asked
     assert "ม.1 ทองหลาง ทองหลาง" in district.buttons()  # the villages lie in two subdistricts: each says which
-    assert "ทองดี หลางใต้" in district.tap("ม.1 ทองหลาง ทองหลาง")
+    district.tap("ม.1 ทองหลาง ทองหลาง")
+    assert names(district) == ["ทองดี หลางใต้"]
 
 
 def test_a_village_is_found_by_part_of_its_name(app, district):
     found = search(district, "Village", "ทองหลาง")  # one village: taken at once
-    assert th(FOUND, total=1, page=1, pages=1) in found and "ทองดี หลางใต้" in found
-    assert "ไผ่ทอง ตำบลทองหลาง" in search(district, "Village", "บ้าน หนองไผ่ ต.ทองหลาง")  # narrowed by its subdistrict
-    assert "ไผ่งาม ตำบลจักราช" in search(district, "Village", "ม.3")
+    assert th(FOUND, total=1, page=1, pages=1) in found and names(district) == ["ทองดี หลางใต้"]
+    search(district, "Village", "บ้าน หนองไผ่ ต.ทองหลาง")  # narrowed by its subdistrict
+    assert names(district) == ["ไผ่ทอง ตำบลทองหลาง"]
+    search(district, "Village", "ม.3")
+    assert names(district) == ["ไผ่งาม ตำบลจักราช"]
 
 
 def test_a_name_several_villages_share_lists_them_with_their_subdistricts(app, district):
@@ -136,11 +172,13 @@ def test_a_name_several_villages_share_lists_them_with_their_subdistricts(app, d
               text="หนองไผ่") in several
     assert "1. หมู่ 3 บ้านหนองไผ่ ต.จักราช\n2. หมู่ 4 บ้านหนองไผ่ ต.ทองหลาง" in several
     assert {"ม.3 หนองไผ่ ต.จักราช", "ม.4 หนองไผ่ ทองหลาง"} <= set(district.buttons())
-    assert "ไผ่ทอง ตำบลทองหลาง" in district.tap("ม.4 หนองไผ่ ทองหลาง")
+    district.tap("ม.4 หนองไผ่ ทองหลาง")
+    assert names(district) == ["ไผ่ทอง ตำบลทองหลาง"]
     search(district, "Village", "หนองไผ่")
     assert th("There is no option %(number)s. Please type a number from 1 to %(count)s.", number=3, count=2) \
         in district.say("3")
-    assert "ไผ่งาม ตำบลจักราช" in district.say("1")  # the number in the list, still the list of matches
+    district.say("1")  # the number in the list, still the list of matches
+    assert names(district) == ["ไผ่งาม ตำบลจักราช"]
 
 
 def test_a_village_outside_the_area_or_unknown_is_refused_and_asked_again(app, district):
@@ -160,7 +198,8 @@ def test_a_village_outside_the_area_or_unknown_is_refused_and_asked_again(app, d
         answer = district.say(typed)
         assert refusal in answer and th(VILLAGE_PLEASE) in answer, typed
         assert "บ้านโคกกลาง" not in answer.replace(refusal, "")
-    assert "ทองดี หลางใต้" in district.say("3006-0301")  # a code still works
+    district.say("3006-0301")  # a code still works
+    assert names(district) == ["ทองดี หลางใต้"]
 
 
 def test_a_large_area_finds_its_village_by_name_or_code(app, new_user):
@@ -176,10 +215,45 @@ def test_a_large_area_finds_its_village_by_name_or_code(app, new_user):
     assert set(chat.buttons()) == {th("Back"), th("Cancel")}  # 41 villages: too many to tap
     assert th("More than %(count)s places match “%(text)s”. Please type more of the name.", count=40,
               text="โนน") in chat.say("โนน")
-    assert "บุญมี ท้ายตำบล" in chat.say("โนน41")
+    chat.say("โนน41")
+    assert names(chat) == ["บุญมี ท้ายตำบล"]
     chat.postback("menu=find_household")
     chat.tap(th("Village"))
-    assert "บุญมี ท้ายตำบล" in chat.say("3006-0141")
+    chat.say("3006-0141")
+    # A district supervisor's list names each village's subdistrict: villages of one number are in each of them.
+    assert [lines[:2] for lines, _ in rows(chat)] == [
+        ["บุญมี ท้ายตำบล", f"{th('House %(number)s', number='9')} · {place(app, '30060141', full=False)} "
+                          f"{place(app, '300601', full=False)}"]]
+
+
+NUMBERS = ["88/10", "5", "3/1", "19", "88/2", "12", "3", "100", "88", "7", "20/1", "2", "05"]
+IN_ORDER = ["2", "3", "3/1", "05", "5", "7", "12", "19", "20/1", "88", "88/2", "88/10", "100"]
+
+
+def long_name(number: str) -> str:
+    """A head's name of 200 characters, as long as one may be, ending in the house number."""
+    return f"นางสาวมานี {'ศรีสวัสดิ์' * 20}"[:199 - len(number)] + f" {number}"
+
+
+def test_results_come_in_house_number_order_across_pages_with_whole_names(app, new_user):
+    chat = new_user("ปลัด")
+    with app.app_context():
+        add_villages()
+        add_staff(chat.user_id, "supervisor_subdistrict", "300601", "ปลัด ตำบล")
+        for number in NUMBERS:
+            add_household("30060102", number, long_name(number))
+        add_household(OUTSIDE, "4", long_name("4"))  # would come between 3/1 and 5, but is in another subdistrict
+        db.session.commit()
+    found = search(chat, "Head's name", "นางสาวมานี")
+    assert th(FOUND, total=13, page=1, pages=2) in found and len(found) <= 400
+    shown = rows(chat)
+    chat.tap(th("More..."))
+    shown += rows(chat)
+    assert [lines[0] for lines, _ in shown] == [long_name(number) for number in IN_ORDER]  # whole, in order
+    assert [lines[1] for lines, _ in shown] == [f"{th('House %(number)s', number=number)} · "
+                                                f"{place(app, '30060102', full=False)}" for number in IN_ORDER]
+    assert th("More...") not in chat.buttons()
+    assert th("Find a household in your area by:") in chat.tap(th("New search"))
 
 
 # ---- never outside the area -------------------------------------------------------------------------

@@ -221,6 +221,22 @@ def test_imported_households_are_found_by_part_of_the_heads_name(app, people, tm
         assert [h.head_name for h in households.search(admin, "บุญมี")[0]] == ["นายบุญมี มีสุข"]
 
 
+def test_imported_households_are_listed_in_house_number_order_also_after_a_number_is_corrected(app, people, tmp_path):
+    numbered = [HEAD | {"house_number": number, "house_code": f"300600{n:05d}", "name": f"นายบ้าน {number}",
+                        "national_id": national_id(20 + n)} for n, number in enumerate(["88/10", "12", "88/2", "5"])]
+    imported(app, write_csv(tmp_path / "list.csv", numbered), people["admin"])
+
+    def listed() -> list[str]:
+        with app.app_context():
+            admin = db.session.get(Staff, people["admin"])
+            return [h.house_number for h in households.search(admin, "", village_code="30060101")[0]]
+
+    assert listed() == ["5", "12", "88/2", "88/10"]
+    numbered[0] |= {"house_number": "3"}  # the same house code: the household stored is updated
+    assert "ปรับปรุง: 1" in imported(app, write_csv(tmp_path / "corrected.csv", numbered), people["admin"])
+    assert listed() == ["3", "5", "12", "88/2"]
+
+
 def test_reimporting_changes_nothing_and_a_corrected_file_updates(app, people, tmp_path):
     path = write_csv(tmp_path / "list.csv", LIST)
     imported(app, path, people["admin"])

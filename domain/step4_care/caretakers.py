@@ -8,7 +8,6 @@ reach come through `domain.step1_survey.households`, that is through the area sc
 caller stores the records.
 """
 
-import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -71,13 +70,10 @@ def in_village(viewer: Staff, village_code: str, with_caretaker: bool) -> tuple[
     cared = select(CareAssignment.household_id).where(CareAssignment.ended_at.is_(None))
     query = households.visible(viewer).where(Household.village_code == village_code,
                                              Household.id.in_(cared) if with_caretaker else Household.id.not_in(cared))
-    found = sorted(db.session.scalars(query), key=lambda h: (house_order(h.house_number), h.id))
-    return found[:LIST_LIMIT], len(found)
-
-
-def house_order(number: str) -> tuple:
-    """House numbers as people count them: 2 before 10, 12/1 after 12."""
-    return tuple(int(part) if part.isdigit() else part for part in re.split(r"(\d+)", number))
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    found = db.session.scalars(query.order_by(Household.house_order, Household.house_number, Household.id)
+                               .limit(LIST_LIMIT))
+    return list(found), total
 
 
 def caretakers_of(found: list[Household]) -> dict[int, Staff]:
@@ -92,8 +88,10 @@ def caretakers_of(found: list[Household]) -> dict[int, Staff]:
 def in_care_of(caretaker: Staff) -> list[Household]:
     """The households a caretaker looks after now ("my households"), by village and house number."""
     found = db.session.scalars(select(Household).join(CareAssignment, CareAssignment.household_id == Household.id)
-                               .where(CareAssignment.caretaker_id == caretaker.id, CareAssignment.ended_at.is_(None)))
-    return sorted(found, key=lambda h: (h.village_code, house_order(h.house_number), h.id))
+                               .where(CareAssignment.caretaker_id == caretaker.id, CareAssignment.ended_at.is_(None))
+                               .order_by(Household.village_code, Household.house_order, Household.house_number,
+                                         Household.id))
+    return list(found)
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ from domain.step1_survey.households import masked_national_id, national_id_hashe
 from domain.step1_survey.importer.columns import FLAGS, HOUSEHOLD_FIELDS, MEMBER_FIELDS
 from domain.step1_survey.importer.report import Summary
 from models import AuditEntry, Household, HouseholdKey, Member, db
+from models.household import house_order
 
 
 @dataclass(slots=True)
@@ -178,12 +179,14 @@ class Saver:
 
     def _create(self, groups: list[Group]) -> None:
         """New households, their members and audit entries inserted in bulk, the new ids read back by import key
-        (the ORM, or INSERT ... RETURNING, inserts row by row on SQLite to read each new id)."""
+        (the ORM, or INSERT ... RETURNING, inserts row by row on SQLite to read each new id). Bypassing the ORM, a
+        household's `house_order` is set here; an update goes through the ORM, which keeps it."""
         if not groups:
             return
         now = self.now
         households = [{"house_code": None, "created_by": self.staff_id, "status": "open", "test_data": False,
                        "created_at": now, "updated_at": now, **self._household_values(group),
+                       "house_order": house_order(group.first.household["house_number"]),
                        "head_name": _head_name((row.member.get("relation"), row.member["name"]) for row in group.rows)}
                       for group in groups]
         _insert(Household, households)
