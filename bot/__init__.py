@@ -7,9 +7,9 @@ from flask import Flask
 from flask_migrate import Migrate
 from sqlalchemy.engine import make_url
 
-from bot import cli, folder, gateway, jobs, liff, recovery, redis_store, sqlite, webhook
+from bot import cli, folder, gateway, jobs, liff, mou, recovery, redis_store, sqlite, webhook
 from bot.config import INSTANCE_DIR, Config
-from dialogs import households, interview, invite, menu, registration, registry
+from dialogs import compass, households, interview, invite, menu, registration, registry
 from models import db
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
@@ -17,9 +17,11 @@ migrate = Migrate()
 
 # What the bot can do: every dialog, and the main menu's items in the order it shows them (items without
 # a label are opened by buttons elsewhere, e.g. a household's card).
-DIALOGS = (registration.REGISTRATION, invite.INVITE, households.FIND, households.ADD, interview.INTERVIEW)
+DIALOGS = (registration.REGISTRATION, invite.INVITE, households.FIND, households.ADD, interview.INTERVIEW,
+           compass.COMPASS, compass.MOU_PHOTO)
 MENU = (menu.PROFILE, households.FIND_ITEM, households.ADD_ITEM, invite.MENU_ITEM, menu.STAFF, menu.LANGUAGE,
-        menu.HELP, households.RESULTS_ITEM, households.OPEN_ITEM, interview.MENU_ITEM)
+        menu.HELP, households.RESULTS_ITEM, households.OPEN_ITEM, interview.MENU_ITEM, compass.MENU_ITEM,
+        compass.PHOTO_ITEM)
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -53,6 +55,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(webhook.bp)
     app.register_blueprint(liff.bp)
     app.register_blueprint(folder.bp)
+    app.register_blueprint(mou.bp)
     cli.init_app(app)
     app.extensions[registry.KEY] = registry.Registry(DIALOGS, MENU)
     return app

@@ -22,7 +22,8 @@ from domain.step1_survey.folder import (
     summary,
     visit_history,
 )
-from models import LineUser, Staff, db, utcnow
+from domain.step2_compass import compasses, mou
+from models import Household, db, utcnow
 
 bp = Blueprint("folder", __name__)
 
@@ -38,7 +39,7 @@ def page():
         household = households.get(staff, household_id)
     except households.NotFound:
         raise liff.Refused(403, N_("You do not have access to this household's folder.")) from None
-    ctx = _reader(staff)
+    ctx = liff.reader(staff)
     t = {key: ctx._(text) for key, text in PAGE_TEXT.items()}
     s = summary(ctx, household)
     printed = t["printed"] % {"name": staff.name,
@@ -46,17 +47,20 @@ def page():
     body = render_template("folder.html", t=t, s=s, printed=printed,
                            details=detail_rows(ctx, t, household, s), members=member_rows(ctx, t, household),
                            problems=problem_rows(ctx, household),
-                           notes=problem_notes(ctx, household), visits=visit_history(ctx, t, household))
+                           notes=problem_notes(ctx, household), visits=visit_history(ctx, t, household),
+                           compass=_compass(ctx, household))
     db.session.add(audit.entry("folder.view", "household", household.id, staff_id=staff.id,
                                line_user_id=staff.line_user_id, household=household.id))
     db.session.commit()
     return liff.private(jsonify(lang=ctx.locale, title=f"{t['title']} · {s.title}", html=body))
 
 
-def _reader(staff: Staff) -> Context:
-    """The staff member as a reader: their language from LINE (Thai if unknown)."""
-    line_user = db.session.get(LineUser, staff.line_user_id) if staff.line_user_id else None
-    return Context(line_user=line_user or LineUser(language="th"), staff=staff, event_id=None, now=utcnow(),
-                   timezone=current_app.config["BOT_TIMEZONE"])
-
-
+def _compass(ctx: Context, household: Household) -> dict | None:
+    """The current compass as its MOU shows it, and every version of it."""
+    current = compasses.current(household)
+    if current is None:
+        return None
+    return {"current": mou.page(ctx, household, current), "versions": compasses.history(ctx, household),
+            "title": ctx._("Life compass (version %(version)s)", version=current.version),
+            "versions_title": ctx._("Versions of the compass"), "reason": ctx._("Why revised"),
+            "by": ctx._("Recorded by")}

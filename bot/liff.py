@@ -16,7 +16,8 @@ from flask import Blueprint, current_app, jsonify, make_response, render_templat
 from sqlalchemy import select
 
 from core.i18n import N_, gettext
-from models import Staff, db
+from core.types import Context
+from models import LineUser, Staff, db, utcnow
 
 bp = Blueprint("liff", __name__)
 
@@ -89,3 +90,10 @@ def private(response):
     response.headers["X-Robots-Tag"] = "noindex, nofollow"
     response.headers["Referrer-Policy"] = "no-referrer"
     return response
+
+
+def reader(staff: Staff) -> Context:
+    """The staff member as a reader: their language from LINE (Thai if unknown)."""
+    line_user = db.session.get(LineUser, staff.line_user_id) if staff.line_user_id else None
+    return Context(line_user=line_user or LineUser(language="th"), staff=staff, event_id=None, now=utcnow(),
+                   timezone=current_app.config["BOT_TIMEZONE"])

@@ -18,11 +18,13 @@ from linebot.v3.messaging import (
 from core.types import Context
 from dialogs.buttons import LABEL_LIMIT
 from domain.step1_survey.folder import PAGE_TEXT, Interview, Summary, summary
+from domain.step2_compass import compasses
 from models import Household
 
 CARD_MEMBERS = 8  # members listed on the card; the page lists them all
 CARD_PROBLEMS = 3  # problems listed per dimension on the card
 CARD_WORDS = 80  # characters of the way out, in the family's words, on the card
+COMPASS_COLOUR = "#1565C0"
 HEADER_COLOUR, BELOW_COLOUR, ABOVE_COLOUR, MUTED_COLOUR = "#1B5E20", "#C62828", "#2E7D32", "#757575"
 
 
@@ -35,12 +37,14 @@ def card(ctx: Context, household: Household) -> FlexMessage:
                  + _more(ctx, len(s.members) - CARD_MEMBERS)),
         _section(ctx._("Classification"), [s.classification] + ([s.reason] if s.reason else [])),
         _section(*_interview(ctx, s.interview)),
+        *_compass(ctx, household),
         _section(ctx._("Problems by dimension"), _problem_lines(ctx, s)),
         _section(ctx._("Income"), [s.income],
                  colour=None if s.below_line is None else BELOW_COLOUR if s.below_line else ABOVE_COLOUR),
         FlexText(text=s.visit, size="sm", color=MUTED_COLOUR, wrap=True, margin="lg"),
     ]
-    visit_label, print_label = ctx._("Home visit (4T)"), ctx._("Print folder")
+    visit_label, print_label, compass_label = ctx._("Home visit (4T)"), ctx._("Print folder"), ctx._("Life compass")
+    mou_label = ctx._("Print the MOU")
     printable = liff_link("folder", household=household.id)
     bubble = FlexBubble(
         header=FlexBox(layout="vertical", backgroundColor=HEADER_COLOUR, paddingAll="lg", contents=[
@@ -53,12 +57,28 @@ def card(ctx: Context, household: Household) -> FlexMessage:
             FlexButton(style="primary", color=HEADER_COLOUR, height="sm",
                        action=PostbackAction(label=visit_label[:LABEL_LIMIT], displayText=visit_label,
                                              data=f"menu=interview&household={household.id}")),
+            *([FlexButton(style="primary", color=COMPASS_COLOUR, height="sm",
+                          action=PostbackAction(label=compass_label[:LABEL_LIMIT], displayText=compass_label,
+                                                data=f"menu=compass&household={household.id}"))]
+              if household.classification else []),
             FlexButton(style="secondary", height="sm",
                        action=URIAction(label=print_label[:LABEL_LIMIT], uri=printable)),
+            *([FlexButton(style="secondary", height="sm", action=URIAction(
+                label=mou_label[:LABEL_LIMIT], uri=liff_link("mou", household=household.id)))]
+              if compasses.current(household) else []),
         ]),
     )
     alt = ctx._("Family folder: %(title)s, %(village)s", title=s.title, village=s.village)
     return FlexMessage(altText=alt[:400], contents=bubble)
+
+
+def _compass(ctx: Context, household: Household) -> list[FlexBox]:
+    """The household's compass, once it has one: its version, goals, target and activities."""
+    compass = compasses.current(household)
+    if compass is None:
+        return []
+    title = ctx._("Life compass (version %(version)s)", version=compass.version)
+    return [_section(title, compasses.card_lines(ctx, compass, household))]
 
 
 def _section(title: str, lines: list[str], colour: str | None = None) -> FlexBox:

@@ -56,7 +56,9 @@ def _button(label: str, data: str) -> QuickReplyItem:
     return QuickReplyItem(action=PostbackAction(label=label[:LABEL_LIMIT], data=data, displayText=label))
 
 
-def show(ctx: Context, note: str | None = None) -> Outcome:
+def show(ctx: Context, note: str | None = None, offer: tuple[tuple[str, str], ...] = ()) -> Outcome:
+    """The main menu; `offer`: (label, data) buttons for the next step, shown first (e.g. after an interview,
+    its household's compass)."""
     if ctx.staff is None:
         text = ctx._("You are not registered yet. Type your invitation code whenever you are ready.")
         return Outcome(reply=[TextMessage(text=text)])
@@ -66,7 +68,8 @@ def show(ctx: Context, note: str | None = None) -> Outcome:
     drafts = [_button(resume_label(ctx, draft), f"resume={draft.key}")
               for draft in sessions.newest_drafts(ctx.line_user.user_id, DRAFT_BUTTONS)]
     items = [_button(ctx._(i.label), f"menu={i.key}") for i in items_for(ctx)]
-    return Outcome(reply=[TextMessage(text=text, quickReply=QuickReply(items=drafts + items))])
+    offered = [_button(label, data) for label, data in offer]
+    return Outcome(reply=[TextMessage(text=text, quickReply=QuickReply(items=offered + drafts + items))])
 
 
 def resume_label(ctx: Context, draft: DialogSession) -> str:

@@ -2,6 +2,7 @@
 
 from models.area import Area
 from models.audit import AppendOnlyError, AuditEntry
+from models.compass import Compass, CompassActivity
 from models.db import Base, db, utcnow
 from models.dialog_session import DialogSession
 from models.household import Household, Member, Problem
@@ -15,7 +16,7 @@ from models.staff import Invite, InviteAttempt, Staff, StaffRole
 from models.visit import Visit
 
 __all__ = [
-    "AppendOnlyError", "Area", "AuditEntry", "Base", "DialogSession", "Household", "HouseholdKey", "InboxEvent",
-    "Invite", "InviteAttempt", "LeftChat", "LineUser", "Member", "OutboxMessage", "Photo", "Problem", "Staff",
-    "StaffRole", "Visit", "db", "utcnow",
+    "AppendOnlyError", "Area", "AuditEntry", "Base", "Compass", "CompassActivity", "DialogSession", "Household",
+    "HouseholdKey", "InboxEvent", "Invite", "InviteAttempt", "LeftChat", "LineUser", "Member", "OutboxMessage",
+    "Photo", "Problem", "Staff", "StaffRole", "Visit", "db", "utcnow",
 ]

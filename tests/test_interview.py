@@ -296,6 +296,7 @@ def test_a_whole_interview_through_every_section(embedded_app, volunteer):
     assert th("The visit to house no. %(number)s is saved: %(members)s members, %(problems)s problems recorded, "
               "classified as %(classification)s.", number="12", members=3, problems=2,
               classification=th("Self-development")) in chat.text
+    assert list(chat.buttons())[0] == th("Life compass")  # the next step, one tap away
     chat.postback(f"menu=household&id={household_id}")  # the Family Folder names the problems found
     card = json.dumps(chat.last.messages[0], ensure_ascii=False)
     assert th("Illness without regular care") in card and th("Heavy debts") in card

@@ -21,6 +21,8 @@ from domain.access import areas, audit
 from models import (
     Area,
     AuditEntry,
+    Compass,
+    CompassActivity,
     DialogSession,
     Household,
     HouseholdKey,
@@ -184,11 +186,14 @@ def test_the_purge_deletes_what_is_past_its_time_and_keeps_the_rest(app):
         ])
         db.session.commit()
 
+        db.session.add(compass_of(add_household("12", NAME), mou_photo(now - timedelta(days=400))))
+        db.session.commit()
+
         purged = privacy.purge(now)
 
         assert (purged.sessions, purged.photos, purged.messages, purged.events) == (1, 1, 1, 1)
         assert [s.id for s in db.session.scalars(select(DialogSession))] == [fresh] != [stale]
-        assert [p.line_message_id for p in db.session.scalars(select(Photo))] == ["new"]
+        assert sorted(p.line_message_id for p in db.session.scalars(select(Photo))) == ["mou", "new"]  # a record's
         assert [m.retry_key for m in db.session.scalars(select(OutboxMessage))] == ["b"]
         assert NAME not in str(db.session.scalar(select(InboxEvent)).payload)
         entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "retention.purge"))
@@ -207,6 +212,22 @@ def test_the_sweeper_purges_once_an_hour(app, monkeypatch):
         db.session.commit()
         sweep()  # within the hour: left for the next purge
         assert [s.dialog for s in db.session.scalars(select(DialogSession))] == ["registration"]
+
+
+def mou_photo(taken) -> Photo:
+    photo = Photo(line_message_id="mou", line_user_id="U" + "1" * 32, content_type="image/jpeg", size=1,
+                  content=b"x", created_at=taken)
+    db.session.add(photo)
+    db.session.flush()
+    return photo
+
+
+def compass_of(household_id: int, photo: Photo) -> Compass:
+    """A household's compass whose signed MOU was photographed."""
+    return Compass(household_id=household_id, version=1, classification="welfare", goals={"family": NAME},
+                   representative=NAME, team="อาสา", created_at=utcnow(), accepted_at=utcnow(), photo_id=photo.id,
+                   activities=[CompassActivity(part="self", kind="save", text="ออม", who=NAME,
+                                               target_month=date(2027, 1, 1))])
 
 
 # ---- erasing a household ------------------------------------------------------------------------------------
@@ -230,6 +251,8 @@ def test_erasing_a_household_leaves_its_audit_entries_in_place_but_unreadable(ap
         history_of(kept_id, staff_id)
         db.session.add_all([Visit(household_id=erased_id, staff_id=staff_id, consent=True, acknowledged_by=NAME),
                             Problem(household_id=erased_id, dimension="income", description=NAME)])
+        signed = mou_photo(utcnow())
+        db.session.add(compass_of(erased_id, signed))
         about = draft("U" + "1" * 32, "interview", {"@household": erased_id, "m_name": NAME}, timedelta(days=1))
         other = draft("U" + "1" * 32, "interview", {"@household": kept_id}, timedelta(days=1))
         db.session.commit()
@@ -243,13 +266,15 @@ def test_erasing_a_household_leaves_its_audit_entries_in_place_but_unreadable(ap
         assert db.session.get(Household, erased_id) is not None  # not confirmed: nothing happened
     result = runner.invoke(args=["households", "erase", str(erased_id), "--reason", "คำขอที่ 12/2569", "--yes"])
     assert result.exit_code == 0, result.output
-    assert "1 members, 1 problems, 1 visits, 1 conversations" in result.output
+    assert "1 members, 1 problems, 1 visits, 1 compasses, 1 conversations" in result.output
 
     with app.app_context():
         assert db.session.get(Household, erased_id) is None and db.session.get(HouseholdKey, erased_id) is None
         for model, column in ((Member, Member.household_id), (Problem, Problem.household_id),
-                              (Visit, Visit.household_id)):
+                              (Visit, Visit.household_id), (Compass, Compass.household_id)):
             assert db.session.scalar(select(func.count()).select_from(model).where(column == erased_id)) == 0
+        assert db.session.scalar(select(func.count()).select_from(CompassActivity)) == 0
+        assert db.session.scalar(select(func.count()).select_from(Photo)) == 0  # the signed MOU's photo too
         assert [s.id for s in db.session.scalars(select(DialogSession))] == [other] != [about]
         entries = db.session.scalars(select(AuditEntry).where(AuditEntry.household_id == erased_id)
                                      .order_by(AuditEntry.id)).all()
@@ -262,7 +287,7 @@ def test_erasing_a_household_leaves_its_audit_entries_in_place_but_unreadable(ap
                          member_update.sealed)
         erasure = entries[-1]
         assert erasure.after == {"reason": "คำขอที่ 12/2569", "by": erasure.after["by"], "members": 1, "problems": 1,
-                                 "visits": 1, "sessions": 1}
+                                 "visits": 1, "sessions": 1, "compasses": 1}
         assert erasure.after["by"].startswith("cli:")
         kept = [audit.read(e) for e in db.session.scalars(select(AuditEntry).where(AuditEntry.household_id == kept_id)
                                                             .order_by(AuditEntry.id))]

@@ -78,7 +78,9 @@ def finish(ctx: Context, answers: dict) -> Outcome:
                      "recorded, classified as %(classification)s.", number=household.house_number,
                      members=len(household.members), problems=recorded.problems,
                      classification=ctx._(label(CLASSES, household.classification)))
-    return Outcome(reply=[TextMessage(text=text)], store=recorded.store, audit=recorded.audit).extend(menu.show(ctx))
+    offer = () if refused(ctx, answers) else ((ctx._("Life compass"), f"menu=compass&household={household.id}"),)
+    return Outcome(reply=[TextMessage(text=text)], store=recorded.store, audit=recorded.audit).extend(
+        menu.show(ctx, offer=offer))
 
 
 def in_area(ctx: Context, answers: dict) -> bool:
