@@ -24,8 +24,8 @@ caretakers_group = AppGroup("caretakers", help="Caretakers (step 4): who looks a
               help="ID of the person assigning (see `staff list`): an administrator or a subdistrict or district "
                    "supervisor, for households inside their area.")
 @click.option("--dry-run", is_flag=True, help="Check the file and write the report of rejected rows; store nothing.")
-@click.option("--over-limit", is_flag=True, help="Confirm loads above CARETAKER_MAX_HOUSEHOLDS (else those rows "
-                                                 "are rejected).")
+@click.option(assign_file.OVER_LIMIT_OPTION, "over_limit", is_flag=True,
+              help="Confirm loads above CARETAKER_MAX_HOUSEHOLDS (else those rows are rejected).")
 def assign_command(file: Path, staff_id: int, dry_run: bool, over_limit: bool) -> None:
     """Assign caretakers: columns รหัสหมู่บ้าน and บ้านเลขที่ (or รหัสประจำบ้าน), and รหัสผู้ดูแล (a staff ID). All rows
     or none: with a rejected row nothing is stored."""

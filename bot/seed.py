@@ -7,7 +7,7 @@ one, and households and members are marked as test data.
 
 import random
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 import click
@@ -18,14 +18,18 @@ from core.i18n import gettext
 from core.validators import national_id_check_digit
 from domain.access import areas, audit
 from domain.labels import POSITIONS
+from domain.step1_survey.classification import suggest
 from domain.step1_survey.households import set_national_id
-from models import Household, Member, Problem, Staff, StaffRole, db
+from domain.step2_compass.choices import ACTIVITIES, AGENCIES, GOALS
+from models import Compass, CompassActivity, Household, Member, Problem, Staff, StaffRole, Visit, db
 
 DISTRICT = "3006"  # อ.จักราช, จ.นครราชสีมา
 # หมู่บ้าน per subdistrict: 109 in all, as in อ.จักราช (the split is made up).
 VILLAGES = {"300601": 16, "300603": 14, "300604": 13, "300605": 14, "300607": 12, "300610": 14, "300611": 13,
             "300613": 13}
 HOUSEHOLDS = 300
+INTERVIEWED = 3  # every third household (by its number) has had its 4ท interview; every other one of those has
+REVISED = 4  # a compass, and every fourth compass was revised once
 SEED = 3006
 TODAY = date(2025, 10, 1)  # ages are counted from here, so the data doesn't change with the calendar
 SOURCE_YEAR = 2564  # จปฐ. survey year (BE) with a configured income line
@@ -179,6 +183,78 @@ class Planner:
         return planned
 
 
+def _number(household: Household) -> int:
+    """The household's number in the plan (demo-001 is 1), so what it has doesn't depend on what else is added."""
+    return int(household.import_key.removeprefix(KEY))
+
+
+def _as_roster(member: Member) -> dict:
+    """A member as the classification rule reads the interview's answers."""
+    flags = [flag for flag, on in (("disabled", member.disabled), ("bedridden", member.bedridden)) if on]
+    return {"m_name": member.name, "m_birth": member.birth_date.isoformat() if member.birth_date else None,
+            "m_flags": flags, "m_can_work": member.can_work}
+
+
+def interviews(rng: random.Random, households: list[Household], volunteer: Staff) -> list[Visit]:
+    """Every INTERVIEWED-th household visited and classified by the rule, as the 4ท interview would."""
+    visits = []
+    for household in (h for h in households if _number(h) % INTERVIEWED == 1):
+        classification = suggest([_as_roster(m) for m in household.members], TODAY)[0]
+        household.classification, household.status, household.consent = classification, "in_progress", True
+        visited = datetime.combine(TODAY - timedelta(days=rng.randint(20, 60)), time(3), tzinfo=UTC)
+        visits.append(Visit(
+            household_id=household.id, staff_id=volunteer.id, visited_at=visited, consent=True,
+            classification=classification, suggested_classification=classification,
+            outlook={"outlook": "hopeful", "willingness": "with_support", "note": None},
+            resources={"land": "none", "tools": [], "livestock": ["poultry"], "savings": "500",
+                       "debt_formal": str(rng.choice([0, 10000, 30000])), "debt_informal": str(rng.choice([0, 5000])),
+                       "incomes": [{"source": "wages", "monthly": "3000"}]},
+            way_out={"words": rng.choice(["ปลูกผักขายในหมู่บ้าน", "เลี้ยงไก่ไข่ขาย", "รับจ้างทำขนม"]),
+                     "category": "occupation", "causes": ["no_steady_income"]},
+            acknowledged_by=household.head_name, acknowledged_at=visited))
+    return visits
+
+
+def compasses(rng: random.Random, visits: list[Visit], households: dict[int, Household],
+              volunteer: Staff) -> list[Compass]:
+    """A compass for every other household visited (a few revised once), with activities of step 3's parts."""
+    planned = []
+    for visit in visits:
+        household = households[visit.household_id]
+        nth = _number(household) // INTERVIEWED  # among those interviewed
+        if nth % 2:
+            continue
+        versions = 2 if nth // 2 % REVISED == 0 else 1
+        for version in range(1, versions + 1):
+            agreed = visit.visited_at + timedelta(days=7 + 30 * (version - 1))
+            planned.append(Compass(
+                household_id=household.id, version=version, classification=household.classification,
+                goals={goal: gettext(rng.choice(options)[1]) for goal, (_title, options) in GOALS.items()},
+                spending={"food": "3000", "utilities": "400"},
+                way_out=None if household.classification == "welfare" else {"plan": visit.way_out["words"],
+                                                                            "extra_income": "2000"},
+                target_per_person_year=None if household.classification == "welfare" else Decimal(40000),
+                target_date=None if household.classification == "welfare" else date(TODAY.year + 1, 9, 30),
+                reason="ปรับกิจกรรมหลังเยี่ยมติดตาม" if version > 1 else None, created_by=volunteer.id,
+                created_at=agreed, representative=household.head_name, team=volunteer.name, accepted_at=agreed,
+                accepted_by=volunteer.id, activities=_activities(rng, household, agreed.date(), version)))
+    return planned
+
+
+def _activities(rng: random.Random, household: Household, agreed: date, version: int) -> list[CompassActivity]:
+    found = []
+    for part, options in ACTIVITIES.items():
+        code, label, sign = rng.choice(options)
+        agency = rng.choice(AGENCIES[:-1]) if part == "government" else None
+        month = date(agreed.year + (agreed.month + 2) // 12, (agreed.month + 2) % 12 + 1, 1)
+        found.append(CompassActivity(
+            part=part, kind=code, text=gettext(label), who=gettext(agency[1]) if agency else household.head_name,
+            target_month=month, sign=gettext(sign), agency=agency[0] if agency else None,
+            support=gettext(label) if agency else None,
+            status=rng.choice(["not_started", "under_way", "done"]) if version > 1 else "not_started"))
+    return found
+
+
 def _staff(rng: random.Random, villages: list[str]) -> list[Staff]:
     positions = dict(POSITIONS)
     plan = [(role, position, village[:6] if role == "supervisor_subdistrict" else village)
@@ -219,6 +295,15 @@ def seed_demo() -> dict[str, int]:
     new_staff = [p for p in staff if (p.name, p.roles[0].role, p.roles[0].area_code) not in have]
     db.session.add_all(new_staff)
     added["staff"] = len(new_staff)
+    db.session.flush()  # visits and compasses name households and staff by id
+
+    volunteer = db.session.scalar(select(Staff).join(StaffRole).where(StaffRole.role == "volunteer")
+                                  .order_by(Staff.id).limit(1))
+    visits = interviews(planner.rng, new, volunteer)
+    db.session.add_all(visits)
+    planned = compasses(planner.rng, visits, {h.id: h for h in new}, volunteer)
+    db.session.add_all(planned)
+    added["compasses"] = len({c.household_id for c in planned})
     if any(added.values()):
         db.session.add(audit.entry("demo.seed", "area", DISTRICT, after=added))
     return added
@@ -227,7 +312,8 @@ def seed_demo() -> dict[str, int]:
 @click.command("seed")
 @with_appcontext
 def seed() -> None:
-    """Create อ.จักราช (8 subdistricts, 109 villages), about 300 test households and demo staff (idempotent)."""
+    """Create อ.จักราช (8 subdistricts, 109 villages), about 300 test households (a third interviewed, half of
+    those with a life compass) and demo staff (idempotent)."""
     added = seed_demo()
     db.session.commit()
     click.echo(", ".join(f"{count} {kind}" for kind, count in added.items()) + " added (test data, อ.จักราช).")

@@ -279,17 +279,18 @@ def _without_trailer(answer: str) -> str:
         answer = shorter
 
 
-def yes_no(raw: str) -> bool:
+def yes_no(raw: str, yes: str = "", no: str = "") -> bool:
     """Yes: ใช่, ได้, ตกลง, มี, ถูก(ต้อง), โอเค, yes, y, ok(ay), or a polite particle alone (ครับ, ค่ะ).
 
-    No: ไม่, ไม่ใช่, ไม่มี, ไม่ได้, ไม่ถูก(ต้อง), no, n. Particles and punctuation after the word are
-    ignored ("ใช่ครับ", "ไม่มีค่ะ"). Anything else is ambiguous and asks for a tap.
+    No: ไม่, ไม่ใช่, ไม่มี, ไม่ได้, ไม่ถูก(ต้อง), no, n. `yes` and `no` add the words of a question's own
+    answers ("ยินยอม", "ไม่ยินยอม"). Particles and punctuation after the word are ignored ("ใช่ครับ",
+    "ไม่มีค่ะ"). Anything else is ambiguous and asks for a tap.
     """
     answer = _clean(raw).casefold().rstrip(" .!,")
     word = _without_trailer(answer) or answer  # nothing but particles: the particle is the answer
-    if word in YES:
+    if word in YES or (yes and word == _clean(yes).casefold()):
         return True
-    if word in NO:
+    if word in NO or (no and word == _clean(no).casefold()):
         return False
     raise Invalid(N_("Please tap Yes or No."))
 

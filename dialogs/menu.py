@@ -73,7 +73,7 @@ def show(ctx: Context, note: str | None = None, offer: tuple[tuple[str, str], ..
 
 
 def resume_label(ctx: Context, draft: DialogSession) -> str:
-    """The menu's button that continues an unfinished dialog, e.g. "ทำต่อ: สัมภาษณ์ 4ท"."""
+    """The menu's button that continues an unfinished dialog, e.g. "ทำต่อ: เยี่ยมบ้าน 4ท"."""
     title = ctx._(registry.current().dialogs[draft.dialog].title)
     return ctx._("Continue: %(title)s", title=title)[:LABEL_LIMIT]
 

@@ -31,7 +31,7 @@ from bot import create_app, jobs, outbox
 from bot.config import Config
 from core.i18n import gettext
 from core.validators import national_id_check_digit
-from dialogs.buttons import LABEL_LIMIT
+from dialogs.buttons import LABEL_LIMIT, decode
 from domain.access import areas
 from domain.access import staff as staff_service
 from domain.step1_survey.households import hash_national_id
@@ -301,7 +301,17 @@ def tap(chat, message: str) -> str:
 
 
 def yes(chat) -> str:
-    return tap(chat, "Yes")
+    """The agreeing answer of a yes/no question, in the words its button has ("ใช่", "ยินยอม", "ได้")."""
+    return answer(chat, "yes")
+
+
+def no(chat) -> str:
+    return answer(chat, "no")
+
+
+def answer(chat, which: str) -> str:
+    return chat.tap(next(label for label, action in chat.buttons().items()
+                         if decode(action.get("data", "")).get("a") == which))
 
 
 def open_interview(chat, household_id: int) -> str:

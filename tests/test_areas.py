@@ -212,7 +212,7 @@ def test_import_stores_valid_rows_and_lists_each_bad_one_with_its_line(loaded, t
     assert "villages: 3 added, 0 updated, 0 unchanged, 12 rejected." in result.output
     for line, (*_, reason) in enumerate(REFUSALS, 6):
         assert f"line {line}: {reason}" in result.output
-    assert "line 16: ซ้ำกับบรรทัดที่ 2 (รหัสตำบลและหมู่ที่เดียวกัน)" in result.output
+    assert "line 16: ซ้ำกับแถวที่ 2 (รหัสตำบลและหมู่ที่เดียวกัน)" in result.output
     assert "line 17: ไม่มีชื่อหมู่บ้าน" in result.output
     with loaded.app_context():
         stored = {a.code: a.name_th for a in db.session.scalars(select(Area).where(Area.level == "village"))}
@@ -242,7 +242,7 @@ def test_a_corrected_file_updates_names(loaded, tmp_path):
     (HEADER + "300601,1,บ้านจักราช\n", "cp874", "ไฟล์นี้ไม่ได้เข้ารหัสแบบ UTF-8 กรุณาบันทึกจาก Excel เป็นชนิด “CSV UTF-8”"),
     ("", "utf-8", "ไฟล์ว่างเปล่า ไม่มีข้อมูล"),
     ("รหัสตำบล,ชื่อหมู่บ้าน\n300601,บ้านจักราช\n", "utf-8",
-     "ไฟล์ไม่มีคอลัมน์ “หมู่ที่” บรรทัดแรกของไฟล์ต้องเป็นชื่อคอลัมน์: รหัสตำบล, หมู่ที่, ชื่อหมู่บ้าน"),
+     "ไฟล์ไม่มีคอลัมน์ “หมู่ที่” แถวแรกของไฟล์ต้องเป็นชื่อคอลัมน์: รหัสตำบล, หมู่ที่, ชื่อหมู่บ้าน"),
 ])
 def test_a_file_that_cannot_be_read_is_refused_whole(loaded, tmp_path, content, encoding, reason):
     result = run(loaded, "areas", "villages", "import", write(tmp_path, content, encoding=encoding))

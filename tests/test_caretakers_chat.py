@@ -126,10 +126,10 @@ def test_a_load_above_the_limit_needs_a_confirmation(app, people):
     confirm = th("%(name)s would then look after %(count)s households, more than the %(max)s set as the most. Assign "
                  "this household to them anyway?", name="สมชาย ดูแลดี", count=6, max=5)
     assert confirm in supervisor.tap("สมชาย ดูแลดี (5)")
-    assert "สมชาย ดูแลดี (5 ครัวเรือน)" in supervisor.tap(th("No"))  # back to the choice of caretaker
+    assert "สมชาย ดูแลดี (5 ครัวเรือน)" in supervisor.tap(th("Choose another caretaker"))
     supervisor.tap("สมชาย ดูแลดี (5)")
     assert th(SAVED, name="สมชาย ดูแลดี", number="4", head="บุญช่วย สี่", village=VILLAGE_1, count=6) \
-        in supervisor.tap(th("Yes"))
+        in supervisor.tap(th("Assign anyway"))
 
 
 def test_bad_input_is_refused_with_a_reason_and_asked_again(app, people):

@@ -199,7 +199,7 @@ def test_cancel_asks_first_when_answers_would_be_lost(embedded_app, staff_chat, 
     chat.say("4")
     chat.say("ยกเลิก")
     assert latest_session(embedded_app).status == "active"
-    chat.tap(next(label for label in chat.buttons() if label in ("ไม่ ทำต่อ", "No, continue")))
+    chat.tap(next(label for label in chat.buttons() if label in ("ไม่ใช่ ทำต่อ", "No, continue")))
     assert latest_session(embedded_app).status == "active" and latest_session(embedded_app).state == "income"
     chat.say("cancel")
     chat.tap(next(label for label in chat.buttons() if label in ("ใช่ ยกเลิก", "Yes, cancel")))

@@ -38,6 +38,7 @@ from tests.helpers import (
     base_config,
     database_at,
     latest_session,
+    no,
     open_interview,
     person,
     tap,
@@ -84,10 +85,6 @@ def pick(chat, *messages: str) -> str:
     for message in messages:
         tap(chat, message)
     return chat.text if messages[-1] in NONE_OF_THESE else tap(chat, "Done")
-
-
-def no(chat) -> str:
-    return tap(chat, "No")
 
 
 def skip(chat) -> str:
@@ -191,10 +188,10 @@ def count(app, model) -> int:
 
 def test_consent_refused_stores_only_the_refusal(app, volunteer):
     household_id = add_target_household(app, [person(HEAD, date(1970, 3, 1), "head", occupation="farmer")])
-    assert "PDPA" in open_interview(volunteer, household_id) and HEAD in volunteer.text
+    assert "กฎหมายคุ้มครองข้อมูลส่วนบุคคล" in open_interview(volunteer, household_id) and HEAD in volunteer.text
     assert th("The household does not agree: only the refusal will be recorded and the visit ends. Is that "
               "right?") in no(volunteer)
-    assert "PDPA" in no(volunteer)  # a slip: the consent question again
+    assert "กฎหมายคุ้มครองข้อมูลส่วนบุคคล" in no(volunteer)  # a slip: the consent question again
     no(volunteer)
     yes(volunteer)
     assert th("The household did not consent. Only the refusal is recorded; no personal data from this visit "

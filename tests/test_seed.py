@@ -10,7 +10,7 @@ from bot import seed
 from core.validators import national_id
 from domain.step1_survey import households, income
 from domain.step1_survey.households import hash_national_id
-from models import Area, AuditEntry, Household, Member, Problem, Staff, StaffRole, db
+from models import Area, AuditEntry, Compass, Household, Member, Problem, Staff, StaffRole, Visit, db
 from models.household import DIMENSIONS
 from models.staff import ROLES
 
@@ -68,6 +68,15 @@ def test_the_seed_creates_the_district_its_villages_households_and_staff(embedde
         assert {(m.national_id_hash, m.national_id_last) for m in members} == {
             (hash_national_id(number), number[-4:]) for number in given_ids}
 
+        # A third interviewed and classified by the rule; half of those with a compass, a few revised.
+        visited = [h for h in homes if h.classification]
+        assert len(visited) == db.session.scalar(select(func.count()).select_from(Visit)) == 100
+        assert {h.classification for h in visited} == {"welfare", "self_development"}
+        compasses = db.session.scalars(select(Compass)).all()
+        assert len({c.household_id for c in compasses}) == 50 and max(c.version for c in compasses) == 2
+        assert all(c.accepted_at and {a.part for a in c.activities} == {"self", "community", "government"}
+                   for c in compasses)
+
         staff = db.session.scalars(select(Staff)).all()
         assert {r.role for person in staff for r in person.roles} == set(ROLES)
         assert all(person.line_user_id is None and person.active for person in staff)
@@ -79,7 +88,7 @@ def test_the_seed_adds_nothing_the_second_time_and_restores_what_is_missing(app)
         db.session.commit()
         assert first["villages"] == 109 and first["households"] == 300
         before = counts()
-        assert seed.seed_demo() == {"villages": 0, "households": 0, "members": 0, "staff": 0}
+        assert seed.seed_demo() == {"villages": 0, "households": 0, "members": 0, "staff": 0, "compasses": 0}
         db.session.commit()
         assert counts() == before
 
@@ -91,7 +100,7 @@ def test_the_seed_adds_nothing_the_second_time_and_restores_what_is_missing(app)
         db.session.commit()
         added = seed.seed_demo()
         db.session.commit()
-        assert added == {"villages": 0, "households": 1, "members": size, "staff": 0}
+        assert added == {"villages": 0, "households": 1, "members": size, "staff": 0, "compasses": 0}
         assert db.session.scalar(select(Household).where(Household.import_key == "demo-005")).head_name == head
 
 

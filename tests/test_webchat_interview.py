@@ -57,12 +57,12 @@ def test_a_volunteer_runs_a_whole_interview_in_the_web_chat(page, embedded_app):
     user_id = page.url.rsplit("user=", 1)[1]
     # The household card's button (another screen's), pushed as a chip that opens the interview.
     push(embedded_app, user_id, {"type": "text", "text": "ครัวเรือนบ้านเลขที่ 12", "quickReply": {"items": [
-        {"type": "action", "action": {"type": "postback", "label": "สัมภาษณ์ 4ท",
+        {"type": "action", "action": {"type": "postback", "label": th("Home visit (4T)"),
                                       "data": f"menu=interview&household={household_id}"}}]}})
-    answered(page, lambda: chip(page, "สัมภาษณ์ 4ท").click())
-    expect(bot_bubbles(page).last).to_contain_text("PDPA")
+    answered(page, lambda: chip(page, th("Home visit (4T)")).click())
+    expect(bot_bubbles(page).last).to_contain_text("กฎหมายคุ้มครองข้อมูลส่วนบุคคล")
 
-    tap(page, "Yes")
+    tap(page, "Agrees")
     expect(bot_bubbles(page).last).to_contain_text(HEAD)
     tap(page, "Correct, no change")
     type_(page, "1")
@@ -75,7 +75,7 @@ def test_a_volunteer_runs_a_whole_interview_in_the_web_chat(page, embedded_app):
     tap(page, "Student")
     type_(page, "0")
     pick(page, "None of these")
-    tap(page, "No")
+    tap(page, "Not able")
     expect(bot_bubbles(page).last).to_contain_text("เด็กหญิงมะลิ ใจดี")
     tap(page, "Correct, continue")
 

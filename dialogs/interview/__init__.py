@@ -112,9 +112,10 @@ INTERVIEW = Dialog(
     name="interview",
     title=N_("4T interview"),
     questions=[
-        YesNo("consent", consent_prompt, next=[When(refused, "refusal"), REVIEW],
+        YesNo("consent", consent_prompt, labels=(N_("Agrees"), N_("Does not agree")),
+              next=[When(refused, "refusal"), REVIEW],
               help=N_("Explain to the family why the information is collected and who sees it. If they do not "
-                      "agree, tap No: only the refusal is recorded.")),
+                      "agree, tap \"Does not agree\": only the refusal is recorded.")),
         YesNo("refusal", N_("The household does not agree: only the refusal will be recorded and the visit ends. "
                             "Is that right?"), next=[When(refusal_confirmed, "done"), "consent"]),
         # the member roster
@@ -136,7 +137,8 @@ INTERVIEW = Dialog(
               high=households.MAX_MONTHLY_INCOME, roster=MEMBERS),
         MultiChoice("m_flags", N_("Does any of these apply to this person? Tap each that applies, then Done."),
                     options=options.MEMBER_FLAGS, roster=MEMBERS),
-        YesNo("m_can_work", N_("Is this person able to work?"), roster=MEMBERS, next=NEXT_ITEM),
+        YesNo("m_can_work", N_("Is this person able to work?"), labels=(N_("Able"), N_("Not able")),
+              roster=MEMBERS, next=NEXT_ITEM),
         Number("add_count", count_prompt, low=0, high=MAX_MEMBERS, check=check_count, next=ADD),
         Choice("roster_check", roster_prompt, options=options.ROSTER_ACTIONS, check=check_roster,
                next=[When(wants_to_add, ADD_ONE), When(wants_to_change, "roster_pick"), "t1_outlook"]),

@@ -127,7 +127,8 @@ def member_line(ctx: Context, item: dict, today: date) -> str:
     flags = picked(item.get("m_flags"))
     parts += [ctx._(label(MEMBER_FLAGS, flag)) for flag in flags if flag != "welfare_card"]
     details = ", ".join(p for p in parts if p)
-    return f"{item.get('m_name') or ctx._('(no name yet)')}" + (f" ({details})" if details else "")
+    name = item.get("m_name") or ctx._("(no name yet)")  # a call outside the f-string, where extraction sees it
+    return name + (f" ({details})" if details else "")
 
 
 def _roster_list(ctx: Context, answers: dict) -> str:

@@ -34,6 +34,7 @@ COLUMNS = {  # column key → the headers that name it, the file's own first (th
     "house_code": ("รหัสประจำบ้าน", "รหัสบ้าน"),
     "caretaker_id": ("รหัสผู้ดูแล", "รหัสเจ้าหน้าที่ผู้ดูแล", "caretaker"),
 }
+OVER_LIMIT_OPTION = "--over-limit"  # the command's option confirming loads above the limit (bot/cli_caretakers.py)
 HEADERS = {folded(name): key for key, names in COLUMNS.items() for name in (key, *names)}
 
 
@@ -107,9 +108,9 @@ def plan(path: Path, staff: Staff, now: datetime, dry_run: bool = False, over_li
         for row in rows:
             if not row.reasons and row.caretaker.id in above and _moves(row):
                 row.reasons.append(gettext(
-                    "%(name)s would look after %(count)s households, more than CARETAKER_MAX_HOUSEHOLDS (%(max)s); "
-                    "run with --over-limit to confirm", name=row.caretaker.name, count=above[row.caretaker.id],
-                    max=maximum))
+                    "%(name)s would look after %(count)s households, more than the %(max)s set as the most; run the "
+                    "command with %(option)s to confirm", name=row.caretaker.name, count=above[row.caretaker.id],
+                    max=maximum, option=OVER_LIMIT_OPTION))
     summary = Summary(rows=len(rows), dry_run=dry_run, rejected=sum(1 for row in rows if row.reasons))
     summary.report = _write_report(path, rows)
     names = {row.caretaker.id: row.caretaker.name for row in rows if row.caretaker}
