@@ -185,7 +185,7 @@ def test_a_link_is_refused_once_its_signer_no_longer_covers_the_area(app, compas
         db.session.get(Staff, moved).roles = [StaffRole(role="supervisor_district", area_code="3007")]
         db.session.get(Staff, revoked).active = False
         db.session.commit()
-    for staff_id, url in links.items():
+    for url in links.values():
         refused = download(app, url)
         assert refused.status_code == 403 and refused.text == th("You no longer have access to this area's plans.")
 

@@ -114,8 +114,9 @@ def rows(within: Scope, area_code: str) -> Iterator[Row]:
     yield from db.session.execute(query.execution_options(yield_per=BATCH))
 
 
-def thai(text: str, **values) -> str:
-    return gettext(text, LOCALE, **values)
+def thai(message: str) -> str:
+    """A label (an N_ message id) in the file's language."""
+    return gettext(message, LOCALE)
 
 
 class _Names:
@@ -157,13 +158,13 @@ def write(within: Scope, area_code: str, out: IO[bytes], now: datetime, timezone
 
 
 def _summary(book: Workbook, exported: Exported, labels: dict, area: str, when: str) -> None:
-    sheet = book.sheet(thai("Summary"), [w for _, w in SUMMARY_COLUMNS], first=True)
+    sheet = book.sheet(gettext("Summary", LOCALE), [w for _, w in SUMMARY_COLUMNS], first=True)
     sheet.header(thai(title) for title, _ in SUMMARY_COLUMNS)
     for code, totals in exported.agencies.items():
         sheet.append((thai(labels[code]) if code in labels else code, totals.households, totals.activities,
                       totals.priced, totals.baht))
     total = exported.total
-    sheet.append((thai("All agencies (each household once)"), total.households, total.activities, total.priced,
-                  total.baht))
+    sheet.append((gettext("All agencies (each household once)", LOCALE), total.households, total.activities,
+                  total.priced, total.baht))
     sheet.append(())
-    sheet.append((thai("Plans by agency: %(area)s, as of %(time)s", area=area, time=when),))
+    sheet.append((gettext("Plans by agency: %(area)s, as of %(time)s", LOCALE, area=area, time=when),))
