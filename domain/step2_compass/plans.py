@@ -13,7 +13,7 @@ activities take the same memory as a village's few.
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import IO
 
@@ -119,23 +119,14 @@ def thai(message: str) -> str:
     return gettext(message, LOCALE)
 
 
-class _Names:
-    """Area names, each looked up once per file."""
-
-    def __init__(self):
-        self._known: dict[str, str] = {}
-
-    def __call__(self, code: str) -> str:
-        if code not in self._known:
-            self._known[code] = areas.name(code, LOCALE, full=False) or code
-        return self._known[code]
-
-
 def write(within: Scope, area_code: str, out: IO[bytes], now: datetime, timezone: str) -> Exported:
     """The plans of `area_code` as an XLSX file into `out`: raises OutOfScope when the area is not `within`."""
     within.require(area_code)
     labels = dict(AGENCIES)
-    exported, names = Exported(area_code), _Names()
+    exported = Exported(area_code)
+    names = areas.short_names(Scope((area_code,)), ("subdistrict", "village"), LOCALE)
+    statuses = {code: thai(label) for code, label in ACTIVITY_STATUS_LABELS.items()}
+    months: dict[date, str] = {}
     households: set[int] = set()
     with Workbook(out) as book:
         sheet, agency, last_household = None, object(), None
@@ -146,14 +137,18 @@ def write(within: Scope, area_code: str, out: IO[bytes], now: datetime, timezone
                 exported.agencies[code] = Totals()
                 sheet = book.sheet(thai(labels[code]) if code in labels else code, [w for _, w in AGENCY_COLUMNS])
                 sheet.header(thai(title) for title, _ in AGENCY_COLUMNS)
-            sheet.append((names(row.village_code[:6]), names(row.village_code), row.house_number, row.head_name,
-                          row.text, row.support, row.support_baht, format_month(row.target_month, LOCALE),
-                          thai(ACTIVITY_STATUS_LABELS.get(row.status, row.status))))
+            sheet.append((names.get(row.village_code[:6], row.village_code[:6]),
+                          names.get(row.village_code, row.village_code), row.house_number, row.head_name,
+                          row.text, row.support, row.support_baht,
+                          months.get(row.target_month) or months.setdefault(row.target_month,
+                                                                            format_month(row.target_month, LOCALE)),
+                          statuses.get(row.status, row.status)))
             exported.agencies[code].add(row, new_household=row.household_id != last_household)
             exported.total.add(row, new_household=row.household_id not in households)
             households.add(row.household_id)
             last_household = row.household_id
-        _summary(book, exported, labels, names(area_code), format_datetime(now, LOCALE, timezone))
+        _summary(book, exported, labels, areas.name(area_code, LOCALE) or area_code,
+                 format_datetime(now, LOCALE, timezone))
     return exported
 
 
