@@ -21,6 +21,7 @@ from core.spreadsheet import safe_cell
 
 SHEET_NAME_LIMIT = 31  # Excel's
 _NOT_IN_SHEET_NAMES = re.compile(r"[\[\]:*?/\\]")
+_KEPT_AS_TYPED = {"\r": "&#13;"}  # a parser would read a bare carriage return as a line feed
 _NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _RELATIONSHIPS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -59,7 +60,7 @@ def _cell(value: Any, style: int = 0) -> str:
         value = str(value)
     if isinstance(value, int | float | Decimal):
         return f'<c s="{style or NUMBER}"><v>{format(value, "f") if isinstance(value, Decimal) else value}</v></c>'
-    text = escape(_NOT_IN_XML.sub("", str(safe_cell(value))))
+    text = escape(_NOT_IN_XML.sub("", str(safe_cell(value))), _KEPT_AS_TYPED)
     return f'<c{styled} t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
 
 

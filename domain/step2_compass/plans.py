@@ -8,7 +8,7 @@ current compass counts (its latest version the family accepted, chosen in SQL), 
 the area asked for and the asker's scope (`domain.access.scope`). No national ID is read.
 
 The rows are read from the database in batches and written as they come (`core.xlsx`), so a province's 200,000
-activities take the same memory as a village's few.
+activities take about the memory of a village's few (only the households' ids are kept, to count each once).
 """
 
 from collections.abc import Iterator
@@ -32,6 +32,7 @@ LEVELS = ("province", "district", "subdistrict")  # the areas a plan is made for
 EXPORTING_ROLES = ("supervisor_district", "supervisor_province", "admin")  # the chat offers them their areas' plans
 EXPORTED_AREA_LENGTHS = (2, 4)  # ... of provinces and districts
 BATCH = 2_000  # rows read from the database at a time
+AGENCY = func.coalesce(CompassActivity.agency, "other")  # a government activity always has one; else "other"
 AGENCY_COLUMNS = ((N_("Subdistrict"), 18), (N_("Village"), 24), (N_("House number"), 12),
                   (N_("Head of household"), 26), (N_("Activity"), 34), (N_("Support asked for"), 40),
                   (N_("Support asked for (baht)"), 16), (N_("Target month"), 18), (N_("Status"), 14))
@@ -78,9 +79,6 @@ def known_area(code: str) -> Area:
     if area is None or area.level not in LEVELS:
         raise UnknownArea(code)
     return area
-
-
-AGENCY = func.coalesce(CompassActivity.agency, "other")  # a government activity always has one; else "other"
 
 
 def areas_for(staff: Staff) -> list[str]:
