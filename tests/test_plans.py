@@ -209,3 +209,11 @@ def test_a_volunteer_has_no_plans_item(app, new_user):
     chat.postback("cmd=menu")
     assert th("Plans by agency") not in chat.buttons()
     assert "ไม่เปิดให้ท่านใช้งาน" in chat.postback("menu=plans")
+
+
+def test_a_nationwide_admin_is_told_plans_are_made_for_a_district_or_a_province(app, new_user):
+    chat = new_user("ผู้ดูแลระบบ")
+    supervisor(app, chat.user_id, "admin", "TH")
+    answer = chat.postback("menu=plans")
+    assert th("Plans by agency are made for a district or a province, and none of your roles is for one.") in answer
+    assert "http" not in answer

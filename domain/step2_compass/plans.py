@@ -84,7 +84,8 @@ def known_area(code: str) -> Area:
 def areas_for(staff: Staff) -> list[str]:
     """The provinces and districts whose plans the chat offers `staff`: those of their supervising roles."""
     return sorted({role.area_code for role in staff.roles
-                   if role.role in EXPORTING_ROLES and len(role.area_code) in EXPORTED_AREA_LENGTHS})
+                   if role.role in EXPORTING_ROLES and role.area_code.isdigit()
+                   and len(role.area_code) in EXPORTED_AREA_LENGTHS})  # not TH, the whole country
 
 
 def _agency_order():
@@ -95,7 +96,7 @@ def _agency_order():
 def rows(within: Scope, area_code: str) -> Iterator[Row]:
     """The government part's activities of the current compasses of the households in `area_code` and `within`,
     by agency, then subdistrict, village and house, read in batches."""
-    in_area = within.condition(Household.village_code) & Scope((area_code,)).condition(Household.village_code)
+    in_area = within.households() & Scope((area_code,)).condition(Household.village_code)
     current = (select(Compass.household_id, func.max(Compass.version).label("version"))
                .join(Household, Household.id == Compass.household_id)
                .where(Compass.accepted_at.is_not(None), in_area)
