@@ -7,9 +7,9 @@ from flask import Flask
 from flask_migrate import Migrate
 from sqlalchemy.engine import make_url
 
-from bot import cli, folder, gateway, jobs, liff, mou, recovery, redis_store, sqlite, webhook
+from bot import cli, folder, gateway, jobs, liff, mou, plans_download, recovery, redis_store, sqlite, webhook
 from bot.config import INSTANCE_DIR, Config
-from dialogs import caretakers, compass, households, interview, invite, menu, registration, registry
+from dialogs import caretakers, compass, households, interview, invite, menu, plans, registration, registry
 from models import db
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
@@ -20,8 +20,8 @@ migrate = Migrate()
 DIALOGS = (registration.REGISTRATION, invite.INVITE, households.FIND, households.ADD, interview.INTERVIEW,
            compass.COMPASS, compass.MOU_PHOTO, caretakers.ASSIGN)
 MENU = (menu.PROFILE, caretakers.MINE_ITEM, households.FIND_ITEM, households.ADD_ITEM, invite.MENU_ITEM,
-        caretakers.ASSIGN_ITEM, menu.STAFF, menu.LANGUAGE, menu.HELP, households.RESULTS_ITEM, households.OPEN_ITEM,
-        interview.MENU_ITEM, compass.MENU_ITEM, compass.PHOTO_ITEM)
+        caretakers.ASSIGN_ITEM, menu.STAFF, plans.MENU_ITEM, menu.LANGUAGE, menu.HELP, households.RESULTS_ITEM,
+        households.OPEN_ITEM, interview.MENU_ITEM, compass.MENU_ITEM, compass.PHOTO_ITEM)
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -56,6 +56,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(liff.bp)
     app.register_blueprint(folder.bp)
     app.register_blueprint(mou.bp)
+    app.register_blueprint(plans_download.bp)
     cli.init_app(app)
     app.extensions[registry.KEY] = registry.Registry(DIALOGS, MENU)
     return app

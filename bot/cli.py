@@ -8,6 +8,7 @@ from sqlalchemy import or_, select
 from bot import jobs, privacy, richmenu
 from bot.cli_areas import areas_group
 from bot.cli_caretakers import caretakers_group
+from bot.cli_compass import compass_group
 from bot.cli_households import households_group
 from bot.demo import demo_group
 from bot.recovery import sweep
@@ -33,6 +34,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(caretakers_group)
     app.cli.add_command(privacy_group)
     app.cli.add_command(audit_group)
+    app.cli.add_command(compass_group)
 
 
 @click.command("worker")

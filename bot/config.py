@@ -36,6 +36,7 @@ class Config:
     NATIONAL_ID_KEY: str = field(default="", metadata={"key": "keys the hashes national IDs are found by"})
     INVITE_KEY: str = field(default="", metadata={"key": "keys the hashes of invitation codes"})
     OUTBOX_KEY: str = field(default="", metadata={"key": "seals messages carrying a secret while they wait to be sent"})
+    LINK_KEY: str = field(default="", metadata={"key": "signs the download links the chat gives"})
     # The national-ID key before the last rotation: IDs hashed with it are still found (and re-hashed when saved).
     NATIONAL_ID_KEY_PREVIOUS: str | None = None
     # LIFF: the LINE Login channel whose LIFF app shows pages with personal data, and that app.
@@ -63,6 +64,8 @@ class Config:
     DRAFT_RETENTION_DAYS: int = 30
     # Households one caretaker may look after before an assignment needs a confirmation (the guideline: about 3).
     CARETAKER_MAX_HOUSEHOLDS: int = 5
+    # Hours a download link given in the chat (plans by agency) works after it is given.
+    EXPORT_LINK_HOURS: int = 24
     extra: dict = field(default_factory=dict)
 
     @classmethod
@@ -70,7 +73,7 @@ class Config:
         names = {f.name for f in fields(cls)} - {"extra"}
         values = {name: environ[name] for name in names if environ.get(name)}
         for name in ("EVENT_THREADS", "DELIVERY_THREADS", "LINE_RETRIES", "DRAFT_RETENTION_DAYS",
-                     "CARETAKER_MAX_HOUSEHOLDS"):
+                     "CARETAKER_MAX_HOUSEHOLDS", "EXPORT_LINK_HOURS"):
             if name in values:
                 values[name] = _number(name, values[name], int)
         for name in ("SWEEP_INTERVAL", "LINE_RETRY_BACKOFF", "LINE_TIMEOUT"):
@@ -119,6 +122,8 @@ class Config:
         if isinstance(self.CARETAKER_MAX_HOUSEHOLDS, bool) or not isinstance(self.CARETAKER_MAX_HOUSEHOLDS, int) \
                 or not 1 <= self.CARETAKER_MAX_HOUSEHOLDS <= 100:
             raise ConfigError("CARETAKER_MAX_HOUSEHOLDS must be a whole number from 1 to 100 (households)")
+        if self.EXPORT_LINK_HOURS < 1:
+            raise ConfigError("EXPORT_LINK_HOURS must be at least 1 (hours)")
         try:
             zoneinfo.ZoneInfo(self.BOT_TIMEZONE)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):

@@ -60,7 +60,7 @@ ZONE = Config.BOT_TIMEZONE  # the default BOT_TIMEZONE, for contexts built by ha
 LIFF_ID = f"{LOGIN_CHANNEL_ID}-AbCdEfGh"
 # Fixed secret keys, one per job (a deployment sets random ones; bin/demo generates them).
 KEYS = {"NATIONAL_ID_KEY": "test-national-id-key-0123456789abcdef", "INVITE_KEY": "test-invite-key-0123456789abcdef",
-        "OUTBOX_KEY": "test-outbox-key-0123456789abcdef0"}
+        "OUTBOX_KEY": "test-outbox-key-0123456789abcdef0", "LINK_KEY": "test-link-key-0123456789abcdef012"}
 
 
 def base_config(emulator_url: str) -> dict:

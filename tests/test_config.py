@@ -79,6 +79,7 @@ def test_postgres_urls_use_psycopg3():
     ({"CARETAKER_MAX_HOUSEHOLDS": "101"}, "CARETAKER_MAX_HOUSEHOLDS must be a whole number from 1 to 100"),
     ({"CARETAKER_MAX_HOUSEHOLDS": "3.5"}, "CARETAKER_MAX_HOUSEHOLDS must be a number"),
     ({"CARETAKER_MAX_HOUSEHOLDS": "-2"}, "CARETAKER_MAX_HOUSEHOLDS must not be negative"),
+    ({"EXPORT_LINK_HOURS": "0"}, "EXPORT_LINK_HOURS must be at least 1"),
 ])
 def test_bad_settings_are_named(change, named):
     with pytest.raises(ConfigError, match=named):
@@ -107,7 +108,7 @@ def test_a_missing_key_stops_start_up_with_one_line():
 def test_no_key_comes_from_the_channel_secret():
     """Every key is its own setting: the same channel secret with other keys hashes differently, and no
     key is made up when one is missing."""
-    assert secret_keys() == ("NATIONAL_ID_KEY", "INVITE_KEY", "OUTBOX_KEY")
+    assert secret_keys() == ("NATIONAL_ID_KEY", "INVITE_KEY", "OUTBOX_KEY", "LINK_KEY")
     assert "SECRET_KEY" not in Config.__dataclass_fields__
     for name in secret_keys():
         with pytest.raises(ConfigError, match=name):

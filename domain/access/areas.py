@@ -355,6 +355,15 @@ def _part(level: str, code: str, name_th: str, name_en: str | None, moo: int | N
     return THAI_PREFIXES[level][code.startswith(BANGKOK)] + name_th
 
 
+def short_names(within: Scope, levels: tuple[str, ...], locale: str = "th") -> dict[str, str]:
+    """The short names (as `name(full=False)`) of the areas of `levels` inside `within`, read in one query: for a
+    report that names thousands of villages."""
+    query = select(Area.code, Area.level, Area.name_th, Area.name_en, Area.moo).where(Area.level.in_(levels),
+                                                                                      within.condition(Area.code))
+    return {row.code: _part(row.level, row.code, row.name_th, row.name_en, row.moo, locale, alone=True)
+            for row in db.session.execute(query)}
+
+
 def name(code: str, locale: str = "th", full: bool = True, parent: bool = False) -> str | None:
     """An area's name for people, or None when it isn't loaded.
 
