@@ -11,6 +11,7 @@ from linebot.v3.messaging import PostbackAction, QuickReplyItem
 
 MAX_DATA = 300  # LINE's limit for postback data
 LABEL_LIMIT = 20  # LINE's limit for a button's label
+QUICK_REPLY_LIMIT = 13  # LINE shows at most this many quick-reply buttons under a message
 
 
 def new_key() -> str:

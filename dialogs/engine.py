@@ -21,7 +21,7 @@ from linebot.v3.messaging import QuickReply, QuickReplyItem, TextMessage
 
 from core.types import Context, Input, Invalid, Outcome
 from dialogs import buttons, commands, menu, registry
-from dialogs.buttons import postback
+from dialogs.buttons import QUICK_REPLY_LIMIT, postback
 from dialogs.flow import DONE, Dialog
 from dialogs.kinds.base import PICKED, PICKING, Question, WrongKind
 from dialogs.kinds.yes_no import read_yes_no
@@ -29,7 +29,6 @@ from models import DialogSession
 
 STALE_AFTER = timedelta(days=3)
 MAX_FAILURES = 3
-QUICK_REPLY_LIMIT = 13
 
 
 def dialog_of(session: DialogSession) -> Dialog:

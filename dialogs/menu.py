@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from core.i18n import N_
 from core.types import Context, Outcome
 from dialogs import buttons, registry, sessions
-from dialogs.buttons import LABEL_LIMIT
+from dialogs.buttons import LABEL_LIMIT, QUICK_REPLY_LIMIT
 from domain.access import scope
 from domain.labels import ROLE_LABELS, area_label
 from models import DialogSession, db
@@ -65,11 +65,13 @@ def show(ctx: Context, note: str | None = None, offer: tuple[tuple[str, str], ..
     text = ctx._("Main menu: what would you like to do?")
     if note:
         text = f"{note}\n\n{text}"
-    drafts = [_button(resume_label(ctx, draft), f"resume={draft.key}")
-              for draft in sessions.newest_drafts(ctx.line_user.user_id, DRAFT_BUTTONS)]
     items = [_button(ctx._(i.label), f"menu={i.key}") for i in items_for(ctx)]
     offered = [_button(label, data) for label, data in offer]
-    return Outcome(reply=[TextMessage(text=text, quickReply=QuickReply(items=offered + drafts + items))])
+    room = max(0, min(DRAFT_BUTTONS, QUICK_REPLY_LIMIT - len(items) - len(offered)))  # drafts fill what is left
+    drafts = [_button(resume_label(ctx, draft), f"resume={draft.key}")
+              for draft in sessions.newest_drafts(ctx.line_user.user_id, room)] if room else []
+    shown = (offered + drafts + items)[:QUICK_REPLY_LIMIT]
+    return Outcome(reply=[TextMessage(text=text, quickReply=QuickReply(items=shown))])
 
 
 def resume_label(ctx: Context, draft: DialogSession) -> str:

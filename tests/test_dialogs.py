@@ -231,6 +231,27 @@ def test_menu_keeps_a_draft_and_offers_to_continue_or_start_over(embedded_app, s
     assert latest_session(embedded_app).status == "active" and latest_session(embedded_app).answers["size"] == 4
 
 
+def test_a_menu_with_every_item_drafts_and_an_offer_stays_within_line_s_thirteen_buttons(embedded_app, staff_chat):
+    """A district supervisor who is also a caretaker, with three drafts, after a step that offers the next one:
+    every menu item shows, then the offer, and the drafts only as room is left (LINE refuses a 14th button)."""
+    with embedded_app.app_context():
+        staff = db.session.scalar(select(Staff).where(Staff.line_user_id == staff_chat.user_id))
+        staff.roles += [StaffRole(role="supervisor_district", area_code="3006"),
+                        StaffRole(role="caretaker", area_code="30060101")]
+        for n in range(3):
+            db.session.add(DialogSession(key=f"draft{n:07d}", line_user_id=staff_chat.user_id, dialog="find_household",
+                                         state="how", answers={}, history=[], version=1, failures=0, status="draft",
+                                         created_at=utcnow(), updated_at=utcnow()))
+        db.session.commit()
+        line_user = db.session.get(LineUser, staff_chat.user_id)
+        ctx = Context(line_user, staff, None, utcnow(), timezone="Asia/Bangkok")
+        items = menu.items_for(ctx)
+        shown = menu.show(ctx, offer=(("ต่อไป", "menu=profile"),)).reply[0].quick_reply.items
+    labels = [item.action.label for item in shown]
+    assert len(items) >= 10 and len(labels) == 13
+    assert labels[0] == "ต่อไป" and {f"menu={i.key}" for i in items} <= {b.action.data for b in shown}
+
+
 def test_leaving_with_a_cancel_unanswered_resumes_at_the_question_not_the_cancel(embedded_app, staff_chat, survey):
     chat = staff_chat
     open_survey(embedded_app, chat)
