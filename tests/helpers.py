@@ -385,6 +385,22 @@ def say(page, text: str) -> None:
     page.press("#text-input", "Enter")
 
 
+def answered(page, act) -> None:
+    """Do something in the web chat and wait for the bot's answer, so the next chip tapped is the new question's."""
+    before = bot_bubbles(page).count()
+    act()
+    playwright_with_chromium().expect(bot_bubbles(page).nth(before)).to_be_visible()
+
+
+def web_tap(page, message: str) -> None:
+    """Tap the web chat's chip of a message id (as its Thai label reads on the button) and wait for the answer."""
+    answered(page, lambda: chip(page, th(message)[:LABEL_LIMIT]).click())
+
+
+def web_type(page, text: str) -> None:
+    answered(page, lambda: say(page, text))
+
+
 def chip(page, label: str):
     """The quick-reply button labelled exactly `label` ("ใช่", not "ไม่ใช่")."""
     return page.locator("#chips").get_by_role("button", name=label, exact=True)

@@ -10,36 +10,23 @@ from tests.helpers import (
     PHONE,
     add_family,
     add_villages,
+    answered,
     bot_bubbles,
     chip,
     demo_button,
     playwright_with_chromium,
     push,
-    say,
     th,
+    web_tap,
+    web_type,
 )
 
 expect = playwright_with_chromium().expect
 SCREENSHOTS = ("/tmp/webchat-compass.png", "/tmp/webchat-mou.png")
 
 
-def answered(page, act) -> None:
-    """Do something and wait for the bot's answer, so the next chip tapped is the new question's."""
-    before = bot_bubbles(page).count()
-    act()
-    expect(bot_bubbles(page).nth(before)).to_be_visible()
-
-
-def tap(page, message: str) -> None:
-    answered(page, lambda: chip(page, th(message)[:20]).click())
-
-
 def tap_label(page, label: str) -> None:
     answered(page, lambda: chip(page, label[:20]).click())
-
-
-def type_(page, text: str) -> None:
-    answered(page, lambda: say(page, text))
 
 
 def card(page):
@@ -68,24 +55,24 @@ def test_a_compass_and_its_mou_in_the_web_chat(browser, platform, bot, webchat, 
     open_card(page, embedded_app, user_id, household)
     answered(page, lambda: card(page).get_by_role("button", name=th("Life compass")).click())
     expect(bot_bubbles(page).last).to_contain_text(th("The team members present (names)?"))
-    type_(page, "อาสา ทดสอบ, พัฒนากร ดีงาม")
+    web_type(page, "อาสา ทดสอบ, พัฒนากร ดีงาม")
     for goal in ("Savings every month", "Good health", "Care for the elderly"):
-        tap(page, goal)
-    tap(page, "Nothing to note")
+        web_tap(page, goal)
+    web_tap(page, "Nothing to note")
     expect(bot_bubbles(page).last).to_contain_text("25,000")  # the debts recorded at ท3
-    type_(page, "1,000")
-    tap(page, "None for now")
-    tap(page, "None for now")
-    tap(page, "House repair")
-    tap(page, "Done")
-    tap(page, "Local government (อบต./เทศบาล)")
+    web_type(page, "1,000")
+    web_tap(page, "None for now")
+    web_tap(page, "None for now")
+    web_tap(page, "House repair")
+    web_tap(page, "Done")
+    web_tap(page, "Local government (อบต./เทศบาล)")
     today = date.today()
     tap_label(page, format_month(date(today.year + today.month // 12, today.month % 12 + 1, 1)))
-    type_(page, "ซ่อมหลังคาที่รั่ว")
+    web_type(page, "ซ่อมหลังคาที่รั่ว")
     tap_label(page, "นางสมหญิง ใจดี")
     expect(bot_bubbles(page).last).to_contain_text(th("House repair"))  # the summary read to the family
     page.screenshot(path=SCREENSHOTS[0])
-    tap(page, "Yes")
+    web_tap(page, "Yes")
     expect(bot_bubbles(page).last).to_contain_text(th("Main menu: what would you like to do?"))
     expect(page.locator(".error-line")).to_have_count(0)
 

@@ -10,39 +10,26 @@ from tests.helpers import (
     HEAD,
     NONE_OF_THESE,
     add_target_household,
+    answered,
     bot_bubbles,
     chip,
     demo_button,
     person,
     playwright_with_chromium,
     push,
-    say,
     th,
+    web_tap,
+    web_type,
 )
 
 expect = playwright_with_chromium().expect
 
 
-def answered(page, act) -> None:
-    """Do something and wait for the bot's answer, so the next chip tapped is the new question's."""
-    before = bot_bubbles(page).count()
-    act()
-    expect(bot_bubbles(page).nth(before)).to_be_visible()
-
-
-def tap(page, message: str) -> None:
-    answered(page, lambda: chip(page, th(message)[:20]).click())
-
-
-def type_(page, text: str) -> None:
-    answered(page, lambda: say(page, text))
-
-
 def pick(page, *messages: str) -> None:
     for message in messages:
-        tap(page, message)
+        web_tap(page, message)
     if messages[-1] not in NONE_OF_THESE:
-        tap(page, "Done")
+        web_tap(page, "Done")
 
 
 def test_a_volunteer_runs_a_whole_interview_in_the_web_chat(page, embedded_app):
@@ -62,59 +49,59 @@ def test_a_volunteer_runs_a_whole_interview_in_the_web_chat(page, embedded_app):
     answered(page, lambda: chip(page, th("Home visit (4T)")).click())
     expect(bot_bubbles(page).last).to_contain_text("กฎหมายคุ้มครองข้อมูลส่วนบุคคล")
 
-    tap(page, "Agrees")
+    web_tap(page, "Agrees")
     expect(bot_bubbles(page).last).to_contain_text(HEAD)
-    tap(page, "Correct, no change")
-    type_(page, "1")
-    type_(page, "เด็กหญิงมะลิ ใจดี")
-    type_(page, "3 1006 00445 63 5")
-    tap(page, "Female")
-    type_(page, "12/4/2555")
-    tap(page, "Child")
-    tap(page, "Primary school")
-    tap(page, "Student")
-    type_(page, "0")
+    web_tap(page, "Correct, no change")
+    web_type(page, "1")
+    web_type(page, "เด็กหญิงมะลิ ใจดี")
+    web_type(page, "3 1006 00445 63 5")
+    web_tap(page, "Female")
+    web_type(page, "12/4/2555")
+    web_tap(page, "Child")
+    web_tap(page, "Primary school")
+    web_tap(page, "Student")
+    web_type(page, "0")
     pick(page, "None of these")
-    tap(page, "Not able")
+    web_tap(page, "Not able")
     expect(bot_bubbles(page).last).to_contain_text("เด็กหญิงมะลิ ใจดี")
-    tap(page, "Correct, continue")
+    web_tap(page, "Correct, continue")
 
-    tap(page, "Hopeful, wants a better life")
-    tap(page, "Willing with support")
-    type_(page, "อยากให้ลูกได้เรียนต่อ")
+    web_tap(page, "Hopeful, wants a better life")
+    web_tap(page, "Willing with support")
+    web_type(page, "อยากให้ลูกได้เรียนต่อ")
     expect(bot_bubbles(page).last).to_contain_text(HEAD)  # ท2: the one member who can work
     pick(page, "Farming")
-    tap(page, "Seasonal only")
-    type_(page, "แปรรูปอาหาร")
-    tap(page, "No farm land")
+    web_tap(page, "Seasonal only")
+    web_type(page, "แปรรูปอาหาร")
+    web_tap(page, "No farm land")
     pick(page, "None")
     pick(page, "Chickens or ducks")
-    type_(page, "500")
-    type_(page, "0")
-    type_(page, "12,000 บาท")
+    web_type(page, "500")
+    web_type(page, "0")
+    web_type(page, "12,000 บาท")
     pick(page, "Wage labour")
-    type_(page, "๔,๐๐๐")
+    web_type(page, "๔,๐๐๐")
     expect(bot_bubbles(page).last).to_contain_text("2,500")  # the members' incomes add up to less: which is right?
-    tap(page, "The income sources")
-    type_(page, "ทำขนมขายในหมู่บ้าน")
-    tap(page, "Develop an occupation")
+    web_tap(page, "The income sources")
+    web_type(page, "ทำขนมขายในหมู่บ้าน")
+    web_tap(page, "Develop an occupation")
     for dimension in ("health", "living", "education", "income", "public_services"):
         if dimension == "income":
             pick(page, "Heavy debts")
-            type_(page, "หนี้นอกระบบ 12,000 บาท")
+            web_type(page, "หนี้นอกระบบ 12,000 บาท")
         elif dimension == "living":  # the problem on record first, then any other
             expect(bot_bubbles(page).last).to_contain_text(th("No clean drinking water"))
             page.screenshot(path="/tmp/webchat-interview-known-problem.png")
-            tap(page, "Solved now")
+            web_tap(page, "Solved now")
             pick(page, "No other problem")
         else:
             pick(page, "No problem here")
     pick(page, "Debts")
-    tap(page, "Skip")
+    web_tap(page, "Skip")
     expect(bot_bubbles(page).last).to_contain_text(th("Self-development"))
-    tap(page, "Self-development")
+    web_tap(page, "Self-development")
     answered(page, lambda: chip(page, HEAD[:20]).click())
-    tap(page, "Yes")
+    web_tap(page, "Yes")
     expect(bot_bubbles(page).filter(has_text="12").last).to_contain_text(th("Self-development"))
     expect(page.locator(".error-line")).to_have_count(0)
 
