@@ -23,7 +23,7 @@ from dialogs.interview.closing import in_area, not_found
 from dialogs.kinds import Choice, Money, MultiChoice, Number, Photo, Text, YesNo
 from dialogs.roster import Roster
 from domain.step1_survey import households, income
-from domain.step1_survey.folder import latest_visit
+from domain.step1_survey.folder import interview, latest_visit
 from domain.step1_survey.visits import picked
 from domain.step2_compass import compasses
 from domain.step2_compass.choices import ACTIVITIES, AGENCIES, GOALS, PART_LABELS, SPENDING, activity
@@ -75,6 +75,20 @@ SPENDING_ROSTER = Roster("spending", heading=spending_heading)
 def one_per_kind(answers: dict) -> list[dict]:
     given = {item["kind"]: item for item in SPENDING_ROSTER.items(answers)}
     return [given.get(kind, {"kind": kind}) for kind in picked(answers["s_kinds"])]
+
+
+def costs_prompt(ctx: Context, answers: dict) -> str:
+    """The spending question, after what the 4ท visit recorded of the household's potential: shown, not asked."""
+    question = ctx._("What does the household spend on each month? Tap each, then Done.")
+    visit = latest_visit(household_of(answers), consented=True)
+    if visit is None or not visit.resources:
+        return question
+    found = interview(ctx, visit)
+    skills = "; ".join(f"{m.name}: {m.skills}" for m in found.skills) or "-"
+    return ctx._("Recorded at the 4T visit: skills %(skills)s; land %(land)s; tools %(tools)s; savings %(savings)s; "
+                 "debts %(formal)s in the system and %(informal)s outside it.", skills=skills, land=found.land,
+                 tools=found.tools, savings=found.savings, formal=found.debt_formal,
+                 informal=found.debt_informal) + "\n\n" + question
 
 
 def _debts(answers: dict) -> Decimal:
@@ -278,8 +292,7 @@ COMPASS = Dialog(
         Text("g_text", N_("Please type the goal, in the family's words."), min_len=3, max_len=200,
              roster=GOALS_ROSTER, next=NEXT_ITEM),
         # costs and potential
-        MultiChoice("s_kinds", N_("What does the household spend on each month? Tap each, then Done."),
-                    options=[*SPENDING, ("none", N_("Nothing to note"))], next=SPENDING_LOOP),
+        MultiChoice("s_kinds", costs_prompt, options=[*SPENDING, ("none", N_("Nothing to note"))], next=SPENDING_LOOP),
         Money("s_amount", N_("About how much a month, in baht?"), high=households.MAX_MONTHLY_INCOME,
               roster=SPENDING_ROSTER, next=NEXT_ITEM),
         Money("d_repay", repay_prompt, high=households.MAX_MONTHLY_INCOME, next=[When(welfare, "a_self"), "o_plan"]),

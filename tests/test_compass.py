@@ -73,7 +73,9 @@ def test_a_self_development_compass_with_three_goals_and_five_activities_fits_in
     chat.tap("Good health")
     assert th("Please type the goal, in the family's words.") in chat.tap("Something else (type it)")
     assert th("Please type at least %(min)s characters (you typed %(count)s).", min=3, count=2) in chat.say("ดี")
-    chat.say("กินข้าวเย็นพร้อมหน้ากันทุกวัน")
+    costs = chat.say("กินข้าวเย็นพร้อมหน้ากันทุกวัน")  # what ท3 recorded is shown with the costs, not asked again
+    assert th("What does the household spend on each month? Tap each, then Done.") in costs
+    assert "20,000 บาท" in costs and "5,000 บาท" in costs
     chat.pick("Food", "Debt repayment", "Farming inputs")
     for amount in ("4,000", "1,500"):
         chat.say(amount)
