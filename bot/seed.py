@@ -22,6 +22,7 @@ from domain.step1_survey.classification import suggest
 from domain.step1_survey.households import set_national_id
 from domain.step2_compass.choices import ACTIVITIES, AGENCIES, GOALS
 from models import Compass, CompassActivity, Household, Member, Problem, Staff, StaffRole, Visit, db
+from models.care import CareAssignment
 
 DISTRICT = "3006"  # อ.จักราช, จ.นครราชสีมา
 # หมู่บ้าน per subdistrict: 109 in all, as in อ.จักราช (the split is made up).
@@ -30,6 +31,7 @@ VILLAGES = {"300601": 16, "300603": 14, "300604": 13, "300605": 14, "300607": 12
 HOUSEHOLDS = 300
 INTERVIEWED = 3  # every third household (by its number) has had its 4ท interview; every other one of those has
 REVISED = 4  # a compass, and every fourth compass was revised once
+CARED_FOR = 3  # households with a compass given to each subdistrict's caretaker
 SEED = 3006
 TODAY = date(2025, 10, 1)  # ages are counted from here, so the data doesn't change with the calendar
 SOURCE_YEAR = 2564  # จปฐ. survey year (BE) with a configured income line
@@ -255,6 +257,21 @@ def _activities(rng: random.Random, household: Household, agreed: date, version:
     return found
 
 
+def care(households: list[Household], with_compass: set[int]) -> list[CareAssignment]:
+    """Households with a compass given to their subdistrict's caretaker, CARED_FOR each (the rule of thumb)."""
+    caretakers = {role.area_code[:6]: person for person, role in db.session.execute(
+        select(Staff, StaffRole).join(StaffRole).where(StaffRole.role == "caretaker"))}
+    given: dict[int, int] = {}
+    assigned = []
+    for household in households:
+        caretaker = caretakers.get(household.village_code[:6])
+        if household.id in with_compass and caretaker and given.get(caretaker.id, 0) < CARED_FOR:
+            given[caretaker.id] = given.get(caretaker.id, 0) + 1
+            assigned.append(CareAssignment(household_id=household.id, caretaker_id=caretaker.id,
+                                           started_at=datetime.combine(TODAY, time(2), tzinfo=UTC)))
+    return assigned
+
+
 def _staff(rng: random.Random, villages: list[str]) -> list[Staff]:
     positions = dict(POSITIONS)
     plan = [(role, position, village[:6] if role == "supervisor_subdistrict" else village)
@@ -304,6 +321,9 @@ def seed_demo() -> dict[str, int]:
     planned = compasses(planner.rng, visits, {h.id: h for h in new}, volunteer)
     db.session.add_all(planned)
     added["compasses"] = len({c.household_id for c in planned})
+    cared = care(new, {c.household_id for c in planned})
+    db.session.add_all(cared)
+    added["in_care"] = len(cared)
     if any(added.values()):
         db.session.add(audit.entry("demo.seed", "area", DISTRICT, after=added))
     return added
@@ -313,7 +333,7 @@ def seed_demo() -> dict[str, int]:
 @with_appcontext
 def seed() -> None:
     """Create อ.จักราช (8 subdistricts, 109 villages), about 300 test households (a third interviewed, half of
-    those with a life compass) and demo staff (idempotent)."""
+    those with a life compass, some in a caretaker's care) and demo staff (idempotent)."""
     added = seed_demo()
     db.session.commit()
     click.echo(", ".join(f"{count} {kind}" for kind, count in added.items()) + " added (test data, อ.จักราช).")

@@ -11,6 +11,7 @@ from core.validators import national_id
 from domain.step1_survey import households, income
 from domain.step1_survey.households import hash_national_id
 from models import Area, AuditEntry, Compass, Household, Member, Problem, Staff, StaffRole, Visit, db
+from models.care import CareAssignment
 from models.household import DIMENSIONS
 from models.staff import ROLES
 
@@ -76,6 +77,10 @@ def test_the_seed_creates_the_district_its_villages_households_and_staff(embedde
         assert len({c.household_id for c in compasses}) == 50 and max(c.version for c in compasses) == 2
         assert all(c.accepted_at and {a.part for a in c.activities} == {"self", "community", "government"}
                    for c in compasses)
+        cared = db.session.scalars(select(CareAssignment)).all()
+        assert 0 < len(cared) <= 3 * len(SUBDISTRICTS) and {a.household_id for a in cared} <= {
+            c.household_id for c in compasses}
+        assert max(Counter(a.caretaker_id for a in cared).values()) <= 3  # about 3 households each
 
         staff = db.session.scalars(select(Staff)).all()
         assert {r.role for person in staff for r in person.roles} == set(ROLES)
@@ -88,7 +93,8 @@ def test_the_seed_adds_nothing_the_second_time_and_restores_what_is_missing(app)
         db.session.commit()
         assert first["villages"] == 109 and first["households"] == 300
         before = counts()
-        assert seed.seed_demo() == {"villages": 0, "households": 0, "members": 0, "staff": 0, "compasses": 0}
+        nothing = {"villages": 0, "households": 0, "members": 0, "staff": 0, "compasses": 0, "in_care": 0}
+        assert seed.seed_demo() == nothing
         db.session.commit()
         assert counts() == before
 
@@ -100,7 +106,7 @@ def test_the_seed_adds_nothing_the_second_time_and_restores_what_is_missing(app)
         db.session.commit()
         added = seed.seed_demo()
         db.session.commit()
-        assert added == {"villages": 0, "households": 1, "members": size, "staff": 0, "compasses": 0}
+        assert added == {"villages": 0, "households": 1, "members": size, "staff": 0, "compasses": 0, "in_care": 0}
         assert db.session.scalar(select(Household).where(Household.import_key == "demo-005")).head_name == head
 
 
