@@ -30,6 +30,7 @@ from tests.helpers import (
     TOKEN,
     LiveServer,
     RecordsWebhooks,
+    add_staff,
     base_config,
     invite,
     open_page,
@@ -202,6 +203,16 @@ def new_user(line, platform):
         user_id = platform.add_user(platform.new_user_id(), display_name=name)["userId"]
         return Chat(line, platform, user_id)
     return make
+
+
+@pytest.fixture
+def volunteer(app, new_user):
+    """A registered door-knock volunteer of village 30060101, on each backend."""
+    chat = new_user("อาสา")
+    with app.app_context():
+        add_staff(chat.user_id, "volunteer", "30060101", "อาสา ทดสอบ")
+        db.session.commit()
+    return chat
 
 
 @pytest.fixture

@@ -63,9 +63,9 @@ def next_month(chat_today: date, ahead: int) -> str:
     return format_month(date(chat_today.year + (chat_today.month - 1 + ahead) // 12, month, 1))
 
 
-def test_a_self_development_compass_with_three_goals_and_five_activities_fits_in_45_taps(embedded_app, staff_chat):
-    household_id = interviewed(embedded_app, "self_development")
-    chat, today = Counted(staff_chat), local_date(utcnow())
+def test_a_self_development_compass_with_three_goals_and_five_activities_fits_in_45_taps(app, volunteer):
+    household_id = interviewed(app, "self_development")
+    chat, today = Counted(volunteer), local_date(utcnow())
     assert th("The team members present (names)?") in chat.postback(f"menu=compass&household={household_id}")
     assert th("Goal %(number)s of 3: %(goal)s", number=1, goal=th("A sufficiency-economy way of life")) in chat.say(
         "อาสา ทดสอบ, พัฒนากร ดีงาม")
@@ -89,27 +89,27 @@ def test_a_self_development_compass_with_three_goals_and_five_activities_fits_in
         chat.tap(who) if who == "The whole family" else chat.tap_label(who)
         chat.tap_label(next_month(today, 2))
     for agency, asked in (("Agriculture Office", "อบรมการปลูกผักปลอดสาร"), ("Livestock Office", "ไก่ไข่ 20 ตัว")):
-        assert th("Which agency is asked?") in staff_chat.text
+        assert th("Which agency is asked?") in volunteer.text
         chat.tap(agency)
         chat.tap_label(next_month(today, 3))
         chat.say(asked)
     assert th("Target: the household's income per person per year to reach, in baht? Today it is %(today)s; the "
               "basic-needs (จปฐ.) line is %(line)s.", today="24,000 บาท", line=th("not set for this year")) \
-        in staff_chat.text
+        in volunteer.text
     chat.say("40,000")
-    chat.tap_label(list(staff_chat.buttons())[1])  # in a year
+    chat.tap_label(list(volunteer.buttons())[1])  # in a year
     chat.tap_label(HEAD)
-    assert "16,000 บาท" in staff_chat.text  # the gap to the target, on the summary read to the family
+    assert "16,000 บาท" in volunteer.text  # the gap to the target, on the summary read to the family
     chat.tap("Yes")
     assert th("The compass of house no. %(number)s is saved (version %(version)s), with %(count)s activities. The "
-              "family's commitment is recorded.", number="12", version=1, count=5) in staff_chat.text
+              "family's commitment is recorded.", number="12", version=1, count=5) in volunteer.text
     assert chat.sent <= 45, f"{chat.sent} taps and messages"
-    staff_chat.postback(f"menu=household&id={household_id}")  # the Family Folder card shows the compass
-    card = json.dumps(staff_chat.last.messages[0], ensure_ascii=False)
+    volunteer.postback(f"menu=household&id={household_id}")  # the Family Folder card shows the compass
+    card = json.dumps(volunteer.last.messages[0], ensure_ascii=False)
     assert th("Life compass (version %(version)s)", version=1) in card and "กินข้าวเย็นพร้อมหน้ากันทุกวัน" in card
     assert f"{th('Keep household accounts')}: {th('Not started')}" in card and "24,000" in card
 
-    with embedded_app.app_context():
+    with app.app_context():
         compass = db.session.scalar(select(Compass))
         assert (compass.household_id, compass.version, compass.classification) == (household_id, 1,
                                                                                     "self_development")
@@ -153,9 +153,9 @@ def welfare_compass(app, chat) -> int:
     return household_id
 
 
-def test_a_welfare_compass_asks_for_support_not_an_occupation_or_an_income_target(embedded_app, staff_chat):
-    welfare_compass(embedded_app, staff_chat)
-    with embedded_app.app_context():
+def test_a_welfare_compass_asks_for_support_not_an_occupation_or_an_income_target(app, volunteer):
+    welfare_compass(app, volunteer)
+    with app.app_context():
         compass = db.session.scalar(select(Compass))
         assert (compass.classification, compass.way_out, compass.target_per_person_year) == ("welfare", None, None)
         assert compass.debt_repayment == 500 and compass.representative == SPOUSE
@@ -163,19 +163,19 @@ def test_a_welfare_compass_asks_for_support_not_an_occupation_or_an_income_targe
             ("government", "welfare_registration", th("Social Development and Human Security"))]
 
 
-def test_the_compass_waits_for_the_interview_and_stays_in_the_area(embedded_app, staff_chat):
-    unclassified = add_target_household(embedded_app)
-    assert th("Please run the 4T interview first: the compass builds on it.") in staff_chat.postback(
+def test_the_compass_waits_for_the_interview_and_stays_in_the_area(app, volunteer):
+    unclassified = add_target_household(app)
+    assert th("Please run the 4T interview first: the compass builds on it.") in volunteer.postback(
         f"menu=compass&household={unclassified}")
-    outside = add_target_household(embedded_app, village="30060202", number="99")
-    assert th("This household was not found in your area.") in staff_chat.postback(
+    outside = add_target_household(app, village="30060202", number="99")
+    assert th("This household was not found in your area.") in volunteer.postback(
         f"menu=compass&household={outside}")
 
 
-def test_the_folder_card_of_a_classified_household_opens_its_compass(embedded_app, staff_chat):
-    household_id = interviewed(embedded_app, "self_development")
-    staff_chat.postback(f"menu=household&id={household_id}")
-    card = json.dumps(staff_chat.last.messages[0], ensure_ascii=False)
+def test_the_folder_card_of_a_classified_household_opens_its_compass(app, volunteer):
+    household_id = interviewed(app, "self_development")
+    volunteer.postback(f"menu=household&id={household_id}")
+    card = json.dumps(volunteer.last.messages[0], ensure_ascii=False)
     assert th("Life compass") in card and f"menu=compass&household={household_id}" in card
 
 
@@ -186,9 +186,9 @@ def open_mou(app, household: int, headers: dict, version: int | None = None):
     return app.test_client().post(f"/liff/api/mou?{query}", headers=headers)
 
 
-def test_the_mou_page_shows_the_compass_to_staff_of_the_area_only(embedded_app, staff_chat, platform):
-    household_id = interviewed(embedded_app, "self_development")
-    with embedded_app.app_context():
+def test_the_mou_page_shows_the_compass_to_staff_of_the_area_only(app, volunteer, platform):
+    household_id = interviewed(app, "self_development")
+    with app.app_context():
         compass = Compass(household_id=household_id, version=1, classification="self_development",
                           goals={"economy": "มีรายได้สม่ำเสมอ", "happiness": "สุขภาพดี", "family": "กินข้าวพร้อมหน้า"},
                           way_out={"plan": "ปลูกผักขาย", "extra_income": "3000"},
@@ -200,78 +200,78 @@ def test_the_mou_page_shows_the_compass_to_staff_of_the_area_only(embedded_app, 
         db.session.add(compass)
         add_staff("U-outside", "volunteer", "30060301", "อาสา ทองหลาง")
         db.session.commit()
-    token = {"Authorization": f"Bearer {platform.issue_id_token(staff_chat.user_id, LIFF_ID)}"}
-    page = open_mou(embedded_app, household_id, token)
+    token = {"Authorization": f"Bearer {platform.issue_id_token(volunteer.user_id, LIFF_ID)}"}
+    page = open_mou(app, household_id, token)
     assert page.status_code == 200 and page.headers["Cache-Control"] == "no-store"
     html = page.json["html"]
     for shown in (th("Memorandum of understanding: life compass"), "มีรายได้สม่ำเสมอ", "ปลูกผักขาย", "อบรมปลูกผัก",
                   "สำนักงานเกษตร", format_month(date(2027, 3, 1)), "40,000 บาท", HEAD, "พัฒนากร ดีงาม",
                   th("(signed)"), th("Government and local government")):
         assert shown in html, shown
-    assert open_mou(embedded_app, household_id, token, version=2).status_code == 404  # no such version
+    assert open_mou(app, household_id, token, version=2).status_code == 404  # no such version
     outside = {"Authorization": f"Bearer {platform.issue_id_token('U-outside', LIFF_ID)}"}
-    assert open_mou(embedded_app, household_id, outside).status_code == 403
-    assert open_mou(embedded_app, household_id, {}).status_code == 401
-    staff_chat.postback(f"menu=household&id={household_id}")
-    assert f"/mou?household={household_id}" in json.dumps(staff_chat.last.messages[0])
+    assert open_mou(app, household_id, outside).status_code == 403
+    assert open_mou(app, household_id, {}).status_code == 401
+    volunteer.postback(f"menu=household&id={household_id}")
+    assert f"/mou?household={household_id}" in json.dumps(volunteer.last.messages[0])
 
 
-def test_a_revision_is_a_new_version_with_why_keeping_earlier_answers_and_progress(embedded_app, staff_chat):
-    household_id = welfare_compass(embedded_app, staff_chat)
-    with embedded_app.app_context():
+def test_a_revision_is_a_new_version_with_why_keeping_earlier_answers_and_progress(app, volunteer):
+    household_id = welfare_compass(app, volunteer)
+    with app.app_context():
         db.session.scalar(select(Compass)).activities[0].status = "under_way"  # a check-in's update
         db.session.commit()
     keep = th("Keep answer")
-    staff_chat.postback(f"menu=compass&household={household_id}")
+    volunteer.postback(f"menu=compass&household={household_id}")
     for _ in range(9):  # the team, three goals, spending, the repayment, the three parts: all as before
-        assert keep in staff_chat.buttons()
-        staff_chat.tap(keep)
-    staff_chat.tap(keep)  # the agency
-    staff_chat.tap(keep)  # the month
-    staff_chat.say("ลงทะเบียนเบี้ยผู้พิการและบัตรสวัสดิการ")  # the support asked for, changed
-    staff_chat.tap(keep)  # who commits
-    assert th("Why is the compass revised?") in staff_chat.text
-    staff_chat.say("ขอบัตรสวัสดิการเพิ่ม")
-    staff_chat.tap(th("Yes"))
+        assert keep in volunteer.buttons()
+        volunteer.tap(keep)
+    volunteer.tap(keep)  # the agency
+    volunteer.tap(keep)  # the month
+    volunteer.say("ลงทะเบียนเบี้ยผู้พิการและบัตรสวัสดิการ")  # the support asked for, changed
+    volunteer.tap(keep)  # who commits
+    assert th("Why is the compass revised?") in volunteer.text
+    volunteer.say("ขอบัตรสวัสดิการเพิ่ม")
+    volunteer.tap(th("Yes"))
     assert th("The compass of house no. %(number)s is saved (version %(version)s), with %(count)s activities. The "
-              "family's commitment is recorded.", number="12", version=2, count=1) in staff_chat.text
-    with embedded_app.app_context():
+              "family's commitment is recorded.", number="12", version=2, count=1) in volunteer.text
+    with app.app_context():
         first, second = db.session.scalars(select(Compass).order_by(Compass.version)).all()
         assert first.activities[0].support == "ลงทะเบียนเบี้ยผู้พิการ"  # the earlier version stays as it was
         assert (second.reason, second.goals, second.representative) == ("ขอบัตรสวัสดิการเพิ่ม", first.goals, SPOUSE)
         assert second.activities[0].support == "ลงทะเบียนเบี้ยผู้พิการและบัตรสวัสดิการ"
         assert second.activities[0].status == "under_way"  # the same activity: its progress goes on
         assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "compass.revise")) is not None
-    staff_chat.postback(f"menu=household&id={household_id}")
-    card = json.dumps(staff_chat.last.messages[0], ensure_ascii=False)
+    volunteer.postback(f"menu=household&id={household_id}")
+    card = json.dumps(volunteer.last.messages[0], ensure_ascii=False)
     assert th("Life compass (version %(version)s)", version=2) in card
     assert th("Revised %(count)s times", count=1) in card
 
 
-def test_the_folder_page_shows_the_compass_and_each_version_with_its_mou(embedded_app, staff_chat, platform):
-    household_id = welfare_compass(embedded_app, staff_chat)
-    token = {"Authorization": f"Bearer {platform.issue_id_token(staff_chat.user_id, LIFF_ID)}"}
-    html = embedded_app.test_client().post(f"/liff/api/folder?household={household_id}", headers=token).json["html"]
+def test_the_folder_page_shows_the_compass_and_each_version_with_its_mou(app, volunteer, platform):
+    household_id = welfare_compass(app, volunteer)
+    token = {"Authorization": f"Bearer {platform.issue_id_token(volunteer.user_id, LIFF_ID)}"}
+    html = app.test_client().post(f"/liff/api/folder?household={household_id}", headers=token).json["html"]
     for shown in (th("Life compass (version %(version)s)", version=1), th("Versions of the compass"),
                   "ลงทะเบียนเบี้ยผู้พิการ", th("Care for the elderly"), "อาสา ทดสอบ",
                   f'href="/liff/mou?household={household_id}&amp;version=1"'):
         assert shown in html, shown
 
 
-def test_the_signed_mous_photo_is_kept_with_its_compass(embedded_app, staff_chat):
-    welfare_compass(embedded_app, staff_chat)
+def test_the_signed_mous_photo_is_kept_with_its_compass(app, volunteer):
+    welfare_compass(app, volunteer)
     offered = th("Send the signed MOU's photo")[:20]
-    assert list(staff_chat.buttons())[0] == offered  # offered once the compass is agreed
-    assert th("Please send a photo of the signed MOU, the whole page in view.") in staff_chat.tap(offered)
-    assert th("Please send a photo: tap \"Camera\" or \"Photos\" below.") in staff_chat.say("ส่งแล้ว")  # not a photo
-    staff_chat.send(staff_chat.line.image(staff_chat.user_id))
+    assert list(volunteer.buttons())[0] == offered  # offered once the compass is agreed
+    assert th("Please send a photo of the signed MOU, the whole page in view.") in volunteer.tap(offered)
+    assert th("Please send a photo: tap \"Camera\" or \"Photos\" below.") in volunteer.say("ส่งแล้ว")  # not a photo
+    volunteer.send(volunteer.line.image(volunteer.user_id))
     assert th("The photo of the signed MOU is kept with version %(version)s of the compass.", version=1) \
-        in staff_chat.text
-    with embedded_app.app_context():
+        in volunteer.text
+    with app.app_context():
         compass = db.session.scalar(select(Compass))
         photo = db.session.get(Photo, compass.photo_id)
         assert photo is not None and photo.size > 0
         assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "compass.photo")) is not None
-    outside = add_target_household(embedded_app, village="30060202", number="99")
-    assert th("This household was not found in your area.") in staff_chat.postback(
+    outside = add_target_household(app, village="30060202", number="99")
+    assert th("This household was not found in your area.") in volunteer.postback(
         f"menu=mou_photo&household={outside}")

@@ -14,8 +14,7 @@ from dialogs.buttons import LABEL_LIMIT
 from dialogs.interview import options
 from dialogs.kinds import Choice, YesNo
 from domain.labels import POSITIONS, PROBLEM_INDICATORS, ROLE_LABELS
-from models import db
-from tests.helpers import HEAD, VILLAGE, add_staff, add_target_household, no, open_interview, person, tap, th
+from tests.helpers import HEAD, add_target_household, no, open_interview, person, tap, th
 
 GLOSSARY = i18n.LOCALES_DIR.parent / "docs" / "glossary.md"
 PLACEHOLDER = re.compile(r"%\(\w+\)[sd]")
@@ -161,15 +160,6 @@ def test_every_answer_offered_as_a_button_fits_on_it():
 
 
 # ---- answers that fit the question -------------------------------------------------------------------
-
-@pytest.fixture
-def volunteer(app, new_user):
-    chat = new_user("อาสา")
-    with app.app_context():
-        add_staff(chat.user_id, "volunteer", VILLAGE)
-        db.session.commit()
-    return chat
-
 
 def test_consent_and_able_to_work_are_answered_in_their_own_words(app, volunteer):
     """ยินยอม/ไม่ยินยอม for consent, ได้/ไม่ได้ for "ทำงานได้หรือไม่คะ", ใช่/ไม่ใช่ for "…ใช่ไหมคะ"; typed, they count
