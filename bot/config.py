@@ -65,7 +65,7 @@ class Config:
     # Households one caretaker may look after before an assignment needs a confirmation (the guideline: about 3).
     CARETAKER_MAX_HOUSEHOLDS: int = 5
     # Hours a download link given in the chat (plans by agency) works after it is given.
-    EXPORT_LINK_HOURS: int = 24
+    EXPORT_LINK_MINUTES: int = 10
     extra: dict = field(default_factory=dict)
 
     @classmethod
@@ -73,7 +73,7 @@ class Config:
         names = {f.name for f in fields(cls)} - {"extra"}
         values = {name: environ[name] for name in names if environ.get(name)}
         for name in ("EVENT_THREADS", "DELIVERY_THREADS", "LINE_RETRIES", "DRAFT_RETENTION_DAYS",
-                     "CARETAKER_MAX_HOUSEHOLDS", "EXPORT_LINK_HOURS"):
+                     "CARETAKER_MAX_HOUSEHOLDS", "EXPORT_LINK_MINUTES"):
             if name in values:
                 values[name] = _number(name, values[name], int)
         for name in ("SWEEP_INTERVAL", "LINE_RETRY_BACKOFF", "LINE_TIMEOUT"):
@@ -122,8 +122,8 @@ class Config:
         if isinstance(self.CARETAKER_MAX_HOUSEHOLDS, bool) or not isinstance(self.CARETAKER_MAX_HOUSEHOLDS, int) \
                 or not 1 <= self.CARETAKER_MAX_HOUSEHOLDS <= 100:
             raise ConfigError("CARETAKER_MAX_HOUSEHOLDS must be a whole number from 1 to 100 (households)")
-        if self.EXPORT_LINK_HOURS < 1:
-            raise ConfigError("EXPORT_LINK_HOURS must be at least 1 (hours)")
+        if self.EXPORT_LINK_MINUTES < 1:
+            raise ConfigError("EXPORT_LINK_MINUTES must be at least 1 (minutes)")
         try:
             zoneinfo.ZoneInfo(self.BOT_TIMEZONE)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):

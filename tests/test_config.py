@@ -79,7 +79,7 @@ def test_postgres_urls_use_psycopg3():
     ({"CARETAKER_MAX_HOUSEHOLDS": "101"}, "CARETAKER_MAX_HOUSEHOLDS must be a whole number from 1 to 100"),
     ({"CARETAKER_MAX_HOUSEHOLDS": "3.5"}, "CARETAKER_MAX_HOUSEHOLDS must be a number"),
     ({"CARETAKER_MAX_HOUSEHOLDS": "-2"}, "CARETAKER_MAX_HOUSEHOLDS must not be negative"),
-    ({"EXPORT_LINK_HOURS": "0"}, "EXPORT_LINK_HOURS must be at least 1"),
+    ({"EXPORT_LINK_MINUTES": "0"}, "EXPORT_LINK_MINUTES must be at least 1"),
 ])
 def test_bad_settings_are_named(change, named):
     with pytest.raises(ConfigError, match=named):

@@ -1,11 +1,13 @@
 """Plans by agency (step 3.2): the government activities of the current compasses in an area, one sheet per agency
-and a summary, written by `flask compass export` and downloaded from the chat's signed, expiring link."""
+and a summary, written by `flask compass export`, and downloaded from the chat through a LIFF page that asks LINE
+who is looking and gives them a signed download link that lives minutes."""
 
 import io
 import os
+import re
 from datetime import date, timedelta
 from decimal import Decimal
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import openpyxl
 import pytest
@@ -14,7 +16,7 @@ from sqlalchemy import select
 from core.thai import format_month
 from domain.step2_compass import plan_links
 from models import AuditEntry, Compass, CompassActivity, Staff, StaffRole, db, utcnow
-from tests.helpers import VILLAGES, add_household, add_staff, add_villages, th
+from tests.helpers import LIFF_ID, VILLAGES, add_household, add_staff, add_villages, th
 
 OTHER_DISTRICT = "30070101"  # a village of อ.โชคชัย, outside อ.จักราช (3006)
 MONTH = date(2027, 3, 1)
@@ -190,17 +192,38 @@ def test_a_link_is_refused_once_its_signer_no_longer_covers_the_area(app, compas
         assert refused.status_code == 403 and refused.text == th("You no longer have access to this area's plans.")
 
 
-def test_the_chat_gives_a_district_supervisor_a_link_to_the_plan(app, compasses, new_user):
+def plans_page(app, area: str, headers: dict):
+    """What the plans' LIFF page asks for once LINE has signed the person in."""
+    return app.test_client().post(f"/liff/api/plans?area={area}", headers=headers)
+
+
+def test_the_chat_links_to_a_page_that_gives_the_signed_in_supervisor_the_file(app, compasses, new_user, platform):
     chat = new_user("ศจพ.อ.")
     supervisor(app, chat.user_id)
     chat.postback("cmd=menu")
     answer = chat.tap(th("Plans by agency"))
     assert "อ.จักราช จ.นครราชสีมา" in answer and th("Plans by agency") in answer
-    url = next(word for word in answer.split() if word.startswith("http"))
+    link = next(word for word in answer.split() if word.startswith("http"))
+    assert urlsplit(link).netloc == "liff.line.me" and link.endswith("/plans?area=3006")  # grants nothing itself
+    assert plans_page(app, "3006", {}).status_code == 401  # LINE has not said who is looking
+    signed_in = {"Authorization": f"Bearer {platform.issue_id_token(chat.user_id, LIFF_ID)}"}
+    page = plans_page(app, "3006", signed_in)
+    assert page.status_code == 200 and page.headers["Cache-Control"] == "no-store"
+    url = re.search(r'href="([^"]+)"', page.json["html"])[1].replace("&amp;", "&")
     assert read(download(app, url).data)["สำนักงานเกษตร"][1][3] == "นายหนึ่ง ใจดี"
     with app.app_context():
         given = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "plans.link"))
         assert given.entity_id == "3006" and url not in str(given.after)
+        expires = plan_links.read(parse_qs(urlsplit(url).query)["t"][0], utcnow()).expires_at
+        assert expires <= utcnow() + timedelta(minutes=10)  # the download link lives minutes
+
+
+def test_the_plans_page_refuses_an_area_the_signed_in_person_does_not_plan(app, compasses, new_user, platform):
+    chat = new_user("ศจพ.ต.")
+    supervisor(app, chat.user_id, "supervisor_subdistrict", "300601")
+    signed_in = {"Authorization": f"Bearer {platform.issue_id_token(chat.user_id, LIFF_ID)}"}
+    assert plans_page(app, "3006", signed_in).status_code == 403
+    assert plans_page(app, "300601", signed_in).status_code == 403  # plans are made for a district or a province
 
 
 def test_a_volunteer_has_no_plans_item(app, new_user):

@@ -1,11 +1,12 @@
-"""The chat's link to an area's plans by agency: signed, so it can't be made or altered without LINK_KEY, and
-expiring after EXPORT_LINK_HOURS.
+"""The download link of an area's plans by agency: signed, so it can't be made or altered without LINK_KEY, and
+expiring after EXPORT_LINK_MINUTES.
 
-A link names who asked for it and the area: `PUBLIC_BASE_URL/plans?t=<token>`, the token being the staff
-member's id, the area code and the expiry (Unix seconds), then an HMAC-SHA256 of those under LINK_KEY. It is a
-bearer link while it lasts (the file downloads in any browser it is opened in, as a phone's LINE browser hands
-files to other apps), so the lifetime is short, and it grants no more than its signer has at the time it is
-opened: the page checks again that they are active and that their scope still covers the area.
+It is made only for the staff member LINE has just vouched for on the plans' LIFF page (`bot.plans_download`),
+and names them and the area: `PUBLIC_BASE_URL/plans?t=<token>`, the token being the staff member's id, the area
+code and the expiry (Unix seconds), then an HMAC-SHA256 of those under LINK_KEY. The file itself downloads in any
+browser the link is opened in (a phone's LINE browser hands files to other apps), so the link lives minutes, and
+grants no more than its signer has when it is opened: the download checks again that they are active and that
+their scope still covers the area.
 """
 
 import base64
@@ -43,7 +44,7 @@ def _signature(payload: str) -> str:
 
 def make(staff_id: int, area_code: str, now: datetime) -> tuple[str, datetime]:
     """A link to `area_code`'s plans for `staff_id`, and when it expires."""
-    expires_at = now + timedelta(hours=current_app.config["EXPORT_LINK_HOURS"])
+    expires_at = now + timedelta(minutes=current_app.config["EXPORT_LINK_MINUTES"])
     payload = f"{staff_id}.{area_code}.{int(expires_at.timestamp())}"
     token = f"{payload}.{_signature(payload)}"
     return f"{current_app.config['PUBLIC_BASE_URL'].rstrip('/')}{PATH}?{PARAMETER}={token}", expires_at
