@@ -173,7 +173,8 @@ def _compile(name: str, questions: list) -> list[dict]:
         if isinstance(where, str) and where != DONE and where not in names:
             raise DialogError(f"dialog {name!r}: there is no question {where!r} to go to")
     rosters = {q.name: q.roster for q in questions}
-    in_loops = {q: [loop for loop in loops.values() if q in _body(loop, exits, rosters)] for q in names}
+    in_loops = {q: [loop for loop in loops.values() if q in _body(loop, ends[loop.name][0], exits, rosters)]
+                for q in names}
     transitions = []
     for q in questions:
         for conditions, dest in exits[q.name]:
@@ -199,10 +200,9 @@ def _loop_routes(name: str, loop: ForEach, end: str) -> list[tuple[list[Conditio
     return routes
 
 
-def _body(loop: ForEach, exits: dict, rosters: dict) -> set[str]:
-    """The questions a loop asks for each item: those of its roster reached from its start."""
-    seen, waiting = set(), [loop.start] if isinstance(loop.start, str) else [
-        route.then if isinstance(route, When) else route for route in loop.start]
+def _body(loop: ForEach, starts: list, exits: dict, rosters: dict) -> set[str]:
+    """The questions a loop asks for each item: those of its roster reached from its start (`starts`: its routes)."""
+    seen, waiting = set(), [dest for _conditions, dest in starts]
     while waiting:
         current = waiting.pop()
         if current in seen:

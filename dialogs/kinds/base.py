@@ -77,8 +77,9 @@ class Question:
         return self.parse(inp.text, ctx)
 
     def parse(self, raw: str, ctx: Context) -> Any:
-        """A typed answer's value, or raises Invalid."""
-        raise NotImplementedError
+        """A typed answer's value, or raises Invalid. Every kind read from typed text defines it; a kind that reads
+        otherwise (a tap, a photo) overrides `read_text_or_tap` or `read` instead and never gets here."""
+        raise NotImplementedError(f"{type(self).__name__} reads no typed text")
 
     def show(self, value: Any, ctx: Context, answers: dict) -> str:
         """An earlier answer, as shown above the question on "back"."""

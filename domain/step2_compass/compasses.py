@@ -34,10 +34,6 @@ def versions(household: Household) -> int:
     return db.session.scalar(select(func.count()).select_from(Compass).where(Compass.household_id == household.id))
 
 
-def per_person_today(household: Household) -> Decimal | None:
-    return income.of(household).per_person_year
-
-
 def goal_text(item: dict) -> str:
     """A goal as the family agreed it: typed, or a common one's label."""
     if item.get("g_pick") == "other":
@@ -107,7 +103,7 @@ def card_lines(ctx: Context, compass: Compass, household: Household) -> list[str
     if compass.version > 1:
         lines.insert(0, ctx._("Revised %(count)s times", count=compass.version - 1))
     if compass.target_per_person_year is not None:
-        today = per_person_today(household)
+        today = income.of(household).per_person_year
         lines.append(ctx._("Target %(target)s per person per year by %(date)s; today %(today)s",
                            target=format_money(compass.target_per_person_year, ctx.locale),
                            date=format_date(compass.target_date, ctx.locale) if compass.target_date else "-",
