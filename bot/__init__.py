@@ -9,7 +9,19 @@ from sqlalchemy.engine import make_url
 
 from bot import cli, folder, gateway, jobs, liff, mou, plans_download, recovery, redis_store, sqlite, webhook
 from bot.config import INSTANCE_DIR, Config
-from dialogs import caretakers, compass, households, interview, invite, menu, plans, registration, registry
+from dialogs import (
+    caretakers,
+    checkin,
+    compass,
+    households,
+    interview,
+    invite,
+    menu,
+    monthly_visits,
+    plans,
+    registration,
+    registry,
+)
 from models import db
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
@@ -18,10 +30,11 @@ migrate = Migrate()
 # What the bot can do: every dialog, and the main menu's items in the order it shows them (items without
 # a label are opened by buttons elsewhere, e.g. a household's card).
 DIALOGS = (registration.REGISTRATION, invite.INVITE, households.FIND, households.ADD, interview.INTERVIEW,
-           compass.COMPASS, compass.MOU_PHOTO, caretakers.ASSIGN)
-MENU = (menu.PROFILE, caretakers.MINE_ITEM, households.FIND_ITEM, households.ADD_ITEM, invite.MENU_ITEM,
-        caretakers.ASSIGN_ITEM, menu.STAFF, plans.MENU_ITEM, menu.LANGUAGE, menu.HELP, households.RESULTS_ITEM,
-        households.OPEN_ITEM, interview.MENU_ITEM, compass.MENU_ITEM, compass.PHOTO_ITEM)
+           compass.COMPASS, compass.MOU_PHOTO, caretakers.ASSIGN, checkin.CHECKIN)
+MENU = (menu.PROFILE, monthly_visits.MENU_ITEM, caretakers.MINE_ITEM, households.FIND_ITEM, households.ADD_ITEM,
+        invite.MENU_ITEM, caretakers.ASSIGN_ITEM, menu.STAFF, plans.MENU_ITEM, menu.LANGUAGE, menu.HELP,
+        households.RESULTS_ITEM, households.OPEN_ITEM, interview.MENU_ITEM, compass.MENU_ITEM, compass.PHOTO_ITEM,
+        checkin.MENU_ITEM)
 
 
 def create_app(config: dict | None = None) -> Flask:

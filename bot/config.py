@@ -14,6 +14,8 @@ from urllib.parse import urlparse
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from core.periods import REPORT_DAY_RANGE
+
 INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
 
 
@@ -64,8 +66,10 @@ class Config:
     DRAFT_RETENTION_DAYS: int = 30
     # Households one caretaker may look after before an assignment needs a confirmation (the guideline: about 3).
     CARETAKER_MAX_HOUSEHOLDS: int = 5
-    # Hours a download link given in the chat (plans by agency) works after it is given.
+    # Minutes a download link given in the chat (plans by agency) works after it is given.
     EXPORT_LINK_MINUTES: int = 10
+    # The day of the month that ends a monthly period (core.periods): check-ins are due by the end of it.
+    REPORT_DAY: int = 20
     extra: dict = field(default_factory=dict)
 
     @classmethod
@@ -73,7 +77,7 @@ class Config:
         names = {f.name for f in fields(cls)} - {"extra"}
         values = {name: environ[name] for name in names if environ.get(name)}
         for name in ("EVENT_THREADS", "DELIVERY_THREADS", "LINE_RETRIES", "DRAFT_RETENTION_DAYS",
-                     "CARETAKER_MAX_HOUSEHOLDS", "EXPORT_LINK_MINUTES"):
+                     "CARETAKER_MAX_HOUSEHOLDS", "EXPORT_LINK_MINUTES", "REPORT_DAY"):
             if name in values:
                 values[name] = _number(name, values[name], int)
         for name in ("SWEEP_INTERVAL", "LINE_RETRY_BACKOFF", "LINE_TIMEOUT"):
@@ -119,11 +123,10 @@ class Config:
         self.poverty_lines()
         if self.DRAFT_RETENTION_DAYS < 1:
             raise ConfigError("DRAFT_RETENTION_DAYS must be at least 1 (days)")
-        if isinstance(self.CARETAKER_MAX_HOUSEHOLDS, bool) or not isinstance(self.CARETAKER_MAX_HOUSEHOLDS, int) \
-                or not 1 <= self.CARETAKER_MAX_HOUSEHOLDS <= 100:
-            raise ConfigError("CARETAKER_MAX_HOUSEHOLDS must be a whole number from 1 to 100 (households)")
+        _whole_in("CARETAKER_MAX_HOUSEHOLDS", self.CARETAKER_MAX_HOUSEHOLDS, 1, 100, "households")
         if self.EXPORT_LINK_MINUTES < 1:
             raise ConfigError("EXPORT_LINK_MINUTES must be at least 1 (minutes)")
+        _whole_in("REPORT_DAY", self.REPORT_DAY, *REPORT_DAY_RANGE, "day of the month")
         try:
             zoneinfo.ZoneInfo(self.BOT_TIMEZONE)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
@@ -161,6 +164,11 @@ class Config:
 def secret_keys() -> tuple[str, ...]:
     """The names of the required secret keys."""
     return tuple(f.name for f in fields(Config) if "key" in f.metadata)
+
+
+def _whole_in(name: str, value, low: int, high: int, unit: str) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise ConfigError(f"{name} must be a whole number from {low} to {high} ({unit})")
 
 
 def _number(name: str, text: str, kind: type):

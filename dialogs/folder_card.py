@@ -19,12 +19,13 @@ from core.types import Context
 from dialogs.buttons import LABEL_LIMIT
 from domain.step1_survey.folder import PAGE_TEXT, Interview, Summary, summary
 from domain.step2_compass import compasses
+from domain.step4_care import checkins
 from models import Household
 
 CARD_MEMBERS = 8  # members listed on the card; the page lists them all
 CARD_PROBLEMS = 3  # problems listed per dimension on the card
 CARD_WORDS = 80  # characters of the way out, in the family's words, on the card
-COMPASS_COLOUR = "#1565C0"
+COMPASS_COLOUR, CHECKIN_COLOUR = "#1565C0", "#6A1B9A"
 HEADER_COLOUR, BELOW_COLOUR, ABOVE_COLOUR, MUTED_COLOUR = "#1B5E20", "#C62828", "#2E7D32", "#757575"
 
 
@@ -44,7 +45,7 @@ def card(ctx: Context, household: Household) -> FlexMessage:
         FlexText(text=s.visit, size="sm", color=MUTED_COLOUR, wrap=True, margin="lg"),
     ]
     visit_label, print_label, compass_label = ctx._("Home visit (4T)"), ctx._("Print folder"), ctx._("Life compass")
-    mou_label = ctx._("Print the MOU")
+    mou_label, checkin_label = ctx._("Print the MOU"), ctx._("Monthly visit")
     printable = liff_link("folder", household=household.id)
     bubble = FlexBubble(
         header=FlexBox(layout="vertical", backgroundColor=HEADER_COLOUR, paddingAll="lg", contents=[
@@ -61,6 +62,10 @@ def card(ctx: Context, household: Household) -> FlexMessage:
                           action=PostbackAction(label=compass_label[:LABEL_LIMIT], displayText=compass_label,
                                                 data=f"menu=compass&household={household.id}"))]
               if household.classification else []),
+            *([FlexButton(style="primary", color=CHECKIN_COLOUR, height="sm",
+                          action=PostbackAction(label=checkin_label[:LABEL_LIMIT], displayText=checkin_label,
+                                                data=f"menu=checkin&household={household.id}"))]
+              if household.classification and checkins.followed(household) else []),
             FlexButton(style="secondary", height="sm",
                        action=URIAction(label=print_label[:LABEL_LIMIT], uri=printable)),
             *([FlexButton(style="secondary", height="sm", action=URIAction(

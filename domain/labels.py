@@ -49,6 +49,11 @@ HOUSEHOLD_STATUS_LABELS = {
     "deceased": N_("Deceased"),
     "withdrawn": N_("Withdrawn"),
 }
+CONTACT_LABELS = {"in_person": N_("Met at home"), "phone": N_("By phone"), "unreached": N_("Could not reach")}
+UNREACHED_LABELS = {"moved": N_("Moved away"), "away": N_("Away for work"), "refused": N_("Refused"),
+                    "deceased": N_("Deceased")}
+PROGRESS_LABELS = {"done": N_("Done"), "under_way": N_("Under way"), "not_started": N_("Not started"),
+                   "stuck": N_("Stuck")}
 STAGE_LABELS = {"survival": N_("Survival"), "sufficiency": N_("Sufficiency"), "sustainable": N_("Sustainable")}
 SOURCE_LABELS = {
     "jpt": N_("Basic minimum needs survey (TPMAP)"),

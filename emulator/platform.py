@@ -249,6 +249,11 @@ class Platform:
         with self._lock:
             self._contents[message_id] = (bytes(data), content_type)
 
+    def forget_content(self, message_id: str) -> None:
+        """LINE keeps what users send only for a while: the content endpoint then answers 404."""
+        with self._lock:
+            self._contents.pop(message_id, None)
+
     def content(self, message_id: str) -> tuple[bytes, str] | None:
         """The (bytes, content type) a user sent in message `message_id`."""
         with self._lock:

@@ -3,6 +3,7 @@
 from models.area import Area
 from models.audit import AppendOnlyError, AuditEntry
 from models.care import CareAssignment
+from models.checkin import CheckIn
 from models.compass import Compass, CompassActivity
 from models.db import Base, db, utcnow
 from models.dialog_session import DialogSession
@@ -17,7 +18,7 @@ from models.staff import Invite, InviteAttempt, Staff, StaffRole
 from models.visit import Visit
 
 __all__ = [
-    "AppendOnlyError", "Area", "AuditEntry", "Base", "CareAssignment", "Compass", "CompassActivity", "DialogSession",
-    "Household", "HouseholdKey", "InboxEvent", "Invite", "InviteAttempt", "LeftChat", "LineUser", "Member",
-    "OutboxMessage", "Photo", "Problem", "Staff", "StaffRole", "Visit", "db", "utcnow",
+    "AppendOnlyError", "Area", "AuditEntry", "Base", "CareAssignment", "CheckIn", "Compass", "CompassActivity",
+    "DialogSession", "Household", "HouseholdKey", "InboxEvent", "Invite", "InviteAttempt", "LeftChat", "LineUser",
+    "Member", "OutboxMessage", "Photo", "Problem", "Staff", "StaffRole", "Visit", "db", "utcnow",
 ]

@@ -10,7 +10,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 from models.db import db, utcnow
 
 DIMENSIONS = ("health", "living", "education", "income", "public_services")  # TPMAP's five
-INCOME_BASES = ("members", "sources", "typed")  # the members' incomes added up, the income sources', or typed
+INCOME_BASES = ("members", "sources", "typed", "check_in")  # the members' incomes added up, the income sources', typed
+# at a visit, or given at a monthly check-in
+CLOSED_STATUSES = ("moved", "deceased", "withdrawn")  # a household no longer followed: no check-in is due
 
 
 def house_order(number: str) -> str:
@@ -43,6 +45,9 @@ class Household(db.Model):
     monthly_income: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
     income_basis: Mapped[str | None] = mapped_column(String(16))
     income_on: Mapped[date | None]
+    # Where the house is (LINE's location message at a visit or a check-in), for the map in reports.
+    latitude: Mapped[float | None]
+    longitude: Mapped[float | None]
     import_key: Mapped[str | None] = mapped_column(String(64), unique=True)  # stable id of an imported row
     import_digest: Mapped[str | None] = mapped_column(String(64))  # what the last import said (the importer)
     test_data: Mapped[bool] = mapped_column(default=False)

@@ -40,6 +40,11 @@ def poverty_line(year: int) -> int | None:
     return current_app.config["POVERTY_LINES"].get(year)
 
 
+def per_person_year(monthly: Decimal | None, people: int) -> Decimal | None:
+    """A household's monthly income as baht per person per year, every member counted (as the จปฐ. survey does)."""
+    return (monthly * 12 / people).quantize(Decimal("1")) if monthly is not None and people else None
+
+
 def added_up(amounts) -> Decimal:
     return sum((Decimal(a) for a in amounts if a is not None), Decimal(0))
 
@@ -57,6 +62,4 @@ def of(household: Household) -> Income:
         known = [m.monthly_income for m in household.members if m.monthly_income is not None]
         monthly, basis, given_on = (added_up(known), "members", None) if known else (None, None, None)
     year = be_year(given_on) if given_on else household.source_year
-    people = len(household.members)
-    per_person = (monthly * 12 / people).quantize(Decimal("1")) if monthly is not None and people else None
-    return Income(monthly, basis, given_on, per_person, poverty_line(year))
+    return Income(monthly, basis, given_on, per_person_year(monthly, len(household.members)), poverty_line(year))

@@ -18,14 +18,12 @@ from decimal import Decimal
 
 from core.i18n import gettext
 from core.types import Context
-from domain.access import audit
 from domain.labels import CAUSE_LABELS
-from domain.step1_survey import households, income
+from domain.step1_survey import households, income, problems
 from domain.step1_survey.classification import can_work, suggest
 from models import Household, Member, Problem, Visit
 
 RECORD_LOCALE = "th"  # texts kept in the household's records (causes, reasons) are written in Thai
-OPEN = ("open", "in_progress")
 
 
 def acknowledger(answers: dict) -> str:
@@ -37,7 +35,7 @@ def acknowledger(answers: dict) -> str:
 
 def known_problems(household: Household) -> list[Problem]:
     """The household's problems still open, to be confirmed at a visit (the income line's is the figure's)."""
-    return [p for p in household.problems if p.status in OPEN and p.indicator != income.BELOW_LINE]
+    return [p for p in household.problems if p.status in problems.OPEN and p.indicator != income.BELOW_LINE]
 
 
 def picked(values: list | None) -> list:
@@ -67,22 +65,22 @@ class Recorded:
 
 def record(ctx: Context, household: Household, answers: dict) -> Recorded:
     """The visit of `household` (in the interviewer's area: the caller checked) from the interview's answers."""
-    changes = Changes(ctx, household)
+    changes = problems.Changes(ctx, household)
     before = _household_state(household)
     household.consent, household.updated_at = answers["consent"], ctx.now
     if not answers["consent"]:
         visit = Visit(household_id=household.id, staff_id=ctx.staff.id, visited_at=ctx.now, consent=False)
-        problems = []
+        found = []
     else:
         today = ctx.today
         created = _save_members(changes, household, answers)
         _save_income(household, answers, today)
         # each once: a draft from before the income line was the figure's may have picked it too
-        problems = list(dict.fromkeys([*_review_problems(changes, household, answers, today),
-                                       *_save_problems(changes, household, answers, today),
-                                       *_income_line(changes, household, today)]))
+        found = list(dict.fromkeys([*_review_problems(changes, household, answers, today),
+                                    *_save_problems(changes, household, answers, today),
+                                    *problems.income_line(changes, household, today)]))
         suggested, reason, values = suggest(active(answers), today)
-        visit = _visit_record(ctx, household, answers, suggested, _notes(answers, {p.dimension for p in problems}))
+        visit = _visit_record(ctx, household, answers, suggested, _notes(answers, {p.dimension for p in found}))
         household.classification = answers["classify"]
         # No reason asked when the choice matched the suggestion then; a draft resumed after a birthday can
         # suggest otherwise now, so the reason may be missing.
@@ -95,7 +93,7 @@ def record(ctx: Context, household: Household, answers: dict) -> Recorded:
         "household": household.id, "consent": visit.consent, "classification": visit.classification,
         "suggested_classification": visit.suggested_classification, "acknowledged_by": visit.acknowledged_by})
     changes.log("household.update", "household", household.id, before=before, after=_household_state(household))
-    return Recorded(visit, len(problems), store=[household, visit, *changes.store], audit=changes.audit)
+    return Recorded(visit, len(found), store=[household, visit, *changes.store], audit=changes.audit)
 
 
 def _record(message: str, **values) -> str:
@@ -129,18 +127,7 @@ def _apply_member(member: Member, item: dict) -> None:
     member.can_work = bool(item.get("m_can_work"))
 
 
-class Changes:
-    """The records and audit entries of one finished interview (of one household)."""
-
-    def __init__(self, ctx: Context, household: Household):
-        self.ctx, self.household_id, self.store, self.audit = ctx, household.id, [], []
-
-    def log(self, action: str, entity: str, subject, before=None, after=None) -> None:
-        self.audit.append(audit.change(self.ctx, action, entity, subject, household=self.household_id,
-                                       before=before, after=after))
-
-
-def _save_members(changes: Changes, household: Household, answers: dict) -> list[Member]:
+def _save_members(changes: problems.Changes, household: Household, answers: dict) -> list[Member]:
     on_record = {member.id: member for member in household.members}
     created = []
     for item in answers.get("members") or []:
@@ -163,19 +150,7 @@ def _save_members(changes: Changes, household: Household, answers: dict) -> list
     return created
 
 
-def _log_problem(changes: Changes, problem: Problem, before: dict | None = None) -> None:
-    changes.log("problem.record" if before is None else "problem.update", "problem", problem, before=before,
-                after={"dimension": problem.dimension, "indicator": problem.indicator, "status": problem.status,
-                       "solved_on": problem.solved_on.isoformat() if problem.solved_on else None})
-
-
-def _close(changes: Changes, problem: Problem, status: str, today: date) -> None:
-    before = {"status": problem.status, "solved_on": None}
-    problem.status, problem.solved_on = status, today if status == "solved" else None
-    _log_problem(changes, problem, before)
-
-
-def _review_problems(changes: Changes, household: Household, answers: dict, today: date) -> list[Problem]:
+def _review_problems(changes: problems.Changes, household: Household, answers: dict, today: date) -> list[Problem]:
     """The problems on record as the family answered: still there (returned), solved, or not a problem."""
     on_record = {p.id: p for p in known_problems(household)}
     still = []
@@ -185,24 +160,24 @@ def _review_problems(changes: Changes, household: Household, answers: dict, toda
             continue
         if item["p_known"] == "still":
             still.append(problem)
-            _log_problem(changes, problem)
+            problems.log(changes, problem)
         else:
-            _close(changes, problem, item["p_known"], today)
+            problems.close(changes, problem, item["p_known"], today)
     return still
 
 
-def _save_problems(changes: Changes, household: Household, answers: dict, today: date) -> list[Problem]:
+def _save_problems(changes: problems.Changes, household: Household, answers: dict, today: date) -> list[Problem]:
     """One open problem per indicator found now; one already open for the same indicator is kept instead."""
     found = []
     for item in answers.get("problems") or []:
         for indicator in picked(item.get("p_list")) if "problem" not in item else ():
             problem = next((p for p in household.problems if p.dimension == item["dimension"]
-                            and p.indicator == indicator and p.status in OPEN), None)
+                            and p.indicator == indicator and p.status in problems.OPEN), None)
             if problem is None:
                 problem = Problem(dimension=item["dimension"], indicator=indicator, status="open", opened_on=today)
                 household.problems.append(problem)
             found.append(problem)
-            _log_problem(changes, problem)
+            problems.log(changes, problem)
     return found
 
 
@@ -213,23 +188,6 @@ def _save_income(household: Household, answers: dict, today: date) -> None:
                "sources": income.added_up(item.get("i_amount") for item in answers.get("incomes") or []),
                "typed": Decimal(answers.get("income_typed") or 0)}
     household.monthly_income, household.income_basis, household.income_on = figures[choice], choice, today
-
-
-def _income_line(changes: Changes, household: Household, today: date) -> list[Problem]:
-    """Income below the line opened (or kept) when the figure is below it, solved when it is not."""
-    below = income.of(household).below_line
-    open_ones = [p for p in household.problems if p.indicator == income.BELOW_LINE and p.status in OPEN]
-    if below is None:
-        return open_ones
-    if not below:
-        for problem in open_ones:
-            _close(changes, problem, "solved", today)
-        return []
-    if not open_ones:
-        open_ones = [Problem(dimension="income", indicator=income.BELOW_LINE, status="open", opened_on=today)]
-        household.problems.append(open_ones[0])
-    _log_problem(changes, open_ones[0])
-    return open_ones[:1]
 
 
 def _notes(answers: dict, dimensions: set[str]) -> dict[str, str] | None:
