@@ -60,6 +60,6 @@ def households_erase(household_id: int, reason: str, confirmed: bool) -> None:
     erased = privacy.erase(household_id, reason, operator=f"cli:{getpass.getuser()}")
     db.session.commit()
     click.echo(f"Erased household {household_id}: {erased.members} members, {erased.problems} problems, "
-               f"{erased.visits} visits, {erased.compasses} compasses, {erased.sessions} conversations; its audit "
-               "entries can no longer be read.")
+               f"{erased.visits} visits, {erased.compasses} compasses, {erased.check_ins} monthly visits, "
+               f"{erased.sessions} conversations; its audit entries can no longer be read.")
 

@@ -4,11 +4,12 @@
   goes, as a draft, to the nearest active supervisor over that household, who is told by a LINE message;
   anything else (an old draft, no supervisor, another dialog) is deleted. Nothing typed stays with nobody.
 - The periodic purge (`purge_when_due`, from the sweeper, hourly per process; `flask --app wsgi privacy purge`
-  at once) deletes conversations untouched for DRAFT_RETENTION_DAYS, photos as old (but a signed MOU's, kept
-  with its compass), sent or failed outgoing messages a day after their last attempt, and strips events that
-  failed under earlier versions (which kept what the person typed) after a week.
+  at once) deletes conversations untouched for DRAFT_RETENTION_DAYS, photos as old (but a signed MOU's and a
+  monthly visit's, kept with their records), sent or failed outgoing messages a day after their last attempt, and
+  strips events that failed under earlier versions (which kept what the person typed) after a week.
 - Erasing a household (a data-subject request, `flask --app wsgi households erase ID`) deletes its members,
-  problems, visits, compasses (with their MOU photos), conversations about it and its data key. Its audit
+  problems, visits, compasses (with their MOU photos), monthly check-ins (with their photos), conversations about
+  it and its data key. Its audit
   entries stay, as the log is append-only, but their personal values were sealed with that key
   (domain.access.audit) and can't be read any more.
 """
@@ -30,6 +31,7 @@ from domain.access import areas, audit
 from domain.access import staff as staff_service
 from models import (
     CareAssignment,
+    CheckIn,
     Compass,
     DialogSession,
     Household,
@@ -156,7 +158,8 @@ def purge(now: datetime) -> Purged:
     old = now - draft_retention()
     sessions = db.session.execute(delete(DialogSession).where(DialogSession.updated_at < old)).rowcount
     # A photo lives with its conversation, unless a household's records keep it (a signed MOU's).
-    kept = select(Compass.photo_id).where(Compass.photo_id.is_not(None))
+    kept = select(Compass.photo_id).where(Compass.photo_id.is_not(None)).union(
+        select(CheckIn.photo_id).where(CheckIn.photo_id.is_not(None)))
     photos = db.session.execute(delete(Photo).where(Photo.created_at < old, Photo.id.not_in(kept))).rowcount
     messages = db.session.execute(delete(OutboxMessage).where(
         OutboxMessage.status.in_(("sent", "failed")), OutboxMessage.next_attempt_at < now - SENT_MESSAGES_KEPT)
@@ -191,6 +194,7 @@ class Erased:
     visits: int
     sessions: int
     compasses: int
+    check_ins: int
 
 
 def erase(household_id: int, reason: str, operator: str) -> Erased:
@@ -204,15 +208,16 @@ def erase(household_id: int, reason: str, operator: str) -> Erased:
     about = db.session.scalars(select(DialogSession.id)
                                .where(DialogSession.answers["@household"].as_integer() == household_id)).all()
     compasses = db.session.scalars(select(Compass).where(Compass.household_id == household_id)).all()
-    photos = [c.photo_id for c in compasses if c.photo_id]
-    for compass in compasses:
-        db.session.delete(compass)  # and its activities
+    check_ins = db.session.scalars(select(CheckIn).where(CheckIn.household_id == household_id)).all()
+    photos = [row.photo_id for row in (*compasses, *check_ins) if row.photo_id]
+    for record in (*compasses, *check_ins):
+        db.session.delete(record)  # a compass with its activities
     db.session.flush()
     db.session.execute(delete(Photo).where(Photo.id.in_(photos)))
     erased = Erased(members=len(household.members), problems=len(household.problems),
                     visits=db.session.execute(delete(Visit).where(Visit.household_id == household_id)).rowcount,
                     sessions=db.session.execute(delete(DialogSession).where(DialogSession.id.in_(about))).rowcount,
-                    compasses=len(compasses))
+                    compasses=len(compasses), check_ins=len(check_ins))
     db.session.execute(delete(HouseholdKey).where(HouseholdKey.household_id == household_id))
     db.session.execute(delete(CareAssignment).where(CareAssignment.household_id == household_id))
     db.session.delete(household)  # and its members and problems
@@ -222,7 +227,8 @@ def erase(household_id: int, reason: str, operator: str) -> Erased:
         db.session.execute(text("INSERT INTO households_fts(households_fts) VALUES ('optimize')"))
     entry = audit.entry("household.erase", "household", household_id, after={
         "reason": reason, "by": operator, "members": erased.members, "problems": erased.problems,
-        "visits": erased.visits, "sessions": erased.sessions, "compasses": erased.compasses})
+        "visits": erased.visits, "sessions": erased.sessions, "compasses": erased.compasses,
+        "check_ins": erased.check_ins})
     entry.household_id = household_id  # about the household, in clear: it holds no personal values
     db.session.add(entry)
     return erased

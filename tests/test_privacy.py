@@ -21,6 +21,7 @@ from domain.access import areas, audit
 from models import (
     Area,
     AuditEntry,
+    CheckIn,
     Compass,
     CompassActivity,
     DialogSession,
@@ -186,14 +187,17 @@ def test_the_purge_deletes_what_is_past_its_time_and_keeps_the_rest(app):
         ])
         db.session.commit()
 
-        db.session.add(compass_of(add_household("12", NAME), mou_photo(now - timedelta(days=400))))
+        cared = add_household("12", NAME)
+        db.session.add(compass_of(cared, mou_photo(now - timedelta(days=400))))
+        db.session.add(check_in_of(cared, photo_taken(now - timedelta(days=400), "visit")))
         db.session.commit()
 
         purged = privacy.purge(now)
 
         assert (purged.sessions, purged.photos, purged.messages, purged.events) == (1, 1, 1, 1)
         assert [s.id for s in db.session.scalars(select(DialogSession))] == [fresh] != [stale]
-        assert sorted(p.line_message_id for p in db.session.scalars(select(Photo))) == ["mou", "new"]  # a record's
+        # the records' photos stay: the signed MOU's and the monthly visit's
+        assert sorted(p.line_message_id for p in db.session.scalars(select(Photo))) == ["mou", "new", "visit"]
         assert [m.retry_key for m in db.session.scalars(select(OutboxMessage))] == ["b"]
         assert NAME not in str(db.session.scalar(select(InboxEvent)).payload)
         entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "retention.purge"))
@@ -214,12 +218,23 @@ def test_the_sweeper_purges_once_an_hour(app, monkeypatch):
         assert [s.dialog for s in db.session.scalars(select(DialogSession))] == ["registration"]
 
 
-def mou_photo(taken) -> Photo:
-    photo = Photo(line_message_id="mou", line_user_id="U" + "1" * 32, content_type="image/jpeg", size=1,
+def photo_taken(taken, message_id: str) -> Photo:
+    photo = Photo(line_message_id=message_id, line_user_id="U" + "1" * 32, content_type="image/jpeg", size=1,
                   content=b"x", created_at=taken)
     db.session.add(photo)
     db.session.flush()
     return photo
+
+
+def mou_photo(taken) -> Photo:
+    return photo_taken(taken, "mou")
+
+
+def check_in_of(household_id: int, photo: Photo) -> CheckIn:
+    """A monthly visit of the household, with its photo, by the first staff member (made if there is none)."""
+    staff = db.session.scalar(select(Staff)) or add_staff("ผู้ดูแล", "caretaker", VILLAGE, "U" + "2" * 32)
+    return CheckIn(household_id=household_id, period=202612, staff_id=staff.id, contact="in_person",
+                   photo_id=photo.id, note=NAME)
 
 
 def compass_of(household_id: int, photo: Photo) -> Compass:
@@ -253,6 +268,7 @@ def test_erasing_a_household_leaves_its_audit_entries_in_place_but_unreadable(ap
                             Problem(household_id=erased_id, dimension="income", description=NAME)])
         signed = mou_photo(utcnow())
         db.session.add(compass_of(erased_id, signed))
+        db.session.add(check_in_of(erased_id, photo_taken(utcnow(), "visit")))
         about = draft("U" + "1" * 32, "interview", {"@household": erased_id, "m_name": NAME}, timedelta(days=1))
         other = draft("U" + "1" * 32, "interview", {"@household": kept_id}, timedelta(days=1))
         db.session.commit()
@@ -266,7 +282,7 @@ def test_erasing_a_household_leaves_its_audit_entries_in_place_but_unreadable(ap
         assert db.session.get(Household, erased_id) is not None  # not confirmed: nothing happened
     result = runner.invoke(args=["households", "erase", str(erased_id), "--reason", "คำขอที่ 12/2569", "--yes"])
     assert result.exit_code == 0, result.output
-    assert "1 members, 1 problems, 1 visits, 1 compasses, 1 conversations" in result.output
+    assert "1 members, 1 problems, 1 visits, 1 compasses, 1 monthly visits, 1 conversations" in result.output
 
     with app.app_context():
         assert db.session.get(Household, erased_id) is None and db.session.get(HouseholdKey, erased_id) is None
@@ -274,7 +290,8 @@ def test_erasing_a_household_leaves_its_audit_entries_in_place_but_unreadable(ap
                               (Visit, Visit.household_id), (Compass, Compass.household_id)):
             assert db.session.scalar(select(func.count()).select_from(model).where(column == erased_id)) == 0
         assert db.session.scalar(select(func.count()).select_from(CompassActivity)) == 0
-        assert db.session.scalar(select(func.count()).select_from(Photo)) == 0  # the signed MOU's photo too
+        assert db.session.scalar(select(func.count()).select_from(CheckIn)) == 0
+        assert db.session.scalar(select(func.count()).select_from(Photo)) == 0  # the MOU's and the visit's photos too
         assert [s.id for s in db.session.scalars(select(DialogSession))] == [other] != [about]
         entries = db.session.scalars(select(AuditEntry).where(AuditEntry.household_id == erased_id)
                                      .order_by(AuditEntry.id)).all()
@@ -287,7 +304,7 @@ def test_erasing_a_household_leaves_its_audit_entries_in_place_but_unreadable(ap
                          member_update.sealed)
         erasure = entries[-1]
         assert erasure.after == {"reason": "คำขอที่ 12/2569", "by": erasure.after["by"], "members": 1, "problems": 1,
-                                 "visits": 1, "sessions": 1, "compasses": 1}
+                                 "visits": 1, "sessions": 1, "compasses": 1, "check_ins": 1}
         assert erasure.after["by"].startswith("cli:")
         kept = [audit.read(e) for e in db.session.scalars(select(AuditEntry).where(AuditEntry.household_id == kept_id)
                                                             .order_by(AuditEntry.id))]

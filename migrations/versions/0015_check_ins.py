@@ -47,13 +47,12 @@ def upgrade():
     )
     op.create_index('ix_check_ins_household_period', 'check_ins', ['household_id', 'period', 'at'])
     op.create_index('ix_check_ins_period', 'check_ins', ['period', 'household_id'])
-    with op.batch_alter_table('households') as batch:
-        batch.add_column(sa.Column('latitude', sa.Double(), nullable=True))
-        batch.add_column(sa.Column('longitude', sa.Double(), nullable=True))
+    # Plain ALTERs, not a batch: a batch may copy the table on SQLite, and the copy would lose its triggers.
+    op.add_column('households', sa.Column('latitude', sa.Double(), nullable=True))
+    op.add_column('households', sa.Column('longitude', sa.Double(), nullable=True))
 
 
 def downgrade():
-    with op.batch_alter_table('households') as batch:
-        batch.drop_column('longitude')
-        batch.drop_column('latitude')
+    op.drop_column('households', 'longitude')
+    op.drop_column('households', 'latitude')
     op.drop_table('check_ins')
