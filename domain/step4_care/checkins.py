@@ -21,12 +21,13 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from core.periods import Period
-from core.thai import BE_OFFSET
+from core.thai import BE_OFFSET, format_date, format_money
 from core.types import Context
+from domain.labels import CONTACT_LABELS, UNREACHED_LABELS
 from domain.step1_survey import income, problems
 from domain.step2_compass import compasses
 from domain.step4_care import caretakers
-from models import CheckIn, CompassActivity, Household, Problem, db
+from models import CheckIn, CompassActivity, Household, Problem, Staff, db
 from models.household import CLOSED_STATUSES
 
 PROGRESS = ("done", "under_way", "not_started", "stuck")  # what a check-in says of an activity
@@ -231,3 +232,29 @@ def trend(household: Household, until: Period, periods: int = TREND_PERIODS) -> 
         points.append(Point(period, amount, line or line_of(period)))
         period = period.next()
     return points
+
+
+def history(ctx: Context, household: Household, limit: int = TREND_PERIODS) -> list[dict]:
+    """The household's latest check-ins, the latest first, as the Family Folder lists them: the period, when and by
+    whom, how the family was reached, the income against the line, and the note and photo."""
+    found = db.session.execute(select(CheckIn, Staff.name).join(Staff, Staff.id == CheckIn.staff_id)
+                               .where(CheckIn.household_id == household.id)
+                               .order_by(CheckIn.period.desc(), CheckIn.at.desc(), CheckIn.id.desc()).limit(limit))
+    rows = []
+    for check_in, by in found:
+        how = ctx._(CONTACT_LABELS[check_in.contact])
+        if check_in.unreached_reason:
+            how += f" ({ctx._(UNREACHED_LABELS[check_in.unreached_reason])})"
+        income_text = "-"
+        if check_in.monthly_income is not None:
+            income_text = format_money(check_in.monthly_income, ctx.locale)
+            if check_in.per_person_year is not None:
+                income_text += " · " + ctx._("%(amount)s per person per year",
+                                             amount=format_money(check_in.per_person_year, ctx.locale))
+        period = Period.from_key(check_in.period)
+        rows.append({"period": period.label(ctx.locale) + (f" ({ctx._('late')})" if check_in.late else ""),
+                     "date": format_date(ctx.day_of(check_in.at), ctx.locale), "by": by, "how": how,
+                     "income": income_text, "note": check_in.note or "", "photo_id": check_in.photo_id,
+                     "below": (check_in.per_person_year < check_in.poverty_line
+                               if check_in.per_person_year is not None and check_in.poverty_line else None)})
+    return rows
