@@ -67,5 +67,5 @@ class Period:
         return max((self.last_day(report_day) - today).days + 1, 0)
 
     def label(self, locale: str, short: bool = False) -> str:
-        """ "ธันวาคม 2569", "December 2026"; `short`: "ธ.ค. 2569", "Dec 2026"."""
-        return format_month(date(self.year, self.month, 1), locale, short)
+        """ "ธันวาคม 2569", "December 2026"; `short`: "ธ.ค. 69", "Dec 2026"."""
+        return format_month(date(self.year, self.month, 1), locale, "short" if short else "wide")

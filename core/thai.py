@@ -99,12 +99,16 @@ def format_date(d: date | datetime, locale: str = "th", style: str = "medium", t
     return layouts[style]
 
 
-def format_month(d: date, locale: str = "th", short: bool = False) -> str:
-    """The month of `d` with its year, for monthly reports and messages: "พฤศจิกายน 2569", "November 2026"; `short`
-    for buttons and chart labels: "พ.ย. 2569", "Nov 2026"."""
+def format_month(d: date, locale: str = "th", style: str = "wide") -> str:
+    """The month of `d` with its year, for monthly reports and messages: "พฤศจิกายน 2569", "November 2026";
+    short, where space is tight (a chart's axis): "พ.ย. 69", "Nov 2026"."""
+    if style not in ("wide", "short"):
+        raise ValueError(f"unknown month style {style!r}; use wide or short")
     if _english(locale):
-        return f"{(MONTHS_EN_SHORT if short else MONTHS_EN)[d.month]} {d.year}"
-    return f"{(MONTHS_TH_SHORT if short else MONTHS_TH)[d.month]} {be_year(d)}"
+        return f"{(MONTHS_EN if style == 'wide' else MONTHS_EN_SHORT)[d.month]} {d.year}"
+    if style == "short":
+        return f"{MONTHS_TH_SHORT[d.month]} {be_year(d) % 100:02d}"
+    return f"{MONTHS_TH[d.month]} {be_year(d)}"
 
 
 def format_datetime(dt: datetime, locale: str = "th", tz: str | tzinfo = TIMEZONE) -> str:

@@ -95,6 +95,8 @@ def test_format_datetime_in_bangkok():
 def test_format_month():
     assert format_month(date(2026, 2, 14)) == "กุมภาพันธ์ 2569"
     assert format_month(date(2026, 2, 14), "en") == "February 2026"
+    assert format_month(date(2026, 12, 1), style="short") == "ธ.ค. 69"
+    assert format_month(date(2026, 12, 1), "en", style="short") == "Dec 2026"
 
 
 @pytest.mark.parametrize(("day", "year"), [
