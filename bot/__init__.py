@@ -7,7 +7,20 @@ from flask import Flask
 from flask_migrate import Migrate
 from sqlalchemy.engine import make_url
 
-from bot import cli, folder, gateway, jobs, liff, mou, plans_download, recovery, redis_store, sqlite, webhook
+from bot import (
+    cli,
+    folder,
+    gateway,
+    income_chart,
+    jobs,
+    liff,
+    mou,
+    plans_download,
+    recovery,
+    redis_store,
+    sqlite,
+    webhook,
+)
 from bot.config import INSTANCE_DIR, Config
 from dialogs import (
     caretakers,
@@ -70,6 +83,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(folder.bp)
     app.register_blueprint(mou.bp)
     app.register_blueprint(plans_download.bp)
+    app.register_blueprint(income_chart.bp)
     cli.init_app(app)
     app.extensions[registry.KEY] = registry.Registry(DIALOGS, MENU)
     return app

@@ -4,9 +4,13 @@ area (`households.get` goes through `domain.access.scope`); the link itself gran
 one shows nothing to anyone else. National IDs only ever appear masked.
 """
 
-from flask import Blueprint, current_app, jsonify, render_template, request
+import base64
+import io
 
-from bot import liff
+from flask import Blueprint, current_app, jsonify, render_template, request
+from PIL import Image
+
+from bot import income_chart, liff
 from core.i18n import N_
 from core.thai import format_datetime
 from core.types import Context
@@ -23,7 +27,8 @@ from domain.step1_survey.folder import (
     visit_history,
 )
 from domain.step2_compass import compasses, mou
-from models import Household, db, utcnow
+from domain.step4_care import checkins
+from models import Household, Photo, db, utcnow
 
 bp = Blueprint("folder", __name__)
 
@@ -48,11 +53,44 @@ def page():
                            details=detail_rows(ctx, t, household, s), members=member_rows(ctx, t, household),
                            problems=problem_rows(ctx, household),
                            notes=problem_notes(ctx, household), visits=visit_history(ctx, t, household),
-                           compass=_compass(ctx, household))
+                           compass=_compass(ctx, household), visits_monthly=_monthly(ctx, household))
     db.session.add(audit.entry("folder.view", "household", household.id, staff_id=staff.id,
                                line_user_id=staff.line_user_id, household=household.id))
     db.session.commit()
     return liff.private(jsonify(lang=ctx.locale, title=f"{t['title']} · {s.title}", html=body))
+
+
+def _monthly(ctx: Context, household: Household) -> dict | None:
+    """The monthly visits: the income chart over the last periods and the latest visits, with their photos."""
+    rows = checkins.history(ctx, household)
+    if not rows:
+        return None
+    for row in rows:
+        row["photo"] = _thumbnail(row.pop("photo_id"))
+    return {"title": ctx._("Monthly visits"), "chart": income_chart.data_uri(ctx, household),
+            "chart_alt": ctx._("Income per person per year, last %(count)s periods", count=checkins.TREND_PERIODS),
+            "rows": rows, "t": {key: ctx._(text) for key, text in MONTHLY_TEXT.items()}}
+
+
+MONTHLY_TEXT = {"period": N_("Period"), "date": N_("Date"), "by": N_("Recorded by"), "how": N_("How"),
+                "income": N_("Income"), "note": N_("Note"), "photo": N_("Photo")}
+THUMBNAIL = (480, 480)  # pixels: a photo on the page, small enough that a year of them loads on a phone
+
+
+def _thumbnail(photo_id: int | None) -> str | None:
+    """A visit's photo, scaled down, as a data URI inside the verified page (a separate URL would need its own
+    check)."""
+    photo = db.session.get(Photo, photo_id) if photo_id else None
+    if photo is None:
+        return None
+    try:
+        with Image.open(io.BytesIO(photo.content)) as image:
+            image.thumbnail(THUMBNAIL)
+            out = io.BytesIO()
+            image.convert("RGB").save(out, "JPEG", quality=70)
+    except (OSError, ValueError):  # not an image Pillow can read: the row says there is no photo
+        return None
+    return "data:image/jpeg;base64," + base64.b64encode(out.getvalue()).decode()
 
 
 def _compass(ctx: Context, household: Household) -> dict | None:

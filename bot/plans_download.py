@@ -16,7 +16,7 @@ from flask import Blueprint, current_app, jsonify, make_response, render_templat
 from bot import liff
 from core.i18n import DEFAULT_LOCALE, N_, gettext
 from core.thai import format_datetime
-from domain.access import audit, scope
+from domain.access import audit, scope, signed_links
 from domain.labels import area_label
 from domain.step2_compass import plan_links, plans
 from models import Staff, db, utcnow
@@ -49,10 +49,10 @@ def download():
     now = utcnow()
     try:
         link = plan_links.read(request.args.get(plan_links.PARAMETER, ""), now)
-    except plan_links.ExpiredLink:
+    except signed_links.ExpiredLink:
         return _refused(410, N_("This link has expired. Ask for a new one in the LINE chat: menu, then "
                                 "“Plans by agency”."))
-    except plan_links.BadLink:
+    except signed_links.BadLink:
         return _refused(403, N_("This link is not valid. Ask for a new one in the LINE chat: menu, then "
                                 "“Plans by agency”."))
     staff = db.session.get(Staff, link.staff_id)

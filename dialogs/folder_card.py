@@ -1,6 +1,7 @@
 """The Family Folder in the chat: one household's summary as a Flex card, with buttons to start a home visit
 and to open the printable folder (a LIFF page, `bot.folder`: the link itself grants nothing)."""
 
+from datetime import timedelta
 from urllib.parse import urlencode
 
 from flask import current_app
@@ -8,6 +9,7 @@ from linebot.v3.messaging import (
     FlexBox,
     FlexBubble,
     FlexButton,
+    FlexImage,
     FlexMessage,
     FlexSeparator,
     FlexText,
@@ -17,6 +19,7 @@ from linebot.v3.messaging import (
 
 from core.types import Context
 from dialogs.buttons import LABEL_LIMIT
+from domain.access import signed_links
 from domain.step1_survey.folder import PAGE_TEXT, Interview, Summary, summary
 from domain.step2_compass import compasses
 from domain.step4_care import checkins
@@ -24,6 +27,8 @@ from models import Household
 
 CARD_MEMBERS = 8  # members listed on the card; the page lists them all
 CARD_PROBLEMS = 3  # problems listed per dimension on the card
+CHART_PATH, CHART_PURPOSE = "/charts/income", "income_chart"
+CHART_LINK_DAYS = 7  # LINE fetches a card's image when it is shown; a week covers a card scrolled back to
 CARD_WORDS = 80  # characters of the way out, in the family's words, on the card
 COMPASS_COLOUR, CHECKIN_COLOUR = "#1565C0", "#6A1B9A"
 HEADER_COLOUR, BELOW_COLOUR, ABOVE_COLOUR, MUTED_COLOUR = "#1B5E20", "#C62828", "#2E7D32", "#757575"
@@ -48,6 +53,8 @@ def card(ctx: Context, household: Household) -> FlexMessage:
     mou_label, checkin_label = ctx._("Print the MOU"), ctx._("Monthly visit")
     printable = liff_link("folder", household=household.id)
     bubble = FlexBubble(
+        hero=(FlexImage(url=chart_link(household, ctx), size="full", aspectRatio="4:3", aspectMode="fit")
+              if images_reachable() and checkins.has_income(household) else None),
         header=FlexBox(layout="vertical", backgroundColor=HEADER_COLOUR, paddingAll="lg", contents=[
             FlexText(text=s.title, weight="bold", size="lg", color="#FFFFFF", wrap=True),
             FlexText(text=s.village, size="sm", color="#FFFFFF", wrap=True),
@@ -129,6 +136,20 @@ def _problem_lines(ctx: Context, s: Summary) -> list[str]:
 def _more(ctx: Context, hidden: int) -> list[str]:
     return [ctx._("… and %(count)s more in the printable folder", count=hidden)] if hidden > 0 else []
 
+
+
+def images_reachable() -> bool:
+    """Whether LINE can fetch an image from PUBLIC_BASE_URL: only over HTTPS (a message naming an http image is
+    refused whole), except the emulator's (LINE_API_BASE set), which takes the local address."""
+    config = current_app.config
+    return config["PUBLIC_BASE_URL"].startswith("https://") or bool(config.get("LINE_API_BASE"))
+
+
+def chart_link(household: Household, ctx: Context) -> str:
+    """The signed, expiring address of the household's income chart (`bot.income_chart`), which LINE fetches."""
+    expires_at = ctx.now + timedelta(days=CHART_LINK_DAYS)
+    signed = signed_links.token(CHART_PURPOSE, (str(household.id), ctx.locale), expires_at)
+    return f"{current_app.config['PUBLIC_BASE_URL'].rstrip('/')}{CHART_PATH}?{urlencode({'t': signed})}"
 
 
 def liff_link(page: str, **params) -> str:

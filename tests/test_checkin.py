@@ -352,3 +352,34 @@ def test_a_check_in_just_after_the_cut_off_for_the_closed_period_is_late(embedde
             written = checkins.record(ctx, household, checkins.Given(period=december, contact="in_person",
                                                                      monthly_income=Decimal(5000)))
             assert written.check_in.late is late
+
+
+def test_the_card_and_the_printable_folder_show_the_income_trend_and_the_visits(app, caretaker, platform):
+    household_id = cared_for(app, caretaker.user_id)
+    period = this_period(app)
+    checked_in(app, household_id, period.previous().previous(), 5000, caretaker.user_id)
+    caretaker.postback(f"menu=checkin&household={household_id}")
+    for step in (lambda: caretaker.tap(th("Met at home")), lambda: caretaker.say("7000"),
+                 lambda: caretaker.tap(th("No change on any")), lambda: caretaker.tap(th("Nothing changed"))):
+        step()
+    caretaker.send(caretaker.line.image(caretaker.user_id))
+    caretaker.say("ขายผักได้")
+    caretaker.tap(th("Save"))
+
+    caretaker.postback(f"menu=household&id={household_id}")
+    card = caretaker.last.messages[0]["contents"]
+    chart_url = card["hero"]["url"]
+    assert chart_url.startswith(app.config["PUBLIC_BASE_URL"] + "/charts/income?t=")
+    client = app.test_client()
+    chart = client.get(chart_url.removeprefix(app.config["PUBLIC_BASE_URL"]))
+    assert chart.status_code == 200 and chart.mimetype == "image/png" and chart.data[:8] == b"\x89PNG\r\n\x1a\n"
+    forged = chart_url.replace(f"t={household_id}.", f"t={household_id + 1}.")
+    assert client.get(forged.removeprefix(app.config["PUBLIC_BASE_URL"])).status_code == 404
+
+    token = platform.issue_id_token(caretaker.user_id, app.config["LIFF_ID"])
+    page = client.post(f"/liff/api/folder?household={household_id}", headers={"Authorization": f"Bearer {token}"})
+    html = page.json["html"]
+    assert f"<h2>{th('Monthly visits')} (2)</h2>" in html
+    assert 'img class="chart" src="data:image/png;base64,' in html and 'class="photo" src="data:image/jpeg' in html
+    assert "ขายผักได้" in html and "7,000 บาท" in html and th("%(amount)s per person per year",
+                                                               amount="42,000 บาท") in html

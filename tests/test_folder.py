@@ -86,10 +86,11 @@ def test_the_card_is_valid_flex_and_shows_the_folder(app, family):
     assert th("Latest visit: %(date)s", date=format_date(visited)) in shown
     serialized = json.dumps(card, ensure_ascii=False)
     assert HEAD_ID not in serialized and SPOUSE_ID not in serialized
-    visit, compass, printing = (b["action"] for b in card["contents"]["footer"]["contents"])
+    visit, compass, monthly, printing = (b["action"] for b in card["contents"]["footer"]["contents"])
     assert (visit["type"], visit["data"], visit["label"]) == ("postback", f"menu=interview&household={household}",
                                                              th("Home visit (4T)"))
     assert (compass["data"], compass["label"]) == (f"menu=compass&household={household}", th("Life compass"))
+    assert (monthly["data"], monthly["label"]) == (f"menu=checkin&household={household}", th("Monthly visit"))
     assert printing["type"] == "uri" and printing["label"] == th("Print folder")
     assert printing["uri"] == f"https://liff.line.me/{LIFF_ID}/folder?household={household}"
     # LINE opens the link at the LIFF app's endpoint; the page's data comes with the chat user's ID token.

@@ -207,6 +207,12 @@ def _text(amount: Decimal | None) -> str | None:
     return None if amount is None else str(amount)
 
 
+def has_income(household: Household) -> bool:
+    """Whether any check-in gave the household an income (its chart has something to show)."""
+    return db.session.scalar(select(CheckIn.id).where(CheckIn.household_id == household.id,
+                                                      CheckIn.per_person_year.is_not(None)).limit(1)) is not None
+
+
 @dataclass(frozen=True)
 class Point:
     """One period of a household's income trend: baht per person per year, the line and the target of then."""
@@ -252,7 +258,8 @@ def history(ctx: Context, household: Household, limit: int = TREND_PERIODS) -> l
                 income_text += " · " + ctx._("%(amount)s per person per year",
                                              amount=format_money(check_in.per_person_year, ctx.locale))
         period = Period.from_key(check_in.period)
-        rows.append({"period": period.label(ctx.locale) + (f" ({ctx._('late')})" if check_in.late else ""),
+        label = period.label(ctx.locale)
+        rows.append({"period": ctx._("%(month)s (late)", month=label) if check_in.late else label,
                      "date": format_date(ctx.day_of(check_in.at), ctx.locale), "by": by, "how": how,
                      "income": income_text, "note": check_in.note or "", "photo_id": check_in.photo_id,
                      "below": (check_in.per_person_year < check_in.poverty_line
