@@ -152,8 +152,14 @@ def open_activities(answers: dict) -> list[dict]:
     return [{"activity": a.id, "text": a.text} for a in checkins.open_activities(household_of(answers))]
 
 
-def stuck(ctx: Context, answers: dict) -> bool:
-    return ACTIVITIES.current(answers).get("c_act") == "stuck"
+def needs_reason(ctx: Context, answers: dict) -> bool:
+    return ACTIVITIES.current(answers).get("c_act") in checkins.WITH_REASON
+
+
+def reason_prompt(ctx: Context, answers: dict) -> str:
+    if ACTIVITIES.current(answers).get("c_act") == "dropped":
+        return ctx._("Why is it dropped? One line.")
+    return ctx._("What is it stuck on? One line.")
 
 
 # ---- problems ----------------------------------------------------------------------------------------------------
@@ -212,7 +218,7 @@ def given(answers: dict) -> checkins.Given:
                               note=answers.get("c_note"))
     progress = {}
     if answers.get("c_acts") == REPORTING:
-        progress = {item["activity"]: (item["c_act"], item.get("c_stuck")) for item in ACTIVITIES.items(answers)
+        progress = {item["activity"]: (item["c_act"], item.get("c_why_act")) for item in ACTIVITIES.items(answers)
                     if item.get("c_act")}
     ticked = answers.get("c_problems") or []
     new = []
@@ -327,8 +333,8 @@ CHECKIN = Dialog(
                                                      (REPORTING, N_("Report progress"))],
                next=[When(reporting, ACTIVITY_LOOP), "c_problems"]),
         Choice("c_act", N_("How is it going?"), options=list(PROGRESS_LABELS.items()), roster=ACTIVITIES,
-               next=[When(stuck, "c_stuck"), NEXT_ITEM]),
-        Text("c_stuck", N_("What is it stuck on? One line."), min_len=3, max_len=200, roster=ACTIVITIES,
+               next=[When(needs_reason, "c_why_act"), NEXT_ITEM]),
+        Text("c_why_act", reason_prompt, min_len=3, max_len=200, roster=ACTIVITIES,
              next=NEXT_ITEM),
         MultiChoice("c_problems", problems_prompt, options=problem_choices,
                     next=[When(new_problem, "c_new_dims"), *AFTER_PROBLEMS]),

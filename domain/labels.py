@@ -53,7 +53,7 @@ CONTACT_LABELS = {"in_person": N_("Met at home"), "phone": N_("By phone"), "unre
 UNREACHED_LABELS = {"moved": N_("Moved away"), "away": N_("Away for work"), "refused": N_("Refused"),
                     "deceased": N_("Deceased")}
 PROGRESS_LABELS = {"done": N_("Done"), "under_way": N_("Under way"), "not_started": N_("Not started"),
-                   "stuck": N_("Stuck")}
+                   "stuck": N_("Stuck"), "dropped": N_("Given up")}
 STAGE_LABELS = {"survival": N_("Survival"), "sufficiency": N_("Sufficiency"), "sustainable": N_("Sustainable")}
 SOURCE_LABELS = {
     "jpt": N_("Basic minimum needs survey (TPMAP)"),

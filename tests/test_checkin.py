@@ -157,7 +157,8 @@ def test_progress_solved_and_new_problems_the_location_and_a_photo_are_kept(app,
     assert th("Activity %(number)s of %(count)s: %(activity)s", number=1, count=3, activity=ACTIVITIES[0]) \
         in caretaker.text
     caretaker.tap(th("Done")[:20])
-    caretaker.tap(th("Under way"))
+    assert th("Why is it dropped? One line.") in caretaker.tap(th("Given up"))
+    caretaker.say("ไม่มีเงินออม")
     assert th("What is it stuck on? One line.") in caretaker.tap(th("Stuck"))
     caretaker.say("รออบรมรอบหน้า")
     with app.app_context():
@@ -187,7 +188,7 @@ def test_progress_solved_and_new_problems_the_location_and_a_photo_are_kept(app,
         assert db.session.get(Photo, stored.photo_id).size > 0
         assert stored.solved == [problem.id] and stored.new_problems[0]["description"] == "ปวดหลังเรื้อรัง"
         statuses = {a.text: (a.status, a.status_reason) for a in db.session.scalars(select(CompassActivity))}
-        assert statuses == {ACTIVITIES[0]: ("done", None), ACTIVITIES[1]: ("under_way", None),
+        assert statuses == {ACTIVITIES[0]: ("done", None), ACTIVITIES[1]: ("dropped", "ไม่มีเงินออม"),
                             ACTIVITIES[2]: ("under_way", "รออบรมรอบหน้า")}
         household = db.session.get(Household, household_id)
         assert (household.latitude, household.longitude) == (15.01, 102.31)
@@ -383,3 +384,20 @@ def test_the_card_and_the_printable_folder_show_the_income_trend_and_the_visits(
     assert 'img class="chart" src="data:image/png;base64,' in html and 'class="photo" src="data:image/jpeg' in html
     assert "ขายผักได้" in html and "7,000 บาท" in html and th("%(amount)s per person per year",
                                                                amount="42,000 บาท") in html
+
+
+def test_a_visit_left_half_way_is_resumed_from_monthly_visits(app, caretaker):
+    household_id = cared_for(app, caretaker.user_id)
+    caretaker.postback(f"menu=checkin&household={household_id}")
+    caretaker.tap(th("Met at home"))
+    caretaker.say("4500")
+    caretaker.postback("cmd=menu")  # called away: the visit is kept as a draft
+    asked = caretaker.postback(f"menu=checkin&household={household_id}")
+    assert th("Continue") in caretaker.buttons()
+    assert th("Monthly visit") in asked
+    caretaker.tap(th("Continue"))
+    assert all(text in caretaker.text for text in ACTIVITIES)  # where it was left: the activities, the income kept
+    caretaker.tap(th("No change on any"))
+    caretaker.tap(th("Nothing changed"))
+    caretaker.tap(th("Skip"))
+    assert "4,500 บาท" in caretaker.tap(th("Skip"))

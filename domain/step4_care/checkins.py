@@ -30,8 +30,10 @@ from domain.step4_care import caretakers
 from models import CheckIn, CompassActivity, Household, Problem, Staff, db
 from models.household import CLOSED_STATUSES
 
-PROGRESS = ("done", "under_way", "not_started", "stuck")  # what a check-in says of an activity
-STATUS_OF_PROGRESS = {"done": "done", "under_way": "under_way", "not_started": "not_started", "stuck": "under_way"}
+PROGRESS = ("done", "under_way", "not_started", "stuck", "dropped")  # what a check-in says of an activity
+STATUS_OF_PROGRESS = {"done": "done", "under_way": "under_way", "not_started": "not_started", "stuck": "under_way",
+                      "dropped": "dropped"}
+WITH_REASON = ("stuck", "dropped")  # progress said with why
 STATUS_OF_REASON = {"moved": "moved", "deceased": "deceased", "refused": "withdrawn"}  # unreached, once confirmed
 TREND_PERIODS = 12
 
@@ -109,7 +111,7 @@ class Given:
     unreached_reason: str | None = None
     close_household: bool = False  # the status change the unreached reason calls for, confirmed
     monthly_income: Decimal | None = None
-    progress: dict[int, tuple[str, str | None]] = field(default_factory=dict)  # activity id: (PROGRESS, why stuck)
+    progress: dict[int, tuple[str, str | None]] = field(default_factory=dict)  # activity id: (PROGRESS, why)
     solved: tuple[int, ...] = ()  # problem ids
     new_problems: tuple[tuple[str, str | None, str | None], ...] = ()  # (dimension, indicator, description)
     location: tuple[float, float] | None = None
@@ -179,7 +181,7 @@ def _progress(changes: problems.Changes, check_in: CheckIn, household: Household
         activity = activities.get(activity_id)
         if activity is None or said not in PROGRESS:
             continue
-        reason = why if said == "stuck" else None
+        reason = why if said in WITH_REASON else None
         check_in.activities.append({"activity": activity_id, "status": said, "reason": reason})
         before = {"status": activity.status, "reason": activity.status_reason}
         activity.status, activity.status_reason = STATUS_OF_PROGRESS[said], reason
