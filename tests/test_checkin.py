@@ -27,34 +27,11 @@ from models import (
     db,
     utcnow,
 )
-from tests.helpers import HEAD, add_staff, add_target_household, person, th
+from tests.helpers import HEAD, Counted, add_staff, add_target_household, person, th
 
 SPOUSE = "นางสมศรี ใจดี"
 ACTIVITIES = ("ทำบัญชีครัวเรือน", "ออมเงินทุกเดือน", "อบรมปลูกผักปลอดสาร")
 OUTSIDE_VILLAGE = "30060201"
-
-
-class Counted:
-    """The chat, counting every tap and message the caretaker sends."""
-
-    def __init__(self, chat):
-        self.chat, self.sent = chat, 0
-
-    def tap(self, message: str, **values) -> str:
-        self.sent += 1
-        return self.chat.tap(th(message, **values)[:20])
-
-    def postback(self, data: str) -> str:
-        self.sent += 1
-        return self.chat.postback(data)
-
-    def say(self, text: str) -> str:
-        self.sent += 1
-        return self.chat.say(text)
-
-    def send(self, event) -> str:
-        self.sent += 1
-        return self.chat.send(event)
 
 
 def cared_for(app, caretaker_user: str, *, since: datetime | None = None, located: bool = True,
@@ -78,6 +55,17 @@ def cared_for(app, caretaker_user: str, *, since: datetime | None = None, locate
                                                     started_at=since or utcnow())])
         db.session.commit()
     return household_id
+
+
+def nothing_new(chat, income: str, note: str | None = None) -> str:
+    """Answer a visit's questions from "How did you follow up" as for a family met at home with nothing new: the
+    summary."""
+    chat.tap(th("Met at home"))
+    chat.say(income)
+    chat.tap(th("No change on any"))
+    chat.tap(th("Nothing changed"))
+    chat.tap(th("Skip"))
+    return chat.say(note) if note else chat.tap(th("Skip"))
 
 
 def checked_in(app, household_id: int, period: Period, income: int, staff_user: str) -> None:
@@ -240,12 +228,7 @@ def test_a_household_missed_last_month_may_be_visited_late_for_it(app, caretaker
     caretaker.tap(th("%(month)s (late)", month=period.previous().label("th", short=True)))
     assert th("Monthly visit, %(period)s: house %(number)s (%(head)s)", period=period.previous().label("th"),
               number="12", head=HEAD) in caretaker.text
-    caretaker.tap(th("Met at home"))
-    caretaker.say("5000")
-    caretaker.tap(th("No change on any"))
-    caretaker.tap(th("Nothing changed"))
-    caretaker.tap(th("Skip"))
-    caretaker.tap(th("Skip"))
+    nothing_new(caretaker, "5000")
     assert th("It is recorded as late for that month.") in caretaker.tap(th("Save"))
     with app.app_context():
         stored = db.session.scalar(select(CheckIn))
@@ -263,12 +246,7 @@ def test_a_second_visit_in_the_period_amends_the_first_and_both_are_kept(app, ca
         if note:
             assert th("Already recorded on %(date)s by %(name)s; this visit will replace it.",
                       date=format_date(local_date(utcnow())), name="สมชาย ดูแลดี") in asked
-        caretaker.tap(th("Met at home"))
-        caretaker.say(amount)
-        caretaker.tap(th("No change on any"))
-        caretaker.tap(th("Nothing changed"))
-        caretaker.tap(th("Skip"))
-        caretaker.say(note) if note else caretaker.tap(th("Skip"))
+        nothing_new(caretaker, amount, note)
         caretaker.tap(th("Save"))
     with app.app_context():
         assert len(db.session.scalars(select(CheckIn)).all()) == 2
@@ -279,12 +257,7 @@ def test_a_second_visit_in_the_period_amends_the_first_and_both_are_kept(app, ca
 def test_no_for_the_summary_goes_back_with_every_answer_kept(app, caretaker):
     household_id = cared_for(app, caretaker.user_id)
     caretaker.postback(f"menu=checkin&household={household_id}")
-    caretaker.tap(th("Met at home"))
-    caretaker.say("4000")
-    caretaker.tap(th("No change on any"))
-    caretaker.tap(th("Nothing changed"))
-    caretaker.tap(th("Skip"))
-    caretaker.tap(th("Skip"))
+    nothing_new(caretaker, "4000")
     assert th("How did you follow up the family this month?") in caretaker.tap(th("Change answers"))
     caretaker.tap(th("Keep answer"))
     assert format_money(4000) in caretaker.text
@@ -316,12 +289,7 @@ def test_a_supervisor_checks_in_from_the_card_and_the_record_says_who(app, caret
     card = json.dumps(supervisor.last.messages[0], ensure_ascii=False)
     assert f"menu=checkin&household={household_id}" in card and th("Monthly visit") in card
     supervisor.postback(f"menu=checkin&household={household_id}")
-    supervisor.tap(th("Met at home"))
-    supervisor.say("4000")
-    supervisor.tap(th("No change on any"))
-    supervisor.tap(th("Nothing changed"))
-    supervisor.tap(th("Skip"))
-    supervisor.tap(th("Skip"))
+    nothing_new(supervisor, "4000")
     supervisor.tap(th("Save"))
     with app.app_context():
         stored = db.session.scalar(select(CheckIn))
@@ -360,9 +328,10 @@ def test_the_card_and_the_printable_folder_show_the_income_trend_and_the_visits(
     period = this_period(app)
     checked_in(app, household_id, period.previous().previous(), 5000, caretaker.user_id)
     caretaker.postback(f"menu=checkin&household={household_id}")
-    for step in (lambda: caretaker.tap(th("Met at home")), lambda: caretaker.say("7000"),
-                 lambda: caretaker.tap(th("No change on any")), lambda: caretaker.tap(th("Nothing changed"))):
-        step()
+    caretaker.tap(th("Met at home"))
+    caretaker.say("7000")
+    caretaker.tap(th("No change on any"))
+    caretaker.tap(th("Nothing changed"))
     caretaker.send(caretaker.line.image(caretaker.user_id))
     caretaker.say("ขายผักได้")
     caretaker.tap(th("Save"))

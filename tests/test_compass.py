@@ -10,37 +10,9 @@ from sqlalchemy import select
 from core.thai import format_month, local_date
 from domain.access import audit
 from models import AuditEntry, Compass, CompassActivity, Household, Photo, Visit, db, utcnow
-from tests.helpers import HEAD, LIFF_ID, add_staff, add_target_household, person, th
+from tests.helpers import HEAD, LIFF_ID, Counted, add_staff, add_target_household, person, th
 
 SPOUSE = "นางสมศรี ใจดี"
-
-
-class Counted:
-    """The chat, counting every tap and message the volunteer sends."""
-
-    def __init__(self, chat):
-        self.chat, self.sent = chat, 0
-
-    def tap(self, message: str) -> str:
-        self.sent += 1
-        return self.chat.tap(th(message)[:20])
-
-    def tap_label(self, label: str) -> str:
-        self.sent += 1
-        return self.chat.tap(label[:20])
-
-    def say(self, text: str) -> str:
-        self.sent += 1
-        return self.chat.say(text)
-
-    def postback(self, data: str) -> str:
-        self.sent += 1
-        return self.chat.postback(data)
-
-    def pick(self, *messages: str) -> str:
-        for message in messages:
-            self.tap(message)
-        return self.tap("Done")
 
 
 def interviewed(app, classification: str) -> int:
