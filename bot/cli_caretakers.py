@@ -1,19 +1,18 @@
 """`flask --app wsgi caretakers assign FILE --as STAFF_ID`: give households their caretakers from a CSV or XLSX file
-(`domain.step4_care.assign_file`), and tell each caretaker in LINE which households are now theirs."""
+(`domain.step4_care.assign_file`), and tell each caretaker in LINE which households are now theirs, and each
+previous one which are no longer theirs."""
 
 from pathlib import Path
 
 import click
 from flask.cli import AppGroup
-from linebot.v3.messaging import PostbackAction, QuickReply, QuickReplyItem, TextMessage
 
 from bot import outbox
-from core.i18n import DEFAULT_LOCALE, gettext
-from dialogs.buttons import LABEL_LIMIT
-from domain.access import areas
+from core.i18n import DEFAULT_LOCALE
+from dialogs import care_notices
 from domain.step1_survey.importer import Refused
 from domain.step4_care import assign_file
-from models import LineUser, Staff, db, utcnow
+from models import Staff, db, utcnow
 
 caretakers_group = AppGroup("caretakers", help="Caretakers (step 4): who looks after each household.")
 
@@ -49,25 +48,7 @@ def assign_command(file: Path, staff_id: int, dry_run: bool, over_limit: bool) -
 
 
 def tell_caretakers(plan: assign_file.Plan, by: Staff) -> None:
-    """One LINE message to each caretaker given households, listing them (sent by the app at its next sweep)."""
-    given: dict[int, list] = {}
-    for done in plan.assignments:
-        if done.started is not None and done.caretaker.line_user_id:
-            given.setdefault(done.caretaker.id, []).append(done)
-    for assignments in given.values():
-        caretaker = assignments[0].caretaker
-        reader = db.session.get(LineUser, caretaker.line_user_id)
-        locale = reader.language if reader and reader.language else DEFAULT_LOCALE
-        listed = "\n".join(
-            "• " + gettext("House %(number)s (%(head)s), %(village)s", locale, number=done.household.house_number,
-                           head=done.household.head_name,
-                           village=areas.name(done.household.village_code, locale, full=False)
-                           or done.household.village_code)
-            for done in assignments)
-        text = gettext("These households are now in your care, assigned by %(by)s:\n%(households)s\nYou find them "
-                       "under “My households” in the menu.", locale, by=by.name, households=listed)
-        mine = gettext("My households", locale)
-        button = QuickReplyItem(action=PostbackAction(label=mine[:LABEL_LIMIT], data="menu=my_households",
-                                                      displayText=mine))
-        outbox.queue_push(caretaker.line_user_id, [TextMessage(text=text, quickReply=QuickReply(items=[button]))
-                                                   .to_dict()])
+    """Tell each caretaker given households which are now theirs, and each previous one which are no longer theirs
+    (sent by the app at its next sweep)."""
+    for push in care_notices.given(plan.assignments, by) + care_notices.taken(plan.assignments, by):
+        outbox.queue_push(push.to, [message.to_dict() for message in push.messages])

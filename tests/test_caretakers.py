@@ -12,7 +12,7 @@ from domain.step1_survey import households
 from domain.step1_survey.importer import report_path
 from domain.step4_care import caretakers
 from models import AuditEntry, CareAssignment, Household, OutboxMessage, Staff, db, utcnow
-from tests.helpers import OUTSIDE, add_household, add_staff, add_villages, th
+from tests.helpers import OUTSIDE, add_household, add_staff, add_villages, place, th
 
 
 @pytest.fixture
@@ -171,6 +171,16 @@ def test_a_good_file_assigns_every_row_tells_each_caretaker_and_again_changes_no
     assert th("Households given a caretaker: %(count)s, given another caretaker: %(moved)s, unchanged: "
               "%(unchanged)s", count=0, moved=1, unchanged=1) in again.output
     assert assignments(app)[2:] == [(area["house 3"], area["somying"], False), (area["house 3"], area["somchai"], True)]
+    send_pushes(app)  # the previous caretaker is told which is no longer theirs; the unchanged row tells nobody
+    somchai, somying = area["chats"]["somchai"].user_id, area["chats"]["somying"].user_id
+    moved = th("House %(number)s (%(head)s), %(village)s: now in the care of %(name)s", number="3", head="ครอบครัว 3",
+               village=place(app, "30060101", full=False), name="สมชาย ดูแลดี")
+    assert platform.wait_for_messages(somying, 2)[-1].messages[0]["text"] == th(
+        "No longer in your care (given to another caretaker by %(by)s):\n%(households)s", by="ศจพ.อ. จักราช",
+        households=f"• {moved}")
+    given = platform.wait_for_messages(somchai, 2)[-1].messages[0]["text"]
+    assert "บ้านเลขที่ 3 (ครอบครัว 3)" in given and "บ้านเลขที่ 1 (ครอบครัว 1)" not in given
+    assert len(platform.received(somchai)) == len(platform.received(somying)) == 2
 
 
 def test_a_file_with_rejected_rows_reports_each_in_thai_and_stores_nothing(app, area, tmp_path):
