@@ -1,6 +1,7 @@
 """`flask --app wsgi caretakers assign FILE --as STAFF_ID`: give households their caretakers from a CSV or XLSX file
 (`domain.step4_care.assign_file`), and tell each caretaker in LINE which households are now theirs, and each
-previous one which are no longer theirs."""
+previous one which are no longer theirs. `flask --app wsgi caretakers loads --area CODE`: who looks after how many
+households in an area, those above CARETAKER_MAX_HOUSEHOLDS flagged (`domain.step4_care.workload`)."""
 
 from pathlib import Path
 
@@ -8,10 +9,11 @@ import click
 from flask.cli import AppGroup
 
 from bot import outbox
-from core.i18n import DEFAULT_LOCALE
+from core.i18n import DEFAULT_LOCALE, gettext
 from dialogs import care_notices
+from domain.access import areas
 from domain.step1_survey.importer import Refused
-from domain.step4_care import assign_file
+from domain.step4_care import assign_file, workload
 from models import Staff, db, utcnow
 
 caretakers_group = AppGroup("caretakers", help="Caretakers (step 4): who looks after each household.")
@@ -52,3 +54,31 @@ def tell_caretakers(plan: assign_file.Plan, by: Staff) -> None:
     (sent by the app at its next sweep)."""
     for push in care_notices.given(plan.assignments, by) + care_notices.taken(plan.assignments, by):
         outbox.queue_push(push.to, [message.to_dict() for message in push.messages])
+
+
+@caretakers_group.command("loads")
+@click.option("--area", "area_code", required=True,
+              help="A province (2 digits), district (4), subdistrict (6) or village (8).")
+def loads_command(area_code: str) -> None:
+    """Each caretaker of the area with how many households they look after and where, those above
+    CARETAKER_MAX_HOUSEHOLDS flagged, and the area's totals."""
+    try:
+        area = workload.known_area(area_code.strip())
+    except workload.UnknownArea:
+        raise click.BadParameter(gettext("No province, district, subdistrict or village has the code %(code)s.",
+                                         code=area_code), param_hint="--area") from None
+    report = workload.of_area(area)
+    click.echo(gettext("Caretakers in %(area)s (at most %(max)s households each):", area=areas.name(area.code),
+                       max=report.maximum))
+    for load in report.loads:
+        villages = ", ".join(areas.name(code, full=False) or code for code in load.villages)
+        line = gettext("%(name)s (staff ID %(id)s): %(count)s households in %(villages)s", name=load.caretaker.name,
+                       id=load.caretaker.id, count=load.households, villages=villages) if villages else \
+            gettext("%(name)s (staff ID %(id)s): no households yet", name=load.caretaker.name, id=load.caretaker.id)
+        flags = [gettext("[above the limit]")] * load.above_limit + [gettext("[revoked]")] * (not load.caretaker.active)
+        click.echo(" ".join(["•", line, *flags]))
+    if not report.loads:
+        click.echo(gettext("No caretaker is registered here yet."))
+    click.echo(gettext("Total: %(people)s caretakers, %(above)s of them above the limit; households with a caretaker: "
+                       "%(cared)s, without one: %(without)s", people=len(report.loads), above=len(report.above_limit),
+                       cared=report.with_caretaker, without=report.without_caretaker))

@@ -250,3 +250,56 @@ def test_a_file_without_the_columns_is_refused_before_any_row(app, area, tmp_pat
     assert result.exit_code != 0
     assert th("The file has no header row with the columns %(columns)s.",
               columns="รหัสหมู่บ้าน, บ้านเลขที่, รหัสประจำบ้าน, รหัสผู้ดูแล") in result.output
+
+
+# ---- loads of an area --------------------------------------------------------------------------------
+
+def loads(app, code: str):
+    return app.test_cli_runner().invoke(args=["caretakers", "loads", "--area", code])
+
+
+def test_loads_list_each_caretaker_of_the_area_flag_those_above_the_limit_and_total_them(app, area):
+    with app.app_context():
+        for number in range(1, 7):  # six: one above CARETAKER_MAX_HOUSEHOLDS (5)
+            assign(area[f"house {number}"], area["somchai"])
+        assign(area["moo 2"], area["outsider"])  # a caretaker of another subdistrict holding one of its households
+        db.session.get(Staff, area["outsider"]).active = False  # then revoked: still listed, the household is his
+        db.session.commit()
+    result = loads(app, "300601")
+    assert result.exit_code == 0, result.output
+    village_1, village_2 = place(app, "30060101", full=False), place(app, "30060102", full=False)
+    assert result.output.splitlines() == [
+        th("Caretakers in %(area)s (at most %(max)s households each):", area=place(app, "300601"), max=5),
+        "• " + th("%(name)s (staff ID %(id)s): %(count)s households in %(villages)s", name="มานี นอกเขต",
+                  id=area["outsider"], count=1, villages=village_2) + " " + th("[revoked]"),
+        "• " + th("%(name)s (staff ID %(id)s): %(count)s households in %(villages)s", name="สมชาย ดูแลดี",
+                  id=area["somchai"], count=6, villages=village_1) + " " + th("[above the limit]"),
+        "• " + th("%(name)s (staff ID %(id)s): no households yet", name="สมหญิง ใจงาม", id=area["somying"]),
+        th("Total: %(people)s caretakers, %(above)s of them above the limit; households with a caretaker: %(cared)s, "
+           "without one: %(without)s", people=3, above=1, cared=7, without=1),  # house 7 of หมู่ 1 has none
+    ]
+    village = loads(app, OUTSIDE)  # the revoked caretaker's own village: no caretaker left, one household without
+    assert village.output.splitlines()[1:] == [
+        th("No caretaker is registered here yet."),
+        th("Total: %(people)s caretakers, %(above)s of them above the limit; households with a caretaker: %(cared)s, "
+           "without one: %(without)s", people=0, above=0, cared=0, without=1)]
+
+
+def test_loads_of_a_village_list_the_caretakers_of_its_subdistrict_too(app, area):
+    with app.app_context():
+        subdistrict = add_staff("U-subdistrict", "caretaker", "300601", "สมใจ ทั้งตำบล").id
+        assign(area["moo 2"], subdistrict)
+        db.session.commit()
+    listed = loads(app, "30060102").output.splitlines()
+    assert listed[1:] == [
+        "• " + th("%(name)s (staff ID %(id)s): %(count)s households in %(villages)s", name="สมใจ ทั้งตำบล",
+                  id=subdistrict, count=1, villages=place(app, "30060102", full=False)),
+        th("Total: %(people)s caretakers, %(above)s of them above the limit; households with a caretaker: %(cared)s, "
+           "without one: %(without)s", people=1, above=0, cared=1, without=0)]
+
+
+@pytest.mark.parametrize("code", ["99", "3006010", "จักราช", ""])
+def test_loads_of_an_unknown_area_say_so_in_thai(app, area, code):
+    result = loads(app, code)
+    assert result.exit_code == 2
+    assert th("No province, district, subdistrict or village has the code %(code)s.", code=code) in result.output
