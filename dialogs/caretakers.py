@@ -3,7 +3,8 @@ opens the households in their care.
 
 Assigning one household: the menu item, the village, the household, the caretaker (each shown with how many
 households they look after now): four taps; a confirmation only when that would be more than
-CARETAKER_MAX_HOUSEHOLDS. The answer offers the village's next household in one tap. The caretaker is told in LINE.
+CARETAKER_MAX_HOUSEHOLDS. The answer offers the village's next household in one tap. The caretaker is told in LINE,
+and so is the one who had the household before (`dialogs.care_notices`).
 """
 
 from linebot.v3.messaging import PostbackAction, QuickReply, QuickReplyItem, TextMessage
