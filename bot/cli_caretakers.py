@@ -1,19 +1,20 @@
 """`flask --app wsgi caretakers assign FILE --as STAFF_ID`: give households their caretakers from a CSV or XLSX file
-(`domain.step4_care.assign_file`), and tell each caretaker in LINE which households are now theirs."""
+(`domain.step4_care.assign_file`), and tell each caretaker in LINE which households are now theirs, and each
+previous one which are no longer theirs. `flask --app wsgi caretakers loads --area CODE`: who looks after how many
+households in an area, those above CARETAKER_MAX_HOUSEHOLDS flagged (`domain.step4_care.workload`)."""
 
 from pathlib import Path
 
 import click
 from flask.cli import AppGroup
-from linebot.v3.messaging import PostbackAction, QuickReply, QuickReplyItem, TextMessage
 
 from bot import outbox
 from core.i18n import DEFAULT_LOCALE, gettext
-from dialogs.buttons import LABEL_LIMIT
+from dialogs import care_notices
 from domain.access import areas
 from domain.step1_survey.importer import Refused
-from domain.step4_care import assign_file
-from models import LineUser, Staff, db, utcnow
+from domain.step4_care import assign_file, workload
+from models import Staff, db, utcnow
 
 caretakers_group = AppGroup("caretakers", help="Caretakers (step 4): who looks after each household.")
 
@@ -49,25 +50,35 @@ def assign_command(file: Path, staff_id: int, dry_run: bool, over_limit: bool) -
 
 
 def tell_caretakers(plan: assign_file.Plan, by: Staff) -> None:
-    """One LINE message to each caretaker given households, listing them (sent by the app at its next sweep)."""
-    given: dict[int, list] = {}
-    for done in plan.assignments:
-        if done.started is not None and done.caretaker.line_user_id:
-            given.setdefault(done.caretaker.id, []).append(done)
-    for assignments in given.values():
-        caretaker = assignments[0].caretaker
-        reader = db.session.get(LineUser, caretaker.line_user_id)
-        locale = reader.language if reader and reader.language else DEFAULT_LOCALE
-        listed = "\n".join(
-            "• " + gettext("House %(number)s (%(head)s), %(village)s", locale, number=done.household.house_number,
-                           head=done.household.head_name,
-                           village=areas.name(done.household.village_code, locale, full=False)
-                           or done.household.village_code)
-            for done in assignments)
-        text = gettext("These households are now in your care, assigned by %(by)s:\n%(households)s\nYou find them "
-                       "under “My households” in the menu.", locale, by=by.name, households=listed)
-        mine = gettext("My households", locale)
-        button = QuickReplyItem(action=PostbackAction(label=mine[:LABEL_LIMIT], data="menu=my_households",
-                                                      displayText=mine))
-        outbox.queue_push(caretaker.line_user_id, [TextMessage(text=text, quickReply=QuickReply(items=[button]))
-                                                   .to_dict()])
+    """Tell each caretaker given households which are now theirs, and each previous one which are no longer theirs
+    (sent by the app at its next sweep)."""
+    for push in care_notices.given(plan.assignments, by) + care_notices.taken(plan.assignments, by):
+        outbox.queue_push(push.to, [message.to_dict() for message in push.messages])
+
+
+@caretakers_group.command("loads")
+@click.option("--area", "area_code", required=True,
+              help="A province (2 digits), district (4), subdistrict (6) or village (8).")
+def loads_command(area_code: str) -> None:
+    """Each caretaker of the area with how many households they look after and where, those above
+    CARETAKER_MAX_HOUSEHOLDS flagged, and the area's totals."""
+    try:
+        area = workload.known_area(area_code.strip())
+    except workload.UnknownArea:
+        raise click.BadParameter(gettext("No province, district, subdistrict or village has the code %(code)s.",
+                                         code=area_code), param_hint="--area") from None
+    report = workload.of_area(area)
+    click.echo(gettext("Caretakers in %(area)s (at most %(max)s households each):", area=areas.name(area.code),
+                       max=report.maximum))
+    for load in report.loads:
+        villages = ", ".join(areas.name(code, full=False) or code for code in load.villages)
+        line = gettext("%(name)s (staff ID %(id)s): %(count)s households in %(villages)s", name=load.caretaker.name,
+                       id=load.caretaker.id, count=load.households, villages=villages) if villages else \
+            gettext("%(name)s (staff ID %(id)s): no households yet", name=load.caretaker.name, id=load.caretaker.id)
+        flags = [gettext("[above the limit]")] * load.above_limit + [gettext("[revoked]")] * (not load.caretaker.active)
+        click.echo(" ".join(["•", line, *flags]))
+    if not report.loads:
+        click.echo(gettext("No caretaker is registered here yet."))
+    click.echo(gettext("Total: %(people)s caretakers, %(above)s of them above the limit; households with a caretaker: "
+                       "%(cared)s, without one: %(without)s", people=len(report.loads), above=len(report.above_limit),
+                       cared=report.with_caretaker, without=report.without_caretaker))

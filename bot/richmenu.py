@@ -1,8 +1,10 @@
 """LINE rich menus: one per kind of user, so the main menu is always one tap away.
 
 - `guest`: the default for everybody not registered; its one area starts (or explains) registration.
-- `staff` (volunteers, caretakers) and `supervisor` (supervisors, admins): the items of the
-  quick-reply main menu (the app's registry of menu items), as postbacks with the same `menu=<key>` data, so the
+- `staff` (volunteers), `caretaker` (caretakers, a volunteer role besides or not) and `supervisor` (supervisors,
+  admins, whatever else they hold): the items of the quick-reply main menu (the app's registry of menu items) that
+  every role of the kind may open, so nobody gets a button that is refused: a caretaker's menu has what every field
+  role has and their own items (e.g. "my households"). As postbacks with the same `menu=<key>` data, so the
   conversation handles a tap exactly like a quick-reply tap, and checks the tapper's roles again.
 
 `flask --app wsgi richmenu sync` makes LINE match these definitions: a menu is named after a hash of
@@ -32,6 +34,7 @@ from core.i18n import gettext
 from core.types import Context
 from dialogs import menu
 from dialogs.buttons import LABEL_LIMIT
+from domain.step4_care import caretakers
 from models import Staff, StaffRole, db, utcnow
 from models.staff import ROLES, SUPERVISOR_ROLES
 
@@ -61,14 +64,22 @@ class Button:
 
 
 FIELD_ROLES = tuple(role for role in ROLES if role not in SUPERVISOR_ROLES)
-KINDS = {"staff": FIELD_ROLES, "supervisor": SUPERVISOR_ROLES}  # who gets which menu; "guest" is the rest
+# Each kind of staff menu, with the roles whose shared items it shows; `kind_for` says who gets which, "guest" the rest.
+KINDS = {"staff": FIELD_ROLES, "caretaker": (caretakers.ROLE,), "supervisor": SUPERVISOR_ROLES}
+# Until a sync has made a kind's menu (e.g. just after an upgrade added the kind), its people get this kind's menu:
+# every item of it is theirs too.
+STAND_IN = {"caretaker": "staff"}
 MAIN_MENU = Button("cmd=menu", "เมนู", "menu")  # the global "menu" command: the full quick-reply menu
 # Unregistered, "help" starts registration; during it, it explains the current question.
 REGISTER = Button("cmd=help", "ลงทะเบียน / Register", "register")
 
 
 def kind_for(staff: Staff) -> str:
-    return "supervisor" if staff.role_names() & set(SUPERVISOR_ROLES) else "staff"
+    """The menu of a person's roles: a supervisor's if they hold one, else a caretaker's if they are one."""
+    roles = staff.role_names()
+    if roles & set(SUPERVISOR_ROLES):
+        return "supervisor"
+    return "caretaker" if caretakers.ROLE in roles else "staff"
 
 
 def buttons(kind: str) -> list[Button]:
@@ -161,7 +172,8 @@ def sync(report: Callable[[str], None]) -> int:
 def relink(line_user_id: str) -> None:
     """Job: show this LINE user the menu of their roles, or the default one if they are not (or no
     longer) active staff. Reads the state when it runs, under a per-user lock, so jobs and syncs
-    finishing in any order leave the latest one. Without a sync yet there is nothing to link."""
+    finishing in any order leave the latest one. Without a sync yet there is nothing to link; a kind no sync has
+    made yet links its stand-in's menu."""
     with get_redis().lock(f"lock:richmenu:{line_user_id}", timeout=LOCK_TTL, blocking_timeout=LOCK_TTL):
         menus = dict(db.session.execute(select(RichMenu.kind, RichMenu.rich_menu_id)).all())
         staff = db.session.scalar(select(Staff).where(Staff.line_user_id == line_user_id, Staff.active.is_(True)))
@@ -170,7 +182,7 @@ def relink(line_user_id: str) -> None:
         if not menus:
             return
         if kind:
-            gateway().link_rich_menu(line_user_id, menus[kind])
+            gateway().link_rich_menu(line_user_id, menus.get(kind) or menus[STAND_IN[kind]])
         else:
             gateway().unlink_rich_menu(line_user_id)
 

@@ -121,10 +121,22 @@ def _search(pen: ImageDraw.ImageDraw, box: Box, colour) -> None:
     pen.ellipse(_at(box, 0.08, 0.08, 0.7, 0.7), outline=WHITE, width=width)
 
 
-def _add_house(pen: ImageDraw.ImageDraw, box: Box, colour) -> None:
+def _house(pen: ImageDraw.ImageDraw, box: Box, colour) -> None:
     pen.polygon(_at(box, 0.5, 0.04, 0.98, 0.48, 0.02, 0.48), fill=WHITE)
     pen.rectangle(_at(box, 0.16, 0.44, 0.84, 0.95), fill=WHITE)
+
+
+def _add_house(pen: ImageDraw.ImageDraw, box: Box, colour) -> None:
+    _house(pen, box, colour)
     _plus(pen, box, 0.5, 0.68, 0.15, colour)
+
+
+def _my_houses(pen: ImageDraw.ImageDraw, box: Box, colour) -> None:
+    """A house with a heart on it: the households in one's care."""
+    _house(pen, box, colour)
+    for cx in (0.42, 0.58):
+        pen.ellipse(_at(box, cx - 0.09, 0.55, cx + 0.09, 0.73), fill=colour)
+    pen.polygon(_at(box, 0.33, 0.66, 0.67, 0.66, 0.5, 0.87), fill=colour)
 
 
 def _envelope(pen: ImageDraw.ImageDraw, box: Box, colour) -> None:
@@ -158,6 +170,7 @@ ICONS: dict[str, Icon] = {
     "profile": _person,
     "find_household": _search,
     "add_household": _add_house,
+    "my_households": _my_houses,
     "invite": _envelope,
     "staff": _group,
     "language": _language,

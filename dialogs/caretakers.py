@@ -3,25 +3,24 @@ opens the households in their care.
 
 Assigning one household: the menu item, the village, the household, the caretaker (each shown with how many
 households they look after now): four taps; a confirmation only when that would be more than
-CARETAKER_MAX_HOUSEHOLDS. The answer offers the village's next household in one tap. The caretaker is told in LINE.
+CARETAKER_MAX_HOUSEHOLDS. The answer offers the village's next household in one tap. The caretaker is told in LINE,
+and so is the one who had the household before (`dialogs.care_notices`).
 """
-
-import re
 
 from linebot.v3.messaging import PostbackAction, QuickReply, QuickReplyItem, TextMessage
 
-from core.i18n import N_, gettext
-from core.types import Context, Invalid, Outcome, Push
-from dialogs import buttons, drafts, menu
+from core.i18n import N_
+from core.types import Context, Invalid, Outcome
+from dialogs import buttons, care_notices, drafts, menu
 from dialogs.buttons import LABEL_LIMIT
 from dialogs.flow import Dialog, When
 from dialogs.households import show_village
 from dialogs.kinds import AreaChoice, Choice, YesNo
-from domain.access import areas, audit, scope
+from domain.access import audit, scope
 from domain.step1_survey import households
 from domain.step2_compass import compasses
 from domain.step4_care import caretakers
-from models import Area, Household, LineUser, Staff, db
+from models import Area, Household, Staff, db
 
 WITH_CARETAKER = "cared"  # the household list's last option: those that have a caretaker, to change one's
 
@@ -78,7 +77,7 @@ def with_caretaker(ctx: Context, answers: dict) -> list[tuple[str, str]]:
     return [(str(h.id), f"{h.house_number} {h.head_name} ({cared_by[h.id].name})") for h in found]
 
 
-def household_button(value: str, label: str, ctx: Context) -> str:
+def household_button(value: str, label: str, ctx: Context, answers: dict) -> str:
     """A household's button without its caretaker's name: "10 บุญมี สิบ"."""
     found = db.session.get(Household, int(value))
     return f"{found.house_number} {found.head_name}" if found else label
@@ -101,21 +100,27 @@ def caretaker_options(ctx: Context, answers: dict) -> list[tuple[str, str]]:
     """The village's caretakers, each with how many households they look after now; the household's own marked."""
     people = caretakers.candidates(answers["village"])
     load = caretakers.loads([person.id for person in people])
-    now = caretakers.current(chosen(answers))
-    return [(str(person.id), ctx._("%(name)s (now theirs)", name=person.name) if now and now.caretaker_id == person.id
+    own = own_caretaker(answers)
+    return [(str(person.id), ctx._("%(name)s (now theirs)", name=person.name) if person.id == own
              else ctx._("%(name)s (%(count)s households)", name=person.name, count=load[person.id]))
             for person in people]
 
 
-def caretaker_button(value: str, label: str, ctx: Context) -> str:
+def caretaker_button(value: str, label: str, ctx: Context, answers: dict) -> str:
     """A caretaker's button: the name, cut if need be, and the load alone ("สมชาย ใจดี (3)"), or ✓ for the household's
     own caretaker."""
     person = db.session.get(Staff, int(value))
-    load = re.search(r"\((\d+)", label[len(person.name):]) if person else None
-    tail = f" ({load[1]})" if load else " ✓"
-    name = person.name if person else label
+    if person is None:
+        return label
+    tail = " ✓" if person.id == own_caretaker(answers) else f" ({caretakers.loads([person.id])[person.id]})"
     room = LABEL_LIMIT - len(tail)
-    return (name if len(name) <= room else name[:room - 1] + "…") + tail
+    return (person.name if len(person.name) <= room else person.name[:room - 1] + "…") + tail
+
+
+def own_caretaker(answers: dict) -> int | None:
+    """The staff id of the chosen household's caretaker now, if it has one."""
+    now = caretakers.current(chosen(answers))
+    return now.caretaker_id if now else None
 
 
 def caretaker_prompt(ctx: Context, answers: dict) -> str:
@@ -127,8 +132,7 @@ def caretaker_prompt(ctx: Context, answers: dict) -> str:
 def load_after(answers: dict) -> int:
     """How many households the chosen caretaker would look after."""
     person = int(answers["caretaker"])
-    now = caretakers.current(chosen(answers))
-    return caretakers.loads([person])[person] + (0 if now and now.caretaker_id == person else 1)
+    return caretakers.loads([person])[person] + (0 if person == own_caretaker(answers) else 1)
 
 
 def over_the_limit(ctx: Context, answers: dict) -> bool:
@@ -169,31 +173,16 @@ def finish(ctx: Context, answers: dict) -> Outcome:
     text = ctx._("Saved: %(name)s now looks after house %(number)s (%(head)s), %(village)s: %(count)s households in "
                  "all.", name=caretaker.name, number=household.house_number, head=household.head_name,
                  village=show_village(household.village_code, ctx), count=load)
-    pushed = _tell(ctx, caretaker, household)
+    pushed = care_notices.given_one(caretaker, household, ctx.staff)
     if pushed:
         text += "\n" + ctx._("They have been told in LINE.")
     return Outcome(reply=[TextMessage(text=text, quickReply=next_buttons)], store=done.records, audit=[changed],
-                   push=pushed)
+                   push=pushed + care_notices.taken([done], ctx.staff))
 
 
 def _next_buttons(ctx: Context, village: str) -> QuickReply:
     return QuickReply(items=[_button(ctx._("Next household"), f"menu=assign_caretakers&village={village}"),
                              _button(ctx._("Main menu"), "cmd=menu")])
-
-
-def _tell(ctx: Context, caretaker: Staff, household) -> list[Push]:
-    """The caretaker's message, in their language: which household is now theirs, and where to find it."""
-    if not caretaker.line_user_id:
-        return []
-    reader = db.session.get(LineUser, caretaker.line_user_id)
-    locale = reader.language if reader and reader.language else "th"
-    text = gettext("House %(number)s (%(head)s), %(village)s, is now in your care, assigned by %(by)s. You find it "
-                   "under “My households” in the menu.", locale, number=household.house_number,
-                   head=household.head_name, by=ctx.staff.name,
-                   village=areas.name(household.village_code, locale, full=False) or household.village_code)
-    mine = gettext("My households", locale)
-    return [Push(caretaker.line_user_id, [TextMessage(text=text, quickReply=QuickReply(items=[
-        _button(mine, "menu=my_households")]))])]
 
 
 def _button(label: str, data: str) -> QuickReplyItem:

@@ -12,7 +12,7 @@ from domain.step1_survey import households
 from domain.step1_survey.importer import report_path
 from domain.step4_care import caretakers
 from models import AuditEntry, CareAssignment, Household, OutboxMessage, Staff, db, utcnow
-from tests.helpers import OUTSIDE, add_household, add_staff, add_villages, th
+from tests.helpers import OUTSIDE, add_household, add_staff, add_villages, place, th
 
 
 @pytest.fixture
@@ -171,6 +171,16 @@ def test_a_good_file_assigns_every_row_tells_each_caretaker_and_again_changes_no
     assert th("Households given a caretaker: %(count)s, given another caretaker: %(moved)s, unchanged: "
               "%(unchanged)s", count=0, moved=1, unchanged=1) in again.output
     assert assignments(app)[2:] == [(area["house 3"], area["somying"], False), (area["house 3"], area["somchai"], True)]
+    send_pushes(app)  # the previous caretaker is told which is no longer theirs; the unchanged row tells nobody
+    somchai, somying = area["chats"]["somchai"].user_id, area["chats"]["somying"].user_id
+    moved = th("House %(number)s (%(head)s), %(village)s: now in the care of %(name)s", number="3", head="ครอบครัว 3",
+               village=place(app, "30060101", full=False), name="สมชาย ดูแลดี")
+    assert platform.wait_for_messages(somying, 2)[-1].messages[0]["text"] == th(
+        "No longer in your care (given to another caretaker by %(by)s):\n%(households)s", by="ศจพ.อ. จักราช",
+        households=f"• {moved}")
+    given = platform.wait_for_messages(somchai, 2)[-1].messages[0]["text"]
+    assert "บ้านเลขที่ 3 (ครอบครัว 3)" in given and "บ้านเลขที่ 1 (ครอบครัว 1)" not in given
+    assert len(platform.received(somchai)) == len(platform.received(somying)) == 2
 
 
 def test_a_file_with_rejected_rows_reports_each_in_thai_and_stores_nothing(app, area, tmp_path):
@@ -240,3 +250,56 @@ def test_a_file_without_the_columns_is_refused_before_any_row(app, area, tmp_pat
     assert result.exit_code != 0
     assert th("The file has no header row with the columns %(columns)s.",
               columns="รหัสหมู่บ้าน, บ้านเลขที่, รหัสประจำบ้าน, รหัสผู้ดูแล") in result.output
+
+
+# ---- loads of an area --------------------------------------------------------------------------------
+
+def loads(app, code: str):
+    return app.test_cli_runner().invoke(args=["caretakers", "loads", "--area", code])
+
+
+def test_loads_list_each_caretaker_of_the_area_flag_those_above_the_limit_and_total_them(app, area):
+    with app.app_context():
+        for number in range(1, 7):  # six: one above CARETAKER_MAX_HOUSEHOLDS (5)
+            assign(area[f"house {number}"], area["somchai"])
+        assign(area["moo 2"], area["outsider"])  # a caretaker of another subdistrict holding one of its households
+        db.session.get(Staff, area["outsider"]).active = False  # then revoked: still listed, the household is his
+        db.session.commit()
+    result = loads(app, "300601")
+    assert result.exit_code == 0, result.output
+    village_1, village_2 = place(app, "30060101", full=False), place(app, "30060102", full=False)
+    assert result.output.splitlines() == [
+        th("Caretakers in %(area)s (at most %(max)s households each):", area=place(app, "300601"), max=5),
+        "• " + th("%(name)s (staff ID %(id)s): %(count)s households in %(villages)s", name="มานี นอกเขต",
+                  id=area["outsider"], count=1, villages=village_2) + " " + th("[revoked]"),
+        "• " + th("%(name)s (staff ID %(id)s): %(count)s households in %(villages)s", name="สมชาย ดูแลดี",
+                  id=area["somchai"], count=6, villages=village_1) + " " + th("[above the limit]"),
+        "• " + th("%(name)s (staff ID %(id)s): no households yet", name="สมหญิง ใจงาม", id=area["somying"]),
+        th("Total: %(people)s caretakers, %(above)s of them above the limit; households with a caretaker: %(cared)s, "
+           "without one: %(without)s", people=3, above=1, cared=7, without=1),  # house 7 of หมู่ 1 has none
+    ]
+    village = loads(app, OUTSIDE)  # the revoked caretaker's own village: no caretaker left, one household without
+    assert village.output.splitlines()[1:] == [
+        th("No caretaker is registered here yet."),
+        th("Total: %(people)s caretakers, %(above)s of them above the limit; households with a caretaker: %(cared)s, "
+           "without one: %(without)s", people=0, above=0, cared=0, without=1)]
+
+
+def test_loads_of_a_village_list_the_caretakers_of_its_subdistrict_too(app, area):
+    with app.app_context():
+        subdistrict = add_staff("U-subdistrict", "caretaker", "300601", "สมใจ ทั้งตำบล").id
+        assign(area["moo 2"], subdistrict)
+        db.session.commit()
+    listed = loads(app, "30060102").output.splitlines()
+    assert listed[1:] == [
+        "• " + th("%(name)s (staff ID %(id)s): %(count)s households in %(villages)s", name="สมใจ ทั้งตำบล",
+                  id=subdistrict, count=1, villages=place(app, "30060102", full=False)),
+        th("Total: %(people)s caretakers, %(above)s of them above the limit; households with a caretaker: %(cared)s, "
+           "without one: %(without)s", people=1, above=0, cared=1, without=0)]
+
+
+@pytest.mark.parametrize("code", ["99", "3006010", "จักราช", ""])
+def test_loads_of_an_unknown_area_say_so_in_thai(app, area, code):
+    result = loads(app, code)
+    assert result.exit_code == 2
+    assert th("No province, district, subdistrict or village has the code %(code)s.", code=code) in result.output

@@ -7,9 +7,10 @@ import json
 import pytest
 from sqlalchemy import select
 
+from domain.access import areas
 from domain.step4_care import caretakers
-from models import AuditEntry, CareAssignment, Compass, Household, Staff, db, utcnow
-from tests.helpers import OUTSIDE, add_household, add_staff, add_villages, th
+from models import AuditEntry, CareAssignment, Compass, Household, LineUser, Staff, db, utcnow
+from tests.helpers import OUTSIDE, add_household, add_staff, add_villages, settle, th
 
 VILLAGE_PROMPT = "Which village? Its households without a caretaker are listed next."
 HOUSEHOLDS = "%(village)s: %(count)s households without a caretaker. Which one will you assign?"
@@ -94,8 +95,12 @@ def test_a_supervisor_assigns_a_household_in_four_taps_and_the_caretaker_is_told
 
 
 def test_a_household_with_a_caretaker_can_be_given_to_another_keeping_the_history(app, people):
-    supervisor = people["supervisor"]
+    supervisor, somchai, somying = people["supervisor"], people["somchai"], people["somying"]
     give(app, "บุญมี สิบ", "สมชาย ดูแลดี")
+    with app.app_context():  # the previous caretaker reads the bot in English
+        db.session.get(LineUser, somchai.user_id).language = "en"
+        db.session.commit()
+        village_en = areas.name("30060101", "en", full=False)
     supervisor.postback("menu=assign_caretakers")
     supervisor.tap(VILLAGE_1)
     asked = supervisor.tap(th("Households with a caretaker"))
@@ -104,12 +109,62 @@ def test_a_household_with_a_caretaker_can_be_given_to_another_keeping_the_histor
     assert "1. สมชาย ดูแลดี (ดูแลอยู่)" in offered and "สมชาย ดูแลดี ✓" in supervisor.buttons()
     saved = supervisor.tap("สมหญิง ใจงาม (0)")
     assert th(SAVED, name="สมหญิง ใจงาม", number="10", head="บุญมี สิบ", village=VILLAGE_1, count=1) in saved
+
+    # Both are told in LINE, each in their own language: the new one which is now theirs, the previous one which is
+    # no longer theirs and who has it now.
+    [given] = somying.platform.wait_for_messages(somying.user_id, 1)
+    assert th("House %(number)s (%(head)s), %(village)s, is now in your care, assigned by %(by)s. You find it under "
+              "“My households” in the menu.", number="10", head="บุญมี สิบ", village=VILLAGE_1,
+              by="ศจพ.ต. จักราช") == given.messages[0]["text"]
+    [taken_away] = somchai.platform.wait_for_messages(somchai.user_id, 1)
+    assert taken_away.messages[0]["text"] == (
+        "No longer in your care (given to another caretaker by ศจพ.ต. จักราช):\n"
+        f"• House 10 (บุญมี สิบ), {village_en}: now in the care of สมหญิง ใจงาม")
+    assert taken_away.messages[0]["quickReply"]["items"][0]["action"]["data"] == "menu=my_households"
+
     taken, supervisor_id = household(app, "บุญมี สิบ"), staff_id(app, "ศจพ.ต. จักราช")
     with app.app_context():
         rows = caretakers.history(taken)
         assert [(r.caretaker.name, r.ended_at is None) for r in rows] == [("สมชาย ดูแลดี", False),
                                                                           ("สมหญิง ใจงาม", True)]
         assert rows[0].ended_by == supervisor_id and rows[0].ended_at == rows[1].started_at
+
+
+def test_giving_a_household_to_its_own_caretaker_changes_nothing_and_tells_nobody(app, people):
+    supervisor, somchai = people["supervisor"], people["somchai"]
+    give(app, "บุญมี สิบ", "สมชาย ดูแลดี")
+    supervisor.postback("menu=assign_caretakers")
+    supervisor.tap(VILLAGE_1)
+    supervisor.tap(th("Households with a caretaker"))
+    supervisor.tap("10 บุญมี สิบ")
+    answer = supervisor.tap("สมชาย ดูแลดี ✓")
+    assert th("%(name)s already looks after house %(number)s.", name="สมชาย ดูแลดี", number="10") in answer
+    assert th("They have been told in LINE.") not in answer
+    settle(app)
+    assert somchai.platform.received(somchai.user_id) == []
+    assert somchai.platform.received(people["somying"].user_id) == []
+    with app.app_context():
+        assert len(caretakers.history(household(app, "บุญมี สิบ"))) == 1
+
+
+def test_caretaker_buttons_show_the_name_and_load_whatever_the_language_or_brackets_in_the_name(app, people):
+    supervisor = people["supervisor"]
+    with app.app_context():
+        db.session.get(LineUser, supervisor.user_id).language = "en"
+        add_staff("U-teacher", "caretaker", "30060101", "ครูสมศักดิ์ (ร.ร. 2) รักถิ่นฐานบ้านเกิด")
+        db.session.commit()
+    give(app, "บุญมี สิบ", "ครูสมศักดิ์ (ร.ร. 2) รักถิ่นฐานบ้านเกิด")
+    give(app, "บุญมา สอง", "สมชาย ดูแลดี")
+    supervisor.postback("menu=assign_caretakers")
+    supervisor.say("1")  # the list's first village, หมู่ 1
+    offered = supervisor.tap("3 บุญชู สาม")
+    assert "ครูสมศักดิ์ (ร.ร. 2) รักถิ่นฐานบ้านเกิด (1 households)" in offered
+    assert {"ครูสมศักดิ์ (ร.… (1)", "สมชาย ดูแลดี (1)", "สมหญิง ใจงาม (0)"} <= set(supervisor.buttons())
+    supervisor.tap("Back")
+    supervisor.tap("Households with a ca")  # "Households with a caretaker", cut to a button's 20 characters
+    offered = supervisor.tap("10 บุญมี สิบ")
+    assert "ครูสมศักดิ์ (ร.ร. 2) รักถิ่นฐานบ้านเกิด (now theirs)" in offered
+    assert {"ครูสมศักดิ์ (ร.ร.… ✓", "สมชาย ดูแลดี (1)"} <= set(supervisor.buttons())
 
 
 def test_a_load_above_the_limit_needs_a_confirmation(app, people):

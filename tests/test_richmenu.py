@@ -6,7 +6,7 @@ import logging
 import pytest
 from flask import Flask
 from PIL import Image, ImageDraw
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from bot import DIALOGS, MENU, richmenu, richmenu_image
 from bot.gateway import LineError
@@ -16,7 +16,7 @@ from core.types import Context
 from dialogs import menu, registry
 from models import Staff, StaffRole, db
 from models.staff import ROLES
-from tests.helpers import invite, register, settle, sync_rich_menus, wipe_rich_menus
+from tests.helpers import invite, register, settle, sync_rich_menus, th, wipe_rich_menus
 
 
 @pytest.fixture
@@ -156,14 +156,59 @@ def test_each_roles_rich_menu_offers_its_quick_reply_items_and_nothing_it_may_no
     assert offered.items() <= items.items() and areas[-1] == richmenu.MAIN_MENU
     assert {"profile", "language", "help"} <= set(offered)
     assert ({"invite", "staff"} <= set(offered)) == (role in richmenu.KINDS["supervisor"])
+    assert ("my_households" in offered) == (role == "caretaker")
+
+
+@pytest.mark.parametrize(("roles", "kind"), [
+    (("volunteer",), "staff"),
+    (("caretaker",), "caretaker"),
+    (("volunteer", "caretaker"), "caretaker"),
+    (("caretaker", "supervisor_subdistrict"), "supervisor"),
+])
+def test_a_caretaker_without_a_supervisor_role_gets_the_field_items_and_their_own(roles, kind, menus):
+    ctx = context(*roles)
+    assert richmenu.kind_for(ctx.staff) == kind
+    allowed = {item.key for item in menu.items_for(ctx)}
+    offered = [b.data.removeprefix("menu=") for b in richmenu.buttons(kind) if b.data.startswith("menu=")]
+    assert set(offered) <= allowed  # nobody gets a button that is refused
+    if kind == "caretaker":
+        staff = [b.data for b in richmenu.buttons("staff")]
+        assert [b.data for b in richmenu.buttons("caretaker") if b.data in staff] == staff
+        assert offered == [item.key for item in menu.items_for(context("caretaker"))]
+        assert "my_households" in offered
+
+
+def test_each_area_of_the_caretaker_menu_is_drawn_with_an_icon_of_its_own(menus):
+    icons = [button.icon for button in richmenu.buttons("caretaker")]
+    assert "my_households" in icons and set(icons) <= set(richmenu_image.ICONS)
+    drawn = {richmenu_image.draw(600, 600, [({"x": 0, "y": 0, "width": 600, "height": 600}, icon, "ก")])
+             for icon in icons}
+    assert len(drawn) == len(icons)  # no two alike
+
+
+def test_a_caretakers_new_item_shows_on_their_menu_only(app, clean, platform, new_user, monkeypatch):
+    """As the monthly visits ("เยี่ยมบ้านประจำเดือน") will: an item for caretakers alone."""
+    register(caretaker := new_user(), invite(app, "caretaker", "30060101"))
+    sync_rich_menus(app)
+    before = in_use(app)
+    linked(platform, caretaker.user_id, before["caretaker"])
+    monkeypatch.setitem(app.extensions[registry.KEY].menu, "visits",
+                        menu.Item("visits", "Monthly visits", lambda ctx, data: menu.help_text(ctx),
+                                  roles=("caretaker",)))
+    output = sync_rich_menus(app)
+    after = in_use(app)
+    assert output.count("created") == 1 and output.count("deleted") == 1
+    assert {k: v for k, v in after.items() if k != "caretaker"} == {k: v for k, v in before.items() if k != "caretaker"}
+    assert "menu=visits" in [a["action"]["data"] for a in platform.rich_menu(after["caretaker"])["areas"]]
+    linked(platform, caretaker.user_id, after["caretaker"])
 
 
 # ---- sync -----------------------------------------------------------------------------------------
 
-def test_sync_creates_the_three_menus_with_images_and_sets_the_default(app, clean, platform):
+def test_sync_creates_the_four_menus_with_images_and_sets_the_default(app, clean, platform):
     output = sync_rich_menus(app)
     ids = in_use(app)
-    assert set(ids) == {"guest", "staff", "supervisor"} and output.count("created frontline:") == 3
+    assert set(ids) == {"guest", "staff", "caretaker", "supervisor"} and output.count("created frontline:") == 4
     assert {m["richMenuId"]: m["name"].split(":")[1] for m in platform.rich_menus()} == {v: k for k, v in ids.items()}
     for kind, rich_menu_id in ids.items():
         image, content_type = platform.rich_menu_image(rich_menu_id)
@@ -197,10 +242,13 @@ def test_a_new_menu_item_replaces_only_the_menus_showing_it(app, clean, platform
                                   roles=richmenu.FIELD_ROLES))
     output = sync_rich_menus(app)
     after = in_use(app)
-    assert after["staff"] != before["staff"] and output.count("created") == 1 and output.count("deleted") == 1
-    assert {k: v for k, v in after.items() if k != "staff"} == {k: v for k, v in before.items() if k != "staff"}
+    field = {"staff", "caretaker"}  # every field role may open it: the menus of both show it
+    assert all(after[kind] != before[kind] for kind in field)
+    assert output.count("created") == 2 and output.count("deleted") == 2
+    assert {k: v for k, v in after.items() if k not in field} == {k: v for k, v in before.items() if k not in field}
     assert {m["richMenuId"] for m in platform.rich_menus()} == set(after.values())
-    assert "menu=survey" in [a["action"]["data"] for a in platform.rich_menu(after["staff"])["areas"]]
+    assert all("menu=survey" in [a["action"]["data"] for a in platform.rich_menu(after[kind])["areas"]]
+               for kind in field)
     linked(platform, volunteer.user_id, after["staff"])
 
 
@@ -218,8 +266,34 @@ def test_registering_links_the_menu_of_the_persons_role(app, clean, platform, ne
     ids = in_use(app)
     register(supervisor := new_user("หัวหน้า"), invite(app, "supervisor_subdistrict", "300601"))
     register(volunteer := new_user("อาสา"), invite(app, "volunteer", "30060101"))
+    register(caretaker := new_user("ผู้ดูแล"), invite(app, "caretaker", "30060101"))
     linked(platform, supervisor.user_id, ids["supervisor"])
     linked(platform, volunteer.user_id, ids["staff"])
+    linked(platform, caretaker.user_id, ids["caretaker"])
+
+
+def test_a_volunteer_made_caretaker_gets_the_caretakers_menu_at_the_next_sync(app, clean, platform, new_user):
+    sync_rich_menus(app)
+    register(chat := new_user(), invite(app, "volunteer", "30060101"))
+    linked(platform, chat.user_id, in_use(app)["staff"])
+    with app.app_context():
+        person = db.session.scalar(select(Staff).where(Staff.line_user_id == chat.user_id))
+        person.roles.append(StaffRole(role="caretaker", area_code="30060101"))
+        db.session.commit()
+    sync_rich_menus(app)
+    linked(platform, chat.user_id, in_use(app)["caretaker"])
+
+
+def test_before_a_sync_makes_the_caretakers_menu_a_caretaker_gets_the_field_menu(app, clean, platform, new_user):
+    """As just after an upgrade that added the caretakers' menu, until `richmenu sync` runs."""
+    sync_rich_menus(app)
+    with app.app_context():
+        db.session.execute(delete(RichMenu).where(RichMenu.kind == "caretaker"))
+        db.session.commit()
+    register(chat := new_user(), invite(app, "caretaker", "30060101"))
+    linked(platform, chat.user_id, in_use(app)["staff"])
+    sync_rich_menus(app)
+    linked(platform, chat.user_id, in_use(app)["caretaker"])
 
 
 def test_revoking_unlinks_back_to_the_default(app, clean, platform, new_user):
@@ -290,6 +364,19 @@ def test_tapping_each_area_of_the_supervisor_menu_opens_that_item(app, clean, pl
         answer = chat.postback(data)
         assert "ไม่เปิดให้ท่านใช้งาน" not in answer and "รหัสเชิญ" not in answer
         assert expected.get(data, "") in answer
+
+
+def test_tapping_each_area_of_the_caretaker_menu_opens_that_item(app, clean, platform, new_user):
+    sync_rich_menus(app)
+    register(chat := new_user(), invite(app, "caretaker", "30060101"), name="สมชาย ดูแลดี")
+    linked(platform, chat.user_id, in_use(app)["caretaker"])
+    areas = {area["action"]["displayText"]: area["action"]["data"]
+             for area in platform.rich_menu(in_use(app)["caretaker"])["areas"]}
+    assert th("No household is in your care yet. Your supervisor assigns them.") \
+        in chat.postback(areas["ครัวเรือนที่ดูแล"])
+    for data in areas.values():
+        answer = chat.postback(data)
+        assert "ไม่เปิดให้ท่านใช้งาน" not in answer and "รหัสเชิญ" not in answer
 
 
 def test_an_unregistered_user_tapping_any_area_gets_only_registration(app, clean, platform, new_user):

@@ -70,7 +70,7 @@ class AreaChoice(Choice):
         return self.extras(ctx, answers) + [
             (area.code, areas.name(area.code, ctx.locale, full=False, parent=spread[area.level])) for area in found]
 
-    def button(self, value: str, label: str, ctx: Context) -> str:
+    def button(self, value: str, label: str, ctx: Context, answers: dict) -> str:
         """A label that fits a button: "หมู่ 3 บ้านหนองไผ่ ต.ทองหลาง" as "ม.3 หนองไผ่ ทองหลาง"; a name cut short
         keeps the area it is in, which tells same-named ones apart."""
         if len(label) <= LABEL_LIMIT:

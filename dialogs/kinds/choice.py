@@ -22,11 +22,11 @@ Options = Sequence[tuple[str, str]] | Callable[[Context, dict], Sequence[tuple[s
 @dataclass(frozen=True, kw_only=True)
 class Choice(Question):
     """`options`: (value, label message id) pairs, or a function of the answers giving them. `short`: an option's
-    button label when the label in the list is longer than a button holds, e.g. "สมชาย ใจดี (3)" for
-    "สมชาย ใจดี (3 ครัวเรือน)"."""
+    button label, from its value, label and the answers, when the label in the list is longer than a button holds,
+    e.g. "สมชาย ใจดี (3)" for "สมชาย ใจดี (3 ครัวเรือน)"."""
 
     options: Options
-    short: Callable[[str, str, Context], str] | None = None
+    short: Callable[[str, str, Context, dict], str] | None = None
     how_to_answer: ClassVar[str] = N_("Tap one of the buttons below, or type the number in front of your choice.")
 
     def choices(self, ctx: Context, answers: dict) -> list[tuple[str, str]]:
@@ -37,10 +37,10 @@ class Choice(Question):
         """The options ticked so far (only a multiple choice has any)."""
         return []
 
-    def button(self, value: str, label: str, ctx: Context) -> str:
+    def button(self, value: str, label: str, ctx: Context, answers: dict) -> str:
         """An option's button label: the label, cut to LINE's limit when sent, unless a kind or `short` shortens it
         better."""
-        return self.short(value, label, ctx) if self.short and len(label) > LABEL_LIMIT else label
+        return self.short(value, label, ctx, answers) if self.short and len(label) > LABEL_LIMIT else label
 
     def closing_buttons(self, ctx: Context, session: DialogSession) -> list[QuickReplyItem]:
         """Buttons after the options (a multiple choice's "Done")."""
@@ -55,7 +55,7 @@ class Choice(Question):
         page = min(page, len(pages) - 1)
         numbered = "\n".join(f"{i}. {'✓ ' if value in ticked else ''}{label}"
                              for i, (value, label) in enumerate(options, 1))
-        items = [postback(session, self.button(value, label, ctx), {"a": value}, display=label)
+        items = [postback(session, self.button(value, label, ctx, session.answers), {"a": value}, display=label)
                  for value, label in pages[page]]
         items += closing
         if page + 1 < len(pages):
