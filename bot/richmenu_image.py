@@ -139,6 +139,16 @@ def _my_houses(pen: ImageDraw.ImageDraw, box: Box, colour) -> None:
     pen.polygon(_at(box, 0.33, 0.66, 0.67, 0.66, 0.5, 0.87), fill=colour)
 
 
+def _calendar_tick(pen: ImageDraw.ImageDraw, box: Box, colour) -> None:
+    """A month's page with a tick: this month's visits."""
+    width = round(box[2] * 0.07)
+    pen.rounded_rectangle(_at(box, 0.06, 0.14, 0.94, 0.94), radius=box[2] * 0.08, fill=WHITE)
+    pen.rectangle(_at(box, 0.06, 0.3, 0.94, 0.36), fill=colour)
+    for x in (0.28, 0.72):
+        pen.line(_at(box, x, 0.04, x, 0.22), fill=WHITE, width=width)
+    pen.line(_at(box, 0.28, 0.62, 0.45, 0.8, 0.74, 0.48), fill=colour, width=round(box[2] * 0.09), joint="curve")
+
+
 def _envelope(pen: ImageDraw.ImageDraw, box: Box, colour) -> None:
     width = round(box[2] * 0.07)
     pen.rounded_rectangle(_at(box, 0.04, 0.18, 0.96, 0.82), radius=box[2] * 0.06, outline=WHITE, width=width)
@@ -171,6 +181,7 @@ ICONS: dict[str, Icon] = {
     "find_household": _search,
     "add_household": _add_house,
     "my_households": _my_houses,
+    "monthly_visits": _calendar_tick,
     "invite": _envelope,
     "staff": _group,
     "language": _language,
