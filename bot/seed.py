@@ -1,28 +1,37 @@
 """`flask --app wsgi demo seed`: อ.จักราช with synthetic villages, households and staff for the demo.
 
-Everything is drawn from one seeded random generator, so every run plans the same data; what already
-exists is skipped, so running it again adds nothing. National IDs pass the checksum but belong to no
-one, and households and members are marked as test data.
+Everything is drawn from seeded random generators, so every run plans the same data; what already exists is
+skipped, so running it again adds nothing. Only the households' monthly visits follow the calendar: they are of the
+six periods before the run, so the charts and reports show recent months. National IDs pass the checksum but
+belong to no one, and households and members are marked as test data.
 """
 
 import random
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from core.i18n import gettext
+from core.periods import Period
+from core.thai import local_date
 from core.validators import national_id_check_digit
 from domain.access import areas, audit
 from domain.labels import POSITIONS
+from domain.step1_survey import income
 from domain.step1_survey.classification import suggest
 from domain.step1_survey.households import set_national_id
 from domain.step2_compass.choices import ACTIVITIES, AGENCIES, GOALS
-from models import Compass, CompassActivity, Household, Member, Problem, Staff, StaffRole, Visit, db
+from domain.step2_compass.compasses import current as current_compass
+from domain.step4_care import checkins
+from models import CheckIn, Compass, CompassActivity, Household, Member, Problem, Staff, StaffRole, Visit, db
 from models.care import CareAssignment
+from models.db import utcnow
 
 DISTRICT = "3006"  # อ.จักราช, จ.นครราชสีมา
 # หมู่บ้าน per subdistrict: 109 in all, as in อ.จักราช (the split is made up).
@@ -32,6 +41,13 @@ HOUSEHOLDS = 300
 INTERVIEWED = 3  # every third household (by its number) has had its 4ท interview; every other one of those has
 REVISED = 4  # a compass, and every fourth compass was revised once
 CARED_FOR = 3  # households with a compass given to each subdistrict's caretaker
+CHECKIN_PERIODS = 6  # months of monthly visits of each household in care, up to the last closed period
+# The odds of a period without a visit, of a visit given late, of one by phone; of a household's income rising
+# (across the line when within reach), of its house located at a visit, of its compass activity under way being done,
+# of its visit of the current period already given.
+MISSED, LATE, BY_PHONE = 1 / 8, 1 / 8, 1 / 6
+RISING, LOCATED, FINISHED, VISITED_NOW = 1 / 2, 1 / 3, 3 / 4, 1 / 8
+CHAKKARAT = (14.98, 102.43)  # the district's middle (latitude, longitude); seeded houses lie within 0.1° (11 km)
 SEED = 3006
 TODAY = date(2025, 10, 1)  # ages are counted from here, so the data doesn't change with the calendar
 SOURCE_YEAR = 2564  # จปฐ. survey year (BE) with a configured income line
@@ -272,6 +288,107 @@ def care(households: list[Household], with_compass: set[int]) -> list[CareAssign
     return assigned
 
 
+def in_care_unvisited() -> list[CareAssignment]:
+    """The seed's care assignments (nobody assigned them) still current, of households without a check-in yet."""
+    visited = select(CheckIn.id).where(CheckIn.household_id == CareAssignment.household_id).exists()
+    return list(db.session.scalars(
+        select(CareAssignment).join(Household, Household.id == CareAssignment.household_id)
+        .where(CareAssignment.ended_at.is_(None), CareAssignment.assigned_by.is_(None),
+               Household.import_key.startswith(KEY), ~visited).order_by(Household.id)))
+
+
+def check_ins(cared: list[CareAssignment], now: datetime) -> list[CheckIn]:
+    """CHECKIN_PERIODS months of monthly visits of each household in care, the last closed period the latest, and
+    now and then one of the current period; the household's income, location and compass moved on as they say."""
+    report_day = checkins.report_day()
+    periods = [Period.of_moment(now, report_day, current_app.config["BOT_TIMEZONE"])]
+    while len(periods) <= CHECKIN_PERIODS:
+        periods.insert(0, periods[0].previous())
+    made = []
+    for assignment in cared:
+        if checkins.followed(assignment.household):
+            made += MonthlyVisits(assignment, now, report_day).given(periods)
+    return made
+
+
+class MonthlyVisits:
+    """Draws one household's monthly visits from a generator of its own, so what it gets doesn't depend on which
+    other households are given check-ins in the same run."""
+
+    def __init__(self, assignment: CareAssignment, now: datetime, report_day: int):
+        self.household, self.caretaker_id = assignment.household, assignment.caretaker_id
+        self.rng = random.Random(SEED * 1000 + _number(self.household))
+        self.now, self.report_day, self.zone = now, report_day, current_app.config["BOT_TIMEZONE"]
+
+    def given(self, periods: list[Period]) -> list[CheckIn]:
+        """`periods`: the closed ones, oldest first, then the current one."""
+        rng, household = self.rng, self.household
+        *closed, current = periods
+        monthly = self.incomes(len(periods), checkins.line_of(closed[-1]) or income.poverty_line(SOURCE_YEAR))
+        located = rng.random() < LOCATED
+        visited = [p for p in closed if rng.random() >= MISSED] + ([current] if rng.random() < VISITED_NOW else [])
+        made = []
+        for period in visited:
+            at, late = self.moment(period)
+            amount, members = monthly[periods.index(period)], len(household.members)
+            check_in = CheckIn(household_id=household.id, period=period.key, late=late, staff_id=self.caretaker_id,
+                               at=at, contact="phone" if rng.random() < BY_PHONE else "in_person",
+                               monthly_income=amount, members=members,
+                               per_person_year=income.per_person_year(amount, members),
+                               poverty_line=checkins.line_of(period), activities=[], solved=[], new_problems=[])
+            if located and check_in.contact == "in_person" and household.latitude is None:
+                latitude, longitude = (round(middle + rng.uniform(-0.1, 0.1), 5) for middle in CHAKKARAT)
+                check_in.latitude = household.latitude = latitude
+                check_in.longitude = household.longitude = longitude
+            made.append(check_in)
+        if made:
+            self.progress(made)
+            latest = made[-1]  # of the latest period
+            household.monthly_income, household.income_basis = latest.monthly_income, "check_in"
+            household.income_on = local_date(latest.at, self.zone)
+        return made
+
+    def incomes(self, count: int, line: int | None) -> list[Decimal]:
+        """A monthly income for each of `count` periods, in hundreds of baht: about the household's figure all along,
+        or rising from it by a fifth to four fifths, across the line per person when that is within reach."""
+        start = income.of(self.household).monthly or Decimal(0)
+        goal = start
+        if self.rng.random() < RISING:
+            over_line = Decimal(line or 0) * len(self.household.members) / 12 * Decimal("1.1")
+            goal = min(max(start * Decimal("1.2"), over_line), start * Decimal("1.8"))
+        drift = [start + (goal - start) * step / (count - 1) for step in range(count)]
+        return [(amount * Decimal(self.rng.uniform(0.95, 1.05)) / 100).quantize(Decimal(1)) * 100 for amount in drift]
+
+    def moment(self, period: Period) -> tuple[datetime, bool]:
+        """When the period's visit was given, and whether late: a day of the period (not after today), or, now and
+        then for a closed period, one of the first days after its cut-off, the caretaker picking the missed period."""
+        rng, today = self.rng, local_date(self.now, self.zone)
+        last = period.last_day(self.report_day)
+        late = last < today and rng.random() < LATE  # a closed period
+        if late:
+            day = last + timedelta(days=rng.randint(1, 6))
+        else:
+            first = period.first_day(self.report_day)
+            day = first + timedelta(days=rng.randrange((min(last, today) - first).days + 1))
+        local = datetime.combine(day, time(rng.randint(8, 16), rng.randrange(60)), ZoneInfo(self.zone))
+        return min(local.astimezone(UTC), self.now), late  # a late one is still after the cut-off
+
+    def progress(self, made: list[CheckIn]) -> None:
+        """One activity of the compass not started yet: under way at one of the first visits, done at a later one
+        (most of the time); the activity's status is the last one given."""
+        compass = current_compass(self.household)
+        waiting = [a for a in compass.activities if a.status == "not_started"] if compass else []
+        if not waiting or len(made) < 2:
+            return
+        activity, begun = self.rng.choice(waiting), self.rng.randrange(len(made) // 2)
+        steps = [(begun, "under_way")]
+        if self.rng.random() < FINISHED:
+            steps.append((self.rng.randrange(begun + 1, len(made)), "done"))
+        for index, status in steps:
+            made[index].activities.append({"activity": activity.id, "status": status, "reason": None})
+            activity.status = status
+
+
 def _staff(rng: random.Random, villages: list[str]) -> list[Staff]:
     positions = dict(POSITIONS)
     plan = [(role, position, village[:6] if role == "supervisor_subdistrict" else village)
@@ -286,8 +403,9 @@ def _staff(rng: random.Random, villages: list[str]) -> list[Staff]:
     return people
 
 
-def seed_demo() -> dict[str, int]:
-    """Add what is missing of the demo data; returns how many of each kind were added (all 0 the second time)."""
+def seed_demo(now: datetime | None = None) -> dict[str, int]:
+    """Add what is missing of the demo data; returns how many of each kind were added (all 0 the second time).
+    The monthly visits are of the periods before `now` (the present moment by default)."""
     areas.load_from_geothai(DISTRICT)
     planner = Planner()
     added = {"villages": 0}
@@ -324,6 +442,9 @@ def seed_demo() -> dict[str, int]:
     cared = care(new, {c.household_id for c in planned})
     db.session.add_all(cared)
     added["in_care"] = len(cared)
+    visits_given = check_ins(in_care_unvisited(), now or utcnow())
+    db.session.add_all(visits_given)
+    added["check_ins"] = len(visits_given)
     if any(added.values()):
         db.session.add(audit.entry("demo.seed", "area", DISTRICT, after=added))
     return added
@@ -333,7 +454,8 @@ def seed_demo() -> dict[str, int]:
 @with_appcontext
 def seed() -> None:
     """Create อ.จักราช (8 subdistricts, 109 villages), about 300 test households (a third interviewed, half of
-    those with a life compass, some in a caretaker's care) and demo staff (idempotent)."""
+    those with a life compass, some in a caretaker's care, with six months of monthly visits) and demo staff
+    (idempotent)."""
     added = seed_demo()
     db.session.commit()
     click.echo(", ".join(f"{count} {kind}" for kind, count in added.items()) + " added (test data, อ.จักราช).")
