@@ -24,8 +24,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.dialog import ZONE, user_id  # noqa: E402
 from bench import walk  # noqa: E402
+from bench.dialog import ZONE, user_id  # noqa: E402
 from core.types import Context, Input, Outcome  # noqa: E402
 from dialogs import compass, engine  # noqa: E402
 from dialogs.kinds import MultiChoice  # noqa: E402

@@ -24,7 +24,7 @@ import tempfile
 import time
 from array import array
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -127,6 +127,27 @@ def run_backend(walk: Walk, name: str, url: str, args) -> Run:
     return Run(name, timing, finished, dict(sorted(states.items())))
 
 
+def databases(backend: str) -> Iterator[tuple[str, str]]:
+    """A new database of each backend asked for ("all", "sqlite" or "postgresql"), by name and URL, each gone once
+    the next is asked for: a file in a temporary folder, a PostgreSQL server started for it (skipped, and said,
+    where its binaries are missing)."""
+    if backend in ("all", "sqlite"):
+        folder = Path(tempfile.mkdtemp(prefix="bench-"))
+        try:
+            yield "sqlite", f"sqlite:///{folder / 'bench.sqlite3'}"
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+    if backend in ("all", "postgresql"):
+        if servers.postgres_bin_dir() is None:
+            note("postgresql: skipped, binaries not found")
+            return
+        server = servers.PostgresServer()
+        try:
+            yield "postgresql", server.url
+        finally:
+            server.stop()
+
+
 def main(walk: Walk, argv: list[str] | None, description: str) -> int:
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--steps", type=int, default=walk.steps)
@@ -137,22 +158,7 @@ def main(walk: Walk, argv: list[str] | None, description: str) -> int:
     args = parser.parse_args(argv)
     if args.quick:
         args.steps, args.users = walk.quick
-    runs = []
-    if args.backend in ("all", "sqlite"):
-        folder = Path(tempfile.mkdtemp(prefix=f"bench-{walk.dialog}-"))
-        try:
-            runs.append(run_backend(walk, "sqlite", f"sqlite:///{folder / 'bench.sqlite3'}", args))
-        finally:
-            shutil.rmtree(folder, ignore_errors=True)
-    if args.backend in ("all", "postgresql"):
-        if servers.postgres_bin_dir() is None:
-            note("postgresql: skipped, binaries not found")
-        else:
-            server = servers.PostgresServer()
-            try:
-                runs.append(run_backend(walk, "postgresql", server.url, args))
-            finally:
-                server.stop()
+    runs = [run_backend(walk, name, url, args) for name, url in databases(args.backend)]
     print(f"{walk.title}: {args.steps:,} steps from {args.users:,} {walk.users_are}, round-robin")
     print(f"{'backend':<12}{'median':>8}{'p90':>8}{'p99':>8}{'steps/s':>9}{'load':>7}{'engine':>8}{'save':>7}"
           f"{'cpu':>7}  target")
