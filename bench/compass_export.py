@@ -98,14 +98,14 @@ def generate(households: int, activities: int) -> dict[str, int]:
                        "support": "ขอรับการสนับสนุนพันธุ์พืชและอบรม", "support_baht": baht,
                        "status": ACTIVITY_STATUSES[k % len(ACTIVITY_STATUSES)]}
 
-    for chunk in _chunks(household_rows()):
+    for chunk in chunks(household_rows()):
         db.session.execute(insert(Household), chunk)
         counts["households"] += len(chunk)
     compasses = list(compass_rows())
-    for chunk in _chunks(row for row, _ in compasses):
+    for chunk in chunks(row for row, _ in compasses):
         db.session.execute(insert(Compass), chunk)
         counts["compasses"] += len(chunk)
-    for chunk in _chunks(activity_rows(compasses)):
+    for chunk in chunks(activity_rows(compasses)):
         db.session.execute(insert(CompassActivity), chunk)
         counts["activities"] += len(chunk)
     db.session.commit()
@@ -116,7 +116,7 @@ def generate(households: int, activities: int) -> dict[str, int]:
     return counts
 
 
-def _chunks(rows):
+def chunks(rows):
     rows = iter(rows)
     while chunk := list(itertools.islice(rows, CHUNK)):
         yield chunk

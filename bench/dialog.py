@@ -302,9 +302,10 @@ def engine_loop(steps: int, users: int) -> Timing:
 
 # ---- backends -----------------------------------------------------------------------------------
 
-def make_app(url: str):
+def make_app(url: str, **settings):
+    """The bot on the database at `url`, with these settings besides the bench's."""
     app = create_app({"LINE_CHANNEL_SECRET": SECRET, "LINE_CHANNEL_ACCESS_TOKEN": TOKEN, "DATABASE_URL": url,
-                      "SWEEP_INTERVAL": 0, "TESTING": True, **bot_settings()})
+                      "SWEEP_INTERVAL": 0, "TESTING": True, **bot_settings(), **settings})
     logging.getLogger().setLevel(logging.WARNING)  # create_app turns INFO on; keep the table readable
     app.extensions[registry.KEY].dialogs[DIALOG] = BENCH_LOOP
     return app

@@ -176,6 +176,8 @@ def _income(check_in: CheckIn, household: Household, monthly: Decimal, current: 
 
 def _progress(changes: problems.Changes, check_in: CheckIn, household: Household,
               progress: dict[int, tuple[str, str | None]]) -> None:
+    if not progress:  # "No change on any": the compass need not be read (two queries a check-in)
+        return
     activities = {a.id: a for a in open_activities(household)}
     for activity_id, (said, why) in progress.items():
         activity = activities.get(activity_id)
