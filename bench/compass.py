@@ -44,6 +44,7 @@ from core.types import Context, Input  # noqa: E402
 from dialogs import buttons, compass, engine, sessions  # noqa: E402
 from dialogs.kinds import MultiChoice  # noqa: E402
 from dialogs.kinds.multi_choice import DONE  # noqa: E402
+from domain.access import staff as staff_service  # noqa: E402
 from models import Area, DialogSession, Household, LineUser, Member, Staff, StaffRole, Visit, db, utcnow  # noqa: E402
 from support import servers  # noqa: E402
 
@@ -114,7 +115,7 @@ def db_loop(steps: int, users: int) -> Timing:
         uid = uids[n % users]
         t0 = clock()
         line_user = db.session.get(LineUser, uid)
-        staff = db.session.scalar(select(Staff).where(Staff.line_user_id == uid, Staff.active.is_(True)))
+        staff = staff_service.for_line_user(line_user)
         session = sessions.active(uid)
         t1 = clock()
         ctx = Context(line_user=line_user, staff=staff, event_id=None, now=utcnow(), timezone=ZONE)

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import bindparam, select
+from sqlalchemy.orm import joinedload
 
 from core.thai import to_ascii_digits
 from core.types import Context
@@ -73,7 +74,10 @@ _RECENT_FAILURES = (select(InviteAttempt.at)
                     .where(InviteAttempt.line_user_id == bindparam("line_user_id"),
                            InviteAttempt.succeeded.is_(False), InviteAttempt.at > bindparam("since"))
                     .order_by(InviteAttempt.at.desc()).limit(LOCKOUT_FAILURES))
-_ACTIVE_STAFF = select(Staff).where(Staff.line_user_id == bindparam("line_user_id"), Staff.active.is_(True))
+# The roles come in the same query (joined): every message reads them (scope, menu), and a second round trip
+# for them (the relationship's own selectin load) cost about 0.15 ms a message on PostgreSQL.
+_ACTIVE_STAFF = (select(Staff).options(joinedload(Staff.roles))
+                 .where(Staff.line_user_id == bindparam("line_user_id"), Staff.active.is_(True)))
 
 
 def locked_until(line_user_id: str, now: datetime) -> datetime | None:
@@ -89,7 +93,7 @@ def for_line_user(line_user: LineUser) -> Staff | None:
     """The active staff member bound to this LINE account, if any (unfollowed: none until re-follow)."""
     if not line_user.following:
         return None
-    return db.session.scalar(_ACTIVE_STAFF, {"line_user_id": line_user.user_id})
+    return db.session.execute(_ACTIVE_STAFF, {"line_user_id": line_user.user_id}).unique().scalar_one_or_none()
 
 
 def register(ctx: Context, invite: Invite, name: str, position: str, phone: str) -> tuple[Staff, list]:

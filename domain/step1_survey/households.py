@@ -11,6 +11,7 @@ from flask import current_app
 from sqlalchemy import ColumnElement, and_, column, func, or_, select, table
 
 from core.thai import compact_code
+from core.types import Context
 from domain.access import scope
 from models import Household, Member, Staff, db
 
@@ -58,6 +59,13 @@ def get(viewer: Staff, household_id: int) -> Household:
     if household is None:
         raise NotFound(household_id)
     return household
+
+
+def in_scope(ctx: Context, household_id: int) -> Household:
+    """`get` for the person talking, queried once while their input is handled (`Context.once`): a dialog's area
+    check, its prompts and its option lists all read the household of its answers, and on PostgreSQL each query
+    again cost about 0.2 ms of a step. Raises NotFound, like `get`."""
+    return ctx.once(("household", household_id), lambda: get(ctx.staff, household_id))
 
 
 HEAD_NAMES_FTS = table("households_fts", column("rowid"), column("head_name"))  # SQLite only (migration 0005)
