@@ -114,8 +114,7 @@ def db_loop(steps: int, users: int) -> Timing:
     for n in range(steps):
         uid = uids[n % users]
         t0 = clock()
-        line_user = db.session.get(LineUser, uid)
-        staff = staff_service.for_line_user(line_user)
+        line_user, staff = staff_service.account(uid)
         session = sessions.active(uid)
         t1 = clock()
         ctx = Context(line_user=line_user, staff=staff, event_id=None, now=utcnow(), timezone=ZONE)
