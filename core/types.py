@@ -88,7 +88,8 @@ class Context:
         """What `load()` gives, called the first time `key` is asked for while this input is handled (a Context
         lives for one input). A dialog's area check, its prompts and its option lists read the same records;
         with this they are queried once a step, and held here, so what they load (a household's members) stays
-        in the database session for the step too. An exception is not kept: the next call loads again."""
+        in the database session for the step too. A key names its loader (`(households.in_scope, 12)`), so two
+        loaders never share one. An exception is not kept: the next call loads again."""
         if key not in self.loaded:
             self.loaded[key] = load()
         return self.loaded[key]

@@ -44,7 +44,7 @@ def interviewed(ctx: Context, answers: dict) -> Visit | None:
     """The household's latest visit with consent (its 4ท interview), read once a step: the spending question and
     the debts after it read it for their prompts and for where the dialog goes."""
     household = household_of(ctx, answers)
-    return ctx.once(("interviewed", household.id), lambda: latest_visit(household, consented=True))
+    return ctx.once((interviewed, household.id), lambda: latest_visit(household, consented=True))
 
 
 def welfare(ctx: Context, answers: dict) -> bool:

@@ -73,7 +73,7 @@ def in_scope(ctx: Context, household_id: int) -> Household:
     """`get` for the person talking, queried once while their input is handled (`Context.once`): a dialog's area
     check, its prompts and its option lists all read the household of its answers, and on PostgreSQL each query
     again cost about 0.2 ms of a step. Raises NotFound, like `get`."""
-    return ctx.once(("household", household_id), lambda: get(ctx.staff, household_id))
+    return ctx.once((in_scope, household_id), lambda: get(ctx.staff, household_id))
 
 
 HEAD_NAMES_FTS = table("households_fts", column("rowid"), column("head_name"))  # SQLite only (migration 0005)
