@@ -4,8 +4,7 @@ harness `bench.compass` and `bench.checkin_dialog` share (each says who its user
 What one timed step is (what `bot.inbox.process` does around the engine, minus the inbox claim, the webhook and
 the outbox), inside one app context:
 
-    line_user = db.session.get(LineUser, uid)                     # load: DB
-    staff = domain.access.staff.for_line_user(line_user)         #
+    line_user, staff = domain.access.staff.account(uid)           # load: DB (the account, its staff, their roles)
     session = dialogs.sessions.active(uid)                        #
     outcome = <the walk's answer>(Context(...), session)          # engine: engine.step (its area check included),
                                                                   #   or a menu tap when no session is active
@@ -38,7 +37,7 @@ from core.types import Context, Input, Outcome
 from dialogs import buttons, sessions
 from domain.access import audit
 from domain.access import staff as staff_access
-from models import DialogSession, LineUser, db, utcnow
+from models import DialogSession, db, utcnow
 from support import servers
 
 MAX_MEDIAN_MS = 2.0
@@ -85,8 +84,7 @@ def db_loop(walk: Walk, steps: int, users: int, plans: dict[str, Any]) -> tuple[
     for n in range(steps):
         uid = uids[n % users]
         t0 = clock()
-        line_user = db.session.get(LineUser, uid)
-        staff = staff_access.for_line_user(line_user)
+        line_user, staff = staff_access.account(uid)
         session = sessions.active(uid)
         t1 = clock()
         ctx = Context(line_user=line_user, staff=staff, event_id=None, now=utcnow(), timezone=ZONE)

@@ -41,7 +41,7 @@ from core.types import Context, Input, Outcome
 from dialogs import buttons, conversation, engine, sessions
 from dialogs.kinds import Photo as PhotoQuestion
 from domain.access import staff as staff_service
-from models import LeftChat, LineUser, Photo, db, utcnow
+from models import LeftChat, LineUser, Photo, Staff, db, utcnow
 
 
 def parse(payload: dict) -> Event:
@@ -101,26 +101,28 @@ def handle(event: Event, fetched: dict) -> Outcome:
     user_id = _user_id(event)
     if user_id is None:
         return Outcome()  # an event type this SDK doesn't know
-    line_user = db.session.get(LineUser, user_id) or LineUser(user_id=user_id, following=True, language="th",
-                                                               first_seen_at=now)
+    line_user, staff = staff_service.account(user_id)
+    line_user = line_user or LineUser(user_id=user_id, following=True, language="th", first_seen_at=now)
     if isinstance(event, UnfollowEvent):
         line_user.following, line_user.unfollowed_at = False, now
         return Outcome(store=[line_user])
     if isinstance(event, FollowEvent):
-        return on_follow(line_user, fetched.get("profile"), event.webhook_event_id, now)
+        return on_follow(line_user, staff, fetched.get("profile"), event.webhook_event_id, now)
     if not isinstance(event, MessageEvent | PostbackEvent):
         return Outcome()  # joins, reads, unsends...: nothing to answer
     if not line_user.following:
         line_user.following = True  # only friends can write; a missed follow event is healed here
-    ctx = person_context(line_user, event.webhook_event_id, now)
+    ctx = person_context(line_user, staff, event.webhook_event_id, now)
     outcome = conversation.converse(ctx, to_input(event))
     outcome.store.insert(0, line_user)
     return outcome
 
 
-def person_context(line_user: LineUser, event_id: str, now: datetime) -> Context:
-    """Who is talking, and the moment of their event in the bot's time zone (BOT_TIMEZONE)."""
-    return Context(line_user=line_user, staff=staff_service.for_line_user(line_user), event_id=event_id, now=now,
+def person_context(line_user: LineUser, staff: Staff | None, event_id: str, now: datetime) -> Context:
+    """Who is talking: the LINE account, and the staff member bound to it (`staff_service.account`) while it
+    follows the bot (unfollowed: none until re-follow); and the moment of their event in the bot's time zone
+    (BOT_TIMEZONE)."""
+    return Context(line_user=line_user, staff=staff if line_user.following else None, event_id=event_id, now=now,
                    timezone=current_app.config["BOT_TIMEZONE"])
 
 
@@ -172,13 +174,13 @@ def to_input(event: Event) -> Input:
     return Input("other")
 
 
-def on_follow(line_user: LineUser, profile, event_id: str, now: datetime) -> Outcome:
+def on_follow(line_user: LineUser, staff: Staff | None, profile, event_id: str, now: datetime) -> Outcome:
     line_user.following, line_user.followed_at = True, now
     if profile:
         line_user.display_name = clean_text(profile.display_name)
         if profile.language == "en":
             line_user.language = "en"
-    ctx = person_context(line_user, event_id, now)
+    ctx = person_context(line_user, staff, event_id, now)
     greeting = ctx._("Hello! This is the household poverty-alleviation assistant of the Ministry of Interior.")
     outcome = conversation.greet(ctx)
     outcome.reply.insert(0, TextMessage(text=greeting))

@@ -3,7 +3,7 @@ produced (`Outcome`), and an answer that can't be used (`Invalid`)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -82,6 +82,17 @@ class Context:
     event_id: str | None
     now: datetime  # UTC, as stored
     timezone: str  # BOT_TIMEZONE: where days begin and end for the people using the bot
+    loaded: dict = field(default_factory=dict, repr=False, compare=False)  # see `once`
+
+    def once(self, key: Hashable, load: Callable[[], Any]) -> Any:
+        """What `load()` gives, called the first time `key` is asked for while this input is handled (a Context
+        lives for one input). A dialog's area check, its prompts and its option lists read the same records;
+        with this they are queried once a step, and held here, so what they load (a household's members) stays
+        in the database session for the step too. A key names its loader (`(households.in_scope, 12)`), so two
+        loaders never share one. An exception is not kept: the next call loads again."""
+        if key not in self.loaded:
+            self.loaded[key] = load()
+        return self.loaded[key]
 
     @property
     def today(self) -> date:

@@ -27,7 +27,7 @@ from domain.step1_survey.folder import interview, latest_visit
 from domain.step1_survey.visits import picked
 from domain.step2_compass import compasses
 from domain.step2_compass.choices import ACTIVITIES, AGENCIES, GOALS, PART_LABELS, SPENDING, activity
-from models import Household, db
+from models import Household, Visit
 from models.staff import SUPERVISOR_ROLES
 
 ROLES = ("volunteer", "caretaker", *SUPERVISOR_ROLES)
@@ -35,8 +35,16 @@ OTHER = ("other", N_("Something else (type it)"))
 MAX_TARGET = 10_000_000  # baht per person per year
 
 
-def household_of(answers: dict) -> Household:
-    return db.session.get(Household, answers["@household"])
+def household_of(ctx: Context, answers: dict) -> Household:
+    """The compass's household, as this step's area check found it (`households.in_scope`)."""
+    return households.in_scope(ctx, answers["@household"])
+
+
+def interviewed(ctx: Context, answers: dict) -> Visit | None:
+    """The household's latest visit with consent (its 4ท interview), read once a step: the spending question and
+    the debts after it read it for their prompts and for where the dialog goes."""
+    household = household_of(ctx, answers)
+    return ctx.once((interviewed, household.id), lambda: latest_visit(household, consented=True))
 
 
 def welfare(ctx: Context, answers: dict) -> bool:
@@ -80,7 +88,7 @@ def one_per_kind(answers: dict) -> list[dict]:
 def costs_prompt(ctx: Context, answers: dict) -> str:
     """The spending question, after what the 4ท visit recorded of the household's potential: shown, not asked."""
     question = ctx._("What does the household spend on each month? Tap each, then Done.")
-    visit = latest_visit(household_of(answers), consented=True)
+    visit = interviewed(ctx, answers)
     if visit is None or not visit.resources:
         return question
     found = interview(ctx, visit)
@@ -91,20 +99,20 @@ def costs_prompt(ctx: Context, answers: dict) -> str:
                  informal=found.debt_informal) + "\n\n" + question
 
 
-def _debts(answers: dict) -> Decimal:
-    visit = latest_visit(household_of(answers), consented=True)
+def _debts(ctx: Context, answers: dict) -> Decimal:
+    visit = interviewed(ctx, answers)
     resources = (visit.resources or {}) if visit else {}
     return income.added_up([resources.get("debt_formal"), resources.get("debt_informal")])
 
 
 def repayment_unknown(ctx: Context, answers: dict) -> bool:
     """Debts recorded at ท3 whose monthly repayment was not just given as a kind of spending."""
-    return "debt" not in picked(answers.get("s_kinds")) and _debts(answers) > 0
+    return "debt" not in picked(answers.get("s_kinds")) and _debts(ctx, answers) > 0
 
 
 def repay_prompt(ctx: Context, answers: dict) -> str:
     return ctx._("The household's debts at the 4T interview: %(debts)s. How much is repaid a month, in baht?",
-                 debts=format_money(_debts(answers), ctx.locale))
+                 debts=format_money(_debts(ctx, answers), ctx.locale))
 
 
 def plan_prompt(ctx: Context, answers: dict) -> str:
@@ -154,7 +162,7 @@ def by_government(ctx: Context, answers: dict) -> bool:
 
 
 def members_of(ctx: Context, answers: dict) -> list[tuple[str, str]]:
-    return [(str(m.id), m.name) for m in household_of(answers).members]
+    return [(str(m.id), m.name) for m in household_of(ctx, answers).members]
 
 
 def who_choices(ctx: Context, answers: dict) -> list[tuple[str, str]]:
@@ -183,8 +191,7 @@ def months(ctx: Context, answers: dict) -> list[tuple[str, str]]:
 # ---- the target and the MOU -------------------------------------------------------------------------------
 
 def target_prompt(ctx: Context, answers: dict) -> str:
-    household = household_of(answers)
-    found = income.of(household)
+    found = income.of(household_of(ctx, answers))
     today = format_money(found.per_person_year, ctx.locale) if found.per_person_year is not None else "-"
     line = format_money(found.line, ctx.locale) if found.line else ctx._("not set for this year")
     return ctx._("Target: the household's income per person per year to reach, in baht? Today it is %(today)s; "
@@ -225,7 +232,7 @@ def summary(ctx: Context, answers: dict) -> str:
                      for item in answers.get("activities") or []) or "-"
     target = ""
     if answers.get("t_income"):
-        today = income.of(household_of(answers)).per_person_year or Decimal(0)
+        today = income.of(household_of(ctx, answers)).per_person_year or Decimal(0)
         target = "\n" + ctx._("Target: %(target)s per person per year by %(date)s (today %(today)s, %(gap)s to go)",
                               target=format_money(Decimal(answers["t_income"]), ctx.locale),
                               date=format_date(date.fromisoformat(answers["t_date"]), ctx.locale),
@@ -239,7 +246,7 @@ def summary(ctx: Context, answers: dict) -> str:
 
 def finish(ctx: Context, answers: dict) -> Outcome:
     try:
-        household = households.get(ctx.staff, answers["@household"])
+        household = households.in_scope(ctx, answers["@household"])
     except households.NotFound:
         return not_found(ctx)
     written = compasses.record(ctx, household, answers, who_names(ctx, answers))
@@ -255,7 +262,7 @@ def open_compass(ctx: Context, data: dict) -> Outcome:
     """From the household card: the compass of a household in the person's scope, once it is classified; with a
     compass already, a revision that offers each of its answers to keep."""
     try:
-        household = households.get(ctx.staff, buttons.whole(data.get("household"), 9) or 0)
+        household = households.in_scope(ctx, buttons.whole(data.get("household"), 9) or 0)
     except households.NotFound:
         return not_found(ctx)
     if household.classification is None:
@@ -337,7 +344,7 @@ COMPASS = Dialog(
 
 def open_mou_photo(ctx: Context, data: dict) -> Outcome:
     try:
-        household = households.get(ctx.staff, buttons.whole(data.get("household"), 9) or 0)
+        household = households.in_scope(ctx, buttons.whole(data.get("household"), 9) or 0)
     except households.NotFound:
         return not_found(ctx)
     if compasses.current(household) is None:
@@ -347,7 +354,7 @@ def open_mou_photo(ctx: Context, data: dict) -> Outcome:
 
 def attach_photo(ctx: Context, answers: dict) -> Outcome:
     try:
-        household = households.get(ctx.staff, answers["@household"])
+        household = households.in_scope(ctx, answers["@household"])
     except households.NotFound:
         return not_found(ctx)
     compass = compasses.current(household)

@@ -89,9 +89,10 @@ def step(ctx: Context, session: DialogSession, inp: Input) -> Outcome:
     """Apply one input to an active session. Every step moves the version on, so the buttons of
     earlier messages expire, and stores the session with whatever else the step produced."""
     expired = inp.kind == "postback" and not buttons.belongs(inp.data, session)
+    allowed = still_allowed(ctx, session)  # first: its query would otherwise flush the session's changes below
     session.version += 1
     session.updated_at = ctx.now
-    if not still_allowed(ctx, session):
+    if not allowed:
         outcome = close_not_allowed(ctx, session)
     elif not still_asked(session):
         outcome = close_changed(ctx, session)

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from core.thai import format_month, local_date
 from domain.access import audit
-from models import AuditEntry, Compass, CompassActivity, Household, Photo, Visit, db, utcnow
+from models import AuditEntry, Compass, CompassActivity, DialogSession, Household, Photo, StaffRole, Visit, db, utcnow
 from tests.helpers import HEAD, LIFF_ID, Counted, add_staff, add_target_household, person, th
 
 SPOUSE = "นางสมศรี ใจดี"
@@ -142,6 +142,21 @@ def test_the_compass_waits_for_the_interview_and_stays_in_the_area(app, voluntee
     outside = add_target_household(app, village="30060202", number="99")
     assert th("This household was not found in your area.") in volunteer.postback(
         f"menu=compass&household={outside}")
+
+
+def test_every_step_checks_the_household_is_still_in_the_area(app, volunteer):
+    household_id = interviewed(app, "self_development")
+    volunteer.postback(f"menu=compass&household={household_id}")
+    assert th("A steady income") in volunteer.say("อาสา ทดสอบ, พัฒนากร ดีงาม")
+    with app.app_context():
+        db.session.scalar(select(StaffRole).where(StaffRole.role == "volunteer")).area_code = "30060202"
+        db.session.commit()
+    reply = volunteer.say("1")
+    assert th("This is no longer within your area, so it was closed. Nothing was saved.") in reply
+    assert th("A steady income") not in reply and HEAD not in reply
+    with app.app_context():
+        assert db.session.scalar(select(Compass)) is None
+        assert db.session.scalar(select(DialogSession.status)) == "cancelled"
 
 
 def test_the_folder_card_of_a_classified_household_opens_its_compass(app, volunteer):

@@ -96,9 +96,10 @@ def test_unfollow_deactivates_until_follow(app, new_user, line):
     line.send(line.unfollow(chat.user_id))
     settle(app)
     with app.app_context():
-        from domain.access.staff import for_line_user
-        from models import LineUser
-        assert for_line_user(db.session.get(LineUser, chat.user_id)) is None
+        from bot.events import person_context
+        from domain.access.staff import account
+        line_user, staff = account(chat.user_id)
+        assert staff is not None and person_context(line_user, staff, None, utcnow()).staff is None
     assert "ยินดีต้อนรับกลับ" in chat.follow()
 
 

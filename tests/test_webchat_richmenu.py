@@ -73,7 +73,7 @@ def test_tapping_an_area_of_the_staff_menu_opens_that_item(page, synced):
 def test_a_caretaker_sees_their_households_on_their_menu(page, synced):
     demo_button(page, "ผู้ดูแลครัวเรือน").click()
     expect(chip(page, "ข้อมูลของฉัน")).to_be_visible()
-    expect(page.locator("#richmenu-board .richmenu-area")).to_have_count(8)  # the field items, ครัวเรือนที่ดูแล and เยี่ยมบ้านประจำเดือน
+    expect(page.locator("#richmenu-board .richmenu-area")).to_have_count(8)  # with ครัวเรือนที่ดูแล, เยี่ยมบ้านประจำเดือน
     area(page, "ครัวเรือนที่ดูแล").click()
     expect(page.locator(".row.user .msg").last).to_have_text("ครัวเรือนที่ดูแล")
     expect(bot_bubbles(page).last).to_contain_text(th("No household is in your care yet. Your supervisor assigns "

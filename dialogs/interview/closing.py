@@ -84,8 +84,9 @@ def finish(ctx: Context, answers: dict) -> Outcome:
 
 
 def in_area(ctx: Context, answers: dict) -> bool:
+    """Checked at every step (`Dialog.allowed`): the household is still in the person's scope."""
     try:
-        households.get(ctx.staff, answers["@household"])
+        households.in_scope(ctx, answers["@household"])
     except households.NotFound:
         return False
     return True

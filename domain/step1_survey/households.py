@@ -4,13 +4,15 @@ Every query here takes the person asking and goes through `domain.access.scope`,
 area can be listed, found or opened.
 """
 
+import functools
 import hashlib
 import hmac
 
 from flask import current_app
-from sqlalchemy import ColumnElement, and_, column, func, or_, select, table
+from sqlalchemy import ColumnElement, and_, bindparam, column, func, or_, select, table
 
 from core.thai import compact_code
+from core.types import Context
 from domain.access import scope
 from models import Household, Member, Staff, db
 
@@ -53,11 +55,25 @@ def visible(viewer: Staff):
     return select(Household).where(scope.of(viewer).households())
 
 
+@functools.lru_cache(maxsize=1024)
+def _one_visible(within: scope.Scope):
+    """`visible` narrowed to one household (by the bound "household_id"), built once per scope: every step of a
+    dialog about a household runs it (its area check), and building it anew took about as long as running it."""
+    return select(Household).where(within.households(), Household.id == bindparam("household_id"))
+
+
 def get(viewer: Staff, household_id: int) -> Household:
-    household = db.session.scalar(visible(viewer).where(Household.id == household_id))
+    household = db.session.scalar(_one_visible(scope.of(viewer)), {"household_id": household_id})
     if household is None:
         raise NotFound(household_id)
     return household
+
+
+def in_scope(ctx: Context, household_id: int) -> Household:
+    """`get` for the person talking, queried once while their input is handled (`Context.once`): a dialog's area
+    check, its prompts and its option lists all read the household of its answers, and on PostgreSQL each query
+    again cost about 0.2 ms of a step. Raises NotFound, like `get`."""
+    return ctx.once((in_scope, household_id), lambda: get(ctx.staff, household_id))
 
 
 HEAD_NAMES_FTS = table("households_fts", column("rowid"), column("head_name"))  # SQLite only (migration 0005)
