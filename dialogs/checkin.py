@@ -9,6 +9,7 @@ period the check-in is for. Nothing is stored before the summary is confirmed; t
 changes (`domain.step4_care.checkins.record`), in the transaction of that answer.
 """
 
+from datetime import date
 from decimal import Decimal
 
 from linebot.v3.messaging import TextMessage
@@ -32,7 +33,7 @@ from domain.labels import (
     UNREACHED_LABELS,
 )
 from domain.step1_survey import households, income
-from domain.step1_survey.folder import problem_title
+from domain.step1_survey.folder import indicator_title
 from domain.step1_survey.visits import picked
 from domain.step2_compass import compasses
 from domain.step2_compass.choices import ACTIVITY_STATUS_LABELS
@@ -46,8 +47,30 @@ REPORTING = "report"
 OTHER = ("other", N_("Something else (type it)"))
 
 
-def household_of(answers: dict) -> Household:
-    return db.session.get(Household, answers["@household"])
+def household_of(ctx: Context, answers: dict) -> Household:
+    """The household of the visit, as the step's area check found it (one query a step)."""
+    return households.in_scope(ctx, answers["@household"])
+
+
+def context_of(ctx: Context, household: Household, period: Period) -> dict:
+    """What the visit's questions show, read once as it opens and kept with its answers, so a step reads nothing but
+    the household (its area check): the activities and problems to report on, the last income, the members counted,
+    whether the house is located, and this period's earlier visit. `checkins.record` checks again what is saved."""
+    last = checkins.last_before(household, period)
+    earlier = checkins.latest(household.id, checkins.period_of(ctx))
+    return {"@activities": [{"id": a.id, "text": a.text, "status": a.status}
+                            for a in checkins.open_activities(household)],
+            "@problems": [{"id": p.id, "indicator": p.indicator, "description": p.description}
+                          for p in checkins.open_problems(household)],
+            "@last": ({"income": str(last.monthly_income), "period": last.period}
+                      if last is not None and last.monthly_income is not None else None),
+            "@members": len(household.members), "@located": household.latitude is not None,
+            "@amends": ({"on": ctx.day_of(earlier.at).isoformat(), "by": db.session.get(Staff, earlier.staff_id).name}
+                        if earlier is not None else None)}
+
+
+def problem_text(ctx: Context, item: dict) -> str:
+    return indicator_title(ctx, item["indicator"], item["description"])
 
 
 def period_of(answers: dict) -> Period:
@@ -55,7 +78,7 @@ def period_of(answers: dict) -> Period:
 
 
 def heading(ctx: Context, answers: dict) -> str:
-    household = household_of(answers)
+    household = household_of(ctx, answers)
     return ctx._("Monthly visit, %(period)s: house %(number)s (%(head)s)", period=period_of(answers).label(ctx.locale),
                  number=household.house_number, head=household.head_name)
 
@@ -69,7 +92,7 @@ def period_choices(ctx: Context, answers: dict) -> list[tuple[str, str]]:
 
 
 def period_prompt(ctx: Context, answers: dict) -> str:
-    household = household_of(answers)
+    household = household_of(ctx, answers)
     closed = Period.from_key(answers["@periods"][1])
     return ctx._("House %(number)s (%(head)s) has no visit for %(month)s, which closed on the %(day)s. Which month is "
                  "this visit for? One for %(month)s is recorded as late.", number=household.house_number,
@@ -80,11 +103,10 @@ def period_prompt(ctx: Context, answers: dict) -> str:
 
 def contact_prompt(ctx: Context, answers: dict) -> str:
     text = heading(ctx, answers)
-    earlier = checkins.latest(answers["@household"], period_of(answers))
-    if earlier is not None:
+    earlier = answers.get("@amends")
+    if earlier and period_of(answers).key == answers["@period"]:
         text += "\n" + ctx._("Already recorded on %(date)s by %(name)s; this visit will replace it.",
-                             date=format_date(ctx.day_of(earlier.at), ctx.locale),
-                             name=db.session.get(Staff, earlier.staff_id).name)
+                             date=format_date(date.fromisoformat(earlier["on"]), ctx.locale), name=earlier["by"])
     return text + "\n" + ctx._("How did you follow up the family this month?")
 
 
@@ -99,38 +121,39 @@ def closing(ctx: Context, answers: dict) -> bool:
 def close_prompt(ctx: Context, answers: dict) -> str:
     status = HOUSEHOLD_STATUS_LABELS[checkins.STATUS_OF_REASON[answers["c_why"]]]
     return ctx._("House %(number)s will be marked “%(status)s” and no longer be visited monthly. Is that right?",
-                 number=household_of(answers).house_number, status=ctx._(status))
+                 number=household_of(ctx, answers).house_number, status=ctx._(status))
 
 
 # ---- income ------------------------------------------------------------------------------------------------------
 
 def last_income(ctx: Context, answers: dict) -> list[tuple[Decimal, str]]:
     """Last month's figure as a one-tap answer."""
-    last = checkins.last_before(household_of(answers), period_of(answers))
-    if last is None or last.monthly_income is None:
+    last = answers.get("@last")
+    if not last:
         return []
-    return [(last.monthly_income, ctx._("Same: %(amount)s", amount=format_money(last.monthly_income, ctx.locale)))]
+    amount = Decimal(last["income"])
+    return [(amount, ctx._("Same: %(amount)s", amount=format_money(amount, ctx.locale)))]
 
 
 def income_prompt(ctx: Context, answers: dict) -> str:
     text = ctx._("The household's income this month, all members together, in baht?")
-    last = checkins.last_before(household_of(answers), period_of(answers))
-    if last is not None and last.monthly_income is not None:
+    last = answers.get("@last")
+    if last:
         text += "\n" + ctx._("Last time (%(month)s): %(amount)s. Tap “Same” if it has not changed.",
-                             month=Period.from_key(last.period).label(ctx.locale),
-                             amount=format_money(last.monthly_income, ctx.locale))
+                             month=Period.from_key(last["period"]).label(ctx.locale),
+                             amount=format_money(Decimal(last["income"]), ctx.locale))
     return text
 
 
 # ---- the compass's activities ------------------------------------------------------------------------------------
 
 def has_activities(ctx: Context, answers: dict) -> bool:
-    return bool(checkins.open_activities(household_of(answers)))
+    return bool(answers["@activities"])
 
 
 def activities_prompt(ctx: Context, answers: dict) -> str:
-    lines = [f"{n}. {a.text} ({ctx._(ACTIVITY_STATUS_LABELS.get(a.status, a.status))})"
-             for n, a in enumerate(checkins.open_activities(household_of(answers)), 1)]
+    lines = [f"{n}. {a['text']} ({ctx._(ACTIVITY_STATUS_LABELS.get(a['status'], a['status']))})"
+             for n, a in enumerate(answers["@activities"], 1)]
     return ctx._("The life compass's activities:\n%(activities)s\nAny progress this month?",
                  activities="\n".join(lines))
 
@@ -149,7 +172,7 @@ ACTIVITIES = Roster("c_activities", heading=activity_heading)
 
 
 def open_activities(answers: dict) -> list[dict]:
-    return [{"activity": a.id, "text": a.text} for a in checkins.open_activities(household_of(answers))]
+    return [{"activity": a["id"], "text": a["text"]} for a in answers["@activities"]]
 
 
 def needs_reason(ctx: Context, answers: dict) -> bool:
@@ -165,12 +188,12 @@ def reason_prompt(ctx: Context, answers: dict) -> str:
 # ---- problems ----------------------------------------------------------------------------------------------------
 
 def problem_choices(ctx: Context, answers: dict) -> list[tuple[str, str]]:
-    return [*((str(p.id), problem_title(ctx, p)) for p in checkins.open_problems(household_of(answers))),
+    return [*((str(p["id"]), problem_text(ctx, p)) for p in answers["@problems"]),
             (NEW_PROBLEM, N_("New problem")), (NONE, N_("Nothing changed"))]
 
 
 def problems_prompt(ctx: Context, answers: dict) -> str:
-    if not checkins.open_problems(household_of(answers)):
+    if not answers["@problems"]:
         return ctx._("No problem is open. Is there a new one?")
     return ctx._("Problems still open: tap those solved this month, and “New problem” if there is one, then Done. "
                  "If nothing changed, tap “Nothing changed”.")
@@ -201,7 +224,7 @@ def typing_problem(ctx: Context, answers: dict) -> bool:
 
 
 def unlocated(ctx: Context, answers: dict) -> bool:
-    return household_of(answers).latitude is None
+    return not answers["@located"]
 
 
 AFTER_PROBLEMS = [When(unlocated, "c_location"), "c_photo"]
@@ -234,19 +257,19 @@ def given(answers: dict) -> checkins.Given:
 
 
 def summary(ctx: Context, answers: dict) -> str:
-    household, said = household_of(answers), given(answers)
+    said = given(answers)
     lines = [heading(ctx, answers), ctx._("How: %(contact)s", contact=ctx._(CONTACT_LABELS[said.contact]))
              + (f" ({ctx._(UNREACHED_LABELS[said.unreached_reason])})" if said.unreached_reason else "")]
     if said.close_household:
         lines.append(ctx._("Status: %(status)s",
                            status=ctx._(HOUSEHOLD_STATUS_LABELS[checkins.STATUS_OF_REASON[said.unreached_reason]])))
     if said.monthly_income is not None:
-        lines.append(_income_line(ctx, household, said.monthly_income, period_of(answers)))
-        texts = {a.id: a.text for a in checkins.open_activities(household)}
+        lines.append(_income_line(ctx, answers["@members"], said.monthly_income, period_of(answers)))
+        texts = {a["id"]: a["text"] for a in answers["@activities"]}
         lines.append(ctx._("Activities: %(progress)s", progress=", ".join(
             f"{texts.get(a, '-')} {ctx._(PROGRESS_LABELS[p])}" for a, (p, _why) in said.progress.items())
             or ctx._("no change")))
-        titles = {p.id: problem_title(ctx, p) for p in checkins.open_problems(household)}
+        titles = {p["id"]: problem_text(ctx, p) for p in answers["@problems"]}
         changed = [ctx._("solved: %(problem)s", problem=titles.get(p, "-")) for p in said.solved]
         changed += [ctx._("new: %(problem)s", problem=text or ctx._(dict(PROBLEM_INDICATORS[dim]).get(code, code)))
                     for dim, code, text in said.new_problems]
@@ -260,9 +283,9 @@ def summary(ctx: Context, answers: dict) -> str:
     return "\n".join(lines) + "\n\n" + ctx._("Save this visit?")
 
 
-def _income_line(ctx: Context, household: Household, monthly: Decimal, period: Period) -> str:
+def _income_line(ctx: Context, members: int, monthly: Decimal, period: Period) -> str:
     text = ctx._("Income: %(amount)s this month", amount=format_money(monthly, ctx.locale))
-    per_person, line = income.per_person_year(monthly, len(household.members)), checkins.line_of(period)
+    per_person, line = income.per_person_year(monthly, members), checkins.line_of(period)
     if per_person is not None and line:
         text += "\n" + ctx._("= %(per_person)s per person per year; the จปฐ. line is %(line)s (%(verdict)s)",
                              per_person=format_money(per_person, ctx.locale), line=format_money(line, ctx.locale),
@@ -304,9 +327,8 @@ def open_checkin(ctx: Context, data: dict) -> Outcome:
         return menu.show(ctx, note=ctx._("House %(number)s is marked “%(status)s”: no monthly visit is due.",
                                          number=household.house_number,
                                          status=ctx._(HOUSEHOLD_STATUS_LABELS[household.status])))
-    current = checkins.period_of(ctx)
-    opening = {"@household": household.id, "@period": current.key}
-    closed = checkins.missed(household, ctx)
+    current, closed = checkins.period_of(ctx), checkins.missed(household, ctx)
+    opening = {"@household": household.id, "@period": current.key, **context_of(ctx, household, closed or current)}
     if closed is not None:
         return drafts.start_dialog(ctx, "checkin", answers={**opening, "@periods": [current.key, closed.key]})
     return drafts.start_dialog(ctx, "checkin", answers=opening, at="c_contact")

@@ -232,10 +232,15 @@ def interview(ctx: Context, visit: Visit) -> Interview:
 
 
 def problem_title(ctx: Context, problem: Problem) -> str:
-    if problem.indicator:
-        label = INDICATOR_LABELS.get(problem.indicator)
-        return ctx._(label) if label else problem.indicator
-    return problem.description or "-"
+    return indicator_title(ctx, problem.indicator, problem.description)
+
+
+def indicator_title(ctx: Context, indicator: str | None, description: str | None) -> str:
+    """A problem's name: its indicator's label, or the words it was recorded in."""
+    if indicator:
+        label = INDICATOR_LABELS.get(indicator)
+        return ctx._(label) if label else indicator
+    return description or "-"
 
 
 def visits(household: Household, consented: bool = False) -> Select:
