@@ -25,7 +25,7 @@ from dialogs.buttons import QUICK_REPLY_LIMIT, postback
 from dialogs.flow import DONE, Dialog
 from dialogs.kinds.base import PICKED, PICKING, Question, WrongKind
 from dialogs.kinds.yes_no import read_yes_no
-from models import DialogSession, db
+from models import DialogSession
 
 STALE_AFTER = timedelta(days=3)
 MAX_FAILURES = 3
@@ -89,20 +89,17 @@ def step(ctx: Context, session: DialogSession, inp: Input) -> Outcome:
     """Apply one input to an active session. Every step moves the version on, so the buttons of
     earlier messages expire, and stores the session with whatever else the step produced."""
     expired = inp.kind == "postback" and not buttons.belongs(inp.data, session)
-    # Nothing a step reads depends on what it changes (its records are stored after it, by the caller), so its
-    # queries don't flush the session's changes first: one UPDATE of the session a step, at the commit, not two.
-    with db.session.no_autoflush:
-        allowed = still_allowed(ctx, session)
-        session.version += 1
-        session.updated_at = ctx.now
-        if not allowed:
-            outcome = close_not_allowed(ctx, session)
-        elif not still_asked(session):
-            outcome = close_changed(ctx, session)
-        elif expired:
-            outcome = ask(ctx, session, note=ctx._("This button has expired. Here is the current question again."))
-        else:
-            outcome = _step(ctx, session, inp)
+    allowed = still_allowed(ctx, session)  # first: its query would otherwise flush the session's changes below
+    session.version += 1
+    session.updated_at = ctx.now
+    if not allowed:
+        outcome = close_not_allowed(ctx, session)
+    elif not still_asked(session):
+        outcome = close_changed(ctx, session)
+    elif expired:
+        outcome = ask(ctx, session, note=ctx._("This button has expired. Here is the current question again."))
+    else:
+        outcome = _step(ctx, session, inp)
     if session not in outcome.store:
         outcome.store.insert(0, session)
     return outcome
