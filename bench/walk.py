@@ -4,8 +4,8 @@ harness `bench.compass` and `bench.checkin_dialog` share (each says who its user
 What one timed step is (what `bot.inbox.process` does around the engine, minus the inbox claim, the webhook and
 the outbox), inside one app context:
 
-    line_user, staff = domain.access.staff.account(uid)           # load: DB (the account, its staff, their roles)
-    session = dialogs.sessions.active(uid)                        #
+    line_user, staff, session = dialogs.sessions.account(uid)     # load: DB, one query (the account, its staff
+                                                                  #   member, their roles, the active dialog)
     outcome = <the walk's answer>(Context(...), session)          # engine: engine.step (its area check included),
                                                                   #   or a menu tap when no session is active
     db.session.add_all(outcome.store); flush; audit entries       # save: DB, as bot.inbox.apply stores an outcome
@@ -36,7 +36,6 @@ from bot import jobs
 from core.types import Context, Input, Outcome
 from dialogs import buttons, sessions
 from domain.access import audit
-from domain.access import staff as staff_access
 from models import DialogSession, db, utcnow
 from support import servers
 
@@ -84,8 +83,7 @@ def db_loop(walk: Walk, steps: int, users: int, plans: dict[str, Any]) -> tuple[
     for n in range(steps):
         uid = uids[n % users]
         t0 = clock()
-        line_user, staff = staff_access.account(uid)
-        session = sessions.active(uid)
+        line_user, staff, session = sessions.account(uid)
         t1 = clock()
         ctx = Context(line_user=line_user, staff=staff, event_id=None, now=utcnow(), timezone=ZONE)
         outcome = walk.answer(ctx, session, plans[uid])

@@ -40,7 +40,6 @@ from core.i18n import gettext
 from core.types import Context, Input, Outcome
 from dialogs import buttons, conversation, engine, sessions
 from dialogs.kinds import Photo as PhotoQuestion
-from domain.access import staff as staff_service
 from models import LeftChat, LineUser, Photo, Staff, db, utcnow
 
 
@@ -101,7 +100,7 @@ def handle(event: Event, fetched: dict) -> Outcome:
     user_id = _user_id(event)
     if user_id is None:
         return Outcome()  # an event type this SDK doesn't know
-    line_user, staff = staff_service.account(user_id)
+    line_user, staff, session = sessions.account(user_id)
     line_user = line_user or LineUser(user_id=user_id, following=True, language="th", first_seen_at=now)
     if isinstance(event, UnfollowEvent):
         line_user.following, line_user.unfollowed_at = False, now
@@ -113,13 +112,13 @@ def handle(event: Event, fetched: dict) -> Outcome:
     if not line_user.following:
         line_user.following = True  # only friends can write; a missed follow event is healed here
     ctx = person_context(line_user, staff, event.webhook_event_id, now)
-    outcome = conversation.converse(ctx, to_input(event))
+    outcome = conversation.converse(ctx, to_input(event), session)
     outcome.store.insert(0, line_user)
     return outcome
 
 
 def person_context(line_user: LineUser, staff: Staff | None, event_id: str, now: datetime) -> Context:
-    """Who is talking: the LINE account, and the staff member bound to it (`staff_service.account`) while it
+    """Who is talking: the LINE account, and the staff member bound to it (`sessions.account`) while it
     follows the bot (unfollowed: none until re-follow); and the moment of their event in the bot's time zone
     (BOT_TIMEZONE)."""
     return Context(line_user=line_user, staff=staff if line_user.following else None, event_id=event_id, now=now,

@@ -6,8 +6,8 @@ from dialogs import commands, drafts, engine, menu, registry, sessions
 from models import DialogSession
 
 
-def converse(ctx: Context, inp: Input) -> Outcome:
-    session = sessions.active(ctx.line_user.user_id)
+def converse(ctx: Context, inp: Input, session: DialogSession | None) -> Outcome:
+    """One input of the person in `ctx`, whose active dialog is `session` (`sessions.account` loads both)."""
     if session is not None and ctx.now - session.updated_at > engine.STALE_AFTER:
         # untouched for days: kept as a draft, offered again
         return sessions.set_aside(session).extend(drafts.offer_resume(ctx, session))

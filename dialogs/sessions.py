@@ -1,17 +1,29 @@
 """Loading sessions: the persistence side of the dialog engine (saving happens in `bot.inbox.apply`)."""
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import and_, bindparam, select
 
 from core.types import Outcome
-from models import DialogSession, db
+from domain.access import staff as staff_service
+from models import DialogSession, LineUser, Staff, db
 
-# Built once: it runs on every message.
+# Built once: they run on every message.
 _ACTIVE = select(DialogSession).where(DialogSession.line_user_id == bindparam("line_user_id"),
                                       DialogSession.status == "active")
+# A message needs the account, its staff member with their roles, and the open dialog: one query (a second round
+# trip for the dialog cost about 0.3 ms a message on PostgreSQL).
+_ACCOUNT_AND_ACTIVE = (staff_service.ACCOUNT.add_columns(DialogSession)
+                       .outerjoin(DialogSession, and_(DialogSession.line_user_id == LineUser.user_id,
+                                                      DialogSession.status == "active")))
 
 
 def active(line_user_id: str) -> DialogSession | None:
     return db.session.scalar(_ACTIVE, {"line_user_id": line_user_id})
+
+
+def account(line_user_id: str) -> tuple[LineUser | None, Staff | None, DialogSession | None]:
+    """`staff_service.account` and the person's active dialog, if any, in one query."""
+    row = db.session.execute(_ACCOUNT_AND_ACTIVE, {"line_user_id": line_user_id}).unique().first()
+    return (row[0], row[1], row[2]) if row else (None, None, None)
 
 
 def newest_drafts(line_user_id: str, limit: int) -> list[DialogSession]:

@@ -97,8 +97,8 @@ def test_unfollow_deactivates_until_follow(app, new_user, line):
     settle(app)
     with app.app_context():
         from bot.events import person_context
-        from domain.access.staff import account
-        line_user, staff = account(chat.user_id)
+        from dialogs.sessions import account
+        line_user, staff, _session = account(chat.user_id)
         assert staff is not None and person_context(line_user, staff, None, utcnow()).staff is None
     assert "ยินดีต้อนรับกลับ" in chat.follow()
 

@@ -76,8 +76,9 @@ _RECENT_FAILURES = (select(InviteAttempt.at)
                     .order_by(InviteAttempt.at.desc()).limit(LOCKOUT_FAILURES))
 # Every message needs the account, its staff member and their roles (scope, menu): one query, joined. Three
 # (the account, the staff member, the relationship's own selectin load of the roles) cost about 0.4 ms more a
-# message on PostgreSQL.
-_ACCOUNT = (select(LineUser, Staff)
+# message on PostgreSQL. `dialogs.sessions.account` runs it with the person's open dialog added. Whether the staff
+# member acts through the account depends on its following the bot (`bot.events.person_context`).
+ACCOUNT = (select(LineUser, Staff)
             .outerjoin(Staff, and_(Staff.line_user_id == LineUser.user_id, Staff.active.is_(True)))
             .options(joinedload(Staff.roles))
             .where(LineUser.user_id == bindparam("line_user_id")))
@@ -90,14 +91,6 @@ def locked_until(line_user_id: str, now: datetime) -> datetime | None:
     if len(failures) < LOCKOUT_FAILURES:
         return None
     return failures[0] + LOCKOUT_WINDOW
-
-
-def account(line_user_id: str) -> tuple[LineUser | None, Staff | None]:
-    """A LINE account and the active staff member bound to it, their roles loaded; None for either that is not
-    there. Whether the staff member acts through the account depends on its following the bot
-    (`bot.events.person_context`)."""
-    row = db.session.execute(_ACCOUNT, {"line_user_id": line_user_id}).unique().first()
-    return (row[0], row[1]) if row else (None, None)
 
 
 def register(ctx: Context, invite: Invite, name: str, position: str, phone: str) -> tuple[Staff, list]:
