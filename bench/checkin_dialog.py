@@ -15,18 +15,19 @@ answers are kept or given again) and every third time "Save": the check-in is st
 the caretaker's next step is the tap on their next household in "Monthly visits" (`checkin.open_checkin`). Steps go
 round-robin over the users; what one timed step is: `bench.walk`.
 
-Measured (this 2-core machine, shared with four other sessions: load average about 3; --steps 20000 --users 1000,
-897 of the steps saving a check-in), in ms:
+Measured (this 2-core machine, load average about 1; --steps 20000 --users 1000, 897 of the steps saving a
+check-in), in ms:
 
     backend      median    p90    p99   load  engine  save
-    sqlite        3.35     8.99  19.4   1.41   2.91   0.53
-    postgresql    4.89    12.95  38.1   2.05   4.40   0.88
+    sqlite        1.09     2.00   6.13  0.42   0.66   0.38
+    postgresql    1.42     2.40   7.65  0.45   0.85   0.55
 
-Not yet under 2 ms: a step makes about 12 queries (the account, its staff member and roles, and the session: 4;
-the household 3 times, by the area check and the prompts, as none holds it for the next; the current compass and
-its activities twice on the way to the activities; last month's check-in twice for the income's prompt and its
-"Same" button; two UPDATEs of the session), a save 25. Reading each once a step (`Context.once`, as the compass
-dialog is getting) would halve them.
+A step makes two queries and an UPDATE: the account with its staff member, their roles and the open dialog in one
+(`dialogs.sessions.account`), the household's area check, and the session's save. What the questions show (the
+activities, the problems, last month's income, the members counted, an earlier visit this period) is read once, as
+the visit opens, and kept with its answers. Before (the account, staff, roles and session in four queries; the
+household, the compass and last month's visit read again by each prompt: about 12 queries a step): 3.35 ms on
+SQLite and 4.89 on PostgreSQL, under a load average of 3.
 """
 
 from __future__ import annotations

@@ -11,6 +11,17 @@ again: at the MOU they answer "no", which goes back to the goals, and from then 
 kept ("Keep answer") but the month of each activity, which is answered afresh. So the steps cover the
 roster loops (goals, spending, activities), tick lists, money, the area check of every step and the long
 summary. Steps go round-robin over the users; what one timed step is: `bench.walk`.
+
+Measured (this 2-core machine, load average about 1; --steps 20000 --users 1000), in ms:
+
+    backend      median    p90    p99   load  engine  save
+    sqlite        1.18     1.61   2.68  0.43   0.58   0.27
+    postgresql    1.74     2.84   4.27  0.55   0.98   0.50
+
+A step queries the account with its staff member, their roles and the open dialog at once
+(`dialogs.sessions.account`), then the household once (`households.in_scope`: the area check, the prompts and the
+option lists share it), then saves. Before (four queries to load, the household again for each prompt), 2.8 ms
+on PostgreSQL.
 """
 
 from __future__ import annotations
