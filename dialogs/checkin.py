@@ -237,7 +237,8 @@ def given(answers: dict) -> checkins.Given:
     period = period_of(answers)
     if answers["c_contact"] == "unreached":
         return checkins.Given(period=period, contact="unreached", unreached_reason=answers["c_why"],
-                              close_household=closing(None, answers) and answers.get("c_close") is True,
+                              close_household=answers["c_why"] in checkins.STATUS_OF_REASON
+                              and answers.get("c_close") is True,
                               note=answers.get("c_note"))
     progress = {}
     if answers.get("c_acts") == REPORTING:
@@ -374,5 +375,6 @@ CHECKIN = Dialog(
               next=[When(not_confirmed, "c_contact"), "done"]),
     ],
     finish=finish,
+    forget_answers=True,
     allowed=in_area,
 )
