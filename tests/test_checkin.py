@@ -370,3 +370,25 @@ def test_a_visit_left_half_way_is_resumed_from_monthly_visits(app, caretaker):
     caretaker.tap(th("Nothing changed"))
     caretaker.tap(th("Skip"))
     assert "4,500 บาท" in caretaker.tap(th("Skip"))
+
+
+def test_a_check_in_records_the_income_line_problem_only_when_it_opens_or_closes(embedded_app):
+    household_id = add_target_household(embedded_app, [person(HEAD, date(1980, 1, 1), "head"),
+                                                        person(SPOUSE, date(1982, 1, 1), "spouse", sex="female")])
+    with embedded_app.app_context():
+        embedded_app.config["POVERTY_LINES"] = {2569: 38000}
+        staff = add_staff("U" + "d" * 32, "caretaker", "30060101")
+        household = db.session.get(Household, household_id)
+        ctx = Context(line_user=db.session.get(LineUser, staff.line_user_id), staff=staff, event_id=None,
+                      now=datetime(2026, 12, 1, 3, 0, tzinfo=UTC), timezone="Asia/Bangkok")
+
+        def visit(monthly: int) -> list[str]:
+            written = checkins.record(ctx, household, checkins.Given(period=Period(2026, 12), contact="in_person",
+                                                                     monthly_income=Decimal(monthly)))
+            db.session.add_all(written.store)
+            db.session.flush()
+            return [change.action for change in written.audit]
+
+        assert visit(2000) == ["problem.record", "check_in.create"]  # 12,000 a person a year: below, opened
+        assert visit(2500) == ["check_in.create"]  # still below: nothing new to record about the problem
+        assert visit(7000) == ["problem.update", "check_in.create"]  # 42,000: above the line, solved

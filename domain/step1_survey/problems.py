@@ -35,8 +35,10 @@ def close(changes: Changes, problem: Problem, status: str, today: date) -> None:
     log(changes, problem, before)
 
 
-def income_line(changes: Changes, household: Household, today: date) -> list[Problem]:
-    """Income below the line opened (or kept) when the figure is below it, solved when it is not."""
+def income_line(changes: Changes, household: Household, today: date, confirm: bool = True) -> list[Problem]:
+    """Income below the line opened (or kept) when the figure is below it, solved when it is not. A visit confirms
+    a problem it keeps (an audit entry); a monthly check-in (`confirm` False) records only an opening or a closing,
+    or a month's check-ins would log every household below the line again."""
     below = income.of(household).below_line
     open_ones = [p for p in household.problems if p.indicator == income.BELOW_LINE and p.status in OPEN]
     if below is None:
@@ -48,5 +50,7 @@ def income_line(changes: Changes, household: Household, today: date) -> list[Pro
     if not open_ones:
         open_ones = [Problem(dimension="income", indicator=income.BELOW_LINE, status="open", opened_on=today)]
         household.problems.append(open_ones[0])
+    elif not confirm:
+        return open_ones[:1]
     log(changes, open_ones[0])
     return open_ones[:1]

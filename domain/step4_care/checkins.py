@@ -142,7 +142,7 @@ def record(ctx: Context, household: Household, given: Given) -> Written:
     if given.monthly_income is not None:
         _income(check_in, household, given.monthly_income, current, today)
         if current:
-            problems.income_line(changes, household, today)
+            problems.income_line(changes, household, today, confirm=False)
     _progress(changes, check_in, household, given.progress)
     _problems(changes, check_in, household, given, today)
     before = household.status
