@@ -25,21 +25,20 @@ its session); here the domain's throughput is measured as workers would run it (
 where one commit a check-in would measure the commit. So the per-event figure is measured too, after the batches:
 --per-event check-ins of a further period, each loaded, recorded, stored and committed on its own.
 
-Measured (this 2-core machine, shared with four other sessions: load average about 3; --households 20000
---periods 2 --per-event 2000, i.e. 40,000 check-ins and 91,067 audit entries in batches, then 2,000 one a commit;
-cpu = this process's CPU time per check-in, the database server's not counted):
+Measured (this 2-core machine, quiet; --quick: 3,000 households x 2 periods in batches, then 500 one a commit; cpu =
+this process's CPU time per check-in, the database server's not counted):
 
     backend      500 a commit              1 a commit
-    sqlite       725/s  (1.18 ms cpu)      130/s  (5.2 ms cpu)
-    postgresql   452/s  (1.68 ms cpu)      101/s  (6.4 ms cpu)
+    sqlite       979/s  (0.99 ms cpu)      290/s  (3.3 ms cpu)
+    postgresql   592/s  (1.51 ms cpu)      178/s  (4.7 ms cpu)
 
 The target is not met by one process: its CPU per check-in alone (the ORM's bookkeeping of about ten records loaded
-and four written a check-in, the sealing of its audit entries, psycopg parsing the many-row INSERTs) caps it at
-about 600/s on PostgreSQL with a core to itself; 2,000/s takes four such workers on cores of their own, or a leaner
-write path. At these rates the full 650,000 take about 24 minutes on PostgreSQL. Before `checkins.record` stopped
-reading the compass when no progress is given (two queries a check-in, each of which flushed the batch so far) and
-the batch's flush was held to one, `--quick` on SQLite stored 482 a second in batches (1.60 ms cpu); after, 670
-(0.91 ms cpu).
+and four written a check-in, the sealing of its audit entries, psycopg parsing the many-row INSERTs) caps it near
+700/s on PostgreSQL with a core to itself; 2,000/s takes several workers on cores of their own, or a leaner write
+path (rows written without ORM objects, for a bulk entry). Earlier steps: `checkins.record` stopped reading the
+compass when no progress is given (two queries a check-in, each of which flushed the batch so far), and a check-in
+stopped logging the income line's problem again while it stays open; under a load average of 3 the batches went
+from 482/s (SQLite) to 725/s, and to 452/s on PostgreSQL, before the second.
 """
 
 from __future__ import annotations
