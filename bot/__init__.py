@@ -1,6 +1,5 @@
 """The Flask application factory."""
 
-import logging
 from pathlib import Path
 
 from flask import Flask
@@ -14,6 +13,7 @@ from bot import (
     income_chart,
     jobs,
     liff,
+    logs,
     mou,
     plans_download,
     recovery,
@@ -63,7 +63,7 @@ def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_path=str(INSTANCE_DIR))
     app.config.from_mapping(settings.as_flask())
     INSTANCE_DIR.mkdir(exist_ok=True)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logs.configure(app.config["LOG_FORMAT"])
 
     # A database error's text leaves out the statement's parameters: what people typed stays out of logs.
     engine_options = {"hide_parameters": True}

@@ -68,6 +68,8 @@ class Config:
     CARETAKER_MAX_HOUSEHOLDS: int = 5
     # Minutes a download link given in the chat (plans by agency) works after it is given.
     EXPORT_LINK_MINUTES: int = 10
+    # How the processes log: "text" (a line a record) or "json" (a JSON object a line, for a log collector).
+    LOG_FORMAT: str = "text"
     # The day of the month that ends a monthly period (core.periods): check-ins are due by the end of it.
     REPORT_DAY: int = 20
     extra: dict = field(default_factory=dict)
@@ -127,6 +129,8 @@ class Config:
         if self.EXPORT_LINK_MINUTES < 1:
             raise ConfigError("EXPORT_LINK_MINUTES must be at least 1 (minutes)")
         _whole_in("REPORT_DAY", self.REPORT_DAY, *REPORT_DAY_RANGE, "day of the month")
+        if self.LOG_FORMAT not in ("text", "json"):
+            raise ConfigError("LOG_FORMAT must be text or json")
         try:
             zoneinfo.ZoneInfo(self.BOT_TIMEZONE)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):

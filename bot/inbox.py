@@ -23,6 +23,7 @@
 
 import logging
 import threading
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -126,7 +127,7 @@ def handle_now(payload: dict, event: Event) -> bool:
     out of reach, storing the event fails too and LINE is asked to redeliver."""
     if fetches_from_line(event):
         return False
-    key = user_key(payload)
+    key, started = user_key(payload), time.perf_counter()
     try:
         take_turn(key)
         if db.session.execute(_WAITING, {"key": key}).first() is not None:
@@ -146,6 +147,7 @@ def handle_now(payload: dict, event: Event) -> bool:
                  describe(exc))
         return False
     applied.start()
+    _log_handled(payload, started, None)
     return True
 
 
@@ -217,11 +219,12 @@ class Pending:
     user_key: str
     payload: dict
     attempts: int = 0  # failed tries so far
+    received_at: datetime | None = None
 
 
 # Statements on every event's path are built once: building one costs more than running it.
 _PENDING = (select(InboxEvent.id, InboxEvent.webhook_event_id, InboxEvent.user_key, InboxEvent.payload,
-                   InboxEvent.attempts)
+                   InboxEvent.attempts, InboxEvent.received_at)
             .where(InboxEvent.status == "pending", InboxEvent.user_key == bindparam("key"))
             .order_by(InboxEvent.id).limit(bindparam("limit")))
 _older = aliased(InboxEvent)
@@ -256,6 +259,7 @@ def process(stored: Pending) -> bool:
     The claim also strips the stored payload (`without_content`), so once handled the event keeps
     nothing the person typed.
     """
+    started = time.perf_counter()
     try:
         event = parse(stored.payload)
         fetched = fetch(event)  # no transaction (and on SQLite no lock) while LINE is asked
@@ -270,7 +274,16 @@ def process(stored: Pending) -> bool:
         db.session.rollback()
         return _after_failure(stored, exc)
     applied.start()
+    _log_handled(stored.payload, started, stored.received_at)
     return True
+
+
+def _log_handled(payload: dict, started: float, received_at: datetime | None) -> None:
+    """One line an event: its id, type, the time handling took and, for one handled in the background, how long
+    after its receipt (ids and times only: the payload's content never reaches the log)."""
+    waited = f", {(utcnow() - received_at).total_seconds() * 1000:.0f} ms after receipt" if received_at else ""
+    log.info("event %s (%s) handled in %.0f ms%s", payload["webhookEventId"], payload.get("type"),
+             (time.perf_counter() - started) * 1000, waited)
 
 
 def _claim(stored: Pending, outcome: str, failure: str | None = None) -> bool:

@@ -24,6 +24,7 @@ leaves only once that message is out and a crash can't skip it (leaving twice is
 import hashlib
 import hmac
 import logging
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -210,7 +211,7 @@ def _deliver_claimed(row) -> int | None:
         return _finish(row, "failed", row.requests_done, row.messages,
                        "sealed under another OUTBOX_KEY: it can't be opened, so it can't be sent")
     requests = plan(row, messages)
-    done = row.requests_done
+    done, started = row.requests_done, time.perf_counter()
     try:
         for request in requests[done:]:
             _send(row, request)
@@ -222,6 +223,9 @@ def _deliver_claimed(row) -> int | None:
     except TakenOver:
         log.info("outbox %s was taken over by another delivery attempt", row.id)
         return None
+    log.info("outbox %s (%s, event %s) sent in %.0f ms, %.0f ms after it was queued, try %d", row.id, row.kind,
+             row.source_event_id, (time.perf_counter() - started) * 1000,
+             (utcnow() - row.created_at).total_seconds() * 1000, row.attempts)
     return _finish(row, "sent", done, messages)
 
 

@@ -79,6 +79,7 @@ def test_postgres_urls_use_psycopg3():
     ({"CARETAKER_MAX_HOUSEHOLDS": "101"}, "CARETAKER_MAX_HOUSEHOLDS must be a whole number from 1 to 100"),
     ({"REPORT_DAY": "29"}, "REPORT_DAY must be a whole number from 1 to 28"),
     ({"REPORT_DAY": "0"}, "REPORT_DAY must be a whole number from 1 to 28"),
+    ({"LOG_FORMAT": "xml"}, "LOG_FORMAT must be text or json"),
     ({"CARETAKER_MAX_HOUSEHOLDS": "3.5"}, "CARETAKER_MAX_HOUSEHOLDS must be a number"),
     ({"CARETAKER_MAX_HOUSEHOLDS": "-2"}, "CARETAKER_MAX_HOUSEHOLDS must not be negative"),
     ({"EXPORT_LINK_MINUTES": "0"}, "EXPORT_LINK_MINUTES must be at least 1"),
