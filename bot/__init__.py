@@ -34,6 +34,7 @@ from dialogs import (
     plans,
     registration,
     registry,
+    reminders,
 )
 from models import db
 
@@ -47,7 +48,7 @@ DIALOGS = (registration.REGISTRATION, invite.INVITE, households.FIND, households
 MENU = (menu.PROFILE, monthly_visits.MENU_ITEM, caretakers.MINE_ITEM, households.FIND_ITEM, households.ADD_ITEM,
         invite.MENU_ITEM, caretakers.ASSIGN_ITEM, menu.STAFF, plans.MENU_ITEM, menu.LANGUAGE, menu.HELP,
         households.RESULTS_ITEM, households.OPEN_ITEM, interview.MENU_ITEM, compass.MENU_ITEM, compass.PHOTO_ITEM,
-        checkin.MENU_ITEM)
+        checkin.MENU_ITEM, reminders.STOP_ITEM, reminders.START_ITEM)
 
 
 def create_app(config: dict | None = None) -> Flask:

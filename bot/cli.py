@@ -12,6 +12,7 @@ from bot.cli_compass import compass_group
 from bot.cli_households import households_group
 from bot.demo import demo_group
 from bot.recovery import sweep
+from bot.reminder_clock import reminders_group
 from bot.richmenu import richmenu_group
 from bot.translations import translate
 from dialogs.diagrams import write_all
@@ -35,6 +36,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(privacy_group)
     app.cli.add_command(audit_group)
     app.cli.add_command(compass_group)
+    app.cli.add_command(reminders_group)
 
 
 @click.command("worker")

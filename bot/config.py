@@ -8,6 +8,7 @@ import os
 import re
 import zoneinfo
 from dataclasses import dataclass, field, fields
+from datetime import time
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -72,6 +73,11 @@ class Config:
     LOG_FORMAT: str = "text"
     # The day of the month that ends a monthly period (core.periods): check-ins are due by the end of it.
     REPORT_DAY: int = 20
+    # When caretakers are reminded of the households still to visit: days of the month and a local time,
+    # "15,18,20@08:30"; more groups after semicolons ("15,18@08:30;20@07:30").
+    REMINDER_SCHEDULE: str = "15,18,20@08:30"
+    # When no reminder is pushed (local time, may wrap midnight); one due then goes at the end of them.
+    QUIET_HOURS: str = "20:00-07:00"
     extra: dict = field(default_factory=dict)
 
     @classmethod
@@ -129,6 +135,8 @@ class Config:
         if self.EXPORT_LINK_MINUTES < 1:
             raise ConfigError("EXPORT_LINK_MINUTES must be at least 1 (minutes)")
         _whole_in("REPORT_DAY", self.REPORT_DAY, *REPORT_DAY_RANGE, "day of the month")
+        self.reminder_schedule()
+        self.quiet_hours()
         if self.LOG_FORMAT not in ("text", "json"):
             raise ConfigError("LOG_FORMAT must be text or json")
         try:
@@ -148,6 +156,28 @@ class Config:
             lines |= {year: int(found[3]) for year in range(int(found[1]), int(found[2] or found[1]) + 1)}
         return lines
 
+    def reminder_schedule(self) -> dict[int, time]:
+        """REMINDER_SCHEDULE as {day of the month: local time}."""
+        schedule = {}
+        for part in filter(None, (p.strip() for p in self.REMINDER_SCHEDULE.split(";"))):
+            found = re.fullmatch(r"(\d{1,2}(?:,\d{1,2})*)@(\d{1,2}:\d{2})", part.replace(" ", ""))
+            days = [int(day) for day in found[1].split(",")] if found else []
+            at = _clock(found[2]) if found else None
+            if at is None or any(not 1 <= day <= REPORT_DAY_RANGE[1] or day in schedule for day in days) \
+                    or len(set(days)) < len(days):
+                raise ConfigError(f"REMINDER_SCHEDULE: {part!r} is not DAYS@HH:MM with days from 1 to "
+                                  f"{REPORT_DAY_RANGE[1]}, each once, e.g. 15,18,20@08:30")
+            schedule |= dict.fromkeys(days, at)
+        return schedule
+
+    def quiet_hours(self) -> tuple[time, time]:
+        """QUIET_HOURS as (start, end), local times; the end may be on the next day."""
+        found = re.fullmatch(r"(\d{1,2}:\d{2})-(\d{1,2}:\d{2})", self.QUIET_HOURS.replace(" ", ""))
+        start, end = (_clock(found[1]), _clock(found[2])) if found else (None, None)
+        if start is None or end is None or start == end:
+            raise ConfigError("QUIET_HOURS must be two different times HH:MM-HH:MM, e.g. 20:00-07:00")
+        return start, end
+
     @property
     def sqlalchemy_url(self) -> str:
         """The URL SQLAlchemy gets: plain postgresql:// means the psycopg 3 driver here."""
@@ -162,6 +192,8 @@ class Config:
         settings["SQLALCHEMY_DATABASE_URI"] = self.sqlalchemy_url
         settings["MAX_CONTENT_LENGTH"] = 1024 * 1024
         settings["POVERTY_LINES"] = self.poverty_lines()
+        settings["REMINDER_SCHEDULE"] = self.reminder_schedule()
+        settings["QUIET_HOURS"] = self.quiet_hours()
         return settings
 
 
@@ -173,6 +205,12 @@ def secret_keys() -> tuple[str, ...]:
 def _whole_in(name: str, value, low: int, high: int, unit: str) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
         raise ConfigError(f"{name} must be a whole number from {low} to {high} ({unit})")
+
+
+def _clock(text: str) -> time | None:
+    """A local time "HH:MM", or None when it is not one."""
+    hours, minutes = (int(part) for part in text.split(":"))
+    return time(hours, minutes) if hours < 24 and minutes < 60 else None
 
 
 def _number(name: str, text: str, kind: type):

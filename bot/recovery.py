@@ -1,5 +1,5 @@
 """The sweeper: finds work a crash, an outage or a lost job left behind, and queues it again; and, hourly,
-deletes personal data past its retention (bot.privacy).
+deletes personal data past its retention (bot.privacy); and, each minute, ticks the reminders (bot.reminder_clock).
 
 It runs when a process starts and every SWEEP_INTERVAL seconds, and also as soon as a claim on an
 unsent message runs out: a reply that a crashed process had claimed is then tried again while its
@@ -8,7 +8,7 @@ token is still valid (see `bot.outbox`).
 
 import logging
 
-from bot import inbox, jobs, outbox, privacy
+from bot import inbox, jobs, outbox, privacy, reminder_clock
 from models import db, utcnow
 
 log = logging.getLogger(__name__)
@@ -24,6 +24,7 @@ def sweep() -> tuple[int, int]:
     if users or due:
         log.info("sweep re-queued events of %d users and %d outgoing messages", len(users), len(due))
     privacy.purge_when_due()
+    reminder_clock.tick_when_due()
     return len(users), len(due)
 
 

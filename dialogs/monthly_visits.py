@@ -7,7 +7,7 @@ from linebot.v3.messaging import PostbackAction, QuickReply, QuickReplyItem
 from core.i18n import N_
 from core.thai import format_date
 from core.types import Context, Outcome
-from dialogs import household_list, menu
+from dialogs import household_list, menu, reminders
 from dialogs.buttons import LABEL_LIMIT
 from domain.step1_survey.households import SEARCH_PAGE
 from domain.step4_care import caretakers, checkins
@@ -40,9 +40,11 @@ def monthly_visits(ctx: Context, data: dict) -> Outcome:
     if len(found) > SEARCH_PAGE:
         intro += " " + ctx._("The first %(shown)s are listed; find the others with “Find household”.",
                              shown=SEARCH_PAGE)
+    links = ((ctx._("My households"), "menu=my_households"), (ctx._("Main menu"), "cmd=menu"))
+    if ctx.staff.reminders_muted_at is not None:  # turned off from a reminder: turned on again here
+        links = ((ctx._("Turn reminders on"), f"menu={reminders.START}"), *links)
     navigation = QuickReply(items=[QuickReplyItem(action=PostbackAction(
-        label=label[:LABEL_LIMIT], data=data_, displayText=label))
-        for label, data_ in ((ctx._("My households"), "menu=my_households"), (ctx._("Main menu"), "cmd=menu"))])
+        label=label[:LABEL_LIMIT], data=data_, displayText=label)) for label, data_ in links])
     return Outcome(reply=[household_list.listing(ctx, intro, found[:SEARCH_PAGE], navigation,
                                                  opens=lambda h: f"menu=checkin&household={h.id}", state=state)])
 

@@ -35,6 +35,7 @@ class Staff(db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[datetime | None]
+    reminders_muted_at: Mapped[datetime | None]  # when they turned reminders off ("Stop reminders"); None: on
 
     roles: Mapped[list["StaffRole"]] = relationship(back_populates="staff", cascade="all, delete-orphan",
                                                     lazy="selectin", order_by="StaffRole.id")

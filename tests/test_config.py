@@ -4,6 +4,7 @@ import os
 import stat
 import subprocess
 import sys
+from datetime import time
 from pathlib import Path
 
 import pytest
@@ -46,6 +47,15 @@ def test_the_income_line_is_kept_by_survey_year():
     assert 2570 not in later.poverty_lines()
 
 
+def test_reminders_go_on_the_15th_18th_and_20th_at_half_past_eight_outside_quiet_hours():
+    config = Config.from_env(GOOD).validate()
+    assert config.as_flask()["REMINDER_SCHEDULE"] == dict.fromkeys((15, 18, 20), time(8, 30))
+    assert config.as_flask()["QUIET_HOURS"] == (time(20, 0), time(7, 0))
+    other = Config.from_env(GOOD | {"REMINDER_SCHEDULE": "15, 18@08:30; 20@7:00", "QUIET_HOURS": "21:30-06:00"})
+    assert other.validate().reminder_schedule() == {15: time(8, 30), 18: time(8, 30), 20: time(7, 0)}
+    assert other.quiet_hours() == (time(21, 30), time(6, 0))
+
+
 def test_postgres_urls_use_psycopg3():
     config = Config.from_env(GOOD | {"DATABASE_URL": "postgresql://bot:pw@db/bot"}).validate()
     assert config.sqlalchemy_url == "postgresql+psycopg://bot:pw@db/bot"
@@ -83,6 +93,13 @@ def test_postgres_urls_use_psycopg3():
     ({"CARETAKER_MAX_HOUSEHOLDS": "3.5"}, "CARETAKER_MAX_HOUSEHOLDS must be a number"),
     ({"CARETAKER_MAX_HOUSEHOLDS": "-2"}, "CARETAKER_MAX_HOUSEHOLDS must not be negative"),
     ({"EXPORT_LINK_MINUTES": "0"}, "EXPORT_LINK_MINUTES must be at least 1"),
+    ({"REMINDER_SCHEDULE": "15,18,20"}, "REMINDER_SCHEDULE: '15,18,20' is not DAYS@HH:MM"),
+    ({"REMINDER_SCHEDULE": "15,31@08:30"}, "REMINDER_SCHEDULE"),  # not every month has it
+    ({"REMINDER_SCHEDULE": "15@24:00"}, "REMINDER_SCHEDULE"),
+    ({"REMINDER_SCHEDULE": "15,18@08:30;18@17:00"}, "REMINDER_SCHEDULE: '18@17:00'"),  # a day twice
+    ({"QUIET_HOURS": "20:00"}, "QUIET_HOURS must be two different times"),
+    ({"QUIET_HOURS": "07:00-07:00"}, "QUIET_HOURS must be two different times"),
+    ({"QUIET_HOURS": "20:00-7:60"}, "QUIET_HOURS"),
 ])
 def test_bad_settings_are_named(change, named):
     with pytest.raises(ConfigError, match=named):

@@ -1,0 +1,117 @@
+"""Ticking the reminders: push what `domain.step4_care.reminders` says is due, each reminder once.
+
+A reminder's `SentReminder` row, unique per (person, period, kind, day), is inserted in the same transaction as its
+outbox message, and inserted first: a tick run twice, a restart, or a second process ticking at the same time finds
+the row there (or fails to insert it) and queues nothing. A crash before the commit leaves neither, so the next
+tick sends it; after the commit the outbox sees it sent (with its retry key, never twice).
+
+Every process with a sweeper ticks (`bot.recovery`): the embedded process, and with REDIS_URL each RQ worker, at
+most once a minute each; `flask --app wsgi reminders run` ticks once by hand.
+"""
+
+import logging
+import time
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+from sqlalchemy.exc import IntegrityError
+
+from bot import jobs, outbox
+from core.types import Push
+from dialogs.reminders import reminder
+from domain.step4_care import checkins, reminders
+from models import SentReminder, db, utcnow
+
+log = logging.getLogger(__name__)
+
+TICK_EVERY = 60.0  # seconds, per process
+_next_tick = 0.0
+
+
+@dataclass(frozen=True)
+class Queued:
+    """A reminder as sent (or as it would be), in plain values: what the command line lists."""
+
+    staff_id: int
+    name: str
+    period: int
+    day: date
+    households: int
+    push: Push
+
+
+def tick(now: datetime, dry_run: bool = False) -> list[Queued]:
+    """Queue the reminders due at `now` (UTC) not sent yet. Returns those queued (`dry_run`: those it would queue,
+    queuing nothing)."""
+    due = planned(now)
+    if dry_run:
+        return due
+    queued = [one for one in due if queue(one)]
+    if queued:
+        log.info("reminders: %d queued for %s", len(queued), queued[0].day)
+    return queued
+
+
+def planned(now: datetime) -> list[Queued]:
+    """The reminders due at `now` not sent yet, their messages built; no transaction is left open."""
+    report_day = checkins.report_day()
+    due = [Queued(one.caretaker.id, one.caretaker.name, one.period.key, one.day, len(one.households),
+                  reminder(one, report_day))
+           for one in reminders.due(now, current_app.config["BOT_TIMEZONE"])]
+    db.session.rollback()
+    return due
+
+
+def queue(one: Queued) -> bool:
+    """One reminder, in one transaction: its row first (unique), then its outbox message. False when it was queued
+    already (by an earlier tick, or by another process ticking at the same time: its insert then fails)."""
+    sent = SentReminder(staff_id=one.staff_id, period=one.period, kind=reminders.CARETAKER_DUE, day=one.day)
+    db.session.add(sent)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        return False
+    row = outbox.queue_push(one.push.to, [message.to_dict() for message in one.push.messages])
+    db.session.flush()
+    sent.outbox_id = row.id
+    db.session.commit()
+    outbox.send_later([row])
+    return True
+
+
+def tick_when_due() -> None:
+    """From the sweeper: tick at most once in TICK_EVERY seconds in this process."""
+    global _next_tick
+    if time.monotonic() < _next_tick:
+        return
+    _next_tick = time.monotonic() + TICK_EVERY
+    tick(utcnow())
+
+
+reminders_group = AppGroup("reminders", help="Reminders pushed to caretakers.")
+
+
+@reminders_group.command("run")
+@click.option("--now", "at", type=click.DateTime(["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M%z",
+                                                  "%Y-%m-%dT%H:%M:%S%z"]),
+              help="Tick as at this moment (ISO; without an offset it is local, in BOT_TIMEZONE). Default: now.")
+@click.option("--dry-run", is_flag=True, help="List what would be sent and send nothing.")
+def run_command(at: datetime | None, dry_run: bool) -> None:
+    """Tick the reminders once (processes with a sweeper do this every minute)."""
+    now = utcnow() if at is None else _aware(at)
+    done = tick(now, dry_run=dry_run)
+    if not dry_run:
+        jobs.runner().wait_idle(timeout=120)
+    for one in done:
+        click.echo(f"{'would send' if dry_run else 'sent'}: {one.name} (staff {one.staff_id}), {one.households} "
+                   f"households, period {one.period}, day {one.day}")
+    click.echo(f"{len(done)} reminders {'due' if dry_run else 'sent'}")
+
+
+def _aware(at: datetime) -> datetime:
+    return at if at.tzinfo else at.replace(tzinfo=ZoneInfo(current_app.config["BOT_TIMEZONE"]))

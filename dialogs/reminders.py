@@ -1,0 +1,49 @@
+"""What a caretaker is pushed on a reminder day (`domain.step4_care.reminders`): the households in their care still
+to visit this period, each a button that opens its check-in, "Monthly visits" for the rest, and "Stop reminders";
+and the two taps that turn reminders off and on again (off from the reminder itself, on from "Monthly visits")."""
+
+from linebot.v3.messaging import PostbackAction, QuickReply, QuickReplyItem, TextMessage
+
+from core.i18n import gettext
+from core.types import Context, Outcome, Push
+from dialogs import menu
+from dialogs.buttons import LABEL_LIMIT, QUICK_REPLY_LIMIT
+from domain.step4_care import reminders
+from domain.step4_care.reminders import Due
+
+ROLES = ("caretaker",)
+STOP, START = "reminders_off", "reminders_on"  # the menu keys of the taps
+
+
+def reminder(due: Due, report_day: int) -> Push:
+    """The one message a caretaker gets on a reminder day, in their language."""
+    locale = due.locale
+    listed = "\n".join(f"• {gettext('House %(number)s', locale, number=h.house_number)} {h.head_name}"
+                       for h in due.households)
+    text = gettext("Reminder: %(count)s households in your care have no visit yet for %(month)s; %(days)s days left "
+                   "to the %(day)s.\n%(households)s\nTap a household to record its visit.", locale,
+                   count=len(due.households), month=due.period.label(locale), days=due.days_left, day=report_day,
+                   households=listed)
+    fixed = [(gettext("Monthly visits", locale), "menu=monthly_visits"),
+             (gettext("Stop reminders", locale), f"menu={STOP}")]
+    houses = [(f"{h.house_number} {h.head_name}", f"menu=checkin&household={h.id}")
+              for h in due.households[:QUICK_REPLY_LIMIT - len(fixed)]]
+    items = [QuickReplyItem(action=PostbackAction(label=label[:LABEL_LIMIT], data=data, displayText=label))
+             for label, data in houses + fixed]
+    return Push(to=due.caretaker.line_user_id, messages=[TextMessage(text=text, quickReply=QuickReply(items=items))])
+
+
+def stop(ctx: Context, data: dict) -> Outcome:
+    reminders.mute(ctx.staff, ctx.now)
+    note = ctx._("Reminders are off: none will come until you turn them on again under “Monthly visits”.")
+    return Outcome(store=[ctx.staff]).extend(menu.show(ctx, note=note))
+
+
+def start(ctx: Context, data: dict) -> Outcome:
+    reminders.unmute(ctx.staff)
+    note = ctx._("Reminders are on: one comes on each reminder day while households are still to visit.")
+    return Outcome(store=[ctx.staff]).extend(menu.show(ctx, note=note))
+
+
+STOP_ITEM = menu.Item(STOP, None, stop, roles=ROLES)
+START_ITEM = menu.Item(START, None, start, roles=ROLES)
