@@ -3,19 +3,43 @@ deletes personal data past its retention (bot.privacy); and, each minute, ticks 
 
 It runs when a process starts and every SWEEP_INTERVAL seconds, and also as soon as a claim on an
 unsent message runs out: a reply that a crashed process had claimed is then tried again while its
-token is still valid (see `bot.outbox`).
+token is still valid (see `bot.outbox`). Every web process and worker runs one, but one sweeps at a time: the others
+find the lock taken and skip their turn (two sweeping at once found the same work and logged it twice). If Redis
+can't be reached, a process sweeps anyway: what it queues is claimed in the database, exactly once.
 """
 
+import contextlib
 import logging
 
+import redis
+
 from bot import inbox, jobs, outbox, privacy, reminder_clock
+from bot.redis_store import get_redis
 from models import db, utcnow
 
 log = logging.getLogger(__name__)
+SWEEP_LOCK = "lock:sweep"
+SWEEP_LOCK_SECONDS = 60  # a sweep takes well under a second; a lock left by a killed sweeper lapses after this
 
 
 def sweep() -> tuple[int, int]:
-    """Queue pending events and due outbox rows. Returns how many of each were queued."""
+    """Queue pending events and due outbox rows, unless another process is sweeping. Returns how many of each were
+    queued."""
+    lock = get_redis().lock(SWEEP_LOCK, timeout=SWEEP_LOCK_SECONDS, blocking=False)
+    try:
+        if not lock.acquire():
+            return 0, 0
+    except redis.RedisError:
+        lock = None
+    try:
+        return _sweep()
+    finally:
+        if lock is not None:
+            with contextlib.suppress(redis.RedisError):  # lapsed, or Redis went away: nothing to release
+                lock.release()
+
+
+def _sweep() -> tuple[int, int]:
     users = inbox.stale_users()
     inbox.schedule(set(users))
     due = outbox.due_ids()

@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 from sqlalchemy import select, update
 
 from bot import create_app, inbox
-from bot.recovery import sweep
+from bot.recovery import SWEEP_LOCK, SWEEP_LOCK_SECONDS, sweep
+from bot.redis_store import get_redis
 from core.i18n import gettext
 from emulator import LineDriver
 from models import InboxEvent, LineUser, OutboxMessage, db, utcnow
@@ -338,6 +339,20 @@ def test_events_whose_job_was_lost_are_picked_up_by_the_sweeper(app, line, platf
         db.session.execute(update(InboxEvent).values(received_at=utcnow() - timedelta(minutes=1)))
         db.session.commit()
         assert platform.received(user) == []
+        assert sweep()[0] == 1
+    platform.wait_for_messages(user, 1)
+
+
+def test_one_process_sweeps_at_a_time(app, line, platform):
+    user = platform.add_user(platform.new_user_id())["userId"]
+    with app.app_context():
+        inbox.store([line.text(user, "ค้าง")])
+        db.session.execute(update(InboxEvent).values(received_at=utcnow() - timedelta(minutes=1)))
+        db.session.commit()
+        other = get_redis().lock(SWEEP_LOCK, timeout=SWEEP_LOCK_SECONDS)  # another process is sweeping
+        assert other.acquire(blocking=False)
+        assert sweep() == (0, 0) and platform.received(user) == []  # this one skips its turn
+        other.release()
         assert sweep()[0] == 1
     platform.wait_for_messages(user, 1)
 
