@@ -42,6 +42,12 @@ def belongs(data: dict, session) -> bool:
     return data.get("s") == session.key and data.get("v") == str(session.version)
 
 
+def tap(label: str, data: str) -> QuickReplyItem:
+    """A quick-reply button that opens something (`menu=...`, `cmd=...`), whichever step the person is at; it shows
+    the whole label as the person's message."""
+    return QuickReplyItem(action=PostbackAction(label=label[:LABEL_LIMIT], data=data, displayText=label))
+
+
 def postback(session, label: str, data: dict, display: str | None = None) -> QuickReplyItem:
     """A quick-reply button of the session's current step."""
     return QuickReplyItem(action=PostbackAction(label=label[:LABEL_LIMIT], data=encode(session, data),

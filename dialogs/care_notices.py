@@ -3,11 +3,11 @@ caretaker which households are now theirs, the previous one which are no longer 
 chat (`dialogs.caretakers`) and the command line (`bot/cli_caretakers.py`) both send these; a household that stays
 with its caretaker tells nobody, and a revoked caretaker is told nothing."""
 
-from linebot.v3.messaging import PostbackAction, QuickReply, QuickReplyItem, TextMessage
+from linebot.v3.messaging import QuickReply, TextMessage
 
 from core.i18n import DEFAULT_LOCALE, gettext
 from core.types import Push
-from dialogs.buttons import LABEL_LIMIT
+from dialogs import buttons
 from domain.access import areas
 from domain.step4_care.caretakers import Assignment
 from models import Household, LineUser, Staff, db
@@ -75,6 +75,5 @@ def _village(household: Household, locale: str) -> str:
 def _push(person: Staff, text: str, locale: str) -> Push:
     """The message with one button: "My households"."""
     mine = gettext("My households", locale)
-    button = QuickReplyItem(action=PostbackAction(label=mine[:LABEL_LIMIT], data="menu=my_households",
-                                                  displayText=mine))
-    return Push(person.line_user_id, [TextMessage(text=text, quickReply=QuickReply(items=[button]))])
+    return Push(person.line_user_id, [TextMessage(text=text, quickReply=QuickReply(items=[
+        buttons.tap(mine, "menu=my_households")]))])

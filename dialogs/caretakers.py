@@ -7,7 +7,7 @@ CARETAKER_MAX_HOUSEHOLDS. The answer offers the village's next household in one 
 and so is the one who had the household before (`dialogs.care_notices`).
 """
 
-from linebot.v3.messaging import PostbackAction, QuickReply, QuickReplyItem, TextMessage
+from linebot.v3.messaging import QuickReply, TextMessage
 
 from core.i18n import N_
 from core.types import Context, Invalid, Outcome
@@ -181,12 +181,9 @@ def finish(ctx: Context, answers: dict) -> Outcome:
 
 
 def _next_buttons(ctx: Context, village: str) -> QuickReply:
-    return QuickReply(items=[_button(ctx._("Next household"), f"menu=assign_caretakers&village={village}"),
-                             _button(ctx._("Main menu"), "cmd=menu")])
+    return QuickReply(items=[buttons.tap(ctx._("Next household"), f"menu=assign_caretakers&village={village}"),
+                             buttons.tap(ctx._("Main menu"), "cmd=menu")])
 
-
-def _button(label: str, data: str) -> QuickReplyItem:
-    return QuickReplyItem(action=PostbackAction(label=label[:LABEL_LIMIT], data=data, displayText=label))
 
 
 ASSIGN = Dialog(
@@ -237,9 +234,9 @@ def my_households(ctx: Context, data: dict) -> Outcome:
     lines = [f"{n}. {ctx._('House %(number)s', number=h.house_number)}, {show_village(h.village_code, ctx)}: "
              f"{h.head_name} · {_compass_note(ctx, h)}" for n, h in enumerate(found, 1)]
     text = ctx._("Households in your care: %(count)s. Tap one to open its folder.", count=len(found))
-    items = [_button(f"{n}. {h.house_number} {h.head_name}", f"menu=household&id={h.id}")
+    items = [buttons.tap(f"{n}. {h.house_number} {h.head_name}", f"menu=household&id={h.id}")
              for n, h in enumerate(found[:MINE_BUTTONS], 1)]
-    items.append(_button(ctx._("Main menu"), "cmd=menu"))
+    items.append(buttons.tap(ctx._("Main menu"), "cmd=menu"))
     return Outcome(reply=[TextMessage(text=text + "\n" + "\n".join(lines), quickReply=QuickReply(items=items))])
 
 

@@ -1,11 +1,10 @@
 """Unfinished dialogs: starting one offers the draft left earlier, to continue or start over."""
 
-from linebot.v3.messaging import PostbackAction, QuickReply, QuickReplyItem, TextMessage
+from linebot.v3.messaging import QuickReply, TextMessage
 
 from core.thai import format_date
 from core.types import Context, Outcome
-from dialogs import engine, menu, sessions
-from dialogs.buttons import LABEL_LIMIT
+from dialogs import buttons, engine, menu, sessions
 
 
 def start_dialog(ctx: Context, name: str, answers: dict | None = None, at: str | None = None) -> Outcome:
@@ -19,8 +18,7 @@ def offer_resume(ctx: Context, draft) -> Outcome:
     title = ctx._(engine.dialog_of(draft).title)
     text = ctx._("You have an unfinished \"%(title)s\" from %(date)s. Continue where you left off, or start over?",
                  title=title, date=format_date(ctx.day_of(draft.updated_at), ctx.locale))
-    items = [QuickReplyItem(action=PostbackAction(label=label[:LABEL_LIMIT], data=f"{verb}={draft.key}",
-                                                  displayText=label))
+    items = [buttons.tap(label, f"{verb}={draft.key}")
              for verb, label in (("resume", ctx._("Continue")), ("restart", ctx._("Start over")))]
     return Outcome(reply=[TextMessage(text=text, quickReply=QuickReply(items=items))], store=[draft])
 

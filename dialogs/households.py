@@ -7,7 +7,7 @@ person's area answers exactly like one that doesn't exist.
 import re
 from functools import partial
 
-from linebot.v3.messaging import PostbackAction, QuickReply, QuickReplyItem, TextMessage
+from linebot.v3.messaging import QuickReply, TextMessage
 from sqlalchemy import and_, or_, select
 
 from core import validators
@@ -15,7 +15,6 @@ from core.i18n import N_
 from core.thai import compact_code, fiscal_year, to_ascii_digits
 from core.types import Context, Invalid, Later, Outcome
 from dialogs import buttons, drafts, folder_card, household_list, menu
-from dialogs.buttons import LABEL_LIMIT
 from dialogs.flow import Dialog, When
 from dialogs.kinds import AreaChoice, Choice, NationalId, Text, YesNo
 from domain.access import areas, audit, scope
@@ -102,13 +101,10 @@ def results(ctx: Context, data: dict) -> Outcome:
                   total=f"{total:,}{more}", page=page + 1, pages=f"{-(-total // households.SEARCH_PAGE)}{more}")
     items = []
     if page * households.SEARCH_PAGE + len(found) < total:
-        items.append(_button(ctx._("More..."), _pack(menu="household_results", q=text, v=village, page=page + 1)))
-    items += [_button(ctx._("New search"), "menu=find_household"), _button(ctx._("Main menu"), "cmd=menu")]
+        items.append(buttons.tap(ctx._("More..."), _pack(menu="household_results", q=text, v=village, page=page + 1)))
+    items += [buttons.tap(ctx._("New search"), "menu=find_household"), buttons.tap(ctx._("Main menu"), "cmd=menu")]
     return Outcome(reply=[household_list.listing(ctx, intro, found, QuickReply(items=items))])
 
-
-def _button(label: str, data: str) -> QuickReplyItem:
-    return QuickReplyItem(action=PostbackAction(label=label[:LABEL_LIMIT], data=data, displayText=label))
 
 
 # ---- opening one ------------------------------------------------------------------------------------

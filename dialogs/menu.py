@@ -9,7 +9,7 @@ conversation refuses a key the person's roles don't allow.
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from linebot.v3.messaging import PostbackAction, QuickReply, QuickReplyItem, TextMessage
+from linebot.v3.messaging import QuickReply, TextMessage
 from sqlalchemy import func, select
 
 from core.i18n import N_
@@ -52,9 +52,6 @@ def items_for(ctx: Context) -> list[Item]:
     return [i for i in registry.current().menu.values() if i.label and allowed(ctx, i.key)]
 
 
-def _button(label: str, data: str) -> QuickReplyItem:
-    return QuickReplyItem(action=PostbackAction(label=label[:LABEL_LIMIT], data=data, displayText=label))
-
 
 def show(ctx: Context, note: str | None = None, offer: tuple[tuple[str, str], ...] = ()) -> Outcome:
     """The main menu; `offer`: (label, data) buttons for the next step, shown first (e.g. after an interview,
@@ -65,10 +62,10 @@ def show(ctx: Context, note: str | None = None, offer: tuple[tuple[str, str], ..
     text = ctx._("Main menu: what would you like to do?")
     if note:
         text = f"{note}\n\n{text}"
-    items = [_button(ctx._(i.label), f"menu={i.key}") for i in items_for(ctx)]
-    offered = [_button(label, data) for label, data in offer]
+    items = [buttons.tap(ctx._(i.label), f"menu={i.key}") for i in items_for(ctx)]
+    offered = [buttons.tap(label, data) for label, data in offer]
     room = max(0, min(DRAFT_BUTTONS, QUICK_REPLY_LIMIT - len(items) - len(offered)))  # drafts fill what is left
-    drafts = [_button(resume_label(ctx, draft), f"resume={draft.key}")
+    drafts = [buttons.tap(resume_label(ctx, draft), f"resume={draft.key}")
               for draft in sessions.newest_drafts(ctx.line_user.user_id, room)] if room else []
     shown = (offered + drafts + items)[:QUICK_REPLY_LIMIT]
     return Outcome(reply=[TextMessage(text=text, quickReply=QuickReply(items=shown))])
@@ -81,7 +78,7 @@ def resume_label(ctx: Context, draft: DialogSession) -> str:
 
 
 def language_choice(ctx: Context, session: DialogSession | None = None) -> Outcome:
-    items = [_button("ภาษาไทย", "lang=th"), _button("English", "lang=en")]
+    items = [buttons.tap("ภาษาไทย", "lang=th"), buttons.tap("English", "lang=en")]
     text = ctx._("Choose your language / เลือกภาษา")
     return Outcome(reply=[TextMessage(text=text, quickReply=QuickReply(items=items))],
                    store=[session] if session else [])
@@ -110,7 +107,7 @@ def staff_list(ctx: Context, data: dict) -> Outcome:
     text = ctx._("Staff in your area (%(total)d):", total=total) + "\n" + "\n".join(lines)
     outcome = Outcome(reply=[TextMessage(text=text)])
     if (page + 1) * STAFF_PAGE < total:
-        more = _button(ctx._("More..."), f"menu=staff&page={page + 1}")
+        more = buttons.tap(ctx._("More..."), f"menu=staff&page={page + 1}")
         outcome.reply[0].quick_reply = QuickReply(items=[more])
         return outcome
     return outcome.extend(show(ctx))

@@ -2,13 +2,12 @@
 missed last month), the days left to the report day, and each a tap away from its check-in (`dialogs.checkin`).
 The households still to visit come first; one query finds the period's check-ins of them all."""
 
-from linebot.v3.messaging import PostbackAction, QuickReply, QuickReplyItem
+from linebot.v3.messaging import QuickReply
 
 from core.i18n import N_
 from core.thai import format_date
 from core.types import Context, Outcome
-from dialogs import household_list, menu, reminders
-from dialogs.buttons import LABEL_LIMIT
+from dialogs import buttons, household_list, menu, reminders
 from domain.step1_survey.households import SEARCH_PAGE
 from domain.step4_care import caretakers, checkins
 from models import Household
@@ -43,8 +42,7 @@ def monthly_visits(ctx: Context, data: dict) -> Outcome:
     links = ((ctx._("My households"), "menu=my_households"), (ctx._("Main menu"), "cmd=menu"))
     if ctx.staff.reminders_muted_at is not None:  # turned off from a reminder: turned on again here
         links = ((ctx._("Turn reminders on"), f"menu={reminders.START}"), *links)
-    navigation = QuickReply(items=[QuickReplyItem(action=PostbackAction(
-        label=label[:LABEL_LIMIT], data=data_, displayText=label)) for label, data_ in links])
+    navigation = QuickReply(items=[buttons.tap(label, data_) for label, data_ in links])
     return Outcome(reply=[household_list.listing(ctx, intro, found[:SEARCH_PAGE], navigation,
                                                  opens=lambda h: f"menu=checkin&household={h.id}", state=state)])
 

@@ -2,12 +2,12 @@
 to visit this period, each a button that opens its check-in, "Monthly visits" for the rest, and "Stop reminders";
 and the two taps that turn reminders off and on again (off from the reminder itself, on from "Monthly visits")."""
 
-from linebot.v3.messaging import PostbackAction, QuickReply, QuickReplyItem, TextMessage
+from linebot.v3.messaging import QuickReply, TextMessage
 
 from core.i18n import gettext
 from core.types import Context, Outcome, Push
-from dialogs import menu
-from dialogs.buttons import LABEL_LIMIT, QUICK_REPLY_LIMIT
+from dialogs import buttons, menu
+from dialogs.buttons import QUICK_REPLY_LIMIT
 from domain.step4_care import reminders
 from domain.step4_care.reminders import Due
 
@@ -28,8 +28,7 @@ def reminder(due: Due, report_day: int) -> Push:
              (gettext("Stop reminders", locale), f"menu={STOP}")]
     houses = [(f"{h.house_number} {h.head_name}", f"menu=checkin&household={h.id}")
               for h in due.households[:QUICK_REPLY_LIMIT - len(fixed)]]
-    items = [QuickReplyItem(action=PostbackAction(label=label[:LABEL_LIMIT], data=data, displayText=label))
-             for label, data in houses + fixed]
+    items = [buttons.tap(label, data) for label, data in houses + fixed]
     return Push(to=due.caretaker.line_user_id, messages=[TextMessage(text=text, quickReply=QuickReply(items=items))])
 
 
