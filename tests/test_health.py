@@ -9,19 +9,26 @@ from pathlib import Path
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import delete
 
-from bot import create_app, jobs
+from bot import create_app, inbox, jobs, outbox
+from core.i18n import gettext
 from models import InboxEvent, OutboxMessage, db, utcnow
 from support.servers import free_port
 from tests.helpers import base_config, settle
 
 ROOT = Path(__file__).resolve().parent.parent
 NOT_AVAILABLE = "รหัสเชิญ"  # a stranger is asked for an invitation code
+SORRY = gettext("Sorry, the system could not process that message. Please try again.", "th")
 
 
 def stop(app) -> None:
     jobs.runner(app).shutdown()
     with app.app_context():
         db.engine.dispose()
+
+
+def grown(before: dict, after: dict, name: str, **labels) -> float:
+    key = (name, tuple(sorted(labels.items())))
+    return after.get(key, 0) - before.get(key, 0)
 
 
 def scrape(client) -> dict[tuple, float]:
@@ -105,18 +112,44 @@ def test_metrics_count_a_chat_message_handled_and_its_reply_sent(app, new_user):
     settle(app)
     after = scrape(client)
 
-    def grew(name, **labels):
-        key = (name, tuple(sorted(labels.items())))
-        return after.get(key, 0) - before.get(key, 0)
-
     assert after[("events_handled_total", ())] >= 1
-    assert grew("events_received_total") >= 1
-    assert grew("events_handled_total") >= 1
-    assert grew("event_handled_seconds_count") >= 1
-    assert grew("outbox_sent_total", kind="reply") >= 1
-    assert grew("outbox_delivered_seconds_count", kind="reply") >= 1
-    assert grew("line_api_calls_total", status="2xx") >= 1
+    assert grown(before, after, "events_received_total") >= 1
+    assert grown(before, after, "events_handled_total") >= 1
+    assert grown(before, after, "event_handled_seconds_count") >= 1
+    assert grown(before, after, "outbox_sent_total", kind="reply") >= 1
+    assert grown(before, after, "outbox_delivered_seconds_count", kind="reply") >= 1
+    assert grown(before, after, "line_api_calls_total", status="2xx") >= 1
     assert after[("queue_pending_events", ())] == 0
+
+
+def test_metrics_count_a_message_line_refuses_as_failed_by_its_kind(app, platform):
+    client = app.test_client()
+    before = scrape(client)
+    user = platform.add_user(platform.new_user_id())["userId"]
+    with app.app_context():
+        rows = [outbox.queue_push(user, [{"type": "text", "text": "ก" * 5001}])]  # over LINE's 5,000 characters
+        db.session.commit()
+        outbox.send_later(rows)
+    settle(app)
+    after = scrape(client)
+    assert grown(before, after, "outbox_failed_total", kind="push") == 1
+    assert grown(before, after, "outbox_sent_total", kind="push") == 0
+    assert grown(before, after, "line_api_calls_total", status="400") == 1
+
+
+def test_metrics_count_an_event_that_failed(embedded_app, staff_chat, monkeypatch):
+    def broken(event, fetched):
+        raise ValueError("a handler's bug")
+
+    monkeypatch.setattr(inbox, "handle", broken)
+    client = embedded_app.test_client()
+    before = scrape(client)
+    assert staff_chat.say("สวัสดี") == SORRY
+    settle(embedded_app)
+    after = scrape(client)
+    assert grown(before, after, "events_failed_total") == 1
+    assert grown(before, after, "events_handled_total") == 0
+    assert grown(before, after, "outbox_sent_total", kind="reply") == 1  # the apology
 
 
 def test_metrics_add_up_what_other_processes_counted_in_multiprocess_mode(embedded_app, tmp_path, monkeypatch):
