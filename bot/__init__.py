@@ -10,6 +10,7 @@ from bot import (
     cli,
     folder,
     gateway,
+    health,
     income_chart,
     jobs,
     liff,
@@ -80,6 +81,7 @@ def create_app(config: dict | None = None) -> Flask:
     jobs.init_app(app, sweep=recovery.sweep, next_sweep_in=recovery.next_sweep_in)
     gateway.init_app(app)
     app.register_blueprint(webhook.bp)
+    app.register_blueprint(health.bp)
     app.register_blueprint(liff.bp)
     app.register_blueprint(folder.bp)
     app.register_blueprint(mou.bp)

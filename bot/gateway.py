@@ -32,6 +32,8 @@ from linebot.v3.messaging import (
 )
 from linebot.v3.messaging.exceptions import ApiException
 
+from bot import metrics
+
 log = logging.getLogger(__name__)
 
 
@@ -169,10 +171,14 @@ class LineGateway:
         attempt = 0
         while True:
             try:
-                return send()
+                answer = send()
+                metrics.line_call("2xx")
+                return answer
             except ApiException as exc:
+                metrics.line_call(str(exc.status))
                 error = LineError(exc.status, _line_message(exc), transient=exc.status == 429 or exc.status >= 500)
             except (urllib3.exceptions.HTTPError, OSError) as exc:
+                metrics.line_call("none")
                 error = LineError(None, f"no answer from LINE: {exc.__class__.__name__}", transient=True)
             if succeeded is not None and succeeded(error):
                 return None

@@ -34,7 +34,7 @@ from sqlalchemy import bindparam, exists, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
 
-from bot import jobs, outbox, richmenu
+from bot import jobs, metrics, outbox, richmenu
 from bot.errors import describe, is_transient
 from bot.events import fetch, fetches_from_line, handle, parse, received
 from bot.redis_store import get_redis
@@ -281,9 +281,11 @@ def process(stored: Pending) -> bool:
 def _log_handled(payload: dict, started: float, received_at: datetime | None) -> None:
     """One line an event: its id, type, the time handling took and, for one handled in the background, how long
     after its receipt (ids and times only: the payload's content never reaches the log)."""
-    waited = f", {(utcnow() - received_at).total_seconds() * 1000:.0f} ms after receipt" if received_at else ""
-    log.info("event %s (%s) handled in %.0f ms%s", payload["webhookEventId"], payload.get("type"),
-             (time.perf_counter() - started) * 1000, waited)
+    took = time.perf_counter() - started
+    after = (utcnow() - received_at).total_seconds() if received_at else None
+    waited = f", {after * 1000:.0f} ms after receipt" if after is not None else ""
+    log.info("event %s (%s) handled in %.0f ms%s", payload["webhookEventId"], payload.get("type"), took * 1000, waited)
+    metrics.event_handled(took if after is None else after)
 
 
 def _claim(stored: Pending, outcome: str, failure: str | None = None) -> bool:
@@ -416,6 +418,7 @@ def _fail(stored: Pending, exc: Exception, apologise: bool = True) -> bool:
         outgoing = _answer(stored, [TextMessage(text=apology).to_dict()])
     db.session.commit()
     log.error("event %s (%s) failed: %s", stored.webhook_event_id, stored.payload.get("type"), describe(exc))
+    metrics.event_failed()
     outbox.send_later(outgoing)
     return True
 

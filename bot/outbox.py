@@ -34,7 +34,7 @@ from flask import current_app
 from sqlalchemy import and_, bindparam, case, exists, func, inspect, or_, select, update
 from sqlalchemy.orm import aliased
 
-from bot import jobs
+from bot import jobs, metrics
 from bot.gateway import LineError, gateway
 from core import sealing
 from models import OutboxMessage, db, utcnow
@@ -223,9 +223,10 @@ def _deliver_claimed(row) -> int | None:
     except TakenOver:
         log.info("outbox %s was taken over by another delivery attempt", row.id)
         return None
+    queued_for = (utcnow() - row.created_at).total_seconds()
     log.info("outbox %s (%s, event %s) sent in %.0f ms, %.0f ms after it was queued, try %d", row.id, row.kind,
-             row.source_event_id, (time.perf_counter() - started) * 1000,
-             (utcnow() - row.created_at).total_seconds() * 1000, row.attempts)
+             row.source_event_id, (time.perf_counter() - started) * 1000, queued_for * 1000, row.attempts)
+    metrics.message_sent(row.kind, queued_for)
     return _finish(row, "sent", done, messages)
 
 
@@ -272,6 +273,8 @@ def _finish(row, status: str, requests_done: int, messages: list[dict], error: s
     db.session.execute(_DONE, {"outbox_id": row.id, "new_status": status, "new_error": error, "done": requests_done,
                                "at": utcnow() if status == "sent" else None, "kept": outline(messages)})
     db.session.commit()
+    if status == "failed":
+        metrics.message_failed(row.kind)
     if row.user_key is None:
         return None
     following = db.session.scalar(_NEXT_FOR, {"user_key": row.user_key})

@@ -22,7 +22,7 @@ import math
 from flask import Blueprint, current_app, request
 from linebot.v3.webhooks import Event
 
-from bot import inbox, jobs
+from bot import inbox, jobs, metrics
 from bot.errors import describe, is_transient
 from bot.events import parse
 
@@ -150,6 +150,7 @@ def callback():
             return "Could not store the events", 500
         log.warning("could not store %d events; LINE will redeliver: %s", len(events), describe(exc))
         return "Try again", 503
+    metrics.events_received(len(events))
     try:
         inbox.schedule(users)
     except Exception as exc:
