@@ -42,8 +42,8 @@ ENDS = 5  # sub-areas listed best and lowest when there are more than twice as m
 CHART_BARS = 30  # sub-areas on the chart at most (the best and the lowest half each): it stays readable on a phone
 LISTED = 60  # late households listed in one message (LINE's text holds 5,000 characters)
 SUB_AREAS = {8: N_("By village"), 6: N_("By subdistrict"), 4: N_("By district")}
-CHOICES = {None: N_("Summaries on every reminder day"), "weekly": N_("Summaries weekly"),
-           "cutoff": N_("Summaries after the cut-off only")}
+CHOICES = {None: N_("Every reminder day"), "weekly": N_("Once a week"),
+           "cutoff": N_("Only at the cut-off")}
 CHOSEN = {None: N_("This summary comes on every reminder day and after the cut-off."),
           "weekly": N_("This summary comes at most once a week, and after the cut-off."),
           "cutoff": N_("This summary comes only after the cut-off.")}

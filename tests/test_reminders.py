@@ -120,7 +120,8 @@ def test_a_dry_run_lists_what_it_would_send_and_sends_nothing(app, new_user, pla
     runner = app.test_cli_runner()
     result = runner.invoke(args=["reminders", "run", "--now", "2026-12-15T08:30", "--dry-run"])
     assert result.exit_code == 0, result.output
-    assert "would send: สมชาย ดูแลดี" in result.output and "2 households, period 202612, day 2026-12-15, caretaker_due" in result.output
+    assert "would send: สมชาย ดูแลดี" in result.output
+    assert "2 households, period 202612, day 2026-12-15, caretaker_due" in result.output
     assert "1 reminders due" in result.output
     settle(app)
     assert pushes(app) == 0 and platform.received(somchai.user_id) == []

@@ -18,6 +18,7 @@ from flask import current_app
 from sqlalchemy import exists, or_, select
 
 from core.periods import Period
+from core.thai import local_date
 from domain.step4_care import checkins
 from models import CareAssignment, CheckIn, Household, LineUser, SentReminder, Staff, db
 from models.household import CLOSED_STATUSES
@@ -63,8 +64,13 @@ def _out_of_quiet(day: date, at: time, tz: str) -> datetime:
 
 
 def reminder_day(now: datetime, tz: str) -> date | None:
-    """The reminder day due at `now` (UTC): its sending time has come today (local) and it is not quiet hours."""
-    return _day_due(now, tz, lambda day: schedule().get(day.day))
+    """The reminder day due at `now` (UTC): its sending time has come today (local) and it is not quiet hours; not
+    once its period is over (a report day's reminder moved past the night's quiet hours comes too late)."""
+    day = _day_due(now, tz, lambda day: schedule().get(day.day))
+    if day is None or Period.of_day(day, checkins.report_day()) != Period.of_day(local_date(now, tz),
+                                                                                  checkins.report_day()):
+        return None
+    return day
 
 
 def cutoff_day(now: datetime, tz: str) -> date | None:

@@ -209,8 +209,9 @@ def _below_line(scope: Scope, period: Period) -> tuple[set[int], set[int]]:
     """The due households below the line now (their income problem open), and at survey (it was opened before
     their first check-in, or they have none)."""
     due = _due_households(scope, period).with_only_columns(Household.id).subquery()
-    first = dict(db.session.execute(select(CheckIn.household_id, func.min(CheckIn.at))
-                                    .where(CheckIn.household_id.in_(select(due.c.id))).group_by(CheckIn.household_id)))
+    first = {household_id: at for household_id, at in db.session.execute(
+        select(CheckIn.household_id, func.min(CheckIn.at)).where(CheckIn.household_id.in_(select(due.c.id)))
+        .group_by(CheckIn.household_id))}
     tz = current_app.config["BOT_TIMEZONE"]
     now, at_survey = set(), set()
     for household_id, opened_on, status in db.session.execute(
