@@ -67,7 +67,7 @@ def summary_card(ctx: Context, supervisor: Supervisor, s: Summary) -> Push:
                        "%(day)s.", done=total.done, due=total.due, left=total.due - total.done, days=days,
                        day=checkins.report_day())
     body = [FlexText(text=visits, size="sm", wrap=True),
-            *_by_area(ctx, supervisor, s),
+            *_by_area(ctx, s),
             FlexSeparator(margin="md"),
             FlexText(text=ctx._("Income above the จปฐ. line: %(now)s households now, %(survey)s at survey.",
                                 now=s.above_now, survey=s.above_at_survey), size="sm", wrap=True, margin="md"),
@@ -98,7 +98,7 @@ def summary_card(ctx: Context, supervisor: Supervisor, s: Summary) -> Push:
     return Push(to=supervisor.staff.line_user_id, messages=messages)
 
 
-def _by_area(ctx: Context, supervisor: Supervisor, s: Summary) -> list:
+def _by_area(ctx: Context, s: Summary) -> list:
     """The sub-areas, best first: all of them, or the best and the lowest five when there are more."""
     if len(s.by_area) < 2:
         return []

@@ -14,9 +14,10 @@ from sqlalchemy import func, select
 
 from bot import reminder_clock
 from core.periods import Period
+from core.thai import local_date
 from domain.access import areas
 from domain.step1_survey.income import BELOW_LINE
-from models import CareAssignment, CheckIn, OutboxMessage, Problem, Staff, db
+from models import CareAssignment, CheckIn, OutboxMessage, Problem, Staff, db, utcnow
 from tests.helpers import HEAD, add_staff, add_target_household, add_villages, place, settle, th
 
 BANGKOK = ZoneInfo("Asia/Bangkok")
@@ -199,7 +200,8 @@ def test_the_summary_counts_the_area_by_sub_area_with_income_and_compass_progres
 
 def test_the_chart_is_drawn_with_thai_names_from_its_signed_link_and_only_while_it_is_valid(app, area, platform):
     people, _ = area
-    tick(app, local(12, 15, 8, 30))
+    coming = Period.of_day(local_date(utcnow()), 20).next()  # a reminder day to come: its link is still valid
+    tick(app, datetime(coming.year, coming.month, 15, 8, 30, tzinfo=BANGKOK))
     settle(app)
     link = urlsplit(platform.received(people["อำเภอ"].user_id)[-1].messages[1]["originalContentUrl"])
     client = app.test_client()
@@ -257,3 +259,28 @@ def test_what_follows_the_cut_off_waits_for_the_end_of_quiet_hours_and_a_reminde
         == {("supervisor_summary", 21, DECEMBER.key), ("supervisor_late", 21, DECEMBER.key)}
     settle(app)
     assert len(platform.received(people["ตำบล"].user_id)) == 2
+
+
+def test_more_than_ten_sub_areas_list_the_best_and_the_lowest_five(app, new_user, platform):
+    with app.app_context():
+        add_villages()
+        db.session.commit()
+    villages = [f"300601{moo:02d}" for moo in range(1, 13)]
+    for moo, village in enumerate(villages, 1):  # หมู่ n: n households, the first n // 3 of them visited
+        ids = caretaker(app, new_user(f"ผู้ดูแล {moo}"), f"ผู้ดูแล {moo}", village,
+                        tuple(str(number) for number in range(1, moo + 1)))
+        for household in ids[:moo // 3]:
+            visited(app, household, DECEMBER, local(12, 1, 9))
+    chief = new_user("ตำบล")
+    supervisor(app, chief, "supervisor_subdistrict", SUB, "ปลัด ตำบล")
+    tick(app, local(12, 15, 8, 30))
+    settle(app)
+    texts = card_texts(platform.received(chief.user_id)[-1])
+    best, lowest = texts.index(th("Best five")), texts.index(th("Lowest five"))
+
+    def line(moo: int) -> str:
+        done = moo // 3
+        return f"• {place(app, villages[moo - 1], full=False)}: {done}/{moo} ({round(100 * done / moo)}%)"
+
+    assert texts[best + 1:lowest] == [line(moo) for moo in (3, 6, 9, 12, 10)]  # 33% ×4, then 30%
+    assert texts[lowest + 1:lowest + 6] == [line(moo) for moo in (4, 8, 5, 1, 2)]  # 25% ×2, 20%, 0% ×2
