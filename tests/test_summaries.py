@@ -98,9 +98,14 @@ def test_a_whole_period_sends_exactly_the_expected_messages_on_the_expected_days
     while at < local(12, 23, 0):  # every half hour from the first day of December's period to after its cut-off
         for moment in [moment for moment in visits if moment <= at]:
             visited(app, visits.pop(moment), DECEMBER, moment)
+        if at == local(12, 21, 8, 30):  # what a second process finds due before the first one commits
+            with app.app_context():
+                seen = reminder_clock.planned(at.astimezone(UTC))
         sent += [(at.strftime("%m-%d %H:%M"), one.kind, one.name, one.households) for one in tick(app, at)]
         at += timedelta(minutes=30)
     settle(app)
+    with app.app_context():
+        assert len(seen) == 6 and [reminder_clock.queue(one) for one in seen] == [False] * 6  # refused by the key
 
     late, summary, due = "supervisor_late", "supervisor_summary", "caretaker_due"
     assert sent == [
