@@ -128,6 +128,11 @@ class AppWorker(SimpleWorker):
     """An RQ worker that runs each job in a fresh app context of its Flask app (no fork per job)."""
 
     app: Flask
+    asked_to_stop = False
+
+    def request_stop(self, signum, frame):
+        self.asked_to_stop = True
+        super().request_stop(signum, frame)
 
     def execute_job(self, job, queue):
         with self.app.app_context():
@@ -162,6 +167,10 @@ def run_worker(app: Flask, queues: list[str], burst: bool = False) -> None:
     worker = AppWorker([Queue(name, connection=connection) for name in queues], connection=connection)
     runner(app).start_sweeper()
     worker.work(burst=burst, with_scheduler=False)
+    if not burst and not worker.asked_to_stop:
+        # RQ's loop ends by itself on an error it did not expect (it logs it): fail, so that a supervisor
+        # restarting on failure (docs/deploy) starts the worker again.
+        raise SystemExit("the worker stopped without being asked to; exiting with status 1")
 
 
 def init_app(app: Flask, sweep: Callable[[], object], next_sweep_in: Callable[[float], float]) -> None:

@@ -114,3 +114,28 @@ def test_a_worker_carries_on_after_redis_is_flushed_and_what_was_queued_is_handl
         jobs.runner(app).shutdown()
         with app.app_context():
             db.engine.dispose()
+
+
+def test_a_worker_whose_loop_ends_on_an_unexpected_error_exits_with_a_failure(own_redis, emulator, sqlite_template,
+                                                                            tmp_path, monkeypatch):
+    """RQ ends its loop on an error it did not expect and returns as if asked to stop; the worker command then
+    exits with status 1, so that systemd (Restart=on-failure) starts it again instead of leaving it dead."""
+    path = tmp_path / "bot.sqlite3"
+    shutil.copy(sqlite_template, path)
+    app = create_app(base_config(emulator.url) | {"DATABASE_URL": f"sqlite:///{path}", "REDIS_URL": own_redis})
+
+    def broken(*_args, **_kwargs):
+        raise ValueError("something RQ did not expect")
+
+    monkeypatch.setattr(jobs.AppWorker, "dequeue_job_and_maintain_ttl", broken)
+    handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        with pytest.raises(SystemExit) as exited:
+            jobs.run_worker(app, ["events"])
+    finally:
+        for sig, handler in handlers.items():
+            signal.signal(sig, handler)
+        jobs.runner(app).shutdown()
+        with app.app_context():
+            db.engine.dispose()
+    assert exited.value.code != 0
