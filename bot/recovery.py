@@ -14,13 +14,15 @@ from collections import Counter
 
 import redis
 
-from bot import inbox, jobs, outbox, privacy, reminder_clock
+from bot import inbox, jobs, leases, outbox, privacy, reminder_clock
 from bot.redis_store import get_redis
 from models import db, utcnow
 
 log = logging.getLogger(__name__)
 SWEEP_LOCK = "lock:sweep"
-SWEEP_LOCK_SECONDS = 60  # a sweep takes well under a second; a lock left by a killed sweeper lapses after this
+# A sweep takes well under a second. A lock left by a killed sweeper lapses after this, as its leases do
+# (`bot.leases`): the next sweep takes over both. A sweep that outlasts it lets another start, which is harmless.
+SWEEP_LOCK_SECONDS = int(leases.LEASE.total_seconds())
 
 
 def sweep() -> tuple[int, int]:
