@@ -5,8 +5,9 @@ emulator with its web chat; Ctrl-C (or SIGTERM) stops them all.
 It follows the README's production section: a database role owning its database (UTF-8, C.UTF-8), every required
 setting, `db upgrade`, `richmenu sync`, then the web processes and the workers. Keys are random and the data goes
 with the run; the demo's area and households are seeded and its one-click registration is offered, as in
-`bin/demo`. Every process is started in a process group of its own that is stopped, and killed if it lingers,
-before this one exits; on Linux each also dies with this process if it is killed (`support.servers`).
+`bin/demo`. A web process or worker that dies is started again, as systemd does (docs/deploy). Every process is
+started in a process group of its own that is stopped, and killed if it lingers, before this one exits; on Linux
+each also dies with this process if it is killed (`support.servers`).
 """
 
 import argparse
@@ -17,6 +18,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import psycopg
@@ -32,6 +34,10 @@ CHANNEL_SECRET = "0d3e0d3e0d3e0d3e0d3e0d3e0d3e0d3e"
 LOGIN_CHANNEL_ID = "2000000000"
 LIFF_ID = f"{LOGIN_CHANNEL_ID}-demoLiff"
 STOP_TIMEOUT = 20.0  # seconds a process may take to stop when asked, before it and its group are killed
+RESTART_DELAY = 2.0  # before a dead web process or worker is started again: RestartSec in docs/deploy
+# As systemd's default start limit: a process started again this many times within this many seconds is left dead,
+# and the run stops (it dies as it starts: something is wrong).
+START_LIMIT, START_LIMIT_SECONDS = 5, 10.0
 
 
 class Stopped(Exception):
@@ -69,13 +75,22 @@ def settings(database_url: str, redis_url: str, bot_port: int, emulator_port: in
     }
 
 
+@dataclass
+class Started:
+    name: str
+    command: list[str]
+    process: subprocess.Popen
+    restart: bool  # on failure, as systemd's Restart=on-failure
+    restarts: list[float] = field(default_factory=list)  # when it was started again (time.monotonic)
+
+
 class Deployment:
     """The processes of one run, stopped in the reverse order of their start."""
 
     def __init__(self, args: argparse.Namespace):
         self.args = args
         self.env: dict[str, str] = {}
-        self.started: list[tuple[str, subprocess.Popen]] = []
+        self.started: list[Started] = []
         self.stack = contextlib.ExitStack()
 
     def start(self) -> None:
@@ -92,17 +107,19 @@ class Deployment:
         identities = workdir / "demo-identities.json"
         self.flask("demo", "invites", "--out", str(identities))
         emulator = f"http://127.0.0.1:{self.args.emulator_port}"
-        self.spawn("emulator", [sys.executable, "-m", "emulator", "--port", str(self.args.emulator_port),
-                                "--webhook-url", f"{self.env['PUBLIC_BASE_URL']}/callback",
-                                "--demo-identities", str(identities),
-                                "--liff", f"{LIFF_ID}={self.env['PUBLIC_BASE_URL']}/liff"])
+        self.spawn("emulator", restart=False,
+                   command=[sys.executable, "-m", "emulator", "--port", str(self.args.emulator_port),
+                            "--webhook-url", f"{self.env['PUBLIC_BASE_URL']}/callback",
+                            "--demo-identities", str(identities),
+                            "--liff", f"{LIFF_ID}={self.env['PUBLIC_BASE_URL']}/liff"])
         self.wait_for(f"{emulator}/_emulator/config", "the emulator")
         self.flask("richmenu", "sync")
-        self.spawn("gunicorn", [str(BIN / "gunicorn"), "-w", str(self.args.web_workers), "-k", "gthread",
-                                "--threads", "8", "-b", f"127.0.0.1:{self.args.port}", "--graceful-timeout", "10",
-                                "wsgi:app"])
+        self.spawn("gunicorn", restart=True,
+                   command=[str(BIN / "gunicorn"), "-w", str(self.args.web_workers), "-k", "gthread", "--threads", "8",
+                            "-b", f"127.0.0.1:{self.args.port}", "--graceful-timeout", "10", "wsgi:app"])
         for number in range(1, self.args.workers + 1):
-            self.spawn(f"worker {number}", [sys.executable, "-m", "flask", "--app", "wsgi", "worker"])
+            self.spawn(f"worker {number}", restart=True,
+                       command=[sys.executable, "-m", "flask", "--app", "wsgi", "worker"])
         self.wait_for(f"{self.env['PUBLIC_BASE_URL']}/healthz", "gunicorn")
 
     def flask(self, *command: str) -> None:
@@ -110,8 +127,8 @@ class Deployment:
         subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", *command], cwd=ROOT, env=self.env,
                        check=True, stdout=subprocess.DEVNULL)
 
-    def spawn(self, name: str, command: list[str]) -> None:
-        self.started.append((name, servers.start_process(command, cwd=ROOT, env=self.env)))
+    def spawn(self, name: str, restart: bool, command: list[str]) -> None:
+        self.started.append(Started(name, command, servers.start_process(command, cwd=ROOT, env=self.env), restart))
 
     def wait_for(self, url: str, what: str, timeout: float = 60.0) -> None:
         deadline = time.monotonic() + timeout
@@ -124,16 +141,27 @@ class Deployment:
         raise RuntimeError(f"{what} did not answer at {url} within {timeout:g}s")
 
     def check_alive(self) -> None:
-        for name, process in self.started:
-            if process.poll() is not None:
-                raise RuntimeError(f"{name} exited with {process.returncode}")
+        """Start again a web process or worker that failed; any other exit stops the run (RuntimeError)."""
+        for number, one in enumerate(self.started):
+            code = one.process.poll()
+            if code is None:
+                continue
+            recent = [at for at in one.restarts if time.monotonic() - at < START_LIMIT_SECONDS]
+            if not one.restart or code == 0 or len(recent) >= START_LIMIT:
+                raise RuntimeError(f"{one.name} exited with {code}")
+            print(f"{one.name} exited with {code}; starting it again in {RESTART_DELAY:g} s", flush=True)
+            time.sleep(RESTART_DELAY)
+            self.started[number] = Started(one.name, one.command,
+                                           servers.start_process(one.command, cwd=ROOT, env=self.env), True,
+                                           [*recent, time.monotonic()])
 
     def stop_processes(self) -> None:
         """SIGTERM each (a worker finishes its job and its deliveries first), the last started first; a process
         still there after STOP_TIMEOUT is killed with its whole process group."""
-        for name, process in reversed(self.started):
-            if not servers.stop_process(process, STOP_TIMEOUT):
-                print(f"{name} did not stop within {STOP_TIMEOUT:g}s and was killed", file=sys.stderr, flush=True)
+        for one in reversed(self.started):
+            if not servers.stop_process(one.process, STOP_TIMEOUT):
+                print(f"{one.name} did not stop within {STOP_TIMEOUT:g}s and was killed", file=sys.stderr,
+                      flush=True)
         self.started.clear()
 
     def summary(self) -> str:

@@ -31,6 +31,16 @@ def descendants(pid: int) -> set[int]:
     return found
 
 
+def workers(pids: set[int]) -> set[int]:
+    """The RQ workers among these processes."""
+    found = set()
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            if Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")[-3:-1] == [b"wsgi", b"worker"]:
+                found.add(pid)
+    return found
+
+
 def alive(pid: int) -> bool:
     """Running, not a zombie (one not yet reaped holds no resources, and its parent is gone with the run)."""
     try:
@@ -41,7 +51,15 @@ def alive(pid: int) -> bool:
 
 
 @pytest.mark.skipif(not servers.servers_available(), reason="redis-server or PostgreSQL not installed")
-def test_bin_servers_runs_the_production_shape_registers_a_user_and_stops_on_ctrl_c(tmp_path):
+def register(emulator_port: int, identity: int) -> dict:
+    """One click in the web chat's quick registration: follow, code, name, position, phone, confirm, each step
+    answered through gunicorn, the RQ workers, PostgreSQL and the emulator."""
+    return requests.post(f"http://127.0.0.1:{emulator_port}/webchat/api/demo", json={"identity": identity},
+                         timeout=120).json()
+
+
+def test_bin_servers_runs_the_production_shape_registers_users_restarts_a_killed_worker_and_stops_on_ctrl_c(
+        tmp_path):
     port, emulator_port = servers.free_port(), servers.free_port()
     log = tmp_path / "servers.log"
     with log.open("w") as output:
@@ -57,13 +75,18 @@ def test_bin_servers_runs_the_production_shape_registers_a_user_and_stops_on_ctr
         started = descendants(process.pid)
         assert len(started) >= 9  # Redis, PostgreSQL and its own, the emulator, gunicorn and 2 of its, 2 workers
 
-        # One click in the web chat's quick registration: follow, code, name, position, phone, confirm, each step
-        # answered through gunicorn, the RQ workers, PostgreSQL and the emulator.
-        registered = requests.post(f"http://127.0.0.1:{emulator_port}/webchat/api/demo", json={"identity": 0},
-                                   timeout=120).json()
-        assert registered["error"] is None
+        assert register(emulator_port, 0)["error"] is None
         health = requests.get(f"http://127.0.0.1:{port}/healthz", timeout=10)
         assert health.status_code == 200 and health.json()["queue"]["pending_events"] == 0
+
+        # A worker killed is started again, as systemd does; the next registration goes through.
+        first, second = sorted(workers(started))
+        os.kill(first, signal.SIGKILL)
+        wait_until(lambda: len(workers(descendants(process.pid)) - {first}) == 2, timeout=60,
+                   message="the killed worker was not started again")
+        assert "exited with -9; starting it again" in log.read_text()
+        assert register(emulator_port, 1)["error"] is None
+        started |= descendants(process.pid)
 
         process.send_signal(signal.SIGINT)  # Ctrl-C
         assert process.wait(120) == 0
