@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 import click
 from flask import current_app
+from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
 from bot import reminder_quota
@@ -35,7 +36,7 @@ def parse_period(text: str) -> Period:
 def sent(period: Period) -> dict[str, int]:
     """The period's reminders queued so far, by kind."""
     return dict(db.session.execute(select(SentReminder.kind, func.count()).where(SentReminder.period == period.key)
-                                   .group_by(SentReminder.kind).order_by(SentReminder.kind)).tuples())
+                                   .group_by(SentReminder.kind).order_by(SentReminder.kind)).all())
 
 
 def reminder_days(period: Period) -> list[date]:
@@ -58,6 +59,7 @@ def to_send(period: Period, now: datetime) -> dict[date, int]:
 
 
 @click.command("cost")
+@with_appcontext
 @click.option("--period", "name", required=True, help="The period, YEAR-MM in the Buddhist Era, e.g. 2569-12.")
 @click.option("--now", "at", type=click.DateTime(["%Y-%m-%dT%H:%M"]),
               help="As at this local moment (BOT_TIMEZONE). Default: now.")
@@ -72,8 +74,8 @@ def cost_command(name: str, at: datetime | None) -> None:
         click.echo(f"  {kind}: {count}")
     coming = to_send(period, now)
     click.echo(f"to be sent if nobody checks in: {sum(coming.values())}")
-    if coming:
-        days = ", ".join(f"{day.isoformat()}: {count}" for day, count in coming.items())
+    if any(coming.values()):
+        days = ", ".join(f"{day.isoformat()}: {count}" for day, count in coming.items() if count)
         click.echo(f"  {reminders.CARETAKER_DUE}: {sum(coming.values())} ({days})")
     click.echo(f"quota left: {quota_left()}")
 

@@ -94,7 +94,7 @@ def unwarned_admins(period: int) -> list[tuple[Staff, str]]:
         select(Staff, LineUser.language).join(LineUser, LineUser.user_id == Staff.line_user_id)
         .where(Staff.active.is_(True), LineUser.following.is_(True), ~warned,
                exists().where(StaffRole.staff_id == Staff.id, StaffRole.role == ADMIN))
-        .order_by(Staff.id)).tuples())
+        .order_by(Staff.id)).all())
 
 
 def warn(admins: list[tuple[Staff, str]], period: int, held: int, left: int) -> None:
