@@ -7,6 +7,7 @@ period's reminders have cost and will cost."""
 import threading
 import uuid
 from datetime import UTC, timedelta
+from types import SimpleNamespace
 
 from sqlalchemy import select, update
 
@@ -15,6 +16,7 @@ from bot.gateway import LineGateway, gateway
 from bot.recovery import sweep
 from models import LineUser, OutboxMessage, db, utcnow
 from tests.helpers import TOKEN, add_staff, settle, th
+from tests.test_health import grown, scrape
 from tests.test_reminders import ON_THE_15TH, caretaker, local, reminder, tick, visited
 
 PUSH = "/v2/bot/message/push"
@@ -177,3 +179,16 @@ def test_reminders_cost_shows_what_was_sent_what_is_to_come_and_the_quota_left(a
     assert "  caretaker_due: 1 (2026-12-20: 1)" in result.output
     assert "quota left: unknown" in result.output
     assert runner.invoke(args=["reminders", "cost", "--period", "12-2569"]).exit_code == 2
+
+
+def test_metrics_count_reminders_by_kind_pushed_messages_and_the_quota_left(embedded_app, platform):
+    somchai = SimpleNamespace(user_id=platform.add_user(platform.new_user_id())["userId"])
+    caretaker(embedded_app, somchai, "สมชาย ดูแลดี", ("12", "13"))
+    platform.message_quota = 50
+    client = embedded_app.test_client()
+    before = scrape(client)
+    tick(embedded_app, ON_THE_15TH)
+    after = scrape(client)
+    assert grown(before, after, "reminders_sent_total", kind="caretaker_due") == 1
+    assert grown(before, after, "messages_pushed_total", kind="push") == 1
+    assert after[("line_message_quota_left", ())] == 50  # asked before the reminder went
