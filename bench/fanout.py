@@ -45,7 +45,7 @@ if str(ROOT) not in sys.path:  # also runnable as `python bench/fanout.py`
     sys.path.insert(0, str(ROOT))
 
 from flask_migrate import upgrade  # noqa: E402
-from sqlalchemy import insert  # noqa: E402
+from sqlalchemy import func, insert, select  # noqa: E402
 
 from bench import bot_settings  # noqa: E402
 from bench.compass_export import chunks  # noqa: E402
@@ -54,7 +54,18 @@ from bot import create_app, jobs, outbox, reminder_clock  # noqa: E402
 from bot.gateway import gateway  # noqa: E402
 from core.periods import Period  # noqa: E402
 from emulator.platform import LINE_RATE_LIMITS  # noqa: E402
-from models import Area, CareAssignment, CheckIn, Household, LineUser, Staff, StaffRole, db, utcnow  # noqa: E402
+from models import (  # noqa: E402
+    Area,
+    CareAssignment,
+    CheckIn,
+    Household,
+    LineUser,
+    OutboxMessage,
+    Staff,
+    StaffRole,
+    db,
+    utcnow,
+)
 from models.household import house_order  # noqa: E402
 
 PUSH, MULTICAST = "/v2/bot/message/push", "/v2/bot/message/multicast"
@@ -157,16 +168,23 @@ def run(n: int, delivery_threads: int) -> str:
             for day, done_before in zip(DAYS, (range(0), range(2, n + 1, 2), range(1, n + 1, 2)), strict=True):
                 check_in(done_before)
                 phase = Phase(f"reminders on the {day}th")
-                phase.queued = len(reminder_clock.tick(reminder_time(day).astimezone(ZoneInfo("UTC"))))
-                phase.queuing = time.time() - phase.start
+                # On a background thread, as the sweeper ticks: it queues for the database with the deliveries.
+                jobs.enqueue("events", tick, phase, reminder_time(day))
                 days.append(phase.done(app))
+            unsent = db.session.scalar(select(func.count()).select_from(OutboxMessage)
+                                       .where(OutboxMessage.status != "sent"))
             bare = gateway_only(app, n, delivery_threads)
         log = line.calls()
         jobs.runner(app).shutdown()
     finally:
         line.close()
         shutil.rmtree(folder, ignore_errors=True)
-    return report(n, announcement, days, bare, log)
+    return report(n, announcement, days, bare, log) + f"\noutbox rows not sent at the end: {unsent}"
+
+
+def tick(phase: Phase, at: datetime) -> None:
+    phase.queued = len(reminder_clock.tick(at.astimezone(ZoneInfo("UTC"))))
+    phase.queuing = time.time() - phase.start
 
 
 def gateway_only(app, n: int, threads: int) -> Phase:
