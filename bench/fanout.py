@@ -30,6 +30,7 @@ import argparse
 import logging
 import math
 import shutil
+import signal
 import sys
 import tempfile
 import time
@@ -73,7 +74,6 @@ VILLAGE = "30060101"
 ZONE = ZoneInfo("Asia/Bangkok")
 PERIOD = Period(2026, 12)
 DAYS = (15, 18, 20)  # the default REMINDER_SCHEDULE, at 08:30
-RECIPIENTS_PER_MULTICAST = 500
 SWEEP_INTERVAL = 5  # seconds: re-sends what a delivery left behind (its reminder ticks find no reminder day today)
 
 
@@ -158,6 +158,7 @@ def deliveries(calls: list[dict]) -> Counter:
 def run(n: int, delivery_threads: int) -> str:
     line = ProcessLine()
     folder = Path(tempfile.mkdtemp(prefix="bench-fanout-"))
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # killed: still stop the emulator and delete the files
     try:
         line._post("/_emulator/config", {"rate_limits": "line"})
         app = create_app({"LINE_CHANNEL_SECRET": SECRET, "LINE_CHANNEL_ACCESS_TOKEN": TOKEN, "LINE_API_BASE": line.url,
@@ -168,6 +169,7 @@ def run(n: int, delivery_threads: int) -> str:
             upgrade()
             seed(n)
             db.session.remove()
+            jobs.runner(app).start_sweeper()  # as the web process does at its first request
             announcement = Phase("announcement")
             row = outbox.queue_multicast([user_id(c) for c in range(1, n + 1)],
                                          [{"type": "text", "text": "ประกาศ: ประชุมประจำเดือนวันที่ 25"}])
@@ -217,11 +219,11 @@ def gateway_only(app, n: int, threads: int) -> Phase:
 def report(n: int, announcement: Phase, days: list[Phase], bare: Phase, log: list[dict]) -> str:
     multicasts = announcement.calls(log, MULTICAST)
     given = deliveries(multicasts)
-    floor = math.ceil(n / RECIPIENTS_PER_MULTICAST) / LINE_RATE_LIMITS[MULTICAST]
+    floor = math.ceil(n / outbox.RECIPIENTS_PER_MULTICAST) / LINE_RATE_LIMITS[MULTICAST]
     seconds = announcement.end - announcement.start
     lines = [f"Fan-out of {n:,} caretakers through the emulator at LINE's rate limits",
              f"multicast: {len([c for c in multicasts if c['status'] == 200])} calls accepted "
-             f"(ceil(N/500) = {math.ceil(n / RECIPIENTS_PER_MULTICAST)}), answers "
+             f"(ceil(N/500) = {math.ceil(n / outbox.RECIPIENTS_PER_MULTICAST)}), answers "
              f"{dict(Counter(c['status'] for c in multicasts))}, {len(given):,} caretakers given it, duplicates "
              f"{sum(count - 1 for count in given.values() if count > 1)}, {seconds:.2f} s = "
              f"{seconds / floor:.2f}x LINE's limit ({floor:.2f} s)"]
