@@ -21,7 +21,7 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy.exc import IntegrityError
 
-from bot import jobs, outbox
+from bot import jobs, metrics, outbox, reminder_quota
 from core.types import Push
 from dialogs import summaries as summary_messages
 from dialogs.reminders import reminder
@@ -53,7 +53,8 @@ def tick(now: datetime, dry_run: bool = False) -> list[Queued]:
     due = planned(now)
     if dry_run:
         return due
-    queued = [one for one in due if queue(one)]
+    queued = [one for one in reminder_quota.fit(due) if queue(one)]
+    metrics.reminders_sent(reminders.CARETAKER_DUE, len(queued))
     if queued:
         log.info("reminders: %d queued for %s", len(queued), queued[0].day)
     return queued
