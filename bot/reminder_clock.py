@@ -12,6 +12,7 @@ most once a minute each; `flask --app wsgi reminders run` ticks once by hand.
 
 import logging
 import time
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -54,7 +55,8 @@ def tick(now: datetime, dry_run: bool = False) -> list[Queued]:
     if dry_run:
         return due
     queued = [one for one in reminder_quota.fit(due) if queue(one)]
-    metrics.reminders_sent(reminders.CARETAKER_DUE, len(queued))
+    for kind, count in Counter(one.kind for one in queued).items():
+        metrics.reminders_sent(kind, count)
     if queued:
         log.info("reminders: %d queued for %s", len(queued), queued[0].day)
     return queued
