@@ -20,6 +20,7 @@ from bot import (
     recovery,
     redis_store,
     sqlite,
+    summary_chart,
     webhook,
 )
 from bot.config import INSTANCE_DIR, Config
@@ -36,6 +37,7 @@ from dialogs import (
     registration,
     registry,
     reminders,
+    summaries,
 )
 from models import db
 
@@ -49,7 +51,8 @@ DIALOGS = (registration.REGISTRATION, invite.INVITE, households.FIND, households
 MENU = (menu.PROFILE, monthly_visits.MENU_ITEM, caretakers.MINE_ITEM, households.FIND_ITEM, households.ADD_ITEM,
         invite.MENU_ITEM, caretakers.ASSIGN_ITEM, menu.STAFF, plans.MENU_ITEM, menu.LANGUAGE, menu.HELP,
         households.RESULTS_ITEM, households.OPEN_ITEM, interview.MENU_ITEM, compass.MENU_ITEM, compass.PHOTO_ITEM,
-        checkin.MENU_ITEM, reminders.STOP_ITEM, reminders.START_ITEM)
+        checkin.MENU_ITEM, reminders.STOP_ITEM, reminders.START_ITEM, reminders.SKIP_DAY_ITEM,
+        summaries.CHOICE_ITEM)
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -87,6 +90,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(mou.bp)
     app.register_blueprint(plans_download.bp)
     app.register_blueprint(income_chart.bp)
+    app.register_blueprint(summary_chart.bp)
     cli.init_app(app)
     app.extensions[registry.KEY] = registry.Registry(DIALOGS, MENU)
     return app

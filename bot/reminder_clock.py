@@ -1,4 +1,5 @@
-"""Ticking the reminders: push what `domain.step4_care.reminders` says is due, each reminder once.
+"""Ticking the reminders: push what `domain.step4_care.reminders` (caretakers) and `domain.step4_care.summaries`
+(supervisors: area summaries, late households) say is due, each message once.
 
 A reminder's `SentReminder` row, unique per (person, period, kind, day), is inserted in the same transaction as its
 outbox message, and inserted first: a tick run twice, a restart, or a second process ticking at the same time finds
@@ -22,8 +23,9 @@ from sqlalchemy.exc import IntegrityError
 
 from bot import jobs, outbox
 from core.types import Push
+from dialogs import summaries as summary_messages
 from dialogs.reminders import reminder
-from domain.step4_care import checkins, reminders
+from domain.step4_care import checkins, reminders, summaries
 from models import SentReminder, db, utcnow
 
 log = logging.getLogger(__name__)
@@ -42,6 +44,7 @@ class Queued:
     day: date
     households: int
     push: Push
+    kind: str = reminders.CARETAKER_DUE
 
 
 def tick(now: datetime, dry_run: bool = False) -> list[Queued]:
@@ -62,14 +65,25 @@ def planned(now: datetime) -> list[Queued]:
     due = [Queued(one.caretaker.id, one.caretaker.name, one.period.key, one.day, len(one.households),
                   reminder(one, report_day))
            for one in reminders.due(now, current_app.config["BOT_TIMEZONE"])]
+    due += [_to_supervisor(one, now) for one in summaries.due(now, current_app.config["BOT_TIMEZONE"])]
     db.session.rollback()
     return due
+
+
+def _to_supervisor(one: summaries.Due, now: datetime) -> Queued:
+    """A supervisor's area summary or list of late households, its message built."""
+    staff, ctx = one.supervisor.staff, summary_messages.context(one.supervisor, now)
+    if one.kind == summaries.SUMMARY:
+        push, households = summary_messages.summary_card(ctx, one.supervisor, one.summary), one.summary.total.due
+    else:
+        push, households = summary_messages.late_message(ctx, one.supervisor, one.period, one.late), len(one.late)
+    return Queued(staff.id, staff.name, one.period.key, one.day, households, push, one.kind)
 
 
 def queue(one: Queued) -> bool:
     """One reminder, in one transaction: its row first (unique), then its outbox message. False when it was queued
     already (by an earlier tick, or by another process ticking at the same time: its insert then fails)."""
-    sent = SentReminder(staff_id=one.staff_id, period=one.period, kind=reminders.CARETAKER_DUE, day=one.day)
+    sent = SentReminder(staff_id=one.staff_id, period=one.period, kind=one.kind, day=one.day)
     db.session.add(sent)
     try:
         db.session.flush()
@@ -93,7 +107,7 @@ def tick_when_due() -> None:
     tick(utcnow())
 
 
-reminders_group = AppGroup("reminders", help="Reminders pushed to caretakers.")
+reminders_group = AppGroup("reminders", help="Reminders pushed to caretakers, summaries to supervisors.")
 
 
 @reminders_group.command("run")
@@ -109,7 +123,7 @@ def run_command(at: datetime | None, dry_run: bool) -> None:
         jobs.runner().wait_idle(timeout=120)
     for one in done:
         click.echo(f"{'would send' if dry_run else 'sent'}: {one.name} (staff {one.staff_id}), {one.households} "
-                   f"households, period {one.period}, day {one.day}")
+                   f"households, period {one.period}, day {one.day}, {one.kind}")
     click.echo(f"{len(done)} reminders {'due' if dry_run else 'sent'}")
 
 

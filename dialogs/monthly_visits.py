@@ -10,6 +10,7 @@ from core.types import Context, Outcome
 from dialogs import buttons, household_list, menu, reminders
 from domain.step1_survey.households import SEARCH_PAGE
 from domain.step4_care import caretakers, checkins
+from domain.step4_care.reminders import muted
 from models import Household
 
 DONE_COLOUR, DUE_COLOUR, LATE_COLOUR = "#2E7D32", "#EF6C00", "#C62828"
@@ -40,7 +41,7 @@ def monthly_visits(ctx: Context, data: dict) -> Outcome:
         intro += " " + ctx._("The first %(shown)s are listed; find the others with “Find household”.",
                              shown=SEARCH_PAGE)
     links = ((ctx._("My households"), "menu=my_households"), (ctx._("Main menu"), "cmd=menu"))
-    if ctx.staff.reminders_muted_at is not None:  # turned off from a reminder: turned on again here
+    if muted(ctx.staff):  # turned off from a reminder (all, or a day): turned on again here
         links = ((ctx._("Turn reminders on"), f"menu={reminders.START}"), *links)
     navigation = QuickReply(items=[buttons.tap(label, data_) for label, data_ in links])
     return Outcome(reply=[household_list.listing(ctx, intro, found[:SEARCH_PAGE], navigation,

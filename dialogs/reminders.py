@@ -1,6 +1,7 @@
 """What a caretaker is pushed on a reminder day (`domain.step4_care.reminders`): the households in their care still
-to visit this period, each a button that opens its check-in, "Monthly visits" for the rest, and "Stop reminders";
-and the two taps that turn reminders off and on again (off from the reminder itself, on from "Monthly visits")."""
+to visit this period, each a button that opens its check-in, "Monthly visits" for the rest, "Not on the 15th" (that
+reminder day off, every month) and "Stop reminders"; and the taps that turn reminders off and on again (off from the
+reminder itself, on from "Monthly visits")."""
 
 from linebot.v3.messaging import QuickReply, TextMessage
 
@@ -12,7 +13,7 @@ from domain.step4_care import reminders
 from domain.step4_care.reminders import Due
 
 ROLES = ("caretaker",)
-STOP, START = "reminders_off", "reminders_on"  # the menu keys of the taps
+STOP, START, SKIP_DAY = "reminders_off", "reminders_on", "reminder_day_off"  # the menu keys of the taps
 
 
 def reminder(due: Due, report_day: int) -> Push:
@@ -25,6 +26,7 @@ def reminder(due: Due, report_day: int) -> Push:
                    count=len(due.households), month=due.period.label(locale), days=due.days_left, day=report_day,
                    households=listed)
     fixed = [(gettext("Monthly visits", locale), "menu=monthly_visits"),
+             (gettext("Not on the %(day)s", locale, day=due.day.day), f"menu={SKIP_DAY}&day={due.day.day}"),
              (gettext("Stop reminders", locale), f"menu={STOP}")]
     houses = [(f"{h.house_number} {h.head_name}", f"menu=checkin&household={h.id}")
               for h in due.households[:QUICK_REPLY_LIMIT - len(fixed)]]
@@ -38,6 +40,16 @@ def stop(ctx: Context, data: dict) -> Outcome:
     return Outcome(store=[ctx.staff]).extend(menu.show(ctx, note=note))
 
 
+def skip_day(ctx: Context, data: dict) -> Outcome:
+    day = buttons.whole(data.get("day"), 2)
+    if day not in reminders.schedule():
+        return menu.show(ctx, note=ctx._("That day has no reminder any more: nothing was changed."))
+    reminders.mute_day(ctx.staff, day)
+    note = ctx._("No more reminders on the %(day)s of the month; those of the other reminder days still come. "
+                 "Turn them all on again under “Monthly visits”.", day=day)
+    return Outcome(store=[ctx.staff]).extend(menu.show(ctx, note=note))
+
+
 def start(ctx: Context, data: dict) -> Outcome:
     reminders.unmute(ctx.staff)
     note = ctx._("Reminders are on: one comes on each reminder day while households are still to visit.")
@@ -46,3 +58,4 @@ def start(ctx: Context, data: dict) -> Outcome:
 
 STOP_ITEM = menu.Item(STOP, None, stop, roles=ROLES)
 START_ITEM = menu.Item(START, None, start, roles=ROLES)
+SKIP_DAY_ITEM = menu.Item(SKIP_DAY, None, skip_day, roles=ROLES)

@@ -17,7 +17,7 @@ class SentReminder(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
     period: Mapped[int]  # core.periods.Period.key
-    kind: Mapped[str] = mapped_column(String(24))  # domain.step4_care.reminders.KINDS
+    kind: Mapped[str] = mapped_column(String(24))  # reminders.CARETAKER_DUE, summaries.SUMMARY or .LATE (step 4)
     day: Mapped[date] = mapped_column(Date)  # the reminder day of the schedule (local)
     outbox_id: Mapped[int | None]  # its message; no foreign key: sent messages are deleted after a while
     at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.db import db, utcnow
@@ -20,6 +20,9 @@ ROLE_AREA_LENGTHS = {
     "admin": (2, 4, 6, 0),
 }
 NATIONWIDE = "TH"
+# How often a supervisor is pushed their area's summary: on every reminder day (None, the default), at most once a
+# week, or only after the cut-off (domain.step4_care.summaries).
+SUMMARY_CHOICES = ("weekly", "cutoff")
 
 
 class Staff(db.Model):
@@ -36,6 +39,8 @@ class Staff(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[datetime | None]
     reminders_muted_at: Mapped[datetime | None]  # when they turned reminders off ("Stop reminders"); None: on
+    reminder_days_off: Mapped[list[int] | None] = mapped_column(JSON)  # days of the month turned off, one by one
+    summary_choice: Mapped[str | None] = mapped_column(String(8))  # a supervisor's area summaries: SUMMARY_CHOICES
 
     roles: Mapped[list["StaffRole"]] = relationship(back_populates="staff", cascade="all, delete-orphan",
                                                     lazy="selectin", order_by="StaffRole.id")

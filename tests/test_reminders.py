@@ -72,7 +72,8 @@ def test_on_a_reminder_day_at_its_time_each_caretaker_with_households_to_visit_g
     [message] = delivery.messages
     assert message["text"] == reminder(6, "12", "13")
     labels = [item["action"]["label"] for item in message["quickReply"]["items"]]
-    assert labels == [f"12 {HEAD}"[:20], f"13 {HEAD}"[:20], th("Monthly visits"), th("Stop reminders")]
+    assert labels == [f"12 {HEAD}"[:20], f"13 {HEAD}"[:20], th("Monthly visits"), th("Not on the %(day)s", day=15),
+                      th("Stop reminders")]
     assert platform.received(somying.user_id) == [] and platform.received(idle.user_id) == []
 
 
@@ -119,7 +120,8 @@ def test_a_dry_run_lists_what_it_would_send_and_sends_nothing(app, new_user, pla
     runner = app.test_cli_runner()
     result = runner.invoke(args=["reminders", "run", "--now", "2026-12-15T08:30", "--dry-run"])
     assert result.exit_code == 0, result.output
-    assert "would send: สมชาย ดูแลดี" in result.output and "2 households, period 202612" in result.output
+    assert "would send: สมชาย ดูแลดี" in result.output
+    assert "2 households, period 202612, day 2026-12-15, caretaker_due" in result.output
     assert "1 reminders due" in result.output
     settle(app)
     assert pushes(app) == 0 and platform.received(somchai.user_id) == []
@@ -157,3 +159,33 @@ def test_stop_reminders_mutes_the_next_days_and_monthly_visits_turns_them_on(app
         in somchai.tap(th("Turn reminders on"))
     assert len(tick(app, local(20, 8, 30))) == 1
     assert platform.received(somchai.user_id)[-1].messages[0]["text"] == reminder(1, "12")
+
+
+def test_not_on_the_15th_mutes_that_day_every_month_the_other_days_still_come(app, new_user, platform):
+    somchai = new_user("สมชาย")
+    caretaker(app, somchai, "สมชาย ดูแลดี", ("12",))
+    tick(app, ON_THE_15TH)
+    somchai.last = platform.received(somchai.user_id)[-1]
+    assert th("No more reminders on the %(day)s of the month; those of the other reminder days still come. Turn them "
+              "all on again under “Monthly visits”.", day=15) in somchai.tap(th("Not on the %(day)s", day=15))
+    assert len(tick(app, local(18, 8, 30))) == 1  # the 18th still comes
+    assert platform.received(somchai.user_id)[-1].messages[0]["text"] == reminder(3, "12")
+    before = len(platform.received(somchai.user_id))
+    assert tick(app, datetime(2027, 1, 15, 8, 30, tzinfo=BANGKOK)) == []  # next month's 15th: off
+    assert len(tick(app, datetime(2027, 1, 18, 8, 30, tzinfo=BANGKOK))) == 1
+    assert len(platform.received(somchai.user_id)) == before + 1
+
+    somchai.postback("menu=monthly_visits")  # "Turn reminders on" turns the day on again too
+    assert th("Reminders are on: one comes on each reminder day while households are still to visit.") \
+        in somchai.tap(th("Turn reminders on"))
+    assert len(tick(app, datetime(2027, 2, 15, 8, 30, tzinfo=BANGKOK))) == 1
+
+
+def test_a_day_off_that_is_no_reminder_day_is_refused_and_changes_nothing(app, new_user, platform):
+    somchai = new_user("สมชาย")
+    caretaker(app, somchai, "สมชาย ดูแลดี", ("12",))
+    assert th("That day has no reminder any more: nothing was changed.") \
+        in somchai.postback("menu=reminder_day_off&day=16")
+    assert th("That day has no reminder any more: nothing was changed.") \
+        in somchai.postback("menu=reminder_day_off&day=x")
+    assert len(tick(app, ON_THE_15TH)) == 1

@@ -9,6 +9,7 @@ quiet hours: a tick late in the day catches up, a day missed altogether is not s
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -17,6 +18,7 @@ from flask import current_app
 from sqlalchemy import exists, or_, select
 
 from core.periods import Period
+from core.thai import local_date
 from domain.step4_care import checkins
 from models import CareAssignment, CheckIn, Household, LineUser, SentReminder, Staff, db
 from models.household import CLOSED_STATUSES
@@ -49,7 +51,11 @@ def quiet(at: time) -> bool:
 
 def send_at(day: date, tz: str) -> datetime:
     """When a reminder day's reminder goes: its time, or the end of the quiet hours it falls in (maybe the next day)."""
-    at = schedule()[day.day]
+    return _out_of_quiet(day, schedule()[day.day], tz)
+
+
+def _out_of_quiet(day: date, at: time, tz: str) -> datetime:
+    """A local day and time as a moment, moved to the end of the quiet hours it falls in (maybe the next day)."""
     if quiet(at):
         start, end = current_app.config["QUIET_HOURS"]
         day += timedelta(days=1) if start > end and at >= start else timedelta()
@@ -58,19 +64,40 @@ def send_at(day: date, tz: str) -> datetime:
 
 
 def reminder_day(now: datetime, tz: str) -> date | None:
-    """The reminder day due at `now` (UTC): its sending time has come today (local) and it is not quiet hours."""
+    """The reminder day due at `now` (UTC): its sending time has come today (local) and it is not quiet hours; not
+    once its period is over (a report day's reminder moved past the night's quiet hours comes too late)."""
+    day = _day_due(now, tz, lambda day: schedule().get(day.day))
+    if day is None or Period.of_day(day, checkins.report_day()) != Period.of_day(local_date(now, tz),
+                                                                                  checkins.report_day()):
+        return None
+    return day
+
+
+def cutoff_day(now: datetime, tz: str) -> date | None:
+    """The day after a report day when it is due at `now` (UTC): what comes after the cut-off (supervisors' list of
+    late households, their last summary of the period) goes that day at the report day's reminder time (the
+    earliest reminder time when the report day has none), outside quiet hours."""
+    at = schedule().get(checkins.report_day(), min(schedule().values()))
+    return _day_due(now, tz, lambda day: at if (day - timedelta(days=1)).day == checkins.report_day() else None)
+
+
+def _day_due(now: datetime, tz: str, time_of: Callable[[date], time | None]) -> date | None:
+    """The day (local) whose sending time (`time_of`, None: not such a day), moved out of quiet hours, has come today
+    and it is not quiet hours now: today's, or yesterday's moved past the night's quiet hours."""
     local = now.astimezone(ZoneInfo(tz))
     if quiet(local.time()):
         return None
-    for day in (local.date(), local.date() - timedelta(days=1)):  # yesterday's, moved past the night's quiet hours
-        if day.day in schedule() and send_at(day, tz) <= local and send_at(day, tz).date() == local.date():
+    for day in (local.date(), local.date() - timedelta(days=1)):
+        at = time_of(day)
+        if at is not None and (moment := _out_of_quiet(day, at, tz)) <= local and moment.date() == local.date():
             return day
     return None
 
 
 def due(now: datetime, tz: str) -> list[Due]:
-    """The reminders due at `now` and not yet sent: one per active, unmuted caretaker who follows the bot and has
-    households in their care with no check-in for the period, those listed by village and house number."""
+    """The reminders due at `now` and not yet sent: one per active caretaker who follows the bot, has not turned
+    reminders off (all of them, or this day's) and has households in their care with no check-in for the period,
+    those listed by village and house number."""
     day = reminder_day(now, tz)
     if day is None:
         return []
@@ -91,6 +118,8 @@ def due(now: datetime, tz: str) -> list[Due]:
     days_left = period.days_left(today, checkins.report_day())
     found: dict[int, Due] = {}
     for caretaker, locale, household in rows:
+        if day.day in (caretaker.reminder_days_off or ()):
+            continue
         if caretaker.id not in found:
             found[caretaker.id] = Due(caretaker, locale or "th", period, day, [], days_left)
         found[caretaker.id].households.append(household)
@@ -102,5 +131,18 @@ def mute(caretaker: Staff, now: datetime) -> None:
     caretaker.reminders_muted_at = now
 
 
+def mute_day(caretaker: Staff, day: int) -> None:
+    """The caretaker turns one reminder day off (from a reminder's button): that day's reminder no longer comes, every
+    month, the other days' still do."""
+    caretaker.reminder_days_off = sorted({*(caretaker.reminder_days_off or ()), day})
+
+
+def muted(caretaker: Staff) -> bool:
+    """Whether any reminder is turned off (all of them, or some days)."""
+    return caretaker.reminders_muted_at is not None or bool(caretaker.reminder_days_off)
+
+
 def unmute(caretaker: Staff) -> None:
+    """Every reminder on again: all of them, and the days turned off one by one."""
     caretaker.reminders_muted_at = None
+    caretaker.reminder_days_off = None
