@@ -13,7 +13,7 @@ import logging
 
 import redis
 
-from bot import inbox, jobs, outbox, privacy, reminder_clock
+from bot import inbox, jobs, outbox, privacy, reminder_clock, report_clock
 from bot.redis_store import get_redis
 from models import db, utcnow
 
@@ -49,6 +49,7 @@ def _sweep() -> tuple[int, int]:
         log.info("sweep re-queued events of %d users and %d outgoing messages", len(users), len(due))
     privacy.purge_when_due()
     reminder_clock.tick_when_due()
+    report_clock.freeze_when_due()
     return len(users), len(due)
 
 
