@@ -19,6 +19,7 @@ from bot import (
     plans_download,
     recovery,
     redis_store,
+    report_page,
     sqlite,
     summary_chart,
     webhook,
@@ -91,6 +92,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(plans_download.bp)
     app.register_blueprint(income_chart.bp)
     app.register_blueprint(summary_chart.bp)
+    app.register_blueprint(report_page.bp)
     cli.init_app(app)
     app.extensions[registry.KEY] = registry.Registry(DIALOGS, MENU)
     return app
