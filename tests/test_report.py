@@ -58,49 +58,53 @@ def visit(household_id: int, at: datetime, staff_id: int, ppy: int | None = None
 
 @pytest.fixture
 def example(app):
+    with app.app_context():
+        return build_example()
+
+
+def build_example() -> dict:
     """หมู่ 1 บ้านจักราช: four households in care since June (one visited on time, one late, one not yet, one that
     moved away unvisited) and one without a caretaker; หมู่ 2 บ้านหนองบัว: one visited on time and one given to a
     caretaker only in September (not due, though visited); หมู่ 1 บ้านทองหลาง (another subdistrict): one visited on
     time; and one household of another district, visited on time."""
-    with app.app_context():
-        add_villages(VILLAGES | {OUTSIDE: (1, "บ้านนอกเขต")})
-        carer = add_staff("U-carer", "caretaker", "300601", "ผู้ดูแล หนึ่ง").id
-        other = add_staff("U-other", "caretaker", "3007", "ผู้ดูแล สอง").id
-        v1 = [household("30060101", "1", carer, classification="self_development", status="in_progress"),
-              household("30060101", "2", carer, classification="welfare", status="solved"),
-              household("30060101", "3", carer),
-              household("30060101", "4", carer, status="moved"),
-              household("30060101", "5", None)]
-        v2 = [household("30060102", "1", carer),
-              household("30060102", "2", carer, since=datetime(2026, 9, 1, tzinfo=UTC))]
-        v3 = [household("30060301", "1", carer)]
-        outside = household(OUTSIDE, "1", other)
-        visit(v1[0], ON_TIME, carer, ppy=40_000)
-        visit(v1[0], datetime(2026, 7, 10, tzinfo=UTC), carer, ppy=30_000, period=Period(2026, 7))
-        visit(v1[1], LATE, carer, ppy=36_000)
-        visit(v2[0], ON_TIME, carer, ppy=30_000)
-        visit(v2[1], ON_TIME, carer)
-        visit(v3[0], ON_TIME, carer, ppy=50_000)
-        visit(outside, ON_TIME, other, ppy=45_000)
-        db.session.add_all([Visit(household_id=v1[0], consent=True), Visit(household_id=v1[1], consent=True),
-                            Visit(household_id=v1[2], consent=False)])
-        db.session.add_all([Problem(household_id=v1[0], dimension="health", status="open"),
-                            Problem(household_id=v1[0], dimension="income", status="solved"),
-                            Problem(household_id=v3[0], dimension="health", status="in_progress"),
-                            Problem(household_id=v3[0], dimension="health", status="not_a_problem")])
-        db.session.add(Compass(household_id=v1[0], version=1, classification="self_development", goals={},
-                               accepted_at=BEFORE, photo_id=None, activities=[
-                                   CompassActivity(part="government", kind="other", text="ฝึกอาชีพ", who="x",
-                                                   target_month=BEFORE.date(), agency="cdd", status="done")]))
-        db.session.add(Compass(household_id=v1[0], version=2, classification="self_development", goals={},
-                               accepted_at=BEFORE, activities=[
-                                   CompassActivity(part="government", kind="other", text="ฝึกอาชีพ", who="x",
-                                                   target_month=BEFORE.date(), agency="cdd", status="under_way"),
-                                   CompassActivity(part="self", kind="other", text="ออมเงิน", who="x",
-                                                   target_month=BEFORE.date(), status="not_started")]))
-        db.session.commit()
-        return {"30060101": Area([v1[0]], [v1[1]], [v1[2]]), "30060102": Area([v2[0]], [], []),
-                "30060301": Area([v3[0]], [], []), "carer": carer}
+    add_villages(VILLAGES | {OUTSIDE: (1, "บ้านนอกเขต")})
+    carer = add_staff("U-carer", "caretaker", "300601", "ผู้ดูแล หนึ่ง").id
+    other = add_staff("U-other", "caretaker", "3007", "ผู้ดูแล สอง").id
+    v1 = [household("30060101", "1", carer, classification="self_development", status="in_progress"),
+          household("30060101", "2", carer, classification="welfare", status="solved"),
+          household("30060101", "3", carer),
+          household("30060101", "4", carer, status="moved"),
+          household("30060101", "5", None)]
+    v2 = [household("30060102", "1", carer),
+          household("30060102", "2", carer, since=datetime(2026, 9, 1, tzinfo=UTC))]
+    v3 = [household("30060301", "1", carer)]
+    outside = household(OUTSIDE, "1", other)
+    visit(v1[0], ON_TIME, carer, ppy=40_000)
+    visit(v1[0], datetime(2026, 7, 10, tzinfo=UTC), carer, ppy=30_000, period=Period(2026, 7))
+    visit(v1[1], LATE, carer, ppy=36_000)
+    visit(v2[0], ON_TIME, carer, ppy=30_000)
+    visit(v2[1], ON_TIME, carer)
+    visit(v3[0], ON_TIME, carer, ppy=50_000)
+    visit(outside, ON_TIME, other, ppy=45_000)
+    db.session.add_all([Visit(household_id=v1[0], consent=True), Visit(household_id=v1[1], consent=True),
+                        Visit(household_id=v1[2], consent=False)])
+    db.session.add_all([Problem(household_id=v1[0], dimension="health", status="open"),
+                        Problem(household_id=v1[0], dimension="income", status="solved"),
+                        Problem(household_id=v3[0], dimension="health", status="in_progress"),
+                        Problem(household_id=v3[0], dimension="health", status="not_a_problem")])
+    db.session.add(Compass(household_id=v1[0], version=1, classification="self_development", goals={},
+                           accepted_at=BEFORE, photo_id=None, activities=[
+                               CompassActivity(part="government", kind="other", text="ฝึกอาชีพ", who="x",
+                                               target_month=BEFORE.date(), agency="cdd", status="done")]))
+    db.session.add(Compass(household_id=v1[0], version=2, classification="self_development", goals={},
+                           accepted_at=BEFORE, activities=[
+                               CompassActivity(part="government", kind="other", text="ฝึกอาชีพ", who="x",
+                                               target_month=BEFORE.date(), agency="cdd", status="under_way"),
+                               CompassActivity(part="self", kind="other", text="ออมเงิน", who="x",
+                                               target_month=BEFORE.date(), status="not_started")]))
+    db.session.commit()
+    return {"30060101": Area([v1[0]], [v1[1]], [v1[2]]), "30060102": Area([v2[0]], [], []),
+            "30060301": Area([v3[0]], [], []), "carer": carer}
 
 
 AFTER = datetime(2026, 10, 1, tzinfo=UTC)  # a view some days after the late visit

@@ -42,8 +42,8 @@ AREA_COLUMNS = ((N_("Area code"), 12), (N_("Area"), 28))
 HOUSEHOLD_COLUMNS = ((N_("Village code"), 12), (N_("Village"), 26), (N_("House number"), 12),
                      (N_("Head of household"), 26), (N_("National ID"), 20), (N_("Classification"), 16),
                      (N_("Status"), 18), (N_("Caretaker"), 24), (N_("This period's visit"), 22))
-VISITS = {"on_time": N_("Visited by the report day"), "late": N_("Visited late"), "missing": N_("Not visited this period"),
-          "not_due": N_("Not due (no caretaker when the period began)")}
+VISITS = {"on_time": N_("Visited by the report day"), "late": N_("Visited late"),
+          "missing": N_("Not visited this period"), "not_due": N_("Not due (no caretaker when the period began)")}
 
 
 class Rows(Protocol):
