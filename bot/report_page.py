@@ -14,13 +14,13 @@ from flask import Blueprint, current_app, jsonify, render_template, request
 from bot import liff
 from core.i18n import N_
 from core.periods import Period
-from core.thai import format_datetime
+from core.thai import format_date, format_datetime
 from core.types import Context
 from dialogs.buttons import whole
 from domain.access import audit, scope
 from domain.labels import DIMENSION_LABELS
 from domain.step4_care import checkins
-from domain.step5_report import figures, map_points, reading, snapshots
+from domain.step5_report import export, figures, map_points, reading, snapshots
 from domain.step5_report.counting import Moment
 from domain.step5_report.figures import LATE
 from models import db
@@ -35,17 +35,17 @@ INCOME = ("income_known", "median_income", "above_line_now", "survey_known", "ab
 CARE = ("caretakers", "caretakers_above_limit")
 STATE_COLOURS = {"done": "#2e7d32", "late": "#f9a825", "missing": "#c62828", "out_of_poverty": "#1565c0",
                  "not_due": "#9e9e9e"}
-STATE_LABELS = {"done": N_("Visited by the report day"), "late": N_("Visited late"),
-                "missing": N_("Not visited this period"), "out_of_poverty": N_("Out of poverty"),
-                "not_due": N_("Not due (no caretaker when the period began)")}
+STATE_LABELS = {"done": export.VISITS["on_time"], "late": export.VISITS["late"], "missing": export.VISITS["missing"],
+                "out_of_poverty": figures.LABELS["out_of_poverty"], "not_due": export.VISITS["not_due"]}
 PAGE_TEXT = {
     "title": N_("Monthly report"), "so_far": N_("So far: the period closes on %(date)s."),
+    "closed": N_("Counted now, late visits included: the period closed on %(date)s and is not frozen yet."),
     "frozen": N_("As it stood at the cut-off, frozen on %(date)s."), "other_periods": N_("Other periods"),
-    "visits": N_("Monthly visits"), "households": N_("Households"), "income": N_("Income"),
+    "visits": N_("Monthly visits"), "households": N_("Households in the process"), "income": N_("Income"),
     "problems": N_("Problems by TPMAP dimension"), "activities": N_("Life compass activities"),
     "by_agency": N_("Government activities by agency"), "care": N_("Caretakers"), "map": N_("Map"),
     "area": N_("Area"), "all": N_("All"), "open": N_("Not yet solved"), "solved": N_("Solved"),
-    "dimension": N_("Dimension"), "count": N_("Households"), "status": N_("Status"), "agency": N_("Agency"),
+    "dimension": N_("Dimension"), "count": N_("Number"), "status": N_("Status"), "agency": N_("Agency"),
     "period": N_("Period"), "trend": N_("Median income per person per year, by period"),
     "not_located": N_("Not yet located: %(count)s households (a location is recorded at a visit or a check-in)."),
     "left_out": N_("%(count)s more located households are not drawn: open the report of a smaller area."),
@@ -85,7 +85,7 @@ def _period(asked: str | None, ctx: Context) -> Period:
 
 def _sections(ctx: Context, report: snapshots.Report, within: scope.Scope) -> dict:
     """Everything the template shows, as plain values in the reader's language."""
-    area, zone, report_day = report.area_code, current_app.config["BOT_TIMEZONE"], checkins.report_day()
+    area, zone = report.area_code, current_app.config["BOT_TIMEZONE"]
     whole_area = report.figures.get(area, {})
     subs = reading.sub_areas(report.figures, area)
     rows = [(reading.name_of(code, ctx.locale), report.figures[code], report.late.get(code)) for code in subs]
@@ -97,14 +97,11 @@ def _sections(ctx: Context, report: snapshots.Report, within: scope.Scope) -> di
                 "total": [_shown(figures.cell(whole_area, key, report.late.get(area))) for key in keys]}
 
     visits = VISITS + ((LATE,) if report.frozen_at else ())
-    cutoff = report.period.cutoff(report_day, zone)
     moment = Moment.of(report.period, ctx.now)
     found = map_points.of(moment, area, within)
     return {
         "area_name": reading.name_of(area, ctx.locale), "period_label": report.period.label(ctx.locale),
-        "state": (ctx._(PAGE_TEXT["frozen"], date=format_datetime(report.frozen_at, ctx.locale, zone))
-                  if report.frozen_at else ctx._(PAGE_TEXT["so_far"],
-                                                 date=format_datetime(cutoff, ctx.locale, zone))),
+        "state": _state(ctx, report),
         "periods": [(p.label(ctx.locale), p.key) for p in reading.frozen_periods(area, within)
                     if p != report.period],
         "area_code": area,
@@ -128,6 +125,16 @@ def _sections(ctx: Context, report: snapshots.Report, within: scope.Scope) -> di
         "printed": ctx._(PAGE_TEXT["printed"], name=ctx.staff.name,
                          time=format_datetime(ctx.now, ctx.locale, zone)),
     }
+
+
+def _state(ctx: Context, report: snapshots.Report) -> str:
+    """Whether the figures are the frozen ones, or counted now (the period still open, or closed and not frozen)."""
+    zone, report_day = current_app.config["BOT_TIMEZONE"], checkins.report_day()
+    if report.frozen_at:
+        return ctx._(PAGE_TEXT["frozen"], date=format_datetime(report.frozen_at, ctx.locale, zone))
+    last_day = format_date(report.period.last_day(report_day), ctx.locale)
+    closed = ctx.now >= report.period.cutoff(report_day, zone)
+    return ctx._(PAGE_TEXT["closed" if closed else "so_far"], date=last_day)
 
 
 def _shown(value) -> str:
