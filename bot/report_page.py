@@ -9,21 +9,25 @@ with Leaflet served by the app: nothing comes from the internet but the map's ba
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, render_template, request
+import tempfile
+
+from flask import Blueprint, current_app, jsonify, make_response, render_template, request, send_file
 
 from bot import liff
-from core.i18n import N_
+from bot.plans_download import XLSX
+from core.i18n import DEFAULT_LOCALE, N_, gettext
 from core.periods import Period
 from core.thai import format_date, format_datetime
 from core.types import Context
+from core.xlsx import Workbook
 from dialogs.buttons import whole
-from domain.access import audit, scope
+from domain.access import audit, scope, signed_links
 from domain.labels import DIMENSION_LABELS
 from domain.step4_care import checkins
-from domain.step5_report import export, figures, map_points, reading, snapshots
+from domain.step5_report import export, figures, file_links, map_points, reading, snapshots
 from domain.step5_report.counting import Moment
 from domain.step5_report.figures import LATE
-from models import db
+from models import Staff, db, utcnow
 from models.household import DIMENSIONS
 
 bp = Blueprint("report_page", __name__)
@@ -51,7 +55,7 @@ PAGE_TEXT = {
     "left_out": N_("%(count)s more located households are not drawn: open the report of a smaller area."),
     "no_points": N_("No household of this area is located yet."), "print": N_("Print"),
     "printed": N_("Printed by %(name)s on %(time)s"), "none": N_("None"),
-    "visited_rate": N_("Visited (%) by sub-area"),
+    "visited_rate": N_("Visited (%) by sub-area"), "download": N_("Download the file (XLSX)"),
 }
 
 
@@ -67,12 +71,50 @@ def page():
     period = _period(request.args.get("period"), ctx)
     report = snapshots.view(period, area_code, within, ctx.now)
     t = {key: ctx._(text) for key, text in PAGE_TEXT.items()}
-    body = render_template("report.html", t=t, **_sections(ctx, report, within))
+    download = file_links.make(staff.id, area_code, period, ctx.now)
+    body = render_template("report.html", t=t, download=download, **_sections(ctx, report, within))
     db.session.add(audit.entry("report.view", "area", area_code, staff_id=staff.id, line_user_id=staff.line_user_id,
                                after={"period": period.key}))
     db.session.commit()
     return liff.private(jsonify(lang=ctx.locale, title=f"{t['title']} · {reading.name_of(area_code, ctx.locale)}",
                                 html=body))
+
+
+@bp.get(file_links.PATH)
+def download():
+    """The report file of a signed link: one sheet per level and the households, for its signer if still allowed."""
+    now = utcnow()
+    try:
+        link = file_links.read(request.args.get(file_links.PARAMETER, ""), now)
+    except signed_links.ExpiredLink:
+        return _refused(410, N_("This link has expired. Open the report again from the LINE chat for a new one."))
+    except signed_links.BadLink:
+        return _refused(403, N_("This link is not valid. Open the report again from the LINE chat for a new one."))
+    staff = db.session.get(Staff, link.staff_id)
+    within = scope.of(staff)  # nothing at all for someone revoked
+    if not within.contains(link.area_code):
+        return _refused(403, N_("This report is of an area outside yours."))
+    file = tempfile.TemporaryFile()  # noqa: SIM115 (send_file closes it once it is sent; closing deletes it)
+    try:
+        with Workbook(file) as book:
+            exported = export.write(link.period, link.area_code, within, now, export.XlsxSheets(book))
+    except BaseException:
+        file.close()
+        raise
+    db.session.add(audit.entry("report.export", "area", link.area_code, staff_id=staff.id,
+                               line_user_id=staff.line_user_id,
+                               after={"period": link.period.key, "households": exported.households}))
+    db.session.commit()
+    file.seek(0)
+    response = send_file(file, mimetype=XLSX, as_attachment=True, conditional=False, etag=False,
+                         download_name=f"report-{link.period.key}-{link.area_code}.xlsx")
+    return liff.private(response)
+
+
+def _refused(status: int, message: str):
+    response = make_response(gettext(message, DEFAULT_LOCALE), status)
+    response.mimetype = "text/plain"
+    return liff.private(response)
 
 
 def _period(asked: str | None, ctx: Context) -> Period:

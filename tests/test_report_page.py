@@ -2,16 +2,18 @@
 sub-area, with the bars, the income trend and the map's households in their state; frozen or so far; and nothing
 of an area outside theirs. The example is `tests.test_report`'s: three villages of อ.จักราช and one of อ.โชคชัย."""
 
+import io
 import json
 import re
 from datetime import UTC, datetime
 from html import unescape
 
+import openpyxl
 import pytest
 from sqlalchemy import select
 
 from domain.step5_report import snapshots
-from models import AuditEntry, Household, db
+from models import AuditEntry, Household, Staff, db
 from tests.helpers import LIFF_ID, add_staff, th
 from tests.test_report import PERIOD, build_example
 
@@ -96,3 +98,21 @@ def test_the_report_is_refused_without_line_and_for_a_period_that_does_not_exist
     assert page.status_code == 401 and "ต.จักราช" not in page.text
     page = open_report(example, platform, "U-district", "period=256913")
     assert page.status_code == 404 and page.json == {"message": th("There is no such period.")}
+
+
+def test_the_page_gives_the_report_file_to_its_reader_only(example, platform):
+    html = open_report(example, platform, "U-subdistrict").json["html"]
+    link = unescape(re.search(r'id="download" href="([^"]+)"', html).group(1))
+    path = link.split("://", 1)[1].split("/", 1)[1]
+    client = example.test_client()
+    answer = client.get("/" + path)
+    assert answer.status_code == 200 and answer.headers["Cache-Control"] == "no-store"
+    book = openpyxl.load_workbook(io.BytesIO(answer.data), read_only=True)
+    sheets = {sheet.title: [list(row) for row in sheet.iter_rows(values_only=True)] for sheet in book.worksheets}
+    villages = [row[1] for row in sheets[list(sheets)[1]][1:]]
+    assert villages == ["หมู่ 1 บ้านทองหลาง"]  # the subdistrict's one village, no other
+    assert client.get("/" + path[:-3] + "abc").status_code == 403  # altered
+    with example.app_context():
+        db.session.scalar(select(Staff).where(Staff.name == "หัวหน้า ตำบลทองหลาง")).active = False
+        db.session.commit()
+    assert client.get("/" + path).status_code == 403  # its signer no longer may
