@@ -72,7 +72,8 @@ def page():
     report = snapshots.view(period, area_code, within, ctx.now)
     t = {key: ctx._(text) for key, text in PAGE_TEXT.items()}
     download = file_links.make(staff.id, area_code, period, ctx.now)
-    body = render_template("report.html", t=t, download=download, **_sections(ctx, report, within))
+    body = render_template("report.html", t=t, download=download, start_download=request.args.get("file") == "1",
+                           **_sections(ctx, report, within))
     db.session.add(audit.entry("report.view", "area", area_code, staff_id=staff.id, line_user_id=staff.line_user_id,
                                after={"period": period.key}))
     db.session.commit()

@@ -162,11 +162,17 @@ def chart(ctx: Context, s: Summary) -> Chart:
                  ctx._("households"), ctx._("No household is due yet."), bars)
 
 
-def late_message(ctx: Context, supervisor: Supervisor, period, late: list[Late]) -> Push:
-    """The households late in the closed period: listed by caretaker for a subdistrict supervisor, counted by
-    sub-area for a district or province one; a caretaker late two periods running is flagged."""
-    head = ctx._("Late visits, %(month)s: %(count)s households had no monthly visit by the %(day)s.",
-                 month=period.label(ctx.locale), count=len(late), day=checkins.report_day())
+def late_message(ctx: Context, supervisor: Supervisor, period, late: list[Late], closed: bool = True) -> Push:
+    """The households late in the closed period (or, not `closed`, not visited yet): listed by caretaker for a
+    subdistrict supervisor, counted by sub-area for a district or province one; a caretaker late two periods running
+    is flagged."""
+    if closed:
+        head = ctx._("Late visits, %(month)s: %(count)s households had no monthly visit by the %(day)s.",
+                     month=period.label(ctx.locale), count=len(late), day=checkins.report_day())
+    else:
+        head = ctx._("Not visited yet, %(month)s: %(count)s households; %(days)s days left to the %(day)s.",
+                     month=period.label(ctx.locale), count=len(late), day=checkins.report_day(),
+                     days=period.days_left(ctx.today, checkins.report_day()))
     lines = _by_caretaker(ctx, late) if supervisor.lists_households else _rolled_up(ctx, supervisor, late)
     if len(lines) > LISTED:
         lines = [*lines[:LISTED], ctx._("… and %(count)s more", count=len(lines) - LISTED)]
