@@ -191,7 +191,7 @@ def _shown(value) -> str:
 def _trend(points: list[reading.TrendPoint], ctx: Context) -> dict | None:
     """The median income by period as an SVG line: its points in a 100 x 40 box, and the labels under it."""
     known = [(p.period.label(ctx.locale, short=True), p.median_income) for p in points if p.median_income]
-    if not known:
+    if len(known) < 2:  # a line needs two periods; the table says the one
         return None
     top = max(value for _, value in known) * 1.15
     step = 100 / max(len(known) - 1, 1)

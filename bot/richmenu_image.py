@@ -19,7 +19,7 @@ GAP = 6  # white margin around each tile, so neighbouring tiles show a 12-pixel 
 WHITE = (255, 255, 255)
 # Dark enough for white text (contrast 4.5:1 or more); one per area, in the menu's order.
 PALETTE = ((25, 103, 196), (27, 128, 72), (0, 121, 107), (117, 63, 186), (188, 82, 0), (192, 57, 43),
-           (48, 63, 159), (84, 84, 84))
+           (48, 63, 159), (84, 84, 84), (156, 39, 99), (121, 85, 20), (0, 101, 140), (76, 105, 30))  # 12 tiles
 LABEL_SIZE = 0.13  # the label's font size, of the tile's height, before shrinking to fit its width
 LABEL_WIDTH = 0.92  # the widest a label may be, of the tile's width
 LEADING_VOWELS = "เแโใไ"

@@ -8,23 +8,16 @@ from urllib.parse import parse_qs, urlsplit
 from domain.step5_report import snapshots
 from models import db
 from tests.helpers import add_staff, th
+from tests.test_folder import texts
 from tests.test_report import PERIOD, build_example
 
 CARD = f"menu=report&period={PERIOD.key}"
 
 
-def flex_texts(node) -> list[str]:
-    if isinstance(node, dict):
-        return ([node["text"]] if node.get("type") == "text" else []) + [t for v in node.values() for t in flex_texts(v)]
-    if isinstance(node, list):
-        return [t for v in node for t in flex_texts(v)]
-    return []
-
-
 def card_of(chat) -> tuple[list[str], dict]:
     """The card's texts and its footer's buttons (label: action)."""
     bubble = chat.last.messages[-1]["contents"]
-    return flex_texts(bubble), {b["action"]["label"]: b["action"] for b in bubble["footer"]["contents"]}
+    return texts(bubble), {b["action"]["label"]: b["action"] for b in bubble["footer"]["contents"]}
 
 
 def supervisor(app, chat, role: str = "supervisor_district", area: str = "3006") -> None:

@@ -116,3 +116,16 @@ def test_the_page_gives_the_report_file_to_its_reader_only(example, platform):
         db.session.scalar(select(Staff).where(Staff.name == "หัวหน้า ตำบลทองหลาง")).active = False
         db.session.commit()
     assert client.get("/" + path).status_code == 403  # its signer no longer may
+
+
+def test_the_income_trend_draws_the_frozen_periods_up_to_the_one_read(example, platform):
+    with example.app_context():
+        for period in (PERIOD.previous().previous(), PERIOD):
+            snapshots.freeze(period, FROZEN_AT)
+    html = open_report(example, platform, "U-district").json["html"]
+    points = re.search(r'<polyline points="([^"]+)"', html).group(1).split()
+    labels = re.findall(r"<li><b>([\d,]+)</b> ([^<]+)</li>", html)
+    assert len(points) == len(labels) == 2
+    assert [label for _, label in labels] == [PERIOD.previous().previous().label("th", short=True),
+                                              PERIOD.label("th", short=True)]
+    assert labels[-1][0] == "40,000"  # the district's median per person per year in September
