@@ -13,6 +13,7 @@ from bot import (
     health,
     income_chart,
     jobs,
+    leases,
     liff,
     logs,
     mou,
@@ -85,6 +86,7 @@ def create_app(config: dict | None = None) -> Flask:
     redis_store.init_app(app)
     jobs.init_app(app, sweep=recovery.sweep, next_sweep_in=recovery.next_sweep_in)
     gateway.init_app(app)
+    leases.init_app(app)
     app.register_blueprint(webhook.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(liff.bp)

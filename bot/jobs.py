@@ -17,6 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from flask import Flask, current_app
 from rq import Queue, SimpleWorker
+from rq.exceptions import InvalidJobOperation
 
 log = logging.getLogger(__name__)
 
@@ -106,6 +107,10 @@ class JobRunner:
             self._run(self._sweep, ())
             stop.wait(self._run(self._next_sweep_in, (interval,)) or interval)
 
+    def sweep_now(self) -> None:
+        """Sweep at once, in this thread (a sweep is cheap, and only one process sweeps at a time)."""
+        self._run(self._sweep, ())
+
     def shutdown(self) -> None:
         """Finish the jobs queued on this process's threads and stop them."""
         for pool in self._pools.values():
@@ -125,10 +130,27 @@ class AppWorker(SimpleWorker):
     """An RQ worker that runs each job in a fresh app context of its Flask app (no fork per job)."""
 
     app: Flask
+    asked_to_stop = False
+
+    def request_stop(self, signum, frame):
+        self.asked_to_stop = True
+        super().request_stop(signum, frame)
 
     def execute_job(self, job, queue):
         with self.app.app_context():
             return super().execute_job(job, queue)
+
+    def handle_job_success(self, job, queue, started_job_registry, execution):
+        """RQ's own, except when Redis lost the job's record while it ran (a FLUSHALL, a failover to an empty
+        replica): RQ then raises InvalidJobOperation, logs the job, which did its work, as failed with a
+        traceback, and stores it as failed. Here it is one warning and a sweep, which queues again from the
+        database whatever else the flush took (the jobs that were waiting in the queues)."""
+        try:
+            super().handle_job_success(job, queue, started_job_registry, execution)
+        except InvalidJobOperation:
+            log.warning("job %s is done, but Redis no longer knows it (flushed?); sweeping to queue again what "
+                        "Redis lost", job.id)
+            runner(self.app).sweep_now()
 
     def subscribe(self):
         """RQ's own, except that the command listener waits a second at a time, not a minute. Stopping
@@ -147,6 +169,10 @@ def run_worker(app: Flask, queues: list[str], burst: bool = False) -> None:
     worker = AppWorker([Queue(name, connection=connection) for name in queues], connection=connection)
     runner(app).start_sweeper()
     worker.work(burst=burst, with_scheduler=False)
+    if not burst and not worker.asked_to_stop:
+        # RQ's loop ends by itself on an error it did not expect (it logs it): fail, so that a supervisor
+        # restarting on failure (docs/deploy) starts the worker again.
+        raise SystemExit("the worker stopped without being asked to; exiting with status 1")
 
 
 def init_app(app: Flask, sweep: Callable[[], object], next_sweep_in: Callable[[float], float]) -> None:

@@ -1,9 +1,10 @@
-"""Secret keys for the demo: random ones made on first start into an env file, then reused.
+"""Secret keys: random ones made into an env file, then reused (the demo at each start; an operator once, for a
+deployment's settings: README, Production).
 
 `python -m bot.keys instance/keys.env` writes every required key (`config.secret_keys()`) that the
 file lacks, as NAME=value lines readable by their owner only (mode 0600), and leaves the others alone:
 the demo's national-ID hashes and invitation codes stay valid across restarts, and a key added to
-`Config` later is added to an existing file. Outside the demo nothing generates keys: a missing one
+`Config` later is added to an existing file. The app itself never generates keys: a missing one
 stops start-up (`Config.validate`), so a deployment never runs on a key nobody chose to keep.
 """
 

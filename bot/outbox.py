@@ -9,9 +9,9 @@ commits `attempts` also records that this token may now be in flight. A later at
 timeout, or after the process died) retries the same token while it is still valid: LINE accepts
 it if the first never landed, and refuses it as invalid if the first did, which then counts as
 sent. Only a reply whose outcome is still unknown when the token's minute is over is pushed (with
-its retry key): that push may be the second copy. A claimed reply is held only as long as one LINE
-call can take (`LINE_TIMEOUT` + a margin), so after a crash the restarted process (or another one)
-retries it inside the token's minute.
+its retry key): that push may be the second copy. A claim is a lease its process renews while it lives
+(`bot.leases`), so after a crash another process (or the restarted one) takes the row over within
+seconds: a reply inside its token's minute.
 
 Sent messages keep no content: once a row is sent or fails for good its bodies are replaced by an
 outline. A message carrying a secret (an invitation code) is never readable at rest: it is stored
@@ -31,10 +31,10 @@ from datetime import datetime, timedelta
 
 from cryptography.exceptions import InvalidTag
 from flask import current_app
-from sqlalchemy import and_, bindparam, case, exists, func, inspect, or_, select, update
+from sqlalchemy import bindparam, exists, func, inspect, or_, select, update
 from sqlalchemy.orm import aliased
 
-from bot import jobs, metrics
+from bot import jobs, leases, metrics
 from bot.gateway import LineError, gateway
 from core import sealing
 from models import OutboxMessage, db, utcnow
@@ -46,11 +46,6 @@ RECIPIENTS_PER_MULTICAST = 500
 # A reply token lives about a minute from its webhook event; it is tried until this age, which leaves
 # room for a call under way and for our clock running behind LINE's. Past it the reply goes as a push.
 REPLY_TOKEN_AGE = timedelta(seconds=50)
-# How long one delivery attempt owns a row before another may take it over.
-CLAIM = timedelta(seconds=120)
-# A reply still to be made is owned for one LINE call (LINE_TIMEOUT) and this margin only, so that after
-# a crash it is tried again while its token is valid.
-REPLY_CLAIM_MARGIN = timedelta(seconds=5)
 # LINE remembers a retry key for 24 hours; past that a re-send could duplicate, so give up.
 GIVE_UP_AFTER = timedelta(hours=23)
 SEALED_CONTEXT = b"outbox_messages.sealed"
@@ -153,18 +148,18 @@ def plan(row: OutboxMessage, messages: list[dict] | None = None) -> list[Request
 
 
 _older = aliased(OutboxMessage)
-# A row whose next call is a reply, with its token still to be tried.
-_REPLY_NEXT = and_(OutboxMessage.reply_token.is_not(None), OutboxMessage.requests_done == 0,
-                   OutboxMessage.reply_until > bindparam("now"))
+# Nobody's lease on the row is running.
+_UNCLAIMED = or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < bindparam("now"))
+# No older row to the same person is still pending: the row is next in its person's order.
+_NEXT_IN_ORDER = ~exists().where(_older.user_key == OutboxMessage.user_key, _older.status == "pending",
+                                 _older.id < OutboxMessage.id)
 # Built once: building it anew (with a fresh alias) cost about 1 ms of CPU per delivery. It returns
 # what sending needs, so claiming and reading the row are one statement. Its commit also records that
 # the reply token may be in flight (`attempts`), before LINE is asked.
 _CLAIM = (update(OutboxMessage)
-          .where(OutboxMessage.id == bindparam("outbox_id"), OutboxMessage.status == "pending",
-                 or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < bindparam("now")),
-                 ~exists().where(_older.user_key == OutboxMessage.user_key, _older.status == "pending",
-                                 _older.id < OutboxMessage.id))
-          .values(claimed_until=case((_REPLY_NEXT, bindparam("reply_claim_until")), else_=bindparam("until")),
+          .where(OutboxMessage.id == bindparam("outbox_id"), OutboxMessage.status == "pending", _UNCLAIMED,
+                 _NEXT_IN_ORDER)
+          .values(claimed_until=bindparam("until"), claimed_by=bindparam("claimant"),
                   attempts=OutboxMessage.attempts + 1)
           .returning(OutboxMessage.id, OutboxMessage.kind, OutboxMessage.recipients, OutboxMessage.messages,
                      OutboxMessage.sealed, OutboxMessage.retry_key, OutboxMessage.reply_token,
@@ -173,17 +168,13 @@ _CLAIM = (update(OutboxMessage)
           .execution_options(synchronize_session=False))
 
 
-def reply_claim() -> timedelta:
-    """How long an attempt owns a row whose reply is still to be made: one LINE call and a margin."""
-    return timedelta(seconds=gateway().timeout) + REPLY_CLAIM_MARGIN
-
-
 def claim(outbox_id: int):
-    """Take the row for one delivery attempt and commit (so no transaction, and on SQLite no lock, is
-    open while LINE is asked). None if it is sent, claimed by another attempt, or waits behind an older one."""
+    """Take the row for one delivery attempt, on a lease in this process's name, and commit (so no transaction,
+    and on SQLite no lock, is open while LINE is asked). None if it is sent, claimed by another attempt, or waits
+    behind an older one."""
     now = utcnow()
-    row = db.session.execute(_CLAIM, {"outbox_id": outbox_id, "now": now, "until": now + CLAIM,
-                                      "reply_claim_until": now + reply_claim()}).one_or_none()
+    row = db.session.execute(_CLAIM, {"outbox_id": outbox_id, "now": now, "until": now + leases.LEASE,
+                                      "claimant": leases.claimant()}).one_or_none()
     db.session.commit()
     return row
 
@@ -197,7 +188,8 @@ def deliver(outbox_id: int) -> None:
     row = claim(outbox_id)
     if row is None:
         return
-    following = _deliver_claimed(row)
+    with leases.holding(row.id):
+        following = _deliver_claimed(row)
     if following is not None:
         jobs.enqueue("delivery", deliver, following)
 
@@ -230,13 +222,13 @@ def _deliver_claimed(row) -> int | None:
     return _finish(row, "sent", done, messages)
 
 
-def _keep(row, claim_for: timedelta = CLAIM, **values) -> None:
-    """Set columns of the row and own it for another claim, unless another attempt took it over
-    meanwhile (its claim bumped `attempts`): then raise TakenOver."""
+def _keep(row, **values) -> None:
+    """Set columns of the row and renew its lease, unless another attempt took it over meanwhile (its claim
+    bumped `attempts`): then raise TakenOver."""
     taken = db.session.execute(update(OutboxMessage)
                                .where(OutboxMessage.id == row.id, OutboxMessage.attempts == row.attempts,
                                       OutboxMessage.status == "pending")
-                               .values(claimed_until=utcnow() + claim_for, **values)
+                               .values(claimed_until=utcnow() + leases.LEASE, **values)
                                .execution_options(synchronize_session=False)).rowcount
     db.session.commit()
     if not taken:
@@ -255,7 +247,7 @@ _NEXT_FOR = (select(OutboxMessage.id)
              .order_by(OutboxMessage.id).limit(1))
 _DONE = (update(OutboxMessage).where(OutboxMessage.id == bindparam("outbox_id"))
          .values(status=bindparam("new_status"), error=bindparam("new_error"), sent_at=bindparam("at"),
-                 requests_done=bindparam("done"), claimed_until=None, sealed=None,
+                 requests_done=bindparam("done"), claimed_until=None, claimed_by=None, sealed=None,
                  messages=bindparam("kept", type_=OutboxMessage.messages.type))
          .execution_options(synchronize_session=False))
 
@@ -314,9 +306,9 @@ def _reply(row, request: Request) -> bool:
         return False
     try:
         # An earlier claim of this row may have called LINE and died before it could mark the row sent.
-        # Each retry renews the short claim, so no other attempt takes the row over while this one is alive.
+        # Each retry first checks that the row is still this attempt's (and renews its lease).
         gateway().reply(row.reply_token, request.messages, until=row.reply_until.timestamp(),
-                        tried_before=row.attempts > 1, before_retry=lambda: _keep(row, reply_claim()))
+                        tried_before=row.attempts > 1, before_retry=lambda: _keep(row))
         return True
     except LineError as error:
         if error.transient:
@@ -336,24 +328,35 @@ def _record_failure(row, messages: list[dict], error: LineError, done: int) -> i
     if error.transient and now - row.created_at < GIVE_UP_AFTER:
         retry_at = now + min(timedelta(seconds=15 * 2 ** min(row.attempts, 8)), timedelta(hours=1))
         log.warning("outbox %s will be retried at %s: %s", row.id, retry_at, error)
-        _update(row.id, next_attempt_at=retry_at, claimed_until=None, error=str(error)[:2000])
+        _update(row.id, next_attempt_at=retry_at, claimed_until=None, claimed_by=None, error=str(error)[:2000])
         return None
     log.error("outbox %s failed for good (event %s): %s", row.id, row.source_event_id, error)
     return _finish(row, "failed", done, messages, str(error)[:2000])
 
 
-def due_ids(grace: timedelta = timedelta(seconds=5), limit: int = 500) -> list[int]:
-    """Pending rows whose time came `grace` ago (so fresh rows' own jobs go first), unclaimed."""
+@dataclass(frozen=True)
+class Due:
+    """A row the sweeper queues again; `lapsed` names the process whose lease on it ran out (None: no lease)."""
+
+    id: int
+    lapsed: str | None
+
+
+def due(grace: timedelta = timedelta(seconds=5), limit: int = 500) -> list[Due]:
+    """Pending rows whose time came `grace` ago (so fresh rows' own jobs go first), with no lease running, each
+    next in its person's order (the others follow it once it is out of the way)."""
     now = utcnow()
-    return list(db.session.scalars(
-        select(OutboxMessage.id)
-        .where(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now - grace,
-               or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now))
-        .order_by(OutboxMessage.id).limit(limit)))
+    rows = db.session.execute(
+        select(OutboxMessage.id, OutboxMessage.claimed_by, OutboxMessage.claimed_until)
+        .where(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now - grace, _UNCLAIMED,
+               _NEXT_IN_ORDER)
+        .order_by(OutboxMessage.id).limit(limit), {"now": now})
+    return [Due(outbox_id, claimed_by if claimed_until is not None else None)
+            for outbox_id, claimed_by, claimed_until in rows]
 
 
 def next_claim_ends() -> datetime | None:
-    """When the earliest claim on a pending row runs out: a row left by a crashed process is due then."""
+    """When the earliest lease on a pending row runs out: a row left by a dead process is due then."""
     return db.session.scalar(select(func.min(OutboxMessage.claimed_until))
                              .where(OutboxMessage.status == "pending", OutboxMessage.claimed_until.is_not(None)))
 

@@ -1,25 +1,28 @@
 """The sweeper: finds work a crash, an outage or a lost job left behind, and queues it again; and, hourly,
 deletes personal data past its retention (bot.privacy); and, each minute, ticks the reminders (bot.reminder_clock).
 
-It runs when a process starts and every SWEEP_INTERVAL seconds, and also as soon as a claim on an
-unsent message runs out: a reply that a crashed process had claimed is then tried again while its
-token is still valid (see `bot.outbox`). Every web process and worker runs one, but one sweeps at a time: the others
+It runs when a process starts and every SWEEP_INTERVAL seconds, and also as soon as a lease on an unsent message
+runs out (`bot.leases`): what a dead process was sending is taken over within seconds, a reply while its token is
+still valid (see `bot.outbox`). Every web process and worker runs one, but one sweeps at a time: the others
 find the lock taken and skip their turn (two sweeping at once found the same work and logged it twice). If Redis
 can't be reached, a process sweeps anyway: what it queues is claimed in the database, exactly once.
 """
 
 import contextlib
 import logging
+from collections import Counter
 
 import redis
 
-from bot import inbox, jobs, outbox, privacy, reminder_clock, report_clock
+from bot import inbox, jobs, leases, outbox, privacy, reminder_clock, report_clock
 from bot.redis_store import get_redis
 from models import db, utcnow
 
 log = logging.getLogger(__name__)
 SWEEP_LOCK = "lock:sweep"
-SWEEP_LOCK_SECONDS = 60  # a sweep takes well under a second; a lock left by a killed sweeper lapses after this
+# A sweep takes well under a second. A lock left by a killed sweeper lapses after this, as its leases do
+# (`bot.leases`): the next sweep takes over both. A sweep that outlasts it lets another start, which is harmless.
+SWEEP_LOCK_SECONDS = int(leases.LEASE.total_seconds())
 
 
 def sweep() -> tuple[int, int]:
@@ -42,9 +45,12 @@ def sweep() -> tuple[int, int]:
 def _sweep() -> tuple[int, int]:
     users = inbox.stale_users()
     inbox.schedule(set(users))
-    due = outbox.due_ids()
-    for outbox_id in due:
-        jobs.enqueue("delivery", outbox.deliver, outbox_id)
+    due = outbox.due()
+    for lapsed, count in Counter(row.lapsed for row in due if row.lapsed).items():
+        log.warning("sweep: the lease of %s on %d outgoing messages ran out (the process died or stalled); "
+                    "taking them over", lapsed, count)
+    for row in due:
+        jobs.enqueue("delivery", outbox.deliver, row.id)
     if users or due:
         log.info("sweep re-queued events of %d users and %d outgoing messages", len(users), len(due))
     privacy.purge_when_due()
@@ -53,12 +59,12 @@ def _sweep() -> tuple[int, int]:
     return len(users), len(due)
 
 
-# Claims run out at most this often in a busy process; waking for each would be wasted work.
+# Leases run out at most this often in a busy process; waking for each would be wasted work.
 MIN_SWEEP_GAP = 1.0
 
 
 def next_sweep_in(interval: float) -> float:
-    """Seconds until the next sweep: `interval`, or sooner, when the earliest claim on an unsent
+    """Seconds until the next sweep: `interval`, or sooner, when the earliest lease on an unsent
     message runs out (just after, so that it has)."""
     ends = outbox.next_claim_ends()
     db.session.rollback()

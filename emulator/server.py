@@ -381,6 +381,23 @@ def list_deliveries() -> dict:
     return {"deliveries": [delivery.to_dict() for delivery in deliveries]}
 
 
+MAX_REPLY_TOKENS = 1000  # a request's worth
+
+
+@control.post("/reply-tokens")
+def issue_reply_tokens() -> dict:
+    """Reply tokens for a load generator that signs and posts webhook events to the bot itself: each is good for
+    one reply to `user_id`, within the token lifetime from now, as the tokens of the events LINE sends."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or not isinstance(body.get("user_id"), str) or not body["user_id"]:
+        raise ValueError("expected a JSON object with a user_id string")
+    count = body.get("count", 1)
+    if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= MAX_REPLY_TOKENS:
+        raise ValueError(f"count must be a whole number from 1 to {MAX_REPLY_TOKENS}")
+    platform = current_platform()
+    return {"reply_tokens": [platform.issue_reply_token(body["user_id"]) for _ in range(count)]}
+
+
 # ---- serving ---------------------------------------------------------------------------------
 
 

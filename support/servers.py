@@ -20,6 +20,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import psycopg
+
 # Prefix of every command started here: the kernel sends SIGTERM when its parent dies.
 _DIES_WITH_PARENT = ["setpriv", "--pdeathsig", "TERM", "--"] if shutil.which("setpriv") else []
 # PostgreSQL refuses to run as root: drop to its own account when we are root.
@@ -122,9 +124,23 @@ class PostgresServer:
                  "-c", "full_page_writes=off", "-c", "max_connections=200"],
                 user=_POSTGRES_ACCOUNT, cwd=self.dir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             _wait_for_port(self.port, self.process)
+            self._wait_for_queries()
         except BaseException:
             self.stop()
             raise
+
+    def _wait_for_queries(self, timeout: float = 30.0) -> None:
+        """Listening is not ready: until its start-up ends the server refuses connections ("the database system is
+        starting up")."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                psycopg.connect(self.url, connect_timeout=2).close()
+                return
+            except psycopg.OperationalError:
+                if time.monotonic() > deadline or self.process.poll() is not None:
+                    raise
+                time.sleep(0.05)
 
     def stop(self) -> None:
         """Fast shutdown (SIGINT: clients are disconnected, not waited for), then the data goes."""

@@ -175,6 +175,18 @@ def test_reply_token_works_once(api, line_platform, user):
     assert len(line_platform.received(user)) == 1
 
 
+def test_an_outside_load_generator_gets_reply_tokens_that_work_once(api, server, line_platform, user):
+    answer = requests.post(f"{server.url}/_emulator/reply-tokens", json={"user_id": user, "count": 2}, timeout=5)
+    first, second = answer.json()["reply_tokens"]
+    for token in (first, second):
+        api.reply_message(ReplyMessageRequest(reply_token=token, messages=[TextMessage(text="สวัสดีครับ")]))
+    assert [delivery.kind for delivery in line_platform.received(user)] == ["reply", "reply"]
+    with pytest.raises(ApiException):
+        api.reply_message(ReplyMessageRequest(reply_token=first, messages=[TextMessage(text="again")]))
+    refused = requests.post(f"{server.url}/_emulator/reply-tokens", json={"user_id": user, "count": 1001}, timeout=5)
+    assert refused.status_code == 400 and "count" in refused.json()["message"]
+
+
 def test_reply_token_expires_after_ttl(api, line_platform, clock, user):
     fresh = line_platform.issue_reply_token(user)
     stale = line_platform.issue_reply_token(user)

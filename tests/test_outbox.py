@@ -1,6 +1,7 @@
 """Outgoing messages: stored first, sent through the gateway, retried safely, never lost, never twice,
 and kept without content once sent."""
 
+import logging
 import threading
 import time
 from datetime import timedelta
@@ -8,7 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import event, select, update
 
-from bot import jobs, outbox
+from bot import jobs, leases, outbox
 from bot.gateway import gateway
 from bot.recovery import next_sweep_in, sweep
 from models import OutboxMessage, db, utcnow
@@ -160,7 +161,7 @@ def test_line_down_for_long_leaves_the_row_pending_for_later(embedded_app, platf
         db.session.refresh(message)
         assert message.status == "pending" and "503" in message.error
         assert message.next_attempt_at > utcnow()
-        assert outbox.due_ids() == []
+        assert outbox.due() == []
         platform.reset()
         message.next_attempt_at = utcnow() - timedelta(minutes=1)
         db.session.commit()
@@ -326,10 +327,9 @@ def test_a_reply_claimed_before_a_crash_is_retried_with_its_token_inside_its_min
     embedded_app.platform = platform
     user, outbox_id = crash_after_claiming(embedded_app, reply_lands)
     with embedded_app.app_context():
-        # The restarted process's sweeper wakes when the dead process's claim runs out, not a minute later.
-        assert next_sweep_in(60) <= outbox.reply_claim().total_seconds() + 1
-        claim_ends = outbox.reply_claim() + timedelta(seconds=1)
-    assert restart_and_sweep(embedded_app, monkeypatch, claim_ends) == (0, 1)
+        # The restarted process's sweeper wakes when the dead process's lease runs out, not a minute later.
+        assert next_sweep_in(60) <= leases.LEASE.total_seconds() + 1
+    assert restart_and_sweep(embedded_app, monkeypatch, leases.LEASE + timedelta(seconds=1)) == (0, 1)
     [delivery] = platform.received(user)
     assert delivery.kind == "reply"
     assert requests_to(platform, "/v2/bot/message/push") == []
@@ -339,11 +339,71 @@ def test_a_reply_claimed_before_a_crash_is_retried_with_its_token_inside_its_min
 def test_a_reply_of_unknown_outcome_past_its_token_minute_is_pushed_once(embedded_app, platform, monkeypatch):
     embedded_app.platform = platform
     user, outbox_id = crash_after_claiming(embedded_app, reply_lands=False, event_age=timedelta(seconds=40))
-    restart_and_sweep(embedded_app, monkeypatch, outbox.CLAIM)
+    restart_and_sweep(embedded_app, monkeypatch, leases.LEASE + timedelta(seconds=1))
     [delivery] = platform.received(user)
     assert delivery.kind == "push" and delivery.retry_key
     assert reply_calls(platform) == []  # a token that may be expired is not tried: a refusal would prove nothing
     assert row(embedded_app, outbox_id).status == "sent"
+
+
+def test_messages_claimed_by_a_killed_process_are_taken_over_when_its_lease_runs_out(app, platform, monkeypatch,
+                                                                                       caplog):
+    """A worker claimed two pushes to one person and was killed -9 before sending: nobody renews its lease. The
+    sweeper wakes as the lease runs out, seconds later, names the dead worker and takes over; both arrive once,
+    in order."""
+    user = platform.add_user(platform.new_user_id())["userId"]
+    with app.app_context():
+        first = outbox.queue_push(user, [text(1)])
+        outbox.queue_push(user, [text(2)])
+        db.session.commit()
+        first_id = first.id
+        assert outbox.claim(first_id) is not None
+        # The claim as the killed worker made it: in its name, and nothing renews it.
+        db.session.execute(update(OutboxMessage).where(OutboxMessage.id == first_id)
+                           .values(claimed_by="worker-2.example:4242"))
+        db.session.commit()
+        assert next_sweep_in(60) <= leases.LEASE.total_seconds() + 1
+    lapsed = leases.LEASE + timedelta(seconds=1)
+    assert lapsed < timedelta(seconds=15)
+    with caplog.at_level(logging.WARNING, logger="bot.recovery"):
+        assert restart_and_sweep(app, monkeypatch, lapsed) == (0, 1)  # the first; the second follows it
+    assert "the lease of worker-2.example:4242 on 1 outgoing messages ran out" in caplog.text
+    deliveries = platform.wait_for_messages(user, 2)
+    assert [d.messages[0]["text"] for d in deliveries] == ["ข้อความที่ 1", "ข้อความที่ 2"]
+    settle(app)
+    assert row(app, first_id).status == "sent" and row(app, first_id).claimed_by is None
+
+
+def test_a_live_process_renews_its_lease_and_keeps_its_message(embedded_app, platform, monkeypatch):
+    """A delivery waiting long on LINE is not taken over: its process renews the lease before it runs out."""
+    user = platform.add_user(platform.new_user_id())["userId"]
+    with embedded_app.app_context():
+        message = outbox.queue_push(user, [text(1)])
+        db.session.commit()
+        assert outbox.claim(message.id) is not None
+        claimed_at = utcnow()
+        renewal = claimed_at + leases.LEASE - timedelta(seconds=2)
+        monkeypatch.setattr(leases, "utcnow", lambda: renewal)
+        assert leases.renew([message.id]) == 1
+        with monkeypatch.context() as elsewhere:  # a process renews its own leases only
+            elsewhere.setattr(leases, "claimant", lambda: "web-1.example:99")
+            assert leases.renew([message.id]) == 0
+    assert restart_and_sweep(embedded_app, monkeypatch, leases.LEASE + timedelta(seconds=1)) == (0, 0)
+    assert platform.received(user) == []
+
+
+def test_a_delivery_under_way_has_its_lease_renewed_until_it_is_done(embedded_app, platform, monkeypatch):
+    user = platform.add_user(platform.new_user_id())["userId"]
+    monkeypatch.setattr(leases, "RENEW_EVERY", timedelta(milliseconds=50))
+    renewed = []
+    renew = leases.renew
+    monkeypatch.setattr(leases, "renew", lambda ids: renewed.append(renew(ids)) or renewed[-1])
+    platform.fail_next("/v2/bot/message/push", status=None, delay=1.0)  # LINE takes a second to answer
+    queue(embedded_app, lambda: outbox.queue_push(user, [text(1)]))
+    platform.wait_for_messages(user, 1)
+    settle(embedded_app)
+    assert 1 in renewed  # renewed while LINE was answering
+    assert len(platform.received(user)) == 1
 
 
 def test_sent_and_failed_messages_keep_no_content(app, platform):

@@ -1,7 +1,7 @@
 """report snapshots: a period's figures per area, frozen at its cut-off
 
 Revision ID: 0020
-Revises: 0017
+Revises: 0019
 Create Date: 2026-12-04 20:30:00.000000
 
 One row per (period, area); the unique key makes a second freeze of the same period store nothing.
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0020'
-down_revision = '0017'
+down_revision = '0019'
 branch_labels = None
 depends_on = None
 
