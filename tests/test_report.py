@@ -7,13 +7,15 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import func, select
 
+from bot import report_clock
+from bot.recovery import sweep
 from domain.access.scope import EVERYWHERE, Scope
 from domain.step5_report import counting, snapshots
 from domain.step5_report.counting import Moment
-from models import ReportSnapshot, db
+from models import AuditEntry, ReportSnapshot, db
 from tests.helpers import REPORT_AFTER as AFTER
 from tests.helpers import REPORT_PERIOD as PERIOD
-from tests.helpers import add_check_in, add_report_example
+from tests.helpers import add_check_in, add_report_example, settle, wait_until
 
 
 @pytest.fixture
@@ -103,3 +105,26 @@ def test_the_freeze_command_is_idempotent(app, example):
     assert not_yet.exit_code != 0 and "has not ended" in not_yet.output
     garbled = runner.invoke(args=["report", "freeze", "--period", "2569-13"])
     assert garbled.exit_code != 0 and "2569-12" in garbled.output
+
+
+def test_the_sweep_freezes_the_period_just_closed_once(app, example, monkeypatch):
+    monkeypatch.setattr(report_clock, "utcnow", lambda: datetime(2026, 10, 5, tzinfo=UTC))  # September has closed
+    monkeypatch.setattr(report_clock, "_next_check", 0.0)
+
+    def stored() -> int:
+        with app.app_context():
+            return db.session.scalar(select(func.count()).select_from(ReportSnapshot)
+                                     .where(ReportSnapshot.period == PERIOD.key))
+
+    with app.app_context():
+        sweep()
+    wait_until(lambda: stored() > 0, message="September was not frozen")
+    settle(app)
+    frozen = stored()
+    monkeypatch.setattr(report_clock, "_next_check", 0.0)
+    with app.app_context():
+        sweep()
+        assert db.session.scalar(select(AuditEntry.after).where(AuditEntry.action == "report.freeze"))["by"] == \
+            "schedule"
+    settle(app)
+    assert stored() == frozen
