@@ -25,7 +25,6 @@ CHECK_EVERY = 60.0  # seconds, per process
 FREEZE_LOCK = "lock:report-freeze"
 FREEZE_LOCK_SECONDS = 3600  # a national freeze takes about a minute; a lock left by a killed worker lapses
 _next_check = 0.0
-_frozen: set[int] = set()  # periods this process has seen frozen
 
 
 def last_closed(now) -> Period:
@@ -40,13 +39,10 @@ def freeze_when_due() -> None:
         return
     _next_check = time.monotonic() + CHECK_EVERY
     period = last_closed(utcnow())
-    if period.key in _frozen:
-        return
-    if snapshots.is_frozen(period):
-        _frozen.add(period.key)
-    else:
-        jobs.enqueue("reports", freeze_job, period.key)
+    frozen = snapshots.is_frozen(period)  # one indexed look-up a minute
     db.session.rollback()
+    if not frozen:
+        jobs.enqueue("reports", freeze_job, period.key)
 
 
 def freeze(period: Period, by: str) -> int:

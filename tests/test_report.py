@@ -2,112 +2,26 @@
 missing, not due), rolled up to the subdistrict, district and province; frozen once at the report day and never
 changed by a late visit, which shows in its own column; and the `report freeze` command."""
 
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select
 
-from core.periods import Period
+from bot import report_clock
+from bot.recovery import sweep
 from domain.access.scope import EVERYWHERE, Scope
 from domain.step5_report import counting, snapshots
 from domain.step5_report.counting import Moment
-from models import (
-    CareAssignment,
-    CheckIn,
-    Compass,
-    CompassActivity,
-    Problem,
-    ReportSnapshot,
-    Visit,
-    db,
-)
-from tests.helpers import VILLAGES, add_household, add_staff, add_villages
-
-PERIOD = Period(2026, 9)  # กันยายน 2569: 21 August to 20 September 2026 in Bangkok
-BEGAN = datetime(2026, 8, 20, 17, tzinfo=UTC)  # midnight after 20 August in Bangkok
-ON_TIME = datetime(2026, 9, 10, 3, tzinfo=UTC)
-LATE = datetime(2026, 9, 25, 3, tzinfo=UTC)  # after the cut-off, given for September
-BEFORE = datetime(2026, 6, 1, tzinfo=UTC)
-OUTSIDE = "30070101"  # a village of อ.โชคชัย, another district of the province
-
-
-@dataclass
-class Area:
-    """The households of the example, by what happened to them in September."""
-
-    on_time: list[int]
-    late: list[int]
-    missing: list[int]
-
-
-def household(village: str, number: str, caretaker: int | None, since: datetime = BEFORE, **fields) -> int:
-    found = add_household(village, number, f"นาย{number} ทดสอบ", **fields)
-    if caretaker is not None:
-        db.session.add(CareAssignment(household_id=found.id, caretaker_id=caretaker, started_at=since))
-    return found.id
-
-
-def visit(household_id: int, at: datetime, staff_id: int, ppy: int | None = None, period: Period = PERIOD) -> None:
-    db.session.add(CheckIn(household_id=household_id, period=period.key, late=at >= datetime(2026, 9, 20, 17,
-                                                                                               tzinfo=UTC),
-                           staff_id=staff_id, at=at, contact="in_person",
-                           per_person_year=Decimal(ppy) if ppy else None, poverty_line=38_000 if ppy else None))
+from models import AuditEntry, ReportSnapshot, db
+from tests.helpers import REPORT_AFTER as AFTER
+from tests.helpers import REPORT_PERIOD as PERIOD
+from tests.helpers import add_check_in, add_report_example, settle, wait_until
 
 
 @pytest.fixture
 def example(app):
     with app.app_context():
-        return build_example()
-
-
-def build_example() -> dict:
-    """หมู่ 1 บ้านจักราช: four households in care since June (one visited on time, one late, one not yet, one that
-    moved away unvisited) and one without a caretaker; หมู่ 2 บ้านหนองบัว: one visited on time and one given to a
-    caretaker only in September (not due, though visited); หมู่ 1 บ้านทองหลาง (another subdistrict): one visited on
-    time; and one household of another district, visited on time."""
-    add_villages(VILLAGES | {OUTSIDE: (1, "บ้านนอกเขต")})
-    carer = add_staff("U-carer", "caretaker", "300601", "ผู้ดูแล หนึ่ง").id
-    other = add_staff("U-other", "caretaker", "3007", "ผู้ดูแล สอง").id
-    v1 = [household("30060101", "1", carer, classification="self_development", status="in_progress"),
-          household("30060101", "2", carer, classification="welfare", status="solved"),
-          household("30060101", "3", carer),
-          household("30060101", "4", carer, status="moved"),
-          household("30060101", "5", None)]
-    v2 = [household("30060102", "1", carer),
-          household("30060102", "2", carer, since=datetime(2026, 9, 1, tzinfo=UTC))]
-    v3 = [household("30060301", "1", carer)]
-    outside = household(OUTSIDE, "1", other)
-    visit(v1[0], ON_TIME, carer, ppy=40_000)
-    visit(v1[0], datetime(2026, 7, 10, tzinfo=UTC), carer, ppy=30_000, period=Period(2026, 7))
-    visit(v1[1], LATE, carer, ppy=36_000)
-    visit(v2[0], ON_TIME, carer, ppy=30_000)
-    visit(v2[1], ON_TIME, carer)
-    visit(v3[0], ON_TIME, carer, ppy=50_000)
-    visit(outside, ON_TIME, other, ppy=45_000)
-    db.session.add_all([Visit(household_id=v1[0], consent=True), Visit(household_id=v1[1], consent=True),
-                        Visit(household_id=v1[2], consent=False)])
-    db.session.add_all([Problem(household_id=v1[0], dimension="health", status="open"),
-                        Problem(household_id=v1[0], dimension="income", status="solved"),
-                        Problem(household_id=v3[0], dimension="health", status="in_progress"),
-                        Problem(household_id=v3[0], dimension="health", status="not_a_problem")])
-    db.session.add(Compass(household_id=v1[0], version=1, classification="self_development", goals={},
-                           accepted_at=BEFORE, photo_id=None, activities=[
-                               CompassActivity(part="government", kind="other", text="ฝึกอาชีพ", who="x",
-                                               target_month=BEFORE.date(), agency="cdd", status="done")]))
-    db.session.add(Compass(household_id=v1[0], version=2, classification="self_development", goals={},
-                           accepted_at=BEFORE, activities=[
-                               CompassActivity(part="government", kind="other", text="ฝึกอาชีพ", who="x",
-                                               target_month=BEFORE.date(), agency="cdd", status="under_way"),
-                               CompassActivity(part="self", kind="other", text="ออมเงิน", who="x",
-                                               target_month=BEFORE.date(), status="not_started")]))
-    db.session.commit()
-    return {"30060101": Area([v1[0]], [v1[1]], [v1[2]]), "30060102": Area([v2[0]], [], []),
-            "30060301": Area([v3[0]], [], []), "carer": carer}
-
-
-AFTER = datetime(2026, 10, 1, tzinfo=UTC)  # a view some days after the late visit
+        return add_report_example()
 
 
 def live(app, area: str = "30", within: Scope = EVERYWHERE, at: datetime = AFTER) -> dict[str, dict]:
@@ -165,7 +79,7 @@ def test_a_freeze_is_stored_once_and_a_late_visit_shows_beside_it(app, example):
         assert reporting(report.figures, "30060101") == (3, 1, 1)  # as at the report day: the late one not yet
         assert report.late["30060101"] == 1 and report.late["3006"] == 1 and report.late["30060102"] == 0
         before = {row.area_code: row.figures for row in db.session.scalars(select(ReportSnapshot))}
-        visit(example["30060101"].missing[0], datetime(2026, 10, 2, tzinfo=UTC), example["carer"])
+        add_check_in(example["missing"], datetime(2026, 10, 2, tzinfo=UTC), example["carer"], PERIOD)
         db.session.commit()
         assert {row.area_code: row.figures for row in db.session.scalars(select(ReportSnapshot))} == before
         later = snapshots.view(PERIOD, "3006", EVERYWHERE, datetime(2026, 10, 3, tzinfo=UTC))
@@ -191,3 +105,26 @@ def test_the_freeze_command_is_idempotent(app, example):
     assert not_yet.exit_code != 0 and "has not ended" in not_yet.output
     garbled = runner.invoke(args=["report", "freeze", "--period", "2569-13"])
     assert garbled.exit_code != 0 and "2569-12" in garbled.output
+
+
+def test_the_sweep_freezes_the_period_just_closed_once(app, example, monkeypatch):
+    monkeypatch.setattr(report_clock, "utcnow", lambda: datetime(2026, 10, 5, tzinfo=UTC))  # September has closed
+    monkeypatch.setattr(report_clock, "_next_check", 0.0)
+
+    def stored() -> int:
+        with app.app_context():
+            return db.session.scalar(select(func.count()).select_from(ReportSnapshot)
+                                     .where(ReportSnapshot.period == PERIOD.key))
+
+    with app.app_context():
+        sweep()
+    wait_until(lambda: stored() > 0, message="September was not frozen")
+    settle(app)
+    frozen = stored()
+    monkeypatch.setattr(report_clock, "_next_check", 0.0)
+    with app.app_context():
+        sweep()
+        assert db.session.scalar(select(AuditEntry.after).where(AuditEntry.action == "report.freeze"))["by"] == \
+            "schedule"
+    settle(app)
+    assert stored() == frozen

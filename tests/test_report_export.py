@@ -12,8 +12,8 @@ import pytest
 from core.periods import Period
 from domain.step5_report import snapshots
 from models import db, utcnow
-from tests.helpers import add_household
-from tests.test_report import PERIOD, build_example
+from tests.helpers import REPORT_PERIOD as PERIOD
+from tests.helpers import add_household, add_report_example
 
 HEAD_ID = "1100700012345"
 FORMULA_HEAD = '=HYPERLINK("http://example.invalid","ดูรายละเอียด")'
@@ -25,9 +25,9 @@ HOUSEHOLD_HEADER = ["รหัสหมู่บ้าน", "หมู่บ้�
 
 @pytest.fixture
 def example(app):
-    """The three villages of tests/test_report.py, and a household whose head's name looks like a formula."""
+    """The report's example (tests/helpers.py), and a household whose head's name looks like a formula."""
     with app.app_context():
-        found = build_example()
+        found = add_report_example()
         add_household("30060102", "9", FORMULA_HEAD, HEAD_ID)
         db.session.commit()
         return found

@@ -11,8 +11,9 @@ from domain.access import scope
 from domain.access.scope import OutOfScope
 from domain.step5_report import export, snapshots
 from models import Staff, db, utcnow
-from tests.helpers import add_staff
-from tests.test_report import AFTER, PERIOD, build_example
+from tests.helpers import REPORT_AFTER as AFTER
+from tests.helpers import REPORT_PERIOD as PERIOD
+from tests.helpers import add_report_example, add_staff
 
 # (role, its area, an area just beyond it)
 ROLES = [("volunteer", "30060101", "300601"), ("supervisor_subdistrict", "300601", "3006"),
@@ -22,7 +23,7 @@ ROLES = [("volunteer", "30060101", "300601"), ("supervisor_subdistrict", "300601
 @pytest.fixture
 def example(app):
     with app.app_context():
-        return build_example()
+        return add_report_example()
 
 
 def inside(code: str, area: str) -> bool:

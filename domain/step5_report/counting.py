@@ -20,7 +20,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from flask import current_app
-from sqlalchemy import and_, case, func, literal, or_, select
+from sqlalchemy import BigInteger, and_, case, cast, func, literal, or_, select
 
 from core.periods import Period
 from domain.access.scope import Scope
@@ -34,6 +34,7 @@ from models.household import CLOSED_STATUSES
 OUT_OF_POVERTY = ("solved", "solved_self")
 PROBLEM_STATES = {"open": ("open", "in_progress"), "solved": ("solved", "solved_self")}
 BATCH = 5_000  # household rows read at a time for the incomes
+ID_SPAN = 10_000_000_000  # above any check-in's id: period * ID_SPAN + id orders by period, then id (fits 64 bits)
 
 
 @dataclass(frozen=True)
@@ -79,17 +80,25 @@ def count(moment: Moment, area_code: str, within: Scope) -> dict[str, dict]:
 
 
 def reporting(moment: Moment, where) -> Iterator[tuple[str, str, int]]:
-    """Per village: households expected, checked in (`actual`) and checked in by the cut-off (`on_time`)."""
-    cared, reported = in_care_at(moment.began, where), checked_in(moment, where)
-    checked = reported.c.household_id.is_not(None)
+    """Per village: households expected, checked in (`actual`) and checked in by the cut-off (`on_time`).
+
+    One flat join (households, their assignment in force when the period began, their check-ins of the period),
+    each household counted once: for a district the database walks its households' indexes, for the nation it
+    hashes."""
+    checked = CheckIn.id.is_not(None)
     query = (select(Household.village_code,
-                    _sum(or_(Household.status.not_in(CLOSED_STATUSES), checked)), _sum(checked),
-                    _sum(reported.c.first < moment.cutoff))
-             .join(cared, cared.c.household_id == Household.id)
-             .outerjoin(reported, reported.c.household_id == Household.id)
+                    _households_where(or_(Household.status.not_in(CLOSED_STATUSES), checked)),
+                    _households_where(checked), _households_where(CheckIn.at < moment.cutoff))
+             .join(CareAssignment, (CareAssignment.household_id == Household.id) & in_force(moment.began))
+             .outerjoin(CheckIn, (CheckIn.household_id == Household.id) & (CheckIn.period == moment.period.key)
+                        & (CheckIn.at < moment.as_of))
              .where(where).group_by(Household.village_code))
     for village, expected, actual, on_time in db.session.execute(query):
         yield from ((village, "expected", expected), (village, "actual", actual), (village, "on_time", on_time))
+
+
+def _households_where(condition):
+    return func.count(case((condition, Household.id)).distinct())
 
 
 def in_force(at: datetime):
@@ -178,17 +187,14 @@ def _activities(where) -> Iterator[tuple[str, str, int]]:
 def _incomes(moment: Moment, where, by_village: dict[str, list[int]]) -> dict[str, int]:
     """Adds each village's income counts into `by_village`; returns the median income per person per year of each
     area (of the households with a figure now)."""
-    latest = (select(CheckIn.household_id, func.max(CheckIn.period).label("period"))
+    # Each household's latest check-in with an income, in one grouped pass: the greatest (period, id), as one number.
+    latest = (select(func.max(cast(CheckIn.period, BigInteger) * ID_SPAN + CheckIn.id).label("key"))
               .join(Household, Household.id == CheckIn.household_id)
               .where(where, CheckIn.per_person_year.is_not(None), CheckIn.period <= moment.period.key,
                      CheckIn.at < moment.as_of)
               .group_by(CheckIn.household_id).subquery())
-    last_id = (select(func.max(CheckIn.id).label("id"))
-               .join(latest, (latest.c.household_id == CheckIn.household_id) & (latest.c.period == CheckIn.period))
-               .where(CheckIn.per_person_year.is_not(None), CheckIn.at < moment.as_of)
-               .group_by(CheckIn.household_id).subquery())
     now = (select(CheckIn.household_id, CheckIn.per_person_year, CheckIn.poverty_line)
-           .join(last_id, last_id.c.id == CheckIn.id).subquery())
+           .join(latest, CheckIn.id == latest.c.key % ID_SPAN).subquery())
     members = _households_of(select(Member.household_id, func.sum(Member.monthly_income).label("total"),
                                     func.count().label("people"), func.count(Member.monthly_income).label("known")),
                              Member.household_id, where)

@@ -142,8 +142,7 @@ def write(period: Period, area_code: str, within: Scope, now: datetime, sheets: 
 def _level_rows(period: Period, area_code: str, within: Scope, level: str, live: dict[str, dict],
                 frozen: bool) -> Iterator[tuple[str, dict]]:
     if frozen:
-        for row in snapshots.frozen_rows(period, area_code, within, level):
-            yield row.area_code, row.figures
+        yield from snapshots.frozen_rows(period, area_code, within, level)
     else:
         yield from sorted((code, values) for code, values in live.items() if figures.level_of(code) == level)
 

@@ -71,10 +71,12 @@ def frozen(period: Period, area_code: str, within: Scope) -> dict[str, dict] | N
     return {row.area_code: row.figures for row in rows} if rows else None
 
 
-def frozen_rows(period: Period, area_code: str, within: Scope, level: str) -> Iterator[ReportSnapshot]:
-    """The frozen rows of one level inside the area, in code order, read in batches (for an export)."""
-    query = _area_rows(period, area_code, within).where(ReportSnapshot.level == level)
-    yield from db.session.scalars(query.order_by(ReportSnapshot.area_code).execution_options(yield_per=INSERT_BATCH))
+def frozen_rows(period: Period, area_code: str, within: Scope, level: str) -> Iterator[tuple[str, dict]]:
+    """The frozen figures of one level inside the area, by code in code order, read in batches (for an export):
+    plain rows, not records the session would keep."""
+    query = (_area_rows(period, area_code, within).where(ReportSnapshot.level == level)
+             .with_only_columns(ReportSnapshot.area_code, ReportSnapshot.figures))
+    yield from db.session.execute(query.order_by(ReportSnapshot.area_code).execution_options(yield_per=INSERT_BATCH))
 
 
 def frozen_at(period: Period) -> datetime | None:
