@@ -434,6 +434,16 @@ def web_type(page, text: str) -> None:
     answered(page, lambda: say(page, text))
 
 
+def flex_texts(node) -> list[str]:
+    """Every text of a Flex message, in order."""
+    if isinstance(node, dict):
+        own = [node["text"]] if node.get("type") == "text" else []
+        return own + [t for key, value in node.items() if key != "text" for t in flex_texts(value)]
+    if isinstance(node, list):
+        return [t for value in node for t in flex_texts(value)]
+    return []
+
+
 def chip(page, label: str):
     """The quick-reply button labelled exactly `label` ("ใช่", not "ไม่ใช่")."""
     return page.locator("#chips").get_by_role("button", name=label, exact=True)

@@ -7,9 +7,9 @@ from urllib.parse import parse_qs, urlsplit
 
 from domain.step5_report import snapshots
 from models import db
-from tests.helpers import add_staff, th
-from tests.test_folder import texts
-from tests.test_report import PERIOD, build_example
+from tests.helpers import REPORT_PERIOD as PERIOD
+from tests.helpers import add_report_example, add_staff, th
+from tests.helpers import flex_texts as texts
 
 CARD = f"menu=report&period={PERIOD.key}"
 
@@ -22,7 +22,7 @@ def card_of(chat) -> tuple[list[str], dict]:
 
 def supervisor(app, chat, role: str = "supervisor_district", area: str = "3006") -> None:
     with app.app_context():
-        build_example()
+        add_report_example()
         add_staff(chat.user_id, role, area, "หัวหน้า ทดสอบ")
         db.session.commit()
 

@@ -14,8 +14,8 @@ from sqlalchemy import select
 
 from domain.step5_report import snapshots
 from models import AuditEntry, Household, Staff, db
-from tests.helpers import LIFF_ID, add_staff, th
-from tests.test_report import PERIOD, build_example
+from tests.helpers import LIFF_ID, add_report_example, add_staff, th
+from tests.helpers import REPORT_PERIOD as PERIOD
 
 FROZEN_AT = datetime(2026, 9, 21, 1, tzinfo=UTC)  # the morning after the cut-off, before the late visit
 
@@ -23,12 +23,13 @@ FROZEN_AT = datetime(2026, 9, 21, 1, tzinfo=UTC)  # the morning after the cut-of
 @pytest.fixture
 def example(embedded_app):
     with embedded_app.app_context():
-        found = build_example()
+        add_report_example()
         add_staff("U-district", "supervisor_district", "3006", "หัวหน้า อำเภอ")
         add_staff("U-subdistrict", "supervisor_subdistrict", "300603", "หัวหน้า ตำบลทองหลาง")
-        located = found["30060101"].on_time + found["30060101"].late + found["30060301"].on_time
-        for household in db.session.scalars(select(Household).where(Household.id.in_(located))):
-            household.latitude, household.longitude = 15.0 + household.id / 1000, 102.3
+        located = [("30060101", "1"), ("30060101", "2"), ("30060301", "1")]  # on time, late (solved), on time
+        for household in db.session.scalars(select(Household)):
+            if (household.village_code, household.house_number) in located:
+                household.latitude, household.longitude = 15.0 + household.id / 1000, 102.3
         outside = db.session.scalar(select(Household).where(Household.village_code == "30070101"))
         outside.latitude, outside.longitude = 14.7, 102.2
         db.session.commit()

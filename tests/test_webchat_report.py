@@ -9,8 +9,18 @@ from sqlalchemy import select
 
 from domain.step5_report import snapshots
 from models import Household, db
-from tests.helpers import LIFF_ID, PHONE, bot_bubbles, chip, demo_button, playwright_with_chromium, th, web_tap
-from tests.test_report import PERIOD, build_example
+from tests.helpers import (
+    LIFF_ID,
+    PHONE,
+    add_report_example,
+    bot_bubbles,
+    chip,
+    demo_button,
+    playwright_with_chromium,
+    th,
+    web_tap,
+)
+from tests.helpers import REPORT_PERIOD as PERIOD
 
 expect = playwright_with_chromium().expect
 SCREENSHOTS = ("/tmp/webchat-report-card.png", "/tmp/webchat-report-page.png")
@@ -19,10 +29,11 @@ SCREENSHOTS = ("/tmp/webchat-report-card.png", "/tmp/webchat-report-page.png")
 def test_a_district_supervisor_opens_the_report_and_its_map(browser, platform, bot, webchat, embedded_app):
     platform.add_liff_app(LIFF_ID, bot.url + "/liff")
     with embedded_app.app_context():
-        found = build_example()
-        for household in db.session.scalars(select(Household).where(Household.id.in_(
-                found["30060101"].on_time + found["30060301"].on_time))):
-            household.latitude, household.longitude = 15.05 + household.id / 500, 102.3
+        add_report_example()
+        for household in db.session.scalars(select(Household).where(Household.house_number == "1",
+                                                                    Household.village_code.in_(("30060101",
+                                                                                                "30060301")))):
+            household.latitude, household.longitude = 15.05 + household.id / 500, 102.3  # both visited on time
         db.session.commit()
         snapshots.freeze(PERIOD, datetime(2026, 9, 21, 1, tzinfo=UTC))
     context = browser.new_context(viewport=PHONE, locale="th-TH")
