@@ -5,7 +5,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy import or_, select
 
-from bot import jobs, privacy, richmenu
+from bot import jobs, privacy, reminder_cost, richmenu
 from bot.cli_areas import areas_group
 from bot.cli_caretakers import caretakers_group
 from bot.cli_compass import compass_group
@@ -37,6 +37,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(privacy_group)
     app.cli.add_command(audit_group)
     app.cli.add_command(compass_group)
+    reminders_group.add_command(reminder_cost.cost_command)
     app.cli.add_command(reminders_group)
     app.cli.add_command(report_group)
 

@@ -62,6 +62,9 @@ class Config:
     LINE_RETRIES: int = 4
     LINE_RETRY_BACKOFF: float = 0.5
     LINE_TIMEOUT: float = 10.0
+    # LINE's rate limits, calls a second per channel, which all processes together stay under (bot.pacing).
+    LINE_PUSH_PER_SECOND: int = 2000
+    LINE_MULTICAST_PER_SECOND: int = 200
     # Where staff's phones reach this app (links to printable Family Folders); no trailing slash needed.
     PUBLIC_BASE_URL: str = "http://127.0.0.1:5000"
     # The จปฐ. income line (baht per person per year) by the survey years (B.E.) of its indicator set:
@@ -89,7 +92,8 @@ class Config:
         names = {f.name for f in fields(cls)} - {"extra"}
         values = {name: environ[name] for name in names if environ.get(name)}
         for name in ("EVENT_THREADS", "DELIVERY_THREADS", "LINE_RETRIES", "DRAFT_RETENTION_DAYS",
-                     "CARETAKER_MAX_HOUSEHOLDS", "EXPORT_LINK_MINUTES", "REPORT_DAY"):
+                     "CARETAKER_MAX_HOUSEHOLDS", "EXPORT_LINK_MINUTES", "REPORT_DAY", "LINE_PUSH_PER_SECOND",
+                     "LINE_MULTICAST_PER_SECOND"):
             if name in values:
                 values[name] = _number(name, values[name], int)
         for name in ("SWEEP_INTERVAL", "LINE_RETRY_BACKOFF", "LINE_TIMEOUT"):
@@ -142,6 +146,8 @@ class Config:
         if self.EXPORT_LINK_MINUTES < 1:
             raise ConfigError("EXPORT_LINK_MINUTES must be at least 1 (minutes)")
         _whole_in("REPORT_DAY", self.REPORT_DAY, *REPORT_DAY_RANGE, "day of the month")
+        _whole_in("LINE_PUSH_PER_SECOND", self.LINE_PUSH_PER_SECOND, 1, 100_000, "calls a second")
+        _whole_in("LINE_MULTICAST_PER_SECOND", self.LINE_MULTICAST_PER_SECOND, 1, 100_000, "calls a second")
         self.reminder_schedule()
         self.quiet_hours()
         if self.LOG_FORMAT not in ("text", "json"):

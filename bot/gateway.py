@@ -33,6 +33,7 @@ from linebot.v3.messaging import (
 from linebot.v3.messaging.exceptions import ApiException
 
 from bot import metrics
+from bot.pacing import Pacer
 
 log = logging.getLogger(__name__)
 
@@ -40,11 +41,17 @@ log = logging.getLogger(__name__)
 class LineError(Exception):
     """A LINE call that did not succeed. `transient` says whether trying again later may help."""
 
-    def __init__(self, status: int | None, message: str, transient: bool):
+    def __init__(self, status: int | None, message: str, transient: bool, body_errors: bool = False):
         super().__init__(f"LINE answered {status}: {message}" if status else message)
         self.status = status
         self.message = message
         self.transient = transient
+        self.body_errors = body_errors  # LINE listed what is wrong with the request's body
+
+    @property
+    def recipient_unreachable(self) -> bool:
+        """403, or a 400 that finds nothing wrong with the body: the user blocked the bot or is not its friend."""
+        return self.status == 403 or (self.status == 400 and not self.body_errors and not self.invalid_reply_token)
 
     @property
     def invalid_reply_token(self) -> bool:
@@ -70,7 +77,7 @@ class Profile:
 
 class LineGateway:
     def __init__(self, access_token: str, api_base: str | None, timeout: float,
-                 retries: int, backoff: float, pool_size: int):
+                 retries: int, backoff: float, pool_size: int, pacer: Pacer | None = None):
         config = Configuration(host=api_base, access_token=access_token)
         config.retries = False  # this class retries, with the same retry key
         config.connection_pool_maxsize = pool_size
@@ -80,6 +87,7 @@ class LineGateway:
         self.timeout = timeout
         self.retries = retries
         self.backoff = backoff
+        self.pacer = pacer  # paces pushes and multicasts under LINE's rate limits (bot.pacing)
 
     def reply(self, reply_token: str, messages: list[dict], until: float, tried_before: bool = False,
               before_retry: Callable[[], None] | None = None) -> None:
@@ -102,13 +110,30 @@ class LineGateway:
                    before_retry=before_retry)
 
     def push(self, to: str, messages: list[dict], retry_key: str) -> None:
-        self._call(lambda: self._post("/v2/bot/message/push", {"to": to, "messages": messages}, retry_key))
+        self._call(lambda: self._post("/v2/bot/message/push", {"to": to, "messages": messages}, retry_key, "push"))
+        metrics.messages_pushed("push", 1)
 
     def multicast(self, to: list[str], messages: list[dict], retry_key: str) -> None:
-        self._call(lambda: self._post("/v2/bot/message/multicast", {"to": to, "messages": messages}, retry_key))
+        self._call(lambda: self._post("/v2/bot/message/multicast", {"to": to, "messages": messages}, retry_key,
+                                      "multicast"))
+        metrics.messages_pushed("multicast", len(to))
 
-    def _post(self, path: str, body: dict, retry_key: str | None = None) -> None:
-        """POST JSON to a Messaging API endpoint; LINE's error answers raise `ApiException` as usual."""
+    def message_quota(self) -> int | None:
+        """The channel's messages a month (pushes and multicasts, a message a recipient); None: no limit. Not
+        retried: a caller that can't learn it carries on without it."""
+        quota = self._call(lambda: self._api.get_message_quota(_request_timeout=self.timeout), retry=False)
+        return quota.value if quota.type == "limited" else None
+
+    def messages_used(self) -> int:
+        """Messages counted against the quota so far this month."""
+        used = self._call(lambda: self._api.get_message_quota_consumption(_request_timeout=self.timeout), retry=False)
+        return used.total_usage
+
+    def _post(self, path: str, body: dict, retry_key: str | None = None, paced: str | None = None) -> None:
+        """POST JSON to a Messaging API endpoint, `paced` as that endpoint's calls (each try is a call); LINE's
+        error answers raise `ApiException` as usual."""
+        if paced and self.pacer is not None:
+            self.pacer.wait(paced)
         headers = {"Content-Type": "application/json", "Accept": "application/json"}
         if retry_key:
             headers["X-Line-Retry-Key"] = retry_key
@@ -176,7 +201,9 @@ class LineGateway:
                 return answer
             except ApiException as exc:
                 metrics.line_call(str(exc.status))
-                error = LineError(exc.status, _line_message(exc), transient=exc.status == 429 or exc.status >= 500)
+                message, body_errors = _line_message(exc)
+                error = LineError(exc.status, message, transient=exc.status == 429 or exc.status >= 500,
+                                  body_errors=body_errors)
             except (urllib3.exceptions.HTTPError, OSError) as exc:
                 metrics.line_call("none")
                 error = LineError(None, f"no answer from LINE: {exc.__class__.__name__}", transient=True)
@@ -193,16 +220,17 @@ class LineGateway:
             attempt += 1
 
 
-def _line_message(exc: ApiException) -> str:
-    """LINE's message and its details, e.g. "The request body has 1 error(s): messages[0].text: ..."."""
+def _line_message(exc: ApiException) -> tuple[str, bool]:
+    """LINE's message and its details, e.g. "The request body has 1 error(s): messages[0].text: ...", and whether
+    there were details (errors in the request's body)."""
     text = exc.body.decode("utf-8", "replace") if isinstance(exc.body, bytes) else exc.body or ""
     try:
         body = json.loads(text or "{}")
     except ValueError:
-        return text[:500] or exc.reason or ""
+        return text[:500] or exc.reason or "", False
     details = "; ".join(f"{d.get('property', '')}: {d.get('message', '')}" for d in body.get("details") or [])
     message = body.get("message") or exc.reason or ""
-    return f"{message}: {details}" if details else message
+    return (f"{message}: {details}", True) if details else (message, False)
 
 
 def init_app(app: Flask) -> None:
@@ -213,6 +241,8 @@ def init_app(app: Flask) -> None:
         retries=app.config["LINE_RETRIES"],
         backoff=app.config["LINE_RETRY_BACKOFF"],
         pool_size=app.config["DELIVERY_THREADS"] + app.config["EVENT_THREADS"],
+        pacer=Pacer(app.extensions["redis"], {"push": app.config["LINE_PUSH_PER_SECOND"],
+                                              "multicast": app.config["LINE_MULTICAST_PER_SECOND"]}),
     )
 
 

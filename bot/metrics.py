@@ -10,6 +10,11 @@
 - `outbox_delivered_seconds{kind}`: time from a row's being queued to its being sent.
 - `line_api_calls_total{status}`: calls to LINE's API by its answer: "2xx", the error's status code, or
   "none" when no answer came (each retry is a call).
+- `reminders_sent_total{kind}`: reminders queued by the reminder clock, by kind (`bot.reminder_clock`).
+- `messages_pushed_total{kind}`: messages LINE accepted by push or multicast, one a recipient (what the monthly
+  quota counts).
+- `line_message_quota_left`: what LINE said was left of the month's message quota when last asked (a reminder tick
+  asks; not set when the quota has no limit).
 - `queue_pending_events`, `queue_pending_messages`, `queue_oldest_pending_event_seconds`: read from the
   database at each scrape (`bot.health.queue_depth`), so they are right whatever the number of processes.
 
@@ -22,7 +27,7 @@ its own registry is exposed.
 
 import os
 
-from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram, generate_latest, multiprocess
+from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram, generate_latest, multiprocess
 from prometheus_client.core import GaugeMetricFamily
 
 # Seconds: from a few milliseconds (handled on arrival) to minutes (a backlog, LINE retries).
@@ -38,6 +43,10 @@ _NOT_SENT = Counter("outbox_failed", "Outgoing messages that failed for good, by
 _DELIVERED_AFTER = Histogram("outbox_delivered_seconds", "Time from a message's being queued to its being sent",
                              ["kind"], buckets=BUCKETS)
 _LINE_CALLS = Counter("line_api_calls", "Calls to LINE's Messaging API, by status of the answer", ["status"])
+_REMINDERS = Counter("reminders_sent", "Reminders queued, by kind", ["kind"])
+_PUSHED = Counter("messages_pushed", "Messages pushed or multicast, one a recipient", ["kind"])
+_QUOTA_LEFT = Gauge("line_message_quota_left", "What was left of LINE's monthly message quota when last asked",
+                    multiprocess_mode="mostrecent")
 
 
 def events_received(count: int) -> None:
@@ -65,6 +74,18 @@ def message_failed(kind: str) -> None:
 def line_call(status: str) -> None:
     """One call to LINE: "2xx", the status code of an error, or "none" when no answer came."""
     _LINE_CALLS.labels(status).inc()
+
+
+def reminders_sent(kind: str, count: int) -> None:
+    _REMINDERS.labels(kind).inc(count)
+
+
+def messages_pushed(kind: str, recipients: int) -> None:
+    _PUSHED.labels(kind).inc(recipients)
+
+
+def quota_left(messages: int) -> None:
+    _QUOTA_LEFT.set(messages)
 
 
 class _QueueDepth:

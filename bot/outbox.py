@@ -37,7 +37,7 @@ from sqlalchemy.orm import aliased
 from bot import jobs, leases, metrics
 from bot.gateway import LineError, gateway
 from core import sealing
-from models import OutboxMessage, db, utcnow
+from models import LineUser, OutboxMessage, db, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -331,7 +331,18 @@ def _record_failure(row, messages: list[dict], error: LineError, done: int) -> i
         _update(row.id, next_attempt_at=retry_at, claimed_until=None, claimed_by=None, error=str(error)[:2000])
         return None
     log.error("outbox %s failed for good (event %s): %s", row.id, row.source_event_id, error)
+    if error.recipient_unreachable and row.kind in ("push", "reply"):
+        _unreachable(row.recipients[0])
     return _finish(row, "failed", done, messages, str(error)[:2000])
+
+
+def _unreachable(user_id: str) -> None:
+    """LINE refused a push to this user (they blocked the bot, or are not its friend): they count as not following,
+    so nothing more is pushed to them (reminders leave them out) until they follow again."""
+    db.session.execute(update(LineUser).where(LineUser.user_id == user_id, LineUser.following.is_(True))
+                       .values(following=False, unfollowed_at=utcnow()))
+    db.session.commit()
+    log.warning("LINE user %s can't be reached (blocked the bot?): marked as not following", user_id)
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ most once a minute each; `flask --app wsgi reminders run` ticks once by hand.
 
 import logging
 import time
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -21,7 +22,7 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy.exc import IntegrityError
 
-from bot import jobs, outbox
+from bot import jobs, metrics, outbox, reminder_quota
 from core.types import Push
 from dialogs import summaries as summary_messages
 from dialogs.reminders import reminder
@@ -53,7 +54,9 @@ def tick(now: datetime, dry_run: bool = False) -> list[Queued]:
     due = planned(now)
     if dry_run:
         return due
-    queued = [one for one in due if queue(one)]
+    queued = [one for one in reminder_quota.fit(due) if queue(one)]
+    for kind, count in Counter(one.kind for one in queued).items():
+        metrics.reminders_sent(kind, count)
     if queued:
         log.info("reminders: %d queued for %s", len(queued), queued[0].day)
     return queued

@@ -34,6 +34,15 @@ def reminder(due: Due, report_day: int) -> Push:
     return Push(to=due.caretaker.line_user_id, messages=[TextMessage(text=text, quickReply=QuickReply(items=items))])
 
 
+def quota_warning(user_id: str, locale: str, held: int, left: int) -> Push:
+    """To an admin, once a period: reminders wait because LINE's monthly message quota is nearly used up."""
+    text = gettext("LINE's monthly message quota is nearly used up: %(left)s messages were left, so %(held)s "
+                   "reminders were not sent; the caretakers with the most households still to visit were reminded "
+                   "first. The rest go out once the quota is raised in LINE Official Account Manager.", locale,
+                   left=left, held=held)
+    return Push(to=user_id, messages=[TextMessage(text=text)])
+
+
 def stop(ctx: Context, data: dict) -> Outcome:
     reminders.mute(ctx.staff, ctx.now)
     note = ctx._("Reminders are off: none will come until you turn them on again under “Monthly visits”.")

@@ -1,4 +1,5 @@
-"""Run the emulator in the foreground: `python -m emulator --port 5100 [--latency-ms 0]
+"""Run the emulator in the foreground: `python -m emulator --port 5100 [--latency-ms 0] [--line-limits]
+[--message-quota N]
 [--webhook-url http://127.0.0.1:5000/callback [--demo-identities FILE] | --no-webchat]
 [--liff LIFF_ID=ENDPOINT_URL]`; the web chat is at its `/`."""
 
@@ -9,7 +10,7 @@ import sys
 from pathlib import Path
 
 from emulator import webchat
-from emulator.platform import Platform
+from emulator.platform import LINE_RATE_LIMITS, Platform
 from emulator.server import EmulatorServer
 
 
@@ -23,6 +24,10 @@ def main() -> None:
         default="http://127.0.0.1:5000/callback",
         help="the bot's webhook, where the web chat posts users' events (default: %(default)s)",
     )
+    parser.add_argument("--line-limits", action="store_true",
+                        help="answer 429 past LINE's rate limits (push 2,000 and multicast 200 calls a second)")
+    parser.add_argument("--message-quota", type=int, metavar="N",
+                        help="messages a month the channel may push (default: no limit)")
     parser.add_argument("--no-webchat", action="store_true", help="serve only the Messaging API, no web chat")
     parser.add_argument(
         "--demo-identities",
@@ -48,6 +53,8 @@ def main() -> None:
         sys.exit("error: set LINE_CHANNEL_SECRET and LINE_CHANNEL_ACCESS_TOKEN to the bot's values")
     platform = Platform(secret, token)
     platform.latency_ms = args.latency_ms
+    platform.rate_limits = LINE_RATE_LIMITS if args.line_limits else {}
+    platform.message_quota = args.message_quota
     for app in args.liff:
         liff_id, _, endpoint = app.partition("=")
         try:

@@ -24,6 +24,10 @@ RETRY_KEY_LIFETIME_SECONDS = 24 * 60 * 60
 ID_TOKEN_LIFETIME_SECONDS = 60 * 60  # as LINE's LIFF ID tokens
 LIFF_URL = "https://liff.line.me/"
 RATE_LIMIT_WINDOW_SECONDS = 1.0
+# LINE's own rate limits on the endpoints that cost messages, calls a second per channel (`Platform.rate_limits`).
+LINE_RATE_LIMITS = {"/v2/bot/message/push": 2000, "/v2/bot/message/multicast": 200}
+QUOTA_EXCEEDED = "You have reached your monthly limit."
+UNREACHABLE = "Failed to send messages"  # a push to a user who blocked the bot (`Platform.block`)
 DEFAULT_FAILURE_BODY = {"message": "Injected failure"}
 
 DeliveryKind = Literal["reply", "push", "multicast"]
@@ -142,14 +146,20 @@ class Platform:
         self._failures: list[_PendingFailure] = []
         self._accepted_retry_keys: dict[str, tuple[str, float]] = {}
         self._admitted_call_times: deque[float] = deque()
+        self._rate_limits: dict[str, int] = {}
+        self._admitted_by_path: dict[str, deque[float]] = {}
+        self._message_quota: int | None = None
+        self._messages_used = 0
+        self._blocked: set[str] = set()
         self._gates: list[Gate] = []
         self._chats_left: set[str] = set()
         self._latency_ms = 0.0
         self._rate_limit_per_second: int | None = None
 
     def reset(self) -> None:
-        """Forget deliveries, the request log, retry keys, failures, knobs and the chats the bot left
-        (releasing open gates, so no call stays stuck); keep users, content, rich menus and LIFF apps."""
+        """Forget deliveries, the request log, retry keys, failures, knobs (the quota and who blocked the bot too) and
+        the chats the bot left (releasing open gates, so no call stays stuck); keep users, content, rich menus and LIFF
+        apps."""
         with self._lock:
             for gate in self._gates:
                 gate.released = True
@@ -288,19 +298,68 @@ class Platform:
             self._rate_limit_per_second = value
             self._admitted_call_times.clear()
 
-    def admit_call(self) -> bool:
-        """Count one Messaging API call against the rate limit; False means answer 429."""
+    @property
+    def rate_limits(self) -> dict[str, int]:
+        """Calls a second admitted to the endpoints whose paths start with each key, before answering 429 (on top
+        of `rate_limit_per_second`); `LINE_RATE_LIMITS` are LINE's own."""
         with self._lock:
-            if self._rate_limit_per_second is None:
-                return True
+            return dict(self._rate_limits)
+
+    @rate_limits.setter
+    def rate_limits(self, value: dict[str, int]) -> None:
+        if not isinstance(value, dict) or not all(
+                isinstance(path, str) and isinstance(limit, int) and not isinstance(limit, bool) and limit >= 1
+                for path, limit in value.items()):
+            raise ValueError("rate_limits must map path prefixes to positive integers")
+        with self._lock:
+            self._rate_limits = dict(value)
+            self._admitted_by_path = {path: deque() for path in value}
+
+    def admit_call(self, path: str = "") -> bool:
+        """Count one Messaging API call to `path` against the rate limits; False means answer 429."""
+        with self._lock:
             now = self._clock()
-            window = self._admitted_call_times
-            while window and now - window[0] >= RATE_LIMIT_WINDOW_SECONDS:
-                window.popleft()
-            if len(window) >= self._rate_limit_per_second:
-                return False
-            window.append(now)
+            windows = [(self._admitted_call_times, self._rate_limit_per_second)]
+            windows += [(self._admitted_by_path[prefix], limit) for prefix, limit in self._rate_limits.items()
+                        if path.startswith(prefix)]
+            windows = [(window, limit) for window, limit in windows if limit is not None]
+            for window, limit in windows:
+                while window and now - window[0] >= RATE_LIMIT_WINDOW_SECONDS:
+                    window.popleft()
+                if len(window) >= limit:
+                    return False
+            for window, _ in windows:
+                window.append(now)
             return True
+
+    # ---- the monthly message quota -------------------------------------------------------------
+
+    @property
+    def message_quota(self) -> int | None:
+        """Messages (a push or multicast call counts one a recipient; replies are free) the channel may send this
+        month, as LINE's `GET /v2/bot/message/quota` answers; None: no limit. Past it, LINE answers 429."""
+        with self._lock:
+            return self._message_quota
+
+    @message_quota.setter
+    def message_quota(self, value: int | None) -> None:
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
+            raise ValueError("message_quota must be an integer >= 0 or None")
+        with self._lock:
+            self._message_quota = value
+
+    @property
+    def messages_used(self) -> int:
+        """Messages counted against the quota since the last reset (`GET /v2/bot/message/quota/consumption`)."""
+        with self._lock:
+            return self._messages_used
+
+    # ---- users who blocked the bot ---------------------------------------------------------------
+
+    def block(self, user_id: str) -> None:
+        """The user blocks the bot: a push to them is refused (400), a multicast skips them."""
+        with self._lock:
+            self._blocked.add(user_id)
 
     def fail_next(
         self,
@@ -390,7 +449,8 @@ class Platform:
         request_id: str,
         retry_key: str | None = None,
     ) -> list[Delivery]:
-        """Record `messages` as received by each user, at most once per retry key within 24 h."""
+        """Record `messages` as received by each user, at most once per retry key within 24 h; a push or multicast
+        counts one message a recipient against the quota."""
         with self._changed:
             now = self._clock()
             if retry_key is not None:
@@ -401,6 +461,14 @@ class Platform:
                         "The retry key is already accepted",
                         headers={"x-line-accepted-request-id": accepted[0]},
                     )
+            if kind != "reply":
+                if kind == "push" and user_ids[0] in self._blocked:
+                    raise PlatformError(400, UNREACHABLE)
+                user_ids = [user_id for user_id in user_ids if user_id not in self._blocked]
+                if self._message_quota is not None and self._messages_used + len(user_ids) > self._message_quota:
+                    raise PlatformError(429, QUOTA_EXCEEDED)
+                self._messages_used += len(user_ids)
+            if retry_key is not None:
                 self._accepted_retry_keys[retry_key] = (request_id, now)
             delivered = []
             for user_id in user_ids:

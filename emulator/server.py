@@ -17,7 +17,7 @@ from cheroot import wsgi
 from flask import Blueprint, Flask, Response, current_app, g, jsonify, render_template_string, request, send_file
 
 from emulator import validation, webchat
-from emulator.platform import Platform, PlatformError
+from emulator.platform import LINE_RATE_LIMITS, Platform, PlatformError
 
 PLATFORM_EXTENSION = "line_platform"
 RETRY_KEY_HEADER = "X-Line-Retry-Key"
@@ -109,7 +109,7 @@ def _behave_like_the_platform() -> Response | None:
     if request.headers.get("Authorization") != f"Bearer {platform.access_token}":
         message = "Authentication failed. Confirm that the access token in the authorization header is valid."
         return jsonify({"message": message}), 401
-    if not platform.admit_call():
+    if not platform.admit_call(request.path):
         return jsonify({"message": "The API rate limit has been exceeded. Try again later."}), 429
     return None
 
@@ -170,6 +170,17 @@ def multicast() -> dict:
         "multicast", body["to"], body["messages"], request_id=g.request_id, retry_key=retry_key
     )
     return {}
+
+
+@messaging_api.get("/message/quota")
+def message_quota() -> dict:
+    quota = current_platform().message_quota
+    return {"type": "none"} if quota is None else {"type": "limited", "value": quota}
+
+
+@messaging_api.get("/message/quota/consumption")
+def message_quota_consumption() -> dict:
+    return {"totalUsage": current_platform().messages_used}
 
 
 @messaging_api.post("/group/<group_id>/leave")
@@ -325,7 +336,8 @@ def liff_login() -> str:
 
 def _config() -> dict:
     platform = current_platform()
-    return {"latency_ms": platform.latency_ms, "rate_limit_per_second": platform.rate_limit_per_second}
+    return {"latency_ms": platform.latency_ms, "rate_limit_per_second": platform.rate_limit_per_second,
+            "rate_limits": platform.rate_limits, "message_quota": platform.message_quota}
 
 
 @control.errorhandler(ValueError)
@@ -348,6 +360,11 @@ def set_config() -> dict:
         platform.latency_ms = body["latency_ms"]
     if "rate_limit_per_second" in body:
         platform.rate_limit_per_second = body["rate_limit_per_second"]
+    if "rate_limits" in body:  # {path prefix: calls a second}, or "line" for LINE's own
+        limits = body["rate_limits"]
+        platform.rate_limits = LINE_RATE_LIMITS if limits == "line" else limits
+    if "message_quota" in body:
+        platform.message_quota = body["message_quota"]
     return _config()
 
 

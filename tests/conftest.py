@@ -117,7 +117,7 @@ def app(request, emulator, platform, tmp_path, sqlite_template):
             db.session.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
             db.session.commit()
         red = app.extensions["redis"]
-        for pattern in ("seen:*", "lock:*"):
+        for pattern in ("seen:*", "lock:*", "pace:*"):
             keys = list(red.scan_iter(pattern))
             if keys:
                 red.delete(*keys)

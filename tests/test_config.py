@@ -91,6 +91,8 @@ def test_postgres_urls_use_psycopg3():
     ({"CARETAKER_MAX_HOUSEHOLDS": "101"}, "CARETAKER_MAX_HOUSEHOLDS must be a whole number from 1 to 100"),
     ({"REPORT_DAY": "29"}, "REPORT_DAY must be a whole number from 1 to 28"),
     ({"REPORT_DAY": "0"}, "REPORT_DAY must be a whole number from 1 to 28"),
+    ({"LINE_PUSH_PER_SECOND": "0"}, "LINE_PUSH_PER_SECOND must be a whole number from 1 to 100000"),
+    ({"LINE_MULTICAST_PER_SECOND": "many"}, "LINE_MULTICAST_PER_SECOND must be a number"),
     ({"LOG_FORMAT": "xml"}, "LOG_FORMAT must be text or json"),
     ({"CARETAKER_MAX_HOUSEHOLDS": "3.5"}, "CARETAKER_MAX_HOUSEHOLDS must be a number"),
     ({"CARETAKER_MAX_HOUSEHOLDS": "-2"}, "CARETAKER_MAX_HOUSEHOLDS must not be negative"),

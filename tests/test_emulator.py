@@ -387,6 +387,53 @@ def test_rate_limit_answers_429_until_the_second_is_over(api, line_platform, clo
     assert len(line_platform.received(user)) == 3
 
 
+def test_line_rate_limits_are_per_endpoint(api, line_platform, clock, user):
+    line_platform.rate_limits = {"/v2/bot/message/multicast": 2, "/v2/bot/message/push": 3}
+    request = MulticastRequest(to=[user], messages=[TextMessage(text="ประกาศ")])
+    api.multicast(request)
+    api.multicast(request)
+    with pytest.raises(ApiException) as caught:
+        api.multicast(request)
+    assert caught.value.status == 429
+    for _ in range(3):
+        push(api, user)  # multicast's limit is not push's
+    with pytest.raises(ApiException):
+        push(api, user)
+
+    clock.advance(1)
+    api.multicast(request)
+    push(api, user)
+    assert len(line_platform.received(user)) == 7
+
+
+def test_the_message_quota_counts_pushes_and_multicast_recipients_not_replies(api, line_platform, driver, user):
+    line_platform.message_quota = 5
+    assert api.get_message_quota().to_dict() == {"type": "limited", "value": 5}
+    driver.send(driver.text(user, "hello"))  # the echo bot replies: free
+    push(api, user)
+    api.multicast(MulticastRequest(to=[user, Platform.new_user_id(), Platform.new_user_id()],
+                                   messages=[TextMessage(text="ประกาศ"), TextMessage(text="สอง")]))
+    assert api.get_message_quota_consumption().total_usage == 4
+    with pytest.raises(ApiException) as caught:
+        api.multicast(MulticastRequest(to=[user, Platform.new_user_id()], messages=[TextMessage(text="เกิน")]))
+    assert caught.value.status == 429 and error_of(caught) == {"message": "You have reached your monthly limit."}
+    push(api, user)
+    assert api.get_message_quota_consumption().total_usage == 5
+
+    line_platform.message_quota = None
+    assert api.get_message_quota().to_dict() == {"type": "none"}
+
+
+def test_a_push_to_a_user_who_blocked_the_bot_is_refused_and_a_multicast_skips_them(api, line_platform, user):
+    other = Platform.new_user_id()
+    line_platform.block(user)
+    with pytest.raises(ApiException) as caught:
+        push(api, user)
+    assert caught.value.status == 400 and error_of(caught) == {"message": "Failed to send messages"}
+    api.multicast(MulticastRequest(to=[user, other], messages=[TextMessage(text="ประกาศ")]))
+    assert line_platform.received(user) == [] and len(line_platform.received(other)) == 1
+
+
 def test_injected_failure_then_success(api, line_platform, user):
     line_platform.fail_next("/v2/bot/message/push", 500)
 
@@ -697,7 +744,11 @@ def test_control_endpoints(server, api, line_platform, user):
     config = requests.post(
         f"{control}/config", json={"latency_ms": 5, "rate_limit_per_second": 100}, timeout=5
     )
-    assert config.json() == {"latency_ms": 5.0, "rate_limit_per_second": 100}
+    assert config.json() == {"latency_ms": 5.0, "rate_limit_per_second": 100, "rate_limits": {},
+                             "message_quota": None}
+    config = requests.post(f"{control}/config", json={"rate_limits": "line", "message_quota": 1000}, timeout=5)
+    assert config.json()["rate_limits"] == {"/v2/bot/message/push": 2000, "/v2/bot/message/multicast": 200}
+    assert config.json()["message_quota"] == 1000
     assert requests.post(f"{control}/config", json={"latency_ms": -1}, timeout=5).status_code == 400
 
     failure = {"path_prefix": "/v2/bot/profile", "status": 503, "body": {"message": "down"}}
@@ -714,6 +765,8 @@ def test_control_endpoints(server, api, line_platform, user):
     assert requests.get(f"{control}/config", timeout=5).json() == {
         "latency_ms": 0.0,
         "rate_limit_per_second": None,
+        "rate_limits": {},
+        "message_quota": None,
     }
     assert line_platform.received(user) == [] and line_platform.requests == []
 
