@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import tempfile
 
-from flask import Blueprint, current_app, jsonify, make_response, render_template, request, send_file
+from flask import Blueprint, current_app, jsonify, render_template, request, send_file
 
 from bot import liff
 from bot.plans_download import XLSX
-from core.i18n import DEFAULT_LOCALE, N_, gettext
+from core.i18n import N_
 from core.periods import Period
 from core.thai import format_date, format_datetime
 from core.types import Context
@@ -88,13 +88,15 @@ def download():
     try:
         link = file_links.read(request.args.get(file_links.PARAMETER, ""), now)
     except signed_links.ExpiredLink:
-        return _refused(410, N_("This link has expired. Open the report again from the LINE chat for a new one."))
+        return liff.refused_download(410, N_("This link has expired. Open the report again from the LINE chat for "
+                                             "a new one."))
     except signed_links.BadLink:
-        return _refused(403, N_("This link is not valid. Open the report again from the LINE chat for a new one."))
+        return liff.refused_download(403, N_("This link is not valid. Open the report again from the LINE chat for "
+                                             "a new one."))
     staff = db.session.get(Staff, link.staff_id)
     within = scope.of(staff)  # nothing at all for someone revoked
     if not within.contains(link.area_code):
-        return _refused(403, N_("This report is of an area outside yours."))
+        return liff.refused_download(403, N_("This report is of an area outside yours."))
     file = tempfile.TemporaryFile()  # noqa: SIM115 (send_file closes it once it is sent; closing deletes it)
     try:
         with Workbook(file) as book:
@@ -111,11 +113,6 @@ def download():
                          download_name=f"report-{link.period.key}-{link.area_code}.xlsx")
     return liff.private(response)
 
-
-def _refused(status: int, message: str):
-    response = make_response(gettext(message, DEFAULT_LOCALE), status)
-    response.mimetype = "text/plain"
-    return liff.private(response)
 
 
 def _period(asked: str | None, ctx: Context) -> Period:
