@@ -23,7 +23,7 @@ from domain.access.scope import EVERYWHERE, Scope
 from domain.step5_report import counting, figures
 from domain.step5_report.counting import Moment
 from domain.step5_report.figures import NATION
-from models import ReportSnapshot, db
+from models import Area, ReportSnapshot, db
 
 INSERT_BATCH = 2_000
 
@@ -71,11 +71,14 @@ def frozen(period: Period, area_code: str, within: Scope) -> dict[str, dict] | N
     return {row.area_code: row.figures for row in rows} if rows else None
 
 
-def frozen_rows(period: Period, area_code: str, within: Scope, level: str) -> Iterator[tuple[str, dict]]:
-    """The frozen figures of one level inside the area, by code in code order, read in batches (for an export):
-    plain rows, not records the session would keep."""
+def frozen_rows(period: Period, area_code: str, within: Scope, level: str) -> Iterator:
+    """The frozen figures of one level inside the area in code order, with each area's name columns (code, level,
+    name_th, name_en, moo; none for the nation), read in batches (for an export): plain rows, not records the
+    session would keep."""
     query = (_area_rows(period, area_code, within).where(ReportSnapshot.level == level)
-             .with_only_columns(ReportSnapshot.area_code, ReportSnapshot.figures))
+             .with_only_columns(ReportSnapshot.area_code.label("code"), ReportSnapshot.figures, ReportSnapshot.level,
+                                Area.name_th, Area.name_en, Area.moo)
+             .outerjoin(Area, Area.code == ReportSnapshot.area_code))
     yield from db.session.execute(query.order_by(ReportSnapshot.area_code).execution_options(yield_per=INSERT_BATCH))
 
 
@@ -114,9 +117,15 @@ def late_entries(period: Period, area_code: str, within: Scope, now: datetime,
 def visited_now(period: Period, area_code: str, within: Scope, now: datetime) -> dict[str, int]:
     """Per area: the households due in the period that are checked in for it now, late ones included."""
     visited: dict[str, int] = defaultdict(int)
-    for village, key, number in counting.reporting(Moment.of(period, now),
-                                                   counting.households_in(area_code, within)):
-        if key == "actual":
-            for area in figures.areas_above(village):
-                visited[area] += number
+    for village, number in visited_by(period, area_code, within, now, 8):
+        for area in figures.areas_above(village):
+            visited[area] += number
     return visited
+
+
+def visited_by(period: Period, area_code: str, within: Scope, now: datetime, length: int) -> Iterator[tuple[str, int]]:
+    """The same for the areas of one level (their codes' `length`, 0: the nation), in code order, as counted."""
+    for area, key, number in counting.reporting(Moment.of(period, now), counting.households_in(area_code, within),
+                                                length):
+        if key == "actual":
+            yield area, number
