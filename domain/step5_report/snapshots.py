@@ -26,6 +26,7 @@ from domain.step5_report.figures import NATION
 from models import Area, ReportSnapshot, db
 
 INSERT_BATCH = 2_000
+READ_BATCH = 500  # frozen rows read at a time: each holds some fifty figures
 
 
 class NotClosed(Exception):
@@ -79,7 +80,7 @@ def frozen_rows(period: Period, area_code: str, within: Scope, level: str) -> It
              .with_only_columns(ReportSnapshot.area_code.label("code"), ReportSnapshot.figures, ReportSnapshot.level,
                                 Area.name_th, Area.name_en, Area.moo)
              .outerjoin(Area, Area.code == ReportSnapshot.area_code))
-    yield from db.session.execute(query.order_by(ReportSnapshot.area_code).execution_options(yield_per=INSERT_BATCH))
+    yield from db.session.execute(query.order_by(ReportSnapshot.area_code).execution_options(yield_per=READ_BATCH))
 
 
 def frozen_at(period: Period) -> datetime | None:
