@@ -17,7 +17,7 @@ period; one in twelve is out of poverty, one in fifty has moved away. Then --per
 (each with an income per person per year around the จปฐ. line): most on time, one in twenty late, one in twenty
 missing; and the period under way half checked in.
 
-Timed, each in this process unless said: `snapshots.freeze` of the last closed period for the nation (once: a
+Timed, each in this process unless said: `bot.report_clock.freeze` of the last closed period for the nation (once: a
 second run stores nothing, and is timed too); `snapshots.view` of a district of the frozen period (the frozen rows
 and the live late-entries count; the median of 5); `counting.count` of a province for the period under way (the
 median of 3); and `export.write` of the frozen period as XLSX for the nation and for a district, each in a child
@@ -74,7 +74,7 @@ from sqlalchemy import func, insert, select, text  # noqa: E402
 from bench import walk  # noqa: E402
 from bench.compass_export import chunks  # noqa: E402
 from bench.dialog import ZONE, make_app, note, verdict  # noqa: E402
-from bot import jobs  # noqa: E402
+from bot import jobs, report_clock  # noqa: E402
 from core.periods import Period  # noqa: E402
 from core.xlsx import Workbook  # noqa: E402
 from domain.access.scope import EVERYWHERE  # noqa: E402
@@ -243,10 +243,10 @@ def run_backend(name: str, url: str, args) -> dict:
             closed, district, province = periods[-1], villages(args.households)[0][:4], villages(args.households)[0][:2]
             note(f"{name}: freezing {closed.key} for the nation")
             started = time.perf_counter()
-            stored = snapshots.freeze(closed, now)
+            stored = report_clock.freeze(closed, "bench", now)
             freeze = time.perf_counter() - started
             started = time.perf_counter()
-            assert snapshots.freeze(closed, now) == 0
+            assert report_clock.freeze(closed, "bench", now) == 0
             again = time.perf_counter() - started
             note(f"{name}: views")
             district_view = median_seconds(lambda: snapshots.view(closed, district, EVERYWHERE, now), 5)

@@ -236,12 +236,12 @@ def _medians(values: dict[str, list[int]]) -> dict[str, int]:
     medians: dict[str, int] = {}
     level = {village: sorted(found) for village, found in values.items()}
     for length in (6, 4, 2, 0):
-        medians.update({area: _median(found) for area, found in level.items()})
+        medians |= {area: _median(found) for area, found in level.items()}
         merged: dict[str, list[int]] = defaultdict(list)
         for area, found in level.items():
             merged[area[:length] or NATION].extend(found)
         level = {area: sorted(found) for area, found in merged.items()}
-    medians.update({area: _median(found) for area, found in level.items()})
+    medians |= {area: _median(found) for area, found in level.items()}
     return medians
 
 
@@ -268,5 +268,5 @@ def _caretakers(moment: Moment, where) -> dict[str, tuple[int, int]]:
         people: dict[str, set[int]] = defaultdict(set)
         for caretaker, village in pairs:
             people[village[:length] or NATION].add(caretaker)
-        found.update({area: (len(ids), sum(loads[i] > maximum for i in ids)) for area, ids in people.items()})
+        found |= {area: (len(ids), sum(loads[i] > maximum for i in ids)) for area, ids in people.items()}
     return found

@@ -1,10 +1,10 @@
 """Frozen reports: a closed period's figures for every area, stored once and never changed, and read back.
 
-Freezing counts the whole country as it stood at the period's cut-off (check-ins stored by then) and stores one
-row per area (`models.ReportSnapshot`). A second freeze of the same period stores nothing: the first's rows are
-there (or, when two run at once, the unique key refuses the second's). What is entered later never changes them:
-a view of a frozen period shows the frozen figures and, beside them, the check-ins given since ("late entries"),
-counted live.
+Freezing counts the whole country as it stood at the period's cut-off (check-ins stored by then), one row per
+area (`models.ReportSnapshot`), which `bot.report_clock` stores. A second freeze of the same period stores nothing:
+the first's rows are there (or, when two run at once, the unique key refuses the second's). What is entered later
+never changes them: a view of a frozen period shows the frozen figures and, beside them, the check-ins given since
+("late entries"), counted live.
 """
 
 from __future__ import annotations
@@ -13,10 +13,8 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from itertools import islice
 
-from sqlalchemy import func, insert, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import func, select
 
 from core.periods import Period
 from domain.access.scope import EVERYWHERE, Scope
@@ -25,7 +23,6 @@ from domain.step5_report.counting import Moment
 from domain.step5_report.figures import NATION
 from models import Area, ReportSnapshot, db
 
-INSERT_BATCH = 2_000
 READ_BATCH = 500  # frozen rows read at a time: each holds some fifty figures
 
 
@@ -37,24 +34,17 @@ def is_frozen(period: Period) -> bool:
     return db.session.scalar(select(ReportSnapshot.id).where(ReportSnapshot.period == period.key).limit(1)) is not None
 
 
-def freeze(period: Period, now: datetime) -> int:
-    """Count the period as at its cut-off and store its rows; how many were stored (0: frozen already)."""
+def to_freeze(period: Period, now: datetime) -> list[dict]:
+    """The rows freezing the period stores (`models.ReportSnapshot`'s columns): its count as at its cut-off, one
+    row per area; none when it is frozen already. The caller stores them (`bot.report_clock.freeze`)."""
     moment = Moment.of(period, now)
     if now < moment.cutoff:
         raise NotClosed(period.key)
     if is_frozen(period):
-        return 0
+        return []
     found = counting.count(Moment.of(period, moment.cutoff), NATION, EVERYWHERE)
-    rows = iter([{"period": period.key, "area_code": area, "level": figures.level_of(area), "figures": values,
-                  "frozen_at": now} for area, values in found.items()])
-    try:
-        while batch := list(islice(rows, INSERT_BATCH)):
-            db.session.execute(insert(ReportSnapshot), batch)
-        db.session.commit()
-    except IntegrityError:  # another process froze it meanwhile: theirs stands
-        db.session.rollback()
-        return 0
-    return len(found)
+    return [{"period": period.key, "area_code": area, "level": figures.level_of(area), "figures": values,
+             "frozen_at": now} for area, values in found.items()]
 
 
 def _area_rows(period: Period, area_code: str, within: Scope):
