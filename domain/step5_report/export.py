@@ -5,7 +5,8 @@ A frozen period's sheets hold the frozen figures and a column of the visits give
 the figures counted now. The households sheet lists each household of the area with its head's national ID masked
 (x-xxxx-xxxxx-xx-5), its classification, status, caretaker and this period's visit (on time, late, not yet, not
 due). Rows are read in batches and written as they come, and every cell goes through `core.spreadsheet.safe_cell`,
-so a national file is written in the memory of a district's. Only areas and households inside the reader's scope
+so a frozen period's national file is written in the memory of a district's (a period not frozen is counted
+first, in memory, as a freeze counts it). Only areas and households inside the reader's scope
 (`domain.access.scope`) are read.
 """
 
