@@ -8,8 +8,11 @@ freeze` freezes by hand.
 
 import logging
 import time
+from datetime import datetime
 
 from flask import current_app
+from sqlalchemy import insert
+from sqlalchemy.exc import IntegrityError
 
 from bot import jobs
 from bot.redis_store import get_redis
@@ -17,13 +20,14 @@ from core.periods import Period
 from domain.access import audit
 from domain.step4_care import checkins
 from domain.step5_report import snapshots
-from models import db, utcnow
+from models import ReportSnapshot, db, utcnow
 
 log = logging.getLogger(__name__)
 
 CHECK_EVERY = 60.0  # seconds, per process
 FREEZE_LOCK = "lock:report-freeze"
 FREEZE_LOCK_SECONDS = 3600  # a national freeze takes about a minute; a lock left by a killed worker lapses
+INSERT_BATCH = 2_000  # snapshot rows a statement
 _next_check = 0.0
 
 
@@ -45,14 +49,22 @@ def freeze_when_due() -> None:
         jobs.enqueue("reports", freeze_job, period.key)
 
 
-def freeze(period: Period, by: str) -> int:
-    """Freeze the period now, audited when something was stored; how many areas (0: frozen already)."""
-    stored = snapshots.freeze(period, utcnow())
-    if stored:
-        db.session.add(audit.entry("report.freeze", "report", str(period.key), after={"areas": stored, "by": by}))
+def freeze(period: Period, by: str, now: datetime | None = None) -> int:
+    """Freeze the period (raises NotClosed before its cut-off): its rows stored in one transaction with an audit
+    entry; how many areas (0: frozen already, by this process or another at the same time)."""
+    rows = snapshots.to_freeze(period, now or utcnow())
+    if not rows:
+        return 0
+    try:
+        for start in range(0, len(rows), INSERT_BATCH):
+            db.session.execute(insert(ReportSnapshot), rows[start:start + INSERT_BATCH])
+        db.session.add(audit.entry("report.freeze", "report", str(period.key), after={"areas": len(rows), "by": by}))
         db.session.commit()
-        log.info("report of period %s frozen: %d areas", period.key, stored)
-    return stored
+    except IntegrityError:  # another process froze it meanwhile: theirs stands
+        db.session.rollback()
+        return 0
+    log.info("report of period %s frozen: %d areas", period.key, len(rows))
+    return len(rows)
 
 
 def freeze_job(period_key: int) -> None:

@@ -72,9 +72,9 @@ def test_income_median_and_above_the_line_now(app, example):
 def test_a_freeze_is_stored_once_and_a_late_visit_shows_beside_it(app, example):
     with app.app_context():
         now = datetime(2026, 10, 1, tzinfo=UTC)
-        stored = snapshots.freeze(PERIOD, now)
+        stored = report_clock.freeze(PERIOD, "test", now)
         assert stored == db.session.scalar(select(func.count()).select_from(ReportSnapshot)) > 0
-        assert snapshots.freeze(PERIOD, now) == 0  # a second run changes nothing
+        assert report_clock.freeze(PERIOD, "test", now) == 0  # a second run changes nothing
         report = snapshots.view(PERIOD, "3006", EVERYWHERE, now)
         assert reporting(report.figures, "30060101") == (3, 1, 1)  # as at the report day: the late one not yet
         assert report.late["30060101"] == 1 and report.late["3006"] == 1 and report.late["30060102"] == 0
@@ -89,7 +89,7 @@ def test_a_freeze_is_stored_once_and_a_late_visit_shows_beside_it(app, example):
 def test_a_period_not_yet_ended_is_not_frozen_and_its_view_is_counted_live(app, example):
     with app.app_context():
         with pytest.raises(snapshots.NotClosed):
-            snapshots.freeze(PERIOD, datetime(2026, 9, 20, 16, 59, tzinfo=UTC))
+            report_clock.freeze(PERIOD, "test", datetime(2026, 9, 20, 16, 59, tzinfo=UTC))
         report = snapshots.view(PERIOD, "300601", EVERYWHERE, AFTER)
         assert report.frozen_at is None and reporting(report.figures, "300601") == (4, 3, 2)
 

@@ -9,9 +9,9 @@ import os
 import openpyxl
 import pytest
 
+from bot import report_clock
 from core.periods import Period
-from domain.step5_report import snapshots
-from models import db, utcnow
+from models import db
 from tests.helpers import REPORT_PERIOD as PERIOD
 from tests.helpers import add_household, add_report_example
 
@@ -82,7 +82,7 @@ def test_the_households_sheet_masks_ids_escapes_formulas_and_says_each_visit(app
 
 def test_a_frozen_period_exports_the_frozen_figures_with_the_late_visits(app, example, tmp_path):
     with app.app_context():
-        snapshots.freeze(PERIOD, utcnow())
+        report_clock.freeze(PERIOD, "test")
     out, output = exported(app, tmp_path)
     villages = read(out)["หมู่บ้าน"]
     late = villages[0].index("เยี่ยมล่าช้าหลังปิดรายงาน")

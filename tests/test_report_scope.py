@@ -6,6 +6,7 @@ import io
 import openpyxl
 import pytest
 
+from bot import report_clock
 from core.xlsx import Workbook
 from domain.access import scope
 from domain.access.scope import OutOfScope
@@ -35,7 +36,7 @@ def inside(code: str, area: str) -> bool:
 def test_each_role_reads_only_its_own_area(app, example, role, area, beyond, frozen):
     with app.app_context():
         if frozen:
-            snapshots.freeze(PERIOD, AFTER)
+            report_clock.freeze(PERIOD, "test", AFTER)
         person = add_staff(f"U-{role}", role, area, "ผู้อ่าน รายงาน")
         db.session.commit()
         within = scope.of(db.session.get(Staff, person.id))

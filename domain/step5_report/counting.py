@@ -20,7 +20,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from flask import current_app
-from sqlalchemy import BigInteger, and_, case, cast, func, literal, or_, select
+from sqlalchemy import BigInteger, and_, case, cast, func, literal, literal_column, or_, select
 
 from core.periods import Period
 from domain.access.scope import Scope
@@ -79,21 +79,28 @@ def count(moment: Moment, area_code: str, within: Scope) -> dict[str, dict]:
             if area.startswith(shown) and (area != NATION or area_code == NATION)}
 
 
-def reporting(moment: Moment, where) -> Iterator[tuple[str, str, int]]:
-    """Per village: households expected, checked in (`actual`) and checked in by the cut-off (`on_time`).
+def reporting(moment: Moment, where, length: int = 8) -> Iterator[tuple[str, str, int]]:
+    """Per village (or per area of a code `length`, 0: the nation), in code order: households expected, checked in
+    (`actual`) and checked in by the cut-off (`on_time`).
 
     One flat join (households, their assignment in force when the period began, their check-ins of the period),
     each household counted once: for a district the database walks its households' indexes, for the nation it
     hashes."""
     checked = CheckIn.id.is_not(None)
-    query = (select(Household.village_code,
+    # Integers written into the SQL, not bound: PostgreSQL matches the grouped expression with the selected one only
+    # when they are written alike.
+    area = (Household.village_code if length == 8 else literal_column(f"'{NATION}'") if not length
+            else func.substr(Household.village_code, literal_column("1"), literal_column(str(int(length)))))
+    query = (select(area,
                     _households_where(or_(Household.status.not_in(CLOSED_STATUSES), checked)),
                     _households_where(checked), _households_where(CheckIn.at < moment.cutoff))
              .join(CareAssignment, (CareAssignment.household_id == Household.id) & in_force(moment.began))
              .outerjoin(CheckIn, (CheckIn.household_id == Household.id) & (CheckIn.period == moment.period.key)
                         & (CheckIn.at < moment.as_of))
-             .where(where).group_by(Household.village_code))
-    for village, expected, actual, on_time in db.session.execute(query):
+             .where(where))
+    if length:
+        query = query.group_by(area).order_by(area)
+    for village, expected, actual, on_time in db.session.execute(query.execution_options(yield_per=BATCH)):
         yield from ((village, "expected", expected), (village, "actual", actual), (village, "on_time", on_time))
 
 
@@ -229,12 +236,12 @@ def _medians(values: dict[str, list[int]]) -> dict[str, int]:
     medians: dict[str, int] = {}
     level = {village: sorted(found) for village, found in values.items()}
     for length in (6, 4, 2, 0):
-        medians.update({area: _median(found) for area, found in level.items()})
+        medians |= {area: _median(found) for area, found in level.items()}
         merged: dict[str, list[int]] = defaultdict(list)
         for area, found in level.items():
             merged[area[:length] or NATION].extend(found)
         level = {area: sorted(found) for area, found in merged.items()}
-    medians.update({area: _median(found) for area, found in level.items()})
+    medians |= {area: _median(found) for area, found in level.items()}
     return medians
 
 
@@ -261,5 +268,5 @@ def _caretakers(moment: Moment, where) -> dict[str, tuple[int, int]]:
         people: dict[str, set[int]] = defaultdict(set)
         for caretaker, village in pairs:
             people[village[:length] or NATION].add(caretaker)
-        found.update({area: (len(ids), sum(loads[i] > maximum for i in ids)) for area, ids in people.items()})
+        found |= {area: (len(ids), sum(loads[i] > maximum for i in ids)) for area, ids in people.items()}
     return found

@@ -5,7 +5,8 @@ A frozen period's sheets hold the frozen figures and a column of the visits give
 the figures counted now. The households sheet lists each household of the area with its head's national ID masked
 (x-xxxx-xxxxx-xx-5), its classification, status, caretaker and this period's visit (on time, late, not yet, not
 due). Rows are read in batches and written as they come, and every cell goes through `core.spreadsheet.safe_cell`,
-so a national file is written in the memory of a district's. Only areas and households inside the reader's scope
+so a frozen period's national file is written in the memory of a district's (a period not frozen is counted
+first, in memory, as a freeze counts it). Only areas and households inside the reader's scope
 (`domain.access.scope`) are read.
 """
 
@@ -35,6 +36,7 @@ from models.household import CLOSED_STATUSES
 LOCALE = DEFAULT_LOCALE  # reports go to Thai offices: the file is in Thai whoever asks for it
 BATCH = 2_000
 PROGRESS_EVERY = 10_000  # households written between two progress reports
+LENGTHS = {"nation": 0, "province": 2, "district": 4, "subdistrict": 6, "village": 8}  # of each level's codes
 LEVEL_TITLES = {"nation": N_("Whole country"), "province": N_("Provinces"), "district": N_("Districts"),
                 "subdistrict": N_("Subdistricts"), "village": N_("Villages")}
 HOUSEHOLDS_TITLE = N_("Households")
@@ -107,21 +109,14 @@ def write(period: Period, area_code: str, within: Scope, now: datetime, sheets: 
     """The report of `area_code` into `sheets`: raises OutOfScope when the area is not `within`."""
     within.require(area_code)
     exported = Exported(frozen=snapshots.is_frozen(period))
-    late: dict[str, int] = {}
-    live: dict[str, dict] = {}
-    if exported.frozen:
-        late = snapshots.visited_now(period, area_code, within, now)
-    else:
-        live = counting.count(Moment.of(period, now), area_code, within)
     keys = [key for key in COLUMNS if exported.frozen or key != LATE]
-    names = areas.short_names(EVERYWHERE if area_code == NATION else Scope((area_code,)), LEVEL_ORDER[1:], LOCALE)
-    names[NATION] = thai(LEVEL_TITLES["nation"])
     for level in levels_from(area_code):
         sheet = sheets.sheet(thai(LEVEL_TITLES[level]), level, [w for _, w in AREA_COLUMNS] + [14] * len(keys))
         sheet.header([thai(title) for title, _ in AREA_COLUMNS] + [figures.label(key, thai) for key in keys])
-        for code, values in _level_rows(period, area_code, within, level, live, exported.frozen):
-            visited_late = late.get(code, 0) - figures.value(values, "actual") if exported.frozen else None
-            sheet.append([code, names.get(code, code)] + [figures.cell(values, key, visited_late) for key in keys])
+        rows = (_frozen_rows(period, area_code, within, level, now) if exported.frozen
+                else _live_rows(period, area_code, within, level, now))
+        for code, name, values, late in rows:
+            sheet.append([code, name] + [figures.cell(values, key, late) for key in keys])
             exported.areas += 1
     sheet = sheets.sheet(thai(HOUSEHOLDS_TITLE), "households", [w for _, w in HOUSEHOLD_COLUMNS])
     sheet.header(thai(title) for title, _ in HOUSEHOLD_COLUMNS)
@@ -130,8 +125,8 @@ def write(period: Period, area_code: str, within: Scope, now: datetime, sheets: 
     visits = {code: thai(label) for code, label in VISITS.items()}
     moment = Moment.of(period, now)
     for row in household_rows(moment, counting.households_in(area_code, within)):
-        sheet.append((row.village_code, names.get(row.village_code, row.village_code), row.house_number,
-                      row.head_name, masked_last(row.last_digits), classes.get(row.classification, "-"),
+        sheet.append((row.code, areas.short_name(row, LOCALE), row.house_number, row.head_name,
+                      masked_last(row.last_digits), classes.get(row.classification, "-"),
                       statuses.get(row.status, row.status), row.caretaker or "-", visits[visit_of(row, moment.cutoff)]))
         exported.households += 1
         if progress and exported.households % PROGRESS_EVERY == 0:
@@ -139,24 +134,42 @@ def write(period: Period, area_code: str, within: Scope, now: datetime, sheets: 
     return exported
 
 
-def _level_rows(period: Period, area_code: str, within: Scope, level: str, live: dict[str, dict],
-                frozen: bool) -> Iterator[tuple[str, dict]]:
-    if frozen:
-        yield from snapshots.frozen_rows(period, area_code, within, level)
-    else:
-        yield from sorted((code, values) for code, values in live.items() if figures.level_of(code) == level)
+def _frozen_rows(period: Period, area_code: str, within: Scope, level: str, now: datetime) -> Iterator[tuple]:
+    """(code, name, frozen figures, late visits) of each area of the level, the frozen rows and today's visits
+    both read in code order and merged as they come."""
+    visited = snapshots.visited_by(period, area_code, within, now, LENGTHS[level])
+    counted = next(visited, None)
+    for row in snapshots.frozen_rows(period, area_code, within, level):
+        while counted is not None and counted[0] < row.code:
+            counted = next(visited, None)
+        now_visited = counted[1] if counted is not None and counted[0] == row.code else 0
+        name = thai(LEVEL_TITLES["nation"]) if row.code == NATION else areas.short_name(row, LOCALE)
+        yield row.code, name, row.figures, now_visited - figures.value(row.figures, "actual")
+
+
+def _live_rows(period: Period, area_code: str, within: Scope, level: str, now: datetime) -> Iterator[tuple]:
+    """(code, name, figures, None) of each area of the level, counted now (a period not frozen: the whole count is
+    held in memory, as a freeze holds it)."""
+    found = counting.count(Moment.of(period, now), area_code, within)
+    scope = EVERYWHERE if area_code == NATION else Scope((area_code,))
+    names = areas.short_names(scope, (level,), LOCALE) if level != "nation" else {NATION: thai(LEVEL_TITLES[level])}
+    for code in sorted(code for code in found if figures.level_of(code) == level):
+        yield code, names.get(code, code), found[code], None
 
 
 def household_rows(moment: Moment, where):
-    """Each counted household, in village and house-number order, with what its row shows, read in batches."""
+    """Each counted household, in village and house-number order, with what its row shows (its village's name
+    columns included), read in batches."""
     began, reported = counting.in_care_at(moment.began, where), counting.checked_in(moment, where)
     head = (select(Member.household_id, func.max(Member.national_id_last).label("last_digits"))
             .where(Member.relation == "head").group_by(Member.household_id).subquery())
     caring = select(CareAssignment.household_id, CareAssignment.caretaker_id).where(
         CareAssignment.ended_at.is_(None)).subquery()
-    query = (select(Household.village_code, Household.house_number, Household.head_name, head.c.last_digits,
+    query = (select(Household.village_code.label("code"), Area.level, Area.name_th, Area.name_en, Area.moo,
+                    Household.house_number, Household.head_name, head.c.last_digits,
                     Household.classification, Household.status, Staff.name.label("caretaker"),
                     began.c.household_id.is_not(None).label("due"), reported.c.first)
+             .join(Area, Area.code == Household.village_code)
              .outerjoin(head, head.c.household_id == Household.id)
              .outerjoin(caring, caring.c.household_id == Household.id)
              .outerjoin(Staff, Staff.id == caring.c.caretaker_id)

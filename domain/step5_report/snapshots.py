@@ -1,10 +1,10 @@
 """Frozen reports: a closed period's figures for every area, stored once and never changed, and read back.
 
-Freezing counts the whole country as it stood at the period's cut-off (check-ins stored by then) and stores one
-row per area (`models.ReportSnapshot`). A second freeze of the same period stores nothing: the first's rows are
-there (or, when two run at once, the unique key refuses the second's). What is entered later never changes them:
-a view of a frozen period shows the frozen figures and, beside them, the check-ins given since ("late entries"),
-counted live.
+Freezing counts the whole country as it stood at the period's cut-off (check-ins stored by then), one row per
+area (`models.ReportSnapshot`), which `bot.report_clock` stores. A second freeze of the same period stores nothing:
+the first's rows are there (or, when two run at once, the unique key refuses the second's). What is entered later
+never changes them: a view of a frozen period shows the frozen figures and, beside them, the check-ins given since
+("late entries"), counted live.
 """
 
 from __future__ import annotations
@@ -13,19 +13,17 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from itertools import islice
 
-from sqlalchemy import func, insert, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import func, select
 
 from core.periods import Period
 from domain.access.scope import EVERYWHERE, Scope
 from domain.step5_report import counting, figures
 from domain.step5_report.counting import Moment
 from domain.step5_report.figures import NATION
-from models import ReportSnapshot, db
+from models import Area, ReportSnapshot, db
 
-INSERT_BATCH = 2_000
+READ_BATCH = 500  # frozen rows read at a time: each holds some fifty figures
 
 
 class NotClosed(Exception):
@@ -36,24 +34,17 @@ def is_frozen(period: Period) -> bool:
     return db.session.scalar(select(ReportSnapshot.id).where(ReportSnapshot.period == period.key).limit(1)) is not None
 
 
-def freeze(period: Period, now: datetime) -> int:
-    """Count the period as at its cut-off and store its rows; how many were stored (0: frozen already)."""
+def to_freeze(period: Period, now: datetime) -> list[dict]:
+    """The rows freezing the period stores (`models.ReportSnapshot`'s columns): its count as at its cut-off, one
+    row per area; none when it is frozen already. The caller stores them (`bot.report_clock.freeze`)."""
     moment = Moment.of(period, now)
     if now < moment.cutoff:
         raise NotClosed(period.key)
     if is_frozen(period):
-        return 0
+        return []
     found = counting.count(Moment.of(period, moment.cutoff), NATION, EVERYWHERE)
-    rows = iter([{"period": period.key, "area_code": area, "level": figures.level_of(area), "figures": values,
-                  "frozen_at": now} for area, values in found.items()])
-    try:
-        while batch := list(islice(rows, INSERT_BATCH)):
-            db.session.execute(insert(ReportSnapshot), batch)
-        db.session.commit()
-    except IntegrityError:  # another process froze it meanwhile: theirs stands
-        db.session.rollback()
-        return 0
-    return len(found)
+    return [{"period": period.key, "area_code": area, "level": figures.level_of(area), "figures": values,
+             "frozen_at": now} for area, values in found.items()]
 
 
 def _area_rows(period: Period, area_code: str, within: Scope):
@@ -71,12 +62,15 @@ def frozen(period: Period, area_code: str, within: Scope) -> dict[str, dict] | N
     return {row.area_code: row.figures for row in rows} if rows else None
 
 
-def frozen_rows(period: Period, area_code: str, within: Scope, level: str) -> Iterator[tuple[str, dict]]:
-    """The frozen figures of one level inside the area, by code in code order, read in batches (for an export):
-    plain rows, not records the session would keep."""
+def frozen_rows(period: Period, area_code: str, within: Scope, level: str) -> Iterator:
+    """The frozen figures of one level inside the area in code order, with each area's name columns (code, level,
+    name_th, name_en, moo; none for the nation), read in batches (for an export): plain rows, not records the
+    session would keep."""
     query = (_area_rows(period, area_code, within).where(ReportSnapshot.level == level)
-             .with_only_columns(ReportSnapshot.area_code, ReportSnapshot.figures))
-    yield from db.session.execute(query.order_by(ReportSnapshot.area_code).execution_options(yield_per=INSERT_BATCH))
+             .with_only_columns(ReportSnapshot.area_code.label("code"), ReportSnapshot.figures, ReportSnapshot.level,
+                                Area.name_th, Area.name_en, Area.moo)
+             .outerjoin(Area, Area.code == ReportSnapshot.area_code))
+    yield from db.session.execute(query.order_by(ReportSnapshot.area_code).execution_options(yield_per=READ_BATCH))
 
 
 def frozen_at(period: Period) -> datetime | None:
@@ -114,9 +108,15 @@ def late_entries(period: Period, area_code: str, within: Scope, now: datetime,
 def visited_now(period: Period, area_code: str, within: Scope, now: datetime) -> dict[str, int]:
     """Per area: the households due in the period that are checked in for it now, late ones included."""
     visited: dict[str, int] = defaultdict(int)
-    for village, key, number in counting.reporting(Moment.of(period, now),
-                                                   counting.households_in(area_code, within)):
-        if key == "actual":
-            for area in figures.areas_above(village):
-                visited[area] += number
+    for village, number in visited_by(period, area_code, within, now, 8):
+        for area in figures.areas_above(village):
+            visited[area] += number
     return visited
+
+
+def visited_by(period: Period, area_code: str, within: Scope, now: datetime, length: int) -> Iterator[tuple[str, int]]:
+    """The same for the areas of one level (their codes' `length`, 0: the nation), in code order, as counted."""
+    for area, key, number in counting.reporting(Moment.of(period, now), counting.households_in(area_code, within),
+                                                length):
+        if key == "actual":
+            yield area, number
