@@ -69,16 +69,22 @@ def page():
         raise liff.Refused(403, N_("This report is of an area outside yours."))
     ctx = liff.reader(staff)
     period = _period(request.args.get("period"), ctx)
-    report = snapshots.view(period, area_code, within, ctx.now)
-    t = {key: ctx._(text) for key, text in PAGE_TEXT.items()}
     download = file_links.make(staff.id, area_code, period, ctx.now)
-    body = render_template("report.html", t=t, download=download, start_download=request.args.get("file") == "1",
-                           **_sections(ctx, report, within))
+    body = html(ctx, snapshots.view(period, area_code, within, ctx.now), within, download,
+                start_download=request.args.get("file") == "1")
     db.session.add(audit.entry("report.view", "area", area_code, staff_id=staff.id, line_user_id=staff.line_user_id,
                                after={"period": period.key}))
     db.session.commit()
-    return liff.private(jsonify(lang=ctx.locale, title=f"{t['title']} · {reading.name_of(area_code, ctx.locale)}",
-                                html=body))
+    title = f"{ctx._(PAGE_TEXT['title'])} · {reading.name_of(area_code, ctx.locale)}"
+    return liff.private(jsonify(lang=ctx.locale, title=title, html=body))
+
+
+def html(ctx: Context, report: snapshots.Report, within: scope.Scope, download: str,
+         start_download: bool = False) -> str:
+    """The page's body for a report the reader may read (`bench.report` times it for a district)."""
+    t = {key: ctx._(text) for key, text in PAGE_TEXT.items()}
+    return render_template("report.html", t=t, download=download, start_download=start_download,
+                           **_sections(ctx, report, within))
 
 
 @bp.get(file_links.PATH)
