@@ -5,7 +5,7 @@ is `tests.test_report`'s: three villages of อ.จักราช (two subdistr
 from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlsplit
 
-from domain.step5_report import snapshots
+from bot import report_clock
 from models import db
 from tests.helpers import REPORT_PERIOD as PERIOD
 from tests.helpers import add_report_example, add_staff, th
@@ -67,7 +67,7 @@ def test_a_frozen_period_is_offered_and_shows_its_late_visits(app, new_user):
     chat = new_user("หัวหน้าอำเภอ")
     supervisor(app, chat)
     with app.app_context():
-        snapshots.freeze(PERIOD, datetime(2026, 9, 21, 1, tzinfo=UTC))
+        report_clock.freeze(PERIOD, "test", datetime(2026, 9, 21, 1, tzinfo=UTC))
     chat.postback("menu=report")  # this period, so far: the frozen one is offered
     chat.tap("กันยายน 2569")
     texts, _ = card_of(chat)

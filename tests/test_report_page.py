@@ -12,7 +12,7 @@ import openpyxl
 import pytest
 from sqlalchemy import select
 
-from domain.step5_report import snapshots
+from bot import report_clock
 from models import AuditEntry, Household, Staff, db
 from tests.helpers import LIFF_ID, add_report_example, add_staff, th
 from tests.helpers import REPORT_PERIOD as PERIOD
@@ -77,7 +77,7 @@ def test_a_district_supervisor_reads_the_period_by_subdistrict_with_its_map(exam
 
 def test_a_frozen_period_shows_what_was_reported_and_the_late_visits_beside_it(example, platform):
     with example.app_context():
-        assert snapshots.freeze(PERIOD, FROZEN_AT) > 0
+        assert report_clock.freeze(PERIOD, "test", FROZEN_AT) > 0
     html = open_report(example, platform, "U-district").json["html"]
     assert th("As it stood at the cut-off, frozen on %(date)s.", date="21 ก.ย. 2569 เวลา 08:00 น.") in html
     # Frozen at the cut-off the late visit was not there: 2 of 4 visited, and 1 given late since.
@@ -122,7 +122,7 @@ def test_the_page_gives_the_report_file_to_its_reader_only(example, platform):
 def test_the_income_trend_draws_the_frozen_periods_up_to_the_one_read(example, platform):
     with example.app_context():
         for period in (PERIOD.previous().previous(), PERIOD):
-            snapshots.freeze(period, FROZEN_AT)
+            report_clock.freeze(period, "test", FROZEN_AT)
     html = open_report(example, platform, "U-district").json["html"]
     points = re.search(r'<polyline points="([^"]+)"', html).group(1).split()
     labels = re.findall(r"<li><b>([\d,]+)</b> ([^<]+)</li>", html)

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
-from domain.step5_report import snapshots
+from bot import report_clock
 from models import Household, db
 from tests.helpers import (
     LIFF_ID,
@@ -35,7 +35,7 @@ def test_a_district_supervisor_opens_the_report_and_its_map(browser, platform, b
                                                                                                 "30060301")))):
             household.latitude, household.longitude = 15.05 + household.id / 500, 102.3  # both visited on time
         db.session.commit()
-        snapshots.freeze(PERIOD, datetime(2026, 9, 21, 1, tzinfo=UTC))
+        report_clock.freeze(PERIOD, "test", datetime(2026, 9, 21, 1, tzinfo=UTC))
     context = browser.new_context(viewport=PHONE, locale="th-TH")
     page = context.new_page()
     try:
