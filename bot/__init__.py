@@ -20,6 +20,7 @@ from bot import (
     plans_download,
     recovery,
     redis_store,
+    report_page,
     sqlite,
     summary_chart,
     webhook,
@@ -38,6 +39,7 @@ from dialogs import (
     registration,
     registry,
     reminders,
+    report,
     summaries,
 )
 from models import db
@@ -49,11 +51,11 @@ migrate = Migrate()
 # a label are opened by buttons elsewhere, e.g. a household's card).
 DIALOGS = (registration.REGISTRATION, invite.INVITE, households.FIND, households.ADD, interview.INTERVIEW,
            compass.COMPASS, compass.MOU_PHOTO, caretakers.ASSIGN, checkin.CHECKIN)
-MENU = (menu.PROFILE, monthly_visits.MENU_ITEM, caretakers.MINE_ITEM, households.FIND_ITEM, households.ADD_ITEM,
-        invite.MENU_ITEM, caretakers.ASSIGN_ITEM, menu.STAFF, plans.MENU_ITEM, menu.LANGUAGE, menu.HELP,
-        households.RESULTS_ITEM, households.OPEN_ITEM, interview.MENU_ITEM, compass.MENU_ITEM, compass.PHOTO_ITEM,
-        checkin.MENU_ITEM, reminders.STOP_ITEM, reminders.START_ITEM, reminders.SKIP_DAY_ITEM,
-        summaries.CHOICE_ITEM)
+MENU = (menu.PROFILE, monthly_visits.MENU_ITEM, caretakers.MINE_ITEM, report.MENU_ITEM, households.FIND_ITEM,
+        households.ADD_ITEM, invite.MENU_ITEM, caretakers.ASSIGN_ITEM, menu.STAFF, plans.MENU_ITEM, menu.LANGUAGE,
+        menu.HELP, households.RESULTS_ITEM, households.OPEN_ITEM, interview.MENU_ITEM, compass.MENU_ITEM,
+        compass.PHOTO_ITEM, checkin.MENU_ITEM, reminders.STOP_ITEM, reminders.START_ITEM, reminders.SKIP_DAY_ITEM,
+        summaries.CHOICE_ITEM, report.AREAS_ITEM, report.LATE_ITEM)
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -93,6 +95,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(plans_download.bp)
     app.register_blueprint(income_chart.bp)
     app.register_blueprint(summary_chart.bp)
+    app.register_blueprint(report_page.bp)
     cli.init_app(app)
     app.extensions[registry.KEY] = registry.Registry(DIALOGS, MENU)
     return app

@@ -10,6 +10,7 @@ from bot.cli_areas import areas_group
 from bot.cli_caretakers import caretakers_group
 from bot.cli_compass import compass_group
 from bot.cli_households import households_group
+from bot.cli_report import report_group
 from bot.demo import demo_group
 from bot.recovery import sweep
 from bot.reminder_clock import reminders_group
@@ -38,6 +39,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(compass_group)
     reminders_group.add_command(reminder_cost.cost_command)
     app.cli.add_command(reminders_group)
+    app.cli.add_command(report_group)
 
 
 @click.command("worker")

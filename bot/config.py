@@ -46,6 +46,10 @@ class Config:
     LINE_LOGIN_CHANNEL_ID: str = ""
     LIFF_ID: str = ""
     LIFF_SDK_URL: str = "https://static.line-scdn.net/liff/edge/2/sdk.js"
+    # The report map's background tiles ({z}/{x}/{y}); empty: points on a plain background. Leaflet is served by
+    # the app; only the tiles come from here, when the phone is online.
+    MAP_TILES_URL: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+    MAP_TILES_ATTRIBUTION: str = "© OpenStreetMap"
     DATABASE_URL: str = f"sqlite:///{INSTANCE_DIR / 'bot.sqlite3'}"
     REDIS_URL: str | None = None
     BOT_TIMEZONE: str = "Asia/Bangkok"
@@ -120,6 +124,9 @@ class Config:
             raise ConfigError("LIFF_ID is not set or not a LIFF ID of the LINE Login channel (CHANNELID-xxxxxxxx)")
         if urlparse(self.LIFF_SDK_URL).scheme not in ("http", "https"):
             raise ConfigError("LIFF_SDK_URL must be an http(s) URL")
+        if self.MAP_TILES_URL and (urlparse(self.MAP_TILES_URL).scheme != "https"
+                                   or not all(part in self.MAP_TILES_URL for part in ("{z}", "{x}", "{y}"))):
+            raise ConfigError("MAP_TILES_URL must be an https URL with {z}, {x} and {y}, or empty")
         if self.LINE_API_BASE is not None:
             base = urlparse(self.LINE_API_BASE)
             if base.scheme not in ("http", "https") or not base.netloc or self.LINE_API_BASE.endswith("/"):

@@ -1,7 +1,8 @@
 """Background work: thread pools in one process by default, RQ workers when REDIS_URL is set.
 
-Two kinds of job: `events` (handle webhook events, per-user order kept by `bot.inbox`) and
-`delivery` (send outbox messages to LINE). Events go to RQ workers when there is a Redis.
+Three kinds of job: `events` (handle webhook events, per-user order kept by `bot.inbox`),
+`delivery` (send outbox messages to LINE) and `reports` (freezing and exporting the monthly report, which take
+long enough to hold up events). Events and reports go to RQ workers when there is a Redis.
 Deliveries always run on threads of the process that queued them: a LINE call mostly waits on
 the network, and an RQ worker runs one job at a time, so RQ would cap sending at (workers ÷
 LINE's latency) messages a second, and reply tokens would expire in the queue. A sweeper
@@ -20,7 +21,8 @@ from rq.exceptions import InvalidJobOperation
 
 log = logging.getLogger(__name__)
 
-QUEUES = ("events",)  # the RQ queues; `delivery` is always this process's threads
+QUEUES = ("events", "reports")  # the RQ queues; `delivery` is always this process's threads
+REPORT_THREADS = 1  # embedded mode: long report jobs (a national freeze or export) one at a time
 _thread = threading.local()
 
 
@@ -40,10 +42,10 @@ class JobRunner:
         self.app = app
         self._sweep, self._next_sweep_in = sweep, next_sweep_in  # bot.recovery's, given by create_app
         self.embedded = not app.config["REDIS_URL"]
-        pools = {"delivery": "DELIVERY_THREADS"} | ({"events": "EVENT_THREADS"} if self.embedded else {})
-        self._pools = {name: ThreadPoolExecutor(app.config[setting], thread_name_prefix=name,
-                                                initializer=_mark_background)
-                       for name, setting in pools.items()}
+        pools = {"delivery": app.config["DELIVERY_THREADS"]} | (
+            {"events": app.config["EVENT_THREADS"], "reports": REPORT_THREADS} if self.embedded else {})
+        self._pools = {name: ThreadPoolExecutor(threads, thread_name_prefix=name, initializer=_mark_background)
+                       for name, threads in pools.items()}
         if not self.embedded:
             self._queues = {name: Queue(name, connection=app.extensions["redis"]) for name in QUEUES}
         self._sweeper: threading.Thread | None = None

@@ -92,6 +92,13 @@ def private(response):
     return response
 
 
+def refused_download(status: int, message: str):
+    """A signed download link refused: a line of text in Thai (the link is opened outside LINE, in any browser)."""
+    response = make_response(gettext(message), status)
+    response.mimetype = "text/plain"
+    return private(response)
+
+
 def reader(staff: Staff) -> Context:
     """The staff member as a reader: their language from LINE (Thai if unknown)."""
     line_user = db.session.get(LineUser, staff.line_user_id) if staff.line_user_id else None

@@ -11,10 +11,10 @@ the counts, no personal value.
 
 import tempfile
 
-from flask import Blueprint, current_app, jsonify, make_response, render_template, request, send_file
+from flask import Blueprint, current_app, jsonify, render_template, request, send_file
 
 from bot import liff
-from core.i18n import DEFAULT_LOCALE, N_, gettext
+from core.i18n import N_
 from core.thai import format_datetime
 from domain.access import audit, scope, signed_links
 from domain.labels import area_label
@@ -50,15 +50,15 @@ def download():
     try:
         link = plan_links.read(request.args.get(plan_links.PARAMETER, ""), now)
     except signed_links.ExpiredLink:
-        return _refused(410, N_("This link has expired. Ask for a new one in the LINE chat: menu, then "
+        return liff.refused_download(410, N_("This link has expired. Ask for a new one in the LINE chat: menu, then "
                                 "“Plans by agency”."))
     except signed_links.BadLink:
-        return _refused(403, N_("This link is not valid. Ask for a new one in the LINE chat: menu, then "
+        return liff.refused_download(403, N_("This link is not valid. Ask for a new one in the LINE chat: menu, then "
                                 "“Plans by agency”."))
     staff = db.session.get(Staff, link.staff_id)
     within = scope.of(staff)  # nothing at all for someone revoked
     if not within.contains(link.area_code):
-        return _refused(403, N_("You no longer have access to this area's plans."))
+        return liff.refused_download(403, N_("You no longer have access to this area's plans."))
     file = tempfile.TemporaryFile()  # noqa: SIM115 (send_file closes it once it is sent; closing deletes it)
     try:
         exported = plans.write(within, link.area_code, file, now, current_app.config["BOT_TIMEZONE"])
@@ -71,10 +71,4 @@ def download():
     file.seek(0)
     response = send_file(file, mimetype=XLSX, as_attachment=True, download_name=f"plans-{link.area_code}.xlsx",
                          conditional=False, etag=False)
-    return liff.private(response)
-
-
-def _refused(status: int, message: str):
-    response = make_response(gettext(message, DEFAULT_LOCALE), status)
-    response.mimetype = "text/plain"
     return liff.private(response)

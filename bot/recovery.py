@@ -14,7 +14,7 @@ from collections import Counter
 
 import redis
 
-from bot import inbox, jobs, leases, outbox, privacy, reminder_clock
+from bot import inbox, jobs, leases, outbox, privacy, reminder_clock, report_clock
 from bot.redis_store import get_redis
 from models import db, utcnow
 
@@ -55,6 +55,7 @@ def _sweep() -> tuple[int, int]:
         log.info("sweep re-queued events of %d users and %d outgoing messages", len(users), len(due))
     privacy.purge_when_due()
     reminder_clock.tick_when_due()
+    report_clock.freeze_when_due()
     return len(users), len(due)
 
 

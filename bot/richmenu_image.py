@@ -19,7 +19,7 @@ GAP = 6  # white margin around each tile, so neighbouring tiles show a 12-pixel 
 WHITE = (255, 255, 255)
 # Dark enough for white text (contrast 4.5:1 or more); one per area, in the menu's order.
 PALETTE = ((25, 103, 196), (27, 128, 72), (0, 121, 107), (117, 63, 186), (188, 82, 0), (192, 57, 43),
-           (48, 63, 159), (84, 84, 84))
+           (48, 63, 159), (84, 84, 84), (156, 39, 99), (121, 85, 20), (0, 101, 140), (76, 105, 30))  # 12 tiles
 LABEL_SIZE = 0.13  # the label's font size, of the tile's height, before shrinking to fit its width
 LABEL_WIDTH = 0.92  # the widest a label may be, of the tile's width
 LEADING_VOWELS = "เแโใไ"
@@ -149,6 +149,13 @@ def _calendar_tick(pen: ImageDraw.ImageDraw, box: Box, colour) -> None:
     pen.line(_at(box, 0.28, 0.62, 0.45, 0.8, 0.74, 0.48), fill=colour, width=round(box[2] * 0.09), joint="curve")
 
 
+def _bar_chart(pen: ImageDraw.ImageDraw, box: Box, colour) -> None:
+    """Three bars on a base line: the report."""
+    for left, top in ((0.1, 0.5), (0.4, 0.22), (0.7, 0.38)):
+        pen.rectangle(_at(box, left, top, left + 0.22, 0.86), fill=WHITE)
+    pen.line(_at(box, 0.02, 0.92, 0.98, 0.92), fill=WHITE, width=round(box[2] * 0.06))
+
+
 def _envelope(pen: ImageDraw.ImageDraw, box: Box, colour) -> None:
     width = round(box[2] * 0.07)
     pen.rounded_rectangle(_at(box, 0.04, 0.18, 0.96, 0.82), radius=box[2] * 0.06, outline=WHITE, width=width)
@@ -182,6 +189,7 @@ ICONS: dict[str, Icon] = {
     "add_household": _add_house,
     "my_households": _my_houses,
     "monthly_visits": _calendar_tick,
+    "report": _bar_chart,
     "invite": _envelope,
     "staff": _group,
     "language": _language,

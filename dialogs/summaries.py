@@ -1,6 +1,6 @@
 """What a supervisor is pushed (`domain.step4_care.summaries`): their area's summary of a period as a Flex card and
 its bar chart by sub-area as an image at a signed, expiring link (`bot.summary_chart` draws it; one push, so one
-message of the quota), a button to the households and taps
+message of the quota), a button to the area's report and taps
 choosing how often it comes; and, the day after the cut-off, the households late in their area (a district or province
 supervisor: counted by subdistrict or district), flagging the caretakers late two periods running."""
 
@@ -35,8 +35,8 @@ from models import LineUser
 from models.staff import SUMMARY_CHOICES
 
 CHART_PATH, CHART_PURPOSE = "/charts/summary", "summary_chart"
-# Where the card's button leads: the households in the supervisor's area (the report, once there is one).
-HOUSEHOLDS = "menu=household_results&page=0"
+HOUSEHOLDS = "menu=household_results&page=0"  # the late list's button: the households in the supervisor's area
+REPORT = "menu=report&period={period}"  # the card's: the area's report of the period (`dialogs.report`)
 CHOICE = "summary_choice"  # the menu key of the taps choosing how often summaries come
 ENDS = 5  # sub-areas listed best and lowest when there are more than twice as many
 CHART_BARS = 30  # sub-areas on the chart at most (the best and the lowest half each): it stays readable on a phone
@@ -75,7 +75,7 @@ def summary_card(ctx: Context, supervisor: Supervisor, s: Summary) -> Push:
                      size="sm", wrap=True),
             FlexText(text=ctx._(CHOSEN[supervisor.staff.summary_choice]), size="xs", color=MUTED_COLOUR, wrap=True,
                      margin="md")]
-    households = ctx._("Households")
+    report = ctx._("Report")
     choices = [FlexButton(style="secondary", height="sm", action=PostbackAction(
         label=ctx._(label)[:LABEL_LIMIT], displayText=ctx._(label), data=f"menu={CHOICE}&every={choice or 'day'}"))
         for choice, label in CHOICES.items() if choice != supervisor.staff.summary_choice]
@@ -87,7 +87,7 @@ def summary_card(ctx: Context, supervisor: Supervisor, s: Summary) -> Push:
         body=FlexBox(layout="vertical", spacing="sm", contents=body),
         footer=FlexBox(layout="vertical", spacing="sm", contents=[
             FlexButton(style="primary", color=HEADER_COLOUR, height="sm", action=PostbackAction(
-                label=households[:LABEL_LIMIT], displayText=households, data=HOUSEHOLDS)),
+                label=report[:LABEL_LIMIT], displayText=report, data=REPORT.format(period=s.period.key))),
             *choices]))
     alt = ctx._("Monthly visits, %(month)s: %(done)s of %(due)s households visited.", month=month, done=total.done,
                 due=total.due)
@@ -162,15 +162,21 @@ def chart(ctx: Context, s: Summary) -> Chart:
                  ctx._("households"), ctx._("No household is due yet."), bars)
 
 
-def late_message(ctx: Context, supervisor: Supervisor, period, late: list[Late]) -> Push:
-    """The households late in the closed period: listed by caretaker for a subdistrict supervisor, counted by
-    sub-area for a district or province one; a caretaker late two periods running is flagged."""
-    head = ctx._("Late visits, %(month)s: %(count)s households had no monthly visit by the %(day)s.",
-                 month=period.label(ctx.locale), count=len(late), day=checkins.report_day())
+def late_message(ctx: Context, supervisor: Supervisor, period, late: list[Late], closed: bool = True) -> Push:
+    """The households late in the closed period (or, not `closed`, not visited yet): listed by caretaker for a
+    subdistrict supervisor, counted by sub-area for a district or province one; a caretaker late two periods running
+    is flagged."""
+    if closed:
+        head = ctx._("Late visits, %(month)s: %(count)s households had no monthly visit by the %(day)s.",
+                     month=period.label(ctx.locale), count=len(late), day=checkins.report_day())
+    else:
+        head = ctx._("Not visited yet, %(month)s: %(count)s households; %(days)s days left to the %(day)s.",
+                     month=period.label(ctx.locale), count=len(late), day=checkins.report_day(),
+                     days=period.days_left(ctx.today, checkins.report_day()))
     lines = _by_caretaker(ctx, late) if supervisor.lists_households else _rolled_up(ctx, supervisor, late)
     if len(lines) > LISTED:
         lines = [*lines[:LISTED], ctx._("… and %(count)s more", count=len(lines) - LISTED)]
-    items = [buttons.tap(ctx._("Households"), HOUSEHOLDS), buttons.tap(ctx._("Main menu"), "cmd=menu")]
+    items = [buttons.tap(ctx._("Household list"), HOUSEHOLDS), buttons.tap(ctx._("Main menu"), "cmd=menu")]
     return Push(to=supervisor.staff.line_user_id,
                 messages=[TextMessage(text="\n".join([head, *lines]), quickReply=QuickReply(items=items))])
 

@@ -15,11 +15,13 @@ from models.line_user import LineUser
 from models.outbox import OutboxMessage
 from models.photo import Photo
 from models.reminder import SentReminder
+from models.report import ReportSnapshot
 from models.staff import Invite, InviteAttempt, Staff, StaffRole
 from models.visit import Visit
 
 __all__ = [
     "AppendOnlyError", "Area", "AuditEntry", "Base", "CareAssignment", "CheckIn", "Compass", "CompassActivity",
     "DialogSession", "Household", "HouseholdKey", "InboxEvent", "Invite", "InviteAttempt", "LeftChat", "LineUser",
-    "Member", "OutboxMessage", "Photo", "Problem", "SentReminder", "Staff", "StaffRole", "Visit", "db", "utcnow",
+    "Member", "OutboxMessage", "Photo", "Problem", "ReportSnapshot", "SentReminder", "Staff", "StaffRole", "Visit",
+    "db", "utcnow",
 ]

@@ -17,7 +17,7 @@ import shutil
 import signal
 import threading
 import time
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -30,6 +30,7 @@ from werkzeug.serving import make_server
 from bot import create_app, jobs, outbox
 from bot.config import Config
 from core.i18n import gettext
+from core.periods import Period
 from core.validators import national_id_check_digit
 from dialogs.buttons import LABEL_LIMIT, decode
 from domain.access import areas
@@ -37,6 +38,10 @@ from domain.access import staff as staff_service
 from domain.step1_survey.households import hash_national_id
 from models import (
     Area,
+    CareAssignment,
+    CheckIn,
+    Compass,
+    CompassActivity,
     DialogSession,
     Household,
     InboxEvent,
@@ -429,6 +434,16 @@ def web_type(page, text: str) -> None:
     answered(page, lambda: say(page, text))
 
 
+def flex_texts(node) -> list[str]:
+    """Every text of a Flex message, in order."""
+    if isinstance(node, dict):
+        own = [node["text"]] if node.get("type") == "text" else []
+        return own + [t for key, value in node.items() if key != "text" for t in flex_texts(value)]
+    if isinstance(node, list):
+        return [t for value in node for t in flex_texts(value)]
+    return []
+
+
 def chip(page, label: str):
     """The quick-reply button labelled exactly `label` ("ใช่", not "ไม่ใช่")."""
     return page.locator("#chips").get_by_role("button", name=label, exact=True)
@@ -491,3 +506,77 @@ adversarial_text = st.one_of(
     st.builds(lambda piece, tail: (piece * 10_000)[:10_000] + tail, st.sampled_from(PIECES), st.sampled_from(TAILS)),
     st.text(max_size=60),
 )
+
+
+# ---- the monthly report's example ------------------------------------------------------------------
+
+REPORT_PERIOD = Period(2026, 9)  # กันยายน 2569: 21 August to 20 September 2026 in Bangkok
+REPORT_CUTOFF = datetime(2026, 9, 20, 17, tzinfo=UTC)  # midnight after 20 September in Bangkok
+REPORT_ON_TIME = datetime(2026, 9, 10, 3, tzinfo=UTC)
+REPORT_LATE = datetime(2026, 9, 25, 3, tzinfo=UTC)  # after the cut-off, given for September
+REPORT_AFTER = datetime(2026, 10, 1, tzinfo=UTC)  # a view some days after the late visit
+IN_CARE_SINCE = datetime(2026, 6, 1, tzinfo=UTC)
+OTHER_DISTRICT_VILLAGE = "30070101"  # a village of อ.โชคชัย, another district of the province
+
+
+def cared_household(village: str, number: str, caretaker: int | None, since: datetime = IN_CARE_SINCE,
+                    **fields) -> int:
+    found = add_household(village, number, f"นาย{number} ทดสอบ", **fields)
+    if caretaker is not None:
+        db.session.add(CareAssignment(household_id=found.id, caretaker_id=caretaker, started_at=since))
+    return found.id
+
+
+def add_check_in(household_id: int, at: datetime, staff_id: int, period: Period, ppy: int | None = None) -> None:
+    """A monthly visit as stored, late when given after the period's cut-off."""
+    db.session.add(CheckIn(household_id=household_id, period=period.key,
+                           late=at >= period.cutoff(Config.REPORT_DAY, ZONE), staff_id=staff_id, at=at,
+                           contact="in_person", per_person_year=Decimal(ppy) if ppy else None,
+                           poverty_line=38_000 if ppy else None))
+
+
+def add_report_example() -> dict[str, int]:
+    """September 2569 in three villages. หมู่ 1 บ้านจักราช: four households in care since June (one visited on time,
+    one late, one not yet, one that moved away unvisited) and one without a caretaker; หมู่ 2 บ้านหนองบัว: one visited
+    on time and one given to a caretaker only in September (not due, though visited); หมู่ 1 บ้านทองหลาง (another
+    subdistrict): one visited on time; and one household of another district, visited on time. With interviews,
+    problems, a revised compass and incomes. Returns the ids of the household not yet visited and of the caretaker."""
+    add_villages(VILLAGES | {OTHER_DISTRICT_VILLAGE: (1, "บ้านนอกเขต")})
+    carer = add_staff("U-carer", "caretaker", "300601", "ผู้ดูแล หนึ่ง").id
+    other = add_staff("U-other", "caretaker", "3007", "ผู้ดูแล สอง").id
+    v1 = [cared_household("30060101", "1", carer, classification="self_development", status="in_progress"),
+          cared_household("30060101", "2", carer, classification="welfare", status="solved"),
+          cared_household("30060101", "3", carer),
+          cared_household("30060101", "4", carer, status="moved"),
+          cared_household("30060101", "5", None)]
+    v2 = [cared_household("30060102", "1", carer),
+          cared_household("30060102", "2", carer, since=datetime(2026, 9, 1, tzinfo=UTC))]
+    v3 = cared_household("30060301", "1", carer)
+    outside = cared_household(OTHER_DISTRICT_VILLAGE, "1", other)
+    period = REPORT_PERIOD
+    add_check_in(v1[0], REPORT_ON_TIME, carer, period, ppy=40_000)
+    add_check_in(v1[0], datetime(2026, 7, 10, tzinfo=UTC), carer, Period(2026, 7), ppy=30_000)
+    add_check_in(v1[1], REPORT_LATE, carer, period, ppy=36_000)
+    add_check_in(v2[0], REPORT_ON_TIME, carer, period, ppy=30_000)
+    add_check_in(v2[1], REPORT_ON_TIME, carer, period)
+    add_check_in(v3, REPORT_ON_TIME, carer, period, ppy=50_000)
+    add_check_in(outside, REPORT_ON_TIME, other, period, ppy=45_000)
+    db.session.add_all([Visit(household_id=v1[0], consent=True), Visit(household_id=v1[1], consent=True),
+                        Visit(household_id=v1[2], consent=False)])
+    db.session.add_all([Problem(household_id=v1[0], dimension="health", status="open"),
+                        Problem(household_id=v1[0], dimension="income", status="solved"),
+                        Problem(household_id=v3, dimension="health", status="in_progress"),
+                        Problem(household_id=v3, dimension="health", status="not_a_problem")])
+    month = IN_CARE_SINCE.date()
+    db.session.add(Compass(household_id=v1[0], version=1, classification="self_development", goals={},
+                           accepted_at=IN_CARE_SINCE, activities=[
+                               CompassActivity(part="government", kind="other", text="ฝึกอาชีพ", who="x",
+                                               target_month=month, agency="cdd", status="done")]))
+    db.session.add(Compass(household_id=v1[0], version=2, classification="self_development", goals={},
+                           accepted_at=IN_CARE_SINCE, activities=[
+                               CompassActivity(part="government", kind="other", text="ฝึกอาชีพ", who="x",
+                                               target_month=month, agency="cdd", status="under_way"),
+                               CompassActivity(part="self", kind="other", text="ออมเงิน", who="x",
+                                               target_month=month, status="not_started")]))
+    db.session.commit()
+    return {"missing": v1[2], "carer": carer}

@@ -83,6 +83,8 @@ def test_postgres_urls_use_psycopg3():
     ({"LIFF_ID": ""}, "LIFF_ID"),
     ({"LIFF_ID": "9999999999-AbCdEfGh"}, "LIFF_ID"),  # another channel's app
     ({"LIFF_SDK_URL": "sdk.js"}, "LIFF_SDK_URL"),
+    ({"MAP_TILES_URL": "http://tiles.example/{z}/{x}/{y}.png"}, "MAP_TILES_URL"),
+    ({"MAP_TILES_URL": "https://tiles.example/tile.png"}, "MAP_TILES_URL"),
     ({"PUBLIC_BASE_URL": "bot.example"}, "PUBLIC_BASE_URL"),
     ({"DRAFT_RETENTION_DAYS": "0"}, "DRAFT_RETENTION_DAYS must be at least 1"),
     ({"CARETAKER_MAX_HOUSEHOLDS": "0"}, "CARETAKER_MAX_HOUSEHOLDS must be a whole number from 1 to 100"),

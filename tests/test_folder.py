@@ -32,6 +32,9 @@ from tests.helpers import (
     place,
     th,
 )
+from tests.helpers import (
+    flex_texts as texts,
+)
 
 
 @pytest.fixture
@@ -47,16 +50,6 @@ def family(app, new_user):
 def on_page(message: str, **values) -> str:
     """A message as the page's HTML carries it (escaped)."""
     return str(escape(th(message, **values)))
-
-
-def texts(node) -> list[str]:
-    """Every text of a Flex message, in order."""
-    if isinstance(node, dict):
-        own = [node["text"]] if node.get("type") == "text" else []
-        return own + [t for key, value in node.items() if key != "text" for t in texts(value)]
-    if isinstance(node, list):
-        return [t for value in node for t in texts(value)]
-    return []
 
 
 def test_the_card_is_valid_flex_and_shows_the_folder(app, family):

@@ -230,7 +230,7 @@ def test_a_supervisor_chooses_weekly_or_only_after_the_cut_off_from_the_summary(
     settle(app)
     card = platform.received(chat.user_id)[-1]
     assert [part["action"]["label"] for part in parts(card, "button")] == [
-        th("Households"), th("Once a week"), th("Only at the cut-off")]
+        th("Report"), th("Once a week"), th("Only at the cut-off")]
     assert th("This summary comes only after the cut-off.") \
         in tap_card(chat, card, th("Only at the cut-off"))
     assert [one.name for one in tick(app, local(12, 18, 8, 30)) if one.kind == "supervisor_summary"] \
@@ -243,14 +243,14 @@ def test_a_supervisor_chooses_weekly_or_only_after_the_cut_off_from_the_summary(
         in chat.postback("menu=summary_choice&every=daily")
 
 
-def test_the_households_button_opens_the_household_list_of_the_area(app, area, platform):
+def test_the_report_button_opens_the_areas_report_of_the_period(app, area, platform):
     people, _ = area
     tick(app, local(12, 15, 8, 30))
     settle(app)
     chat = people["ตำบล"]
-    listed = tap_card(chat, platform.received(chat.user_id)[-1], th("Households"))
-    assert th("Households found: %(total)s (page %(page)s of %(pages)s). Tap one to open its folder.", total="3",
-              page=1, pages="1") in listed
+    tap_card(chat, platform.received(chat.user_id)[-1], th("Report"))
+    header = chat.last.messages[-1]["contents"]["header"]["contents"]
+    assert header[0]["text"] == th("Monthly report, %(month)s", month=DECEMBER.label("th"))
 
 
 def test_what_follows_the_cut_off_waits_for_the_end_of_quiet_hours_and_a_reminder_moved_past_it_is_dropped(

@@ -360,8 +360,13 @@ def short_names(within: Scope, levels: tuple[str, ...], locale: str = "th") -> d
     report that names thousands of villages."""
     query = select(Area.code, Area.level, Area.name_th, Area.name_en, Area.moo).where(Area.level.in_(levels),
                                                                                       within.condition(Area.code))
-    return {row.code: _part(row.level, row.code, row.name_th, row.name_en, row.moo, locale, alone=True)
-            for row in db.session.execute(query)}
+    return {row.code: short_name(row, locale) for row in db.session.execute(query)}
+
+
+def short_name(row, locale: str = "th") -> str:
+    """The short name of an area read as a row (code, level, name_th, name_en, moo), as `short_names` gives it:
+    for a report that streams its rows."""
+    return _part(row.level, row.code, row.name_th, row.name_en, row.moo, locale, alone=True)
 
 
 def name(code: str, locale: str = "th", full: bool = True, parent: bool = False) -> str | None:

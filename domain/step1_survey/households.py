@@ -46,7 +46,12 @@ def set_national_id(member: Member, national_id: str | None) -> None:
 
 def masked_national_id(member: Member) -> str:
     """x-xxxx-xxxxx-xx-5: only the last digit shows, in the ID's 1-4-5-2-1 grouping."""
-    return f"x-xxxx-xxxxx-xx-{member.national_id_last[-1]}" if member.national_id_last else "-"
+    return masked_last(member.national_id_last)
+
+
+def masked_last(last_digits: str | None) -> str:
+    """The masked ID of the stored last digits (a report reads them without loading the member)."""
+    return f"x-xxxx-xxxxx-xx-{last_digits[-1]}" if last_digits else "-"
 
 
 def visible(viewer: Staff):
