@@ -11,8 +11,12 @@ carries no authority: it names a page and a record, worth nothing to anyone LINE
 """
 
 
+import tempfile
+from collections.abc import Callable
+from typing import IO, TypeVar
+
 import requests
-from flask import Blueprint, current_app, jsonify, make_response, render_template, request
+from flask import Blueprint, current_app, jsonify, make_response, render_template, request, send_file
 from sqlalchemy import select
 
 from core.i18n import N_, gettext
@@ -22,6 +26,8 @@ from models import LineUser, Staff, db, utcnow
 bp = Blueprint("liff", __name__)
 
 LINE_API = "https://api.line.me"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+T = TypeVar("T")
 SIGN_IN_FAILED = N_("Your LINE sign-in could not be confirmed. Please open the page again from the LINE chat.")
 LINE_UNREACHABLE = N_("LINE could not be reached to confirm who you are. Please try again in a moment.")
 
@@ -90,6 +96,25 @@ def private(response):
     response.headers["X-Robots-Tag"] = "noindex, nofollow"
     response.headers["Referrer-Policy"] = "no-referrer"
     return response
+
+
+def written_file(write: Callable[[IO[bytes]], T]) -> tuple[IO[bytes], T]:
+    """A file a signed download link gives (`write` fills it), in a temporary file that closing deletes; and
+    what `write` returned (its counts, for the audit)."""
+    file = tempfile.TemporaryFile()  # noqa: SIM115 (`attachment` hands it to send_file, which closes it once sent)
+    try:
+        done = write(file)
+    except BaseException:
+        file.close()
+        raise
+    file.seek(0)
+    return file, done
+
+
+def attachment(file: IO[bytes], name: str):
+    """The spreadsheet sent as a download, never cached."""
+    return private(send_file(file, mimetype=XLSX, as_attachment=True, download_name=name, conditional=False,
+                             etag=False))
 
 
 def refused_download(status: int, message: str):

@@ -9,9 +9,8 @@ are read, then streamed; it is never cached. Each link given and each download i
 the counts, no personal value.
 """
 
-import tempfile
 
-from flask import Blueprint, current_app, jsonify, render_template, request, send_file
+from flask import Blueprint, current_app, jsonify, render_template, request
 
 from bot import liff
 from core.i18n import N_
@@ -22,7 +21,6 @@ from domain.step2_compass import plan_links, plans
 from models import Staff, db, utcnow
 
 bp = Blueprint("plans", __name__)
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @bp.post("/liff/api/plans")
@@ -50,25 +48,18 @@ def download():
     try:
         link = plan_links.read(request.args.get(plan_links.PARAMETER, ""), now)
     except signed_links.ExpiredLink:
-        return liff.refused_download(410, N_("This link has expired. Ask for a new one in the LINE chat: menu, then "
-                                "“Plans by agency”."))
+        return liff.refused_download(410, N_("This link has expired. Ask for a new one in the LINE chat: menu, "
+                                             "then “Plans by agency”."))
     except signed_links.BadLink:
-        return liff.refused_download(403, N_("This link is not valid. Ask for a new one in the LINE chat: menu, then "
-                                "“Plans by agency”."))
+        return liff.refused_download(403, N_("This link is not valid. Ask for a new one in the LINE chat: menu, "
+                                             "then “Plans by agency”."))
     staff = db.session.get(Staff, link.staff_id)
     within = scope.of(staff)  # nothing at all for someone revoked
     if not within.contains(link.area_code):
         return liff.refused_download(403, N_("You no longer have access to this area's plans."))
-    file = tempfile.TemporaryFile()  # noqa: SIM115 (send_file closes it once it is sent; closing deletes it)
-    try:
-        exported = plans.write(within, link.area_code, file, now, current_app.config["BOT_TIMEZONE"])
-    except BaseException:
-        file.close()
-        raise
+    file, exported = liff.written_file(lambda into: plans.write(within, link.area_code, into, now,
+                                                                current_app.config["BOT_TIMEZONE"]))
     db.session.add(audit.entry("plans.export", "area", link.area_code, staff_id=staff.id,
                                line_user_id=staff.line_user_id, after=exported.counts() | {"by": "link"}))
     db.session.commit()
-    file.seek(0)
-    response = send_file(file, mimetype=XLSX, as_attachment=True, download_name=f"plans-{link.area_code}.xlsx",
-                         conditional=False, etag=False)
-    return liff.private(response)
+    return liff.attachment(file, f"plans-{link.area_code}.xlsx")

@@ -9,12 +9,9 @@ with Leaflet served by the app: nothing comes from the internet but the map's ba
 
 from __future__ import annotations
 
-import tempfile
-
-from flask import Blueprint, current_app, jsonify, render_template, request, send_file
+from flask import Blueprint, current_app, jsonify, render_template, request
 
 from bot import liff
-from bot.plans_download import XLSX
 from core.i18n import N_
 from core.periods import Period
 from core.thai import format_date, format_datetime
@@ -103,21 +100,17 @@ def download():
     within = scope.of(staff)  # nothing at all for someone revoked
     if not within.contains(link.area_code):
         return liff.refused_download(403, N_("This report is of an area outside yours."))
-    file = tempfile.TemporaryFile()  # noqa: SIM115 (send_file closes it once it is sent; closing deletes it)
-    try:
-        with Workbook(file) as book:
-            exported = export.write(link.period, link.area_code, within, now, export.XlsxSheets(book))
-    except BaseException:
-        file.close()
-        raise
+    file, exported = liff.written_file(lambda into: _report_file(into, link, within, now))
     db.session.add(audit.entry("report.export", "area", link.area_code, staff_id=staff.id,
                                line_user_id=staff.line_user_id,
                                after={"period": link.period.key, "households": exported.households}))
     db.session.commit()
-    file.seek(0)
-    response = send_file(file, mimetype=XLSX, as_attachment=True, conditional=False, etag=False,
-                         download_name=f"report-{link.period.key}-{link.area_code}.xlsx")
-    return liff.private(response)
+    return liff.attachment(file, f"report-{link.period.key}-{link.area_code}.xlsx")
+
+
+def _report_file(into, link: file_links.Link, within: scope.Scope, now) -> export.Exported:
+    with Workbook(into) as book:
+        return export.write(link.period, link.area_code, within, now, export.XlsxSheets(book))
 
 
 
