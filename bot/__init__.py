@@ -20,6 +20,7 @@ from bot import (
     plans_download,
     recovery,
     redis_store,
+    report_files,
     report_page,
     sqlite,
     summary_chart,
@@ -96,6 +97,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(income_chart.bp)
     app.register_blueprint(summary_chart.bp)
     app.register_blueprint(report_page.bp)
+    app.register_blueprint(report_files.bp)
     cli.init_app(app)
     app.extensions[registry.KEY] = registry.Registry(DIALOGS, MENU)
     return app

@@ -9,10 +9,10 @@ with Leaflet served by the app: nothing comes from the internet but the map's ba
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, render_template, request
+from flask import Blueprint, current_app, jsonify, make_response, render_template, request
 
-from bot import liff
-from core.i18n import N_
+from bot import jobs, liff, report_files
+from core.i18n import N_, gettext
 from core.periods import Period
 from core.thai import format_date, format_datetime
 from core.types import Context
@@ -23,7 +23,7 @@ from domain.labels import DIMENSION_LABELS
 from domain.step4_care import checkins
 from domain.step5_report import export, figures, file_links, map_points, reading, snapshots
 from domain.step5_report.counting import Moment
-from domain.step5_report.figures import LATE
+from domain.step5_report.figures import LATE, NATION
 from models import Staff, db, utcnow
 from models.household import DIMENSIONS
 
@@ -100,6 +100,12 @@ def download():
     within = scope.of(staff)  # nothing at all for someone revoked
     if not within.contains(link.area_code):
         return liff.refused_download(403, N_("This report is of an area outside yours."))
+    if link.area_code == NATION:  # minutes of work: a job makes it and pushes its link in LINE
+        jobs.enqueue("reports", report_files.prepare, staff.id, link.period.key)
+        response = make_response(gettext(N_("The whole country's file takes a few minutes: its link will come to you "
+                                            "in the LINE chat when it is ready.")), 202)
+        response.mimetype = "text/plain"
+        return liff.private(response)
     file, exported = liff.written_file(lambda into: _report_file(into, link, within, now))
     db.session.add(audit.entry("report.export", "area", link.area_code, staff_id=staff.id,
                                line_user_id=staff.line_user_id,

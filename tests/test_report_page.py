@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from bot import report_clock
 from models import AuditEntry, Household, Staff, db
-from tests.helpers import LIFF_ID, add_report_example, add_staff, th
+from tests.helpers import LIFF_ID, add_report_example, add_staff, settle, th
 from tests.helpers import REPORT_PERIOD as PERIOD
 
 FROZEN_AT = datetime(2026, 9, 21, 1, tzinfo=UTC)  # the morning after the cut-off, before the late visit
@@ -130,3 +130,27 @@ def test_the_income_trend_draws_the_frozen_periods_up_to_the_one_read(example, p
     assert [label for _, label in labels] == [PERIOD.previous().previous().label("th", short=True),
                                               PERIOD.label("th", short=True)]
     assert labels[-1][0] == "40,000"  # the district's median per person per year in September
+
+
+def test_the_whole_countrys_file_is_made_in_the_background_and_its_link_pushed_in_line(example, platform):
+    with example.app_context():
+        add_staff("U-admin", "admin", "TH", "ผู้ดูแลระบบ")
+        db.session.commit()
+    html = open_report(example, platform, "U-admin").json["html"]
+    link = unescape(re.search(r'id="download" href="([^"]+)"', html).group(1))
+    client = example.test_client()
+    answer = client.get("/" + link.split("://", 1)[1].split("/", 1)[1])
+    assert answer.status_code == 202 and answer.text == th(
+        "The whole country's file takes a few minutes: its link will come to you in the LINE chat when it is ready.")
+    settle(example)
+    pushed = platform.wait_for_messages("U-admin", 1)[-1].messages[0]["text"]
+    assert pushed.startswith("ไฟล์รายงานทั้งประเทศ รอบกันยายน 2569 พร้อมแล้ว (9 ครัวเรือน)")
+    ready = pushed.rsplit("\n", 1)[1]
+    path = "/" + ready.split("://", 1)[1].split("/", 1)[1]
+    book = openpyxl.load_workbook(io.BytesIO(client.get(path).data), read_only=True)
+    assert [sheet.title for sheet in book.worksheets][:2] == ["ทั้งประเทศ", "จังหวัด"]
+    assert client.get(path[:-3] + "abc").status_code == 403  # altered
+    with example.app_context():
+        db.session.scalar(select(Staff).where(Staff.name == "ผู้ดูแลระบบ")).active = False
+        db.session.commit()
+    assert client.get(path).status_code == 403  # its signer no longer may

@@ -1,0 +1,88 @@
+"""The whole country's report file, asked for from the report's page: too long to make while the phone waits, so a
+job on the `reports` queue writes it into the instance folder and pushes its download link to the person in LINE.
+
+The link is signed for them and the file (`domain.access.signed_links`) and lives READY_HOURS; opening it checks
+again that they are active and still see the whole country. Files older than that are deleted by the next job.
+"""
+
+import os
+import time
+import uuid
+from datetime import timedelta
+from pathlib import Path
+
+from flask import Blueprint, current_app, request
+from linebot.v3.messaging import TextMessage
+
+from bot import liff, outbox
+from core.i18n import N_, gettext
+from core.periods import Period
+from core.thai import format_datetime
+from core.xlsx import Workbook
+from domain.access import audit, scope, signed_links
+from domain.step5_report import export
+from domain.step5_report.figures import NATION
+from models import LineUser, Staff, db, utcnow
+
+bp = Blueprint("report_files", __name__)
+
+PATH, PARAMETER, PURPOSE = "/report-ready", "t", "report_ready"
+READY_HOURS = 24
+
+
+def folder() -> Path:
+    made = Path(current_app.instance_path) / "report-files"
+    made.mkdir(mode=0o700, exist_ok=True)
+    return made
+
+
+def prepare(staff_id: int, period_key: int) -> None:
+    """The job: write the file, then push its link to the person (in their language)."""
+    staff = db.session.get(Staff, staff_id)
+    within = scope.of(staff)
+    if not within.contains(NATION):  # revoked, or no longer nationwide, since they asked
+        return
+    _forget_old_files()
+    name, period, now = uuid.uuid4().hex, Period.from_key(period_key), utcnow()
+    descriptor = os.open(folder() / f"{name}.xlsx", os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    with open(descriptor, "wb") as file, Workbook(file) as book:
+        done = export.write(period, NATION, within, now, export.XlsxSheets(book))
+    expires_at = now + timedelta(hours=READY_HOURS)
+    signed = signed_links.token(PURPOSE, (str(staff.id), name, str(period.key)), expires_at)
+    url = f"{current_app.config['PUBLIC_BASE_URL'].rstrip('/')}{PATH}?{PARAMETER}={signed}"
+    line_user = db.session.get(LineUser, staff.line_user_id)
+    locale = line_user.language if line_user else "th"
+    text = gettext("The whole country's report file for %(month)s is ready (%(count)s households). Download it "
+                   "until %(time)s:\n%(url)s", locale, month=period.label(locale), count=f"{done.households:,}",
+                   time=format_datetime(expires_at, locale, current_app.config["BOT_TIMEZONE"]), url=url)
+    db.session.add(audit.entry("report.export", "area", NATION, staff_id=staff.id, line_user_id=staff.line_user_id,
+                               after={"period": period.key, "households": done.households, "by": "job"}))
+    row = outbox.queue_push(staff.line_user_id, [TextMessage(text=text).to_dict()])
+    db.session.commit()
+    outbox.send_later([row])
+
+
+def _forget_old_files() -> None:
+    for old in folder().glob("*.xlsx"):
+        if old.stat().st_mtime < time.time() - READY_HOURS * 3600:
+            old.unlink(missing_ok=True)
+
+
+@bp.get(PATH)
+def download():
+    try:
+        (staff_id, name, period), _ = signed_links.read(PURPOSE, request.args.get(PARAMETER, ""), utcnow())
+    except signed_links.ExpiredLink:
+        return liff.refused_download(410, N_("This link has expired. Open the report again from the LINE chat for "
+                                             "a new one."))
+    except signed_links.BadLink:
+        return liff.refused_download(403, N_("This link is not valid. Open the report again from the LINE chat for "
+                                             "a new one."))
+    staff = db.session.get(Staff, int(staff_id))
+    path = folder() / f"{name}.xlsx"
+    if not scope.of(staff).contains(NATION):
+        return liff.refused_download(403, N_("This report is of an area outside yours."))
+    if not path.is_file():  # deleted as too old
+        return liff.refused_download(410, N_("This link has expired. Open the report again from the LINE chat for "
+                                             "a new one."))
+    return liff.attachment(path.open("rb"), f"report-{period}-{NATION}.xlsx")
