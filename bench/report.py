@@ -33,7 +33,22 @@ Measured on this 2-core machine (shared with other work; load average 2), 2026-1
     national XLSX (8,569 areas, 100,000 households)         3.25 s     4.11 s
       peak RSS, national / a district's                     196 / 184  185 / 180 MB
 
-Extrapolated to 1,000,000 households (11.6 million check-ins):
+Measured at 1,000,000 households on PostgreSQL (`--households 1000000 --backend postgresql`, 2026-12-04, load
+average 1; 19 minutes, 18 of them generating):
+
+    1,000,000 households, 12 periods (11,610,000 check-ins)   postgresql
+    freeze the nation (85,660 areas stored)                     34.99 s    target < 60 s: PASS
+    a district's view from the snapshot                         30.3 ms
+      its whole page: map, trend, HTML                          41.8 ms    target < 300 ms: PASS
+    a province's live view (12,481 households)                  2.67 s     target < 2 s: FAIL
+    national XLSX (85,660 areas, 1,000,000 households)          33.70 s
+      peak RSS, national / a district's                         187 / 180 MB   flat: PASS
+
+The province's live view took 0.81 s at 100,000 households and 2.67 s at a million for the same 12,481
+households: some part of its count still reads the nation's rows of the period (to find with EXPLAIN ANALYZE on
+a database of that size); the other figures held as extrapolated below.
+
+Extrapolated to 1,000,000 households (11.6 million check-ins), from the 100,000 run:
 - Freezing the nation reads every household and check-in once (hash joins and grouped scans, then a pass over the
   households' incomes in Python): linear, about 10 x 3.9 = 39 s on PostgreSQL (target < 60 s), 28 s on SQLite.
   Not measured at that size: hash aggregates larger than PostgreSQL's work_mem spill to disk there, which may
