@@ -15,12 +15,12 @@ from flask import Blueprint, current_app, request
 from linebot.v3.messaging import TextMessage
 
 from bot import liff, outbox
-from core.i18n import N_, gettext
+from core.i18n import gettext
 from core.periods import Period
 from core.thai import format_datetime
 from core.xlsx import Workbook
 from domain.access import audit, scope, signed_links
-from domain.step5_report import export
+from domain.step5_report import export, file_links
 from domain.step5_report.figures import NATION
 from models import LineUser, Staff, db, utcnow
 
@@ -73,16 +73,13 @@ def download():
     try:
         (staff_id, name, period), _ = signed_links.read(PURPOSE, request.args.get(PARAMETER, ""), utcnow())
     except signed_links.ExpiredLink:
-        return liff.refused_download(410, N_("This link has expired. Open the report again from the LINE chat for "
-                                             "a new one."))
+        return liff.refused_download(410, file_links.EXPIRED)
     except signed_links.BadLink:
-        return liff.refused_download(403, N_("This link is not valid. Open the report again from the LINE chat for "
-                                             "a new one."))
+        return liff.refused_download(403, file_links.INVALID)
     staff = db.session.get(Staff, int(staff_id))
     path = folder() / f"{name}.xlsx"
     if not scope.of(staff).contains(NATION):
-        return liff.refused_download(403, N_("This report is of an area outside yours."))
+        return liff.refused_download(403, file_links.OUTSIDE)
     if not path.is_file():  # deleted as too old
-        return liff.refused_download(410, N_("This link has expired. Open the report again from the LINE chat for "
-                                             "a new one."))
+        return liff.refused_download(410, file_links.EXPIRED)
     return liff.attachment(path.open("rb"), f"report-{period}-{NATION}.xlsx")

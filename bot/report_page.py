@@ -63,7 +63,7 @@ def page():
     within = scope.of(staff)
     area_code = request.args.get("area") or reading.area_of(within)
     if not within.contains(area_code):
-        raise liff.Refused(403, N_("This report is of an area outside yours."))
+        raise liff.Refused(403, file_links.OUTSIDE)
     ctx = liff.reader(staff)
     period = _period(request.args.get("period"), ctx)
     download = file_links.make(staff.id, area_code, period, ctx.now)
@@ -91,15 +91,13 @@ def download():
     try:
         link = file_links.read(request.args.get(file_links.PARAMETER, ""), now)
     except signed_links.ExpiredLink:
-        return liff.refused_download(410, N_("This link has expired. Open the report again from the LINE chat for "
-                                             "a new one."))
+        return liff.refused_download(410, file_links.EXPIRED)
     except signed_links.BadLink:
-        return liff.refused_download(403, N_("This link is not valid. Open the report again from the LINE chat for "
-                                             "a new one."))
+        return liff.refused_download(403, file_links.INVALID)
     staff = db.session.get(Staff, link.staff_id)
     within = scope.of(staff)  # nothing at all for someone revoked
     if not within.contains(link.area_code):
-        return liff.refused_download(403, N_("This report is of an area outside yours."))
+        return liff.refused_download(403, file_links.OUTSIDE)
     if link.area_code == NATION:  # minutes of work: a job makes it and pushes its link in LINE
         jobs.enqueue("reports", report_files.prepare, staff.id, link.period.key)
         response = make_response(gettext(N_("The whole country's file takes a few minutes: its link will come to you "

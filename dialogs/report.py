@@ -43,15 +43,15 @@ def _period(ctx: Context, data: dict) -> Period:
         return checkins.period_of(ctx)
 
 
-def _report(ctx: Context, data: dict) -> snapshots.Report:
-    within = scope.of(ctx.staff)
+def _report(ctx: Context, data: dict, within: scope.Scope | None = None) -> snapshots.Report:
+    within = within or scope.of(ctx.staff)
     return snapshots.view(_period(ctx, data), reading.area_of(within), within, ctx.now)
 
 
 def card(ctx: Context, data: dict) -> Outcome:
     """The area's report card for the period."""
     within = scope.of(ctx.staff)
-    report = _report(ctx, data)
+    report = _report(ctx, data, within)
     area, period = report.area_code, report.period
     values = report.figures.get(area, {})
     count = {key: f"{figures.value(values, key):,}" for key in figures.ADDITIVE}

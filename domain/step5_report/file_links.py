@@ -10,12 +10,17 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 
+from core.i18n import N_
 from core.periods import Period
 from domain.access import signed_links
 
 PATH = "/report-file"
 PARAMETER = "t"
 PURPOSE = "report"
+# What a refused link of a report file says (this one's, and the whole country's file's, `bot.report_files`).
+EXPIRED = N_("This link has expired. Open the report again from the LINE chat for a new one.")
+INVALID = N_("This link is not valid. Open the report again from the LINE chat for a new one.")
+OUTSIDE = N_("This report is of an area outside yours.")
 
 
 @dataclass(frozen=True)
