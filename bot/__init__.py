@@ -18,6 +18,7 @@ from bot import (
     logs,
     mou,
     plans_download,
+    postgres,
     recovery,
     redis_store,
     report_files,
@@ -76,8 +77,11 @@ def create_app(config: dict | None = None) -> Flask:
 
     # A database error's text leaves out the statement's parameters: what people typed stays out of logs.
     engine_options = {"hide_parameters": True}
-    if make_url(app.config["SQLALCHEMY_DATABASE_URI"]).get_backend_name() == "sqlite":
+    backend = make_url(app.config["SQLALCHEMY_DATABASE_URI"]).get_backend_name()
+    if backend == "sqlite":
         engine_options |= sqlite.ENGINE_OPTIONS
+    elif backend == "postgresql":
+        engine_options |= postgres.ENGINE_OPTIONS
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options)
     db.init_app(app)
     with app.app_context():

@@ -20,7 +20,8 @@ from datetime import datetime
 from decimal import Decimal
 
 from flask import current_app
-from sqlalchemy import BigInteger, and_, case, cast, func, literal, literal_column, or_, select
+from sqlalchemy import and_, case, exists, func, literal, literal_column, or_, select
+from sqlalchemy.orm import aliased
 
 from core.periods import Period
 from domain.access.scope import Scope
@@ -34,7 +35,6 @@ from models.household import CLOSED_STATUSES
 OUT_OF_POVERTY = ("solved", "solved_self")
 PROBLEM_STATES = {"open": ("open", "in_progress"), "solved": ("solved", "solved_self")}
 BATCH = 5_000  # household rows read at a time for the incomes
-ID_SPAN = 10_000_000_000  # above any check-in's id: period * ID_SPAN + id orders by period, then id (fits 64 bits)
 
 
 @dataclass(frozen=True)
@@ -138,22 +138,17 @@ def _households_of(query, column, where):
 
 def _households(moment: Moment, where) -> Iterator[tuple[str, str, int]]:
     """Per village: the households targeted, interviewed, classified, with a compass and its MOU, with a caretaker
-    now, and out of poverty."""
-    interviewed = _households_of(select(Visit.household_id).where(Visit.consent.is_(True)), Visit.household_id,
-                                 where)
-    compassed = _households_of(select(Compass.household_id,
-                                      func.max(case((Compass.photo_id.is_not(None), 1), else_=0)).label("mou"))
-                               .where(Compass.accepted_at.is_not(None)), Compass.household_id, where)
-    cared = in_care_at(moment.as_of, where)
+    now, and out of poverty. Each "with" is an EXISTS per household: probed through the household's index for an
+    area, hashed once by the planner for the nation."""
+    accepted = (Compass.household_id == Household.id) & Compass.accepted_at.is_not(None)
     keys = ("targeted", "interviewed", "welfare", "self_development", "with_compass", "with_mou", "with_caretaker",
             "out_of_poverty")
-    query = (select(Household.village_code, func.count(), func.count(interviewed.c.household_id),
+    query = (select(Household.village_code, func.count(),
+                    _sum(exists().where(Visit.household_id == Household.id, Visit.consent.is_(True))),
                     _sum(Household.classification == "welfare"), _sum(Household.classification == "self_development"),
-                    func.count(compassed.c.household_id), func.coalesce(func.sum(compassed.c.mou), 0),
-                    func.count(cared.c.household_id), _sum(Household.status.in_(OUT_OF_POVERTY)))
-             .outerjoin(interviewed, interviewed.c.household_id == Household.id)
-             .outerjoin(compassed, compassed.c.household_id == Household.id)
-             .outerjoin(cared, cared.c.household_id == Household.id)
+                    _sum(exists().where(accepted)), _sum(exists().where(accepted, Compass.photo_id.is_not(None))),
+                    _sum(exists().where(CareAssignment.household_id == Household.id, in_force(moment.as_of))),
+                    _sum(Household.status.in_(OUT_OF_POVERTY)))
              .where(where).group_by(Household.village_code))
     for village, *numbers in db.session.execute(query):
         yield from ((village, key, number) for key, number in zip(keys, numbers, strict=True))
@@ -174,15 +169,18 @@ def _problems(where) -> Iterator[tuple[str, str, int]]:
 
 def _activities(where) -> Iterator[tuple[str, str, int]]:
     """Per village: the activities of the current compasses (each household's latest accepted version) by status,
-    and those of the government part by agency."""
-    current = (select(Compass.household_id, func.max(Compass.version).label("version"))
-               .join(Household, Household.id == Compass.household_id)
-               .where(where, Compass.accepted_at.is_not(None)).group_by(Compass.household_id).subquery())
+    and those of the government part by agency. The latest version is looked up per compass of the area (through
+    the unique household and version index), so an area's count never reads the nation's compasses."""
+    other = aliased(Compass)
+    latest = (select(func.max(other.version))
+              .where(other.household_id == Compass.household_id, other.accepted_at.is_not(None))
+              .correlate(Compass).scalar_subquery())
     query = (select(Household.village_code, CompassActivity.status, CompassActivity.part, CompassActivity.agency,
                     func.count())
-             .join(Compass, Compass.id == CompassActivity.compass_id)
-             .join(current, (current.c.household_id == Compass.household_id) & (current.c.version == Compass.version))
-             .join(Household, Household.id == Compass.household_id)
+             .select_from(Household)
+             .join(Compass, Compass.household_id == Household.id)
+             .join(CompassActivity, CompassActivity.compass_id == Compass.id)
+             .where(where, Compass.accepted_at.is_not(None), Compass.version == latest)
              .group_by(Household.village_code, CompassActivity.status, CompassActivity.part, CompassActivity.agency))
     for village, status, part, agency, number in db.session.execute(query):
         if f"activities_{status}" in INDEX:
@@ -194,14 +192,15 @@ def _activities(where) -> Iterator[tuple[str, str, int]]:
 def _incomes(moment: Moment, where, by_village: dict[str, list[int]]) -> dict[str, int]:
     """Adds each village's income counts into `by_village`; returns the median income per person per year of each
     area (of the households with a figure now)."""
-    # Each household's latest check-in with an income, in one grouped pass: the greatest (period, id), as one number.
-    latest = (select(func.max(cast(CheckIn.period, BigInteger) * ID_SPAN + CheckIn.id).label("key"))
-              .join(Household, Household.id == CheckIn.household_id)
-              .where(where, CheckIn.per_person_year.is_not(None), CheckIn.period <= moment.period.key,
-                     CheckIn.at < moment.as_of)
-              .group_by(CheckIn.household_id).subquery())
-    now = (select(CheckIn.household_id, CheckIn.per_person_year, CheckIn.poverty_line)
-           .join(latest, CheckIn.id == latest.c.key % ID_SPAN).subquery())
+    # Each household's latest check-in with an income (the greatest period, then id), found through the household's
+    # index on check-ins: the area's households are probed, never the nation's check-ins.
+    latest = (select(CheckIn.id)
+              .where(CheckIn.household_id == Household.id, CheckIn.per_person_year.is_not(None),
+                     CheckIn.period <= moment.period.key, CheckIn.at < moment.as_of)
+              .order_by(CheckIn.period.desc(), CheckIn.id.desc()).limit(1).correlate(Household).scalar_subquery())
+    counted = select(Household.id.label("household_id"), latest.label("check_in_id")).where(where).subquery()
+    now = (select(counted.c.household_id, CheckIn.per_person_year, CheckIn.poverty_line)
+           .join(CheckIn, CheckIn.id == counted.c.check_in_id).subquery())
     members = _households_of(select(Member.household_id, func.sum(Member.monthly_income).label("total"),
                                     func.count().label("people"), func.count(Member.monthly_income).label("known")),
                              Member.household_id, where)
