@@ -14,7 +14,7 @@ import logging
 import os
 import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import timedelta
 
 from flask import Flask, current_app
@@ -49,10 +49,11 @@ class Leases:
         self._renewer: threading.Thread | None = None
 
     @contextlib.contextmanager
-    def holding(self, outbox_id: int) -> Iterator[None]:
-        """Keep the lease on a claimed row renewed for as long as the block runs."""
+    def holding(self, outbox_ids: Iterable[int]) -> Iterator[None]:
+        """Keep the leases on claimed rows renewed for as long as the block runs."""
+        outbox_ids = set(outbox_ids)
         with self._changed:
-            self._held.add(outbox_id)
+            self._held |= outbox_ids
             # Not alive: none started yet, it ended with nothing held, or it was the parent's before a fork.
             if self._renewer is None or not self._renewer.is_alive():
                 self._renewer = threading.Thread(target=self._renew_while_held, name="leases", daemon=True)
@@ -61,7 +62,7 @@ class Leases:
             yield
         finally:
             with self._changed:
-                self._held.discard(outbox_id)
+                self._held -= outbox_ids
 
     def _renew_while_held(self) -> None:
         while True:
@@ -86,9 +87,9 @@ def renew(outbox_ids: list[int]) -> int:
     return renewed
 
 
-def holding(outbox_id: int):
-    """The block during which this process keeps renewing its lease on a row it claimed."""
-    return current_app.extensions["leases"].holding(outbox_id)
+def holding(*outbox_ids: int):
+    """The block during which this process keeps renewing its leases on rows it claimed."""
+    return current_app.extensions["leases"].holding(outbox_ids)
 
 
 def init_app(app: Flask) -> None:

@@ -42,6 +42,7 @@ from models import LineUser, OutboxMessage, db, utcnow
 log = logging.getLogger(__name__)
 
 MESSAGES_PER_REQUEST = 5
+BATCH = 50  # rows a delivery job claims, sends and marks together
 RECIPIENTS_PER_MULTICAST = 500
 # A reply token lives about a minute from its webhook event; it is tried until this age, which leaves
 # room for a call under way and for our clock running behind LINE's. Past it the reply goes as a push.
@@ -157,8 +158,8 @@ _NEXT_IN_ORDER = ~exists().where(_older.user_key == OutboxMessage.user_key, _old
 # what sending needs, so claiming and reading the row are one statement. Its commit also records that
 # the reply token may be in flight (`attempts`), before LINE is asked.
 _CLAIM = (update(OutboxMessage)
-          .where(OutboxMessage.id == bindparam("outbox_id"), OutboxMessage.status == "pending", _UNCLAIMED,
-                 _NEXT_IN_ORDER)
+          .where(OutboxMessage.id.in_(bindparam("outbox_ids", expanding=True)), OutboxMessage.status == "pending",
+                 _UNCLAIMED, _NEXT_IN_ORDER)
           .values(claimed_until=bindparam("until"), claimed_by=bindparam("claimant"),
                   attempts=OutboxMessage.attempts + 1)
           .returning(OutboxMessage.id, OutboxMessage.kind, OutboxMessage.recipients, OutboxMessage.messages,
@@ -168,40 +169,52 @@ _CLAIM = (update(OutboxMessage)
           .execution_options(synchronize_session=False))
 
 
-def claim(outbox_id: int):
-    """Take the row for one delivery attempt, on a lease in this process's name, and commit (so no transaction,
-    and on SQLite no lock, is open while LINE is asked). None if it is sent, claimed by another attempt, or waits
-    behind an older one."""
+def claim(*outbox_ids: int) -> list:
+    """Take the rows for one delivery attempt, on a lease in this process's name, and commit (so no transaction,
+    and on SQLite no lock, is open while LINE is asked), in id order. Left out: a row sent, claimed by another
+    attempt, or waiting behind an older one."""
     now = utcnow()
-    row = db.session.execute(_CLAIM, {"outbox_id": outbox_id, "now": now, "until": now + leases.LEASE,
-                                      "claimant": leases.claimant()}).one_or_none()
+    rows = db.session.execute(_CLAIM, {"outbox_ids": list(outbox_ids), "now": now, "until": now + leases.LEASE,
+                                       "claimant": leases.claimant()}).all()
     db.session.commit()
-    return row
+    return sorted(rows, key=lambda row: row.id)
 
 
-def deliver(outbox_id: int) -> None:
-    """Job: send what is left of one row, then queue the same person's next row.
+def deliver(*outbox_ids: int) -> None:
+    """Job: send what is left of these rows (one, or a batch of up to BATCH), then queue each person's next row.
 
-    Safe to run twice at once: only one claims the row. A row waits while an older row to the
-    same person is still pending, so each person receives messages in the order they were made.
+    Safe to run twice at once: only one claims a row. A row waits while an older row to the same person is still
+    pending, so each person receives messages in the order they were made. A batch is claimed in one statement, its
+    sent rows are marked in another and the next rows looked up in a third: three commits a batch, as for a row on
+    its own.
     """
-    row = claim(outbox_id)
-    if row is None:
+    rows = claim(*outbox_ids)
+    if not rows:
         return
-    with leases.holding(row.id):
-        following = _deliver_claimed(row)
-    if following is not None:
-        jobs.enqueue("delivery", deliver, following)
+    with leases.holding(*(row.id for row in rows)):
+        sent = [done for done in map(_deliver_claimed, rows) if done is not None]
+        _finish_sent(sent)
+    send_ids(_next_rows([row for row in rows if row.user_key is not None]))
 
 
-def _deliver_claimed(row) -> int | None:
-    """Send the row's remaining requests and record how it went. Returns the same person's next
-    pending row when this one is out of the way (sent, or failed for good)."""
+@dataclass(frozen=True)
+class Sent:
+    """A row whose requests have all been accepted, to be marked sent."""
+
+    row: object
+    requests_done: int
+    messages: list[dict]
+
+
+def _deliver_claimed(row) -> Sent | None:
+    """Send the row's remaining requests. Returns the row to be marked sent; a row that failed (for now, or for
+    good) is recorded here and None returned."""
     try:
         messages = bodies(row)
     except InvalidTag:
-        return _finish(row, "failed", row.requests_done, row.messages,
-                       "sealed under another OUTBOX_KEY: it can't be opened, so it can't be sent")
+        _finish(row, "failed", row.requests_done, row.messages,
+                "sealed under another OUTBOX_KEY: it can't be opened, so it can't be sent")
+        return None
     requests = plan(row, messages)
     done, started = row.requests_done, time.perf_counter()
     try:
@@ -211,7 +224,8 @@ def _deliver_claimed(row) -> int | None:
             if done < len(requests):
                 _keep(row, requests_done=done)  # a re-send after a crash resumes here
     except LineError as error:
-        return _record_failure(row, messages, error, done)
+        _record_failure(row, messages, error, done)
+        return None
     except TakenOver:
         log.info("outbox %s was taken over by another delivery attempt", row.id)
         return None
@@ -219,7 +233,7 @@ def _deliver_claimed(row) -> int | None:
     log.info("outbox %s (%s, event %s) sent in %.0f ms, %.0f ms after it was queued, try %d", row.id, row.kind,
              row.source_event_id, (time.perf_counter() - started) * 1000, queued_for * 1000, row.attempts)
     metrics.message_sent(row.kind, queued_for)
-    return _finish(row, "sent", done, messages)
+    return Sent(row, done, messages)
 
 
 def _keep(row, **values) -> None:
@@ -242,9 +256,6 @@ def _update(outbox_id: int, **values) -> None:
     db.session.commit()
 
 
-_NEXT_FOR = (select(OutboxMessage.id)
-             .where(OutboxMessage.user_key == bindparam("user_key"), OutboxMessage.status == "pending")
-             .order_by(OutboxMessage.id).limit(1))
 _DONE = (update(OutboxMessage).where(OutboxMessage.id == bindparam("outbox_id"))
          .values(status=bindparam("new_status"), error=bindparam("new_error"), sent_at=bindparam("at"),
                  requests_done=bindparam("done"), claimed_until=None, claimed_by=None, sealed=None,
@@ -252,26 +263,45 @@ _DONE = (update(OutboxMessage).where(OutboxMessage.id == bindparam("outbox_id"))
          .execution_options(synchronize_session=False))
 
 
-def _finish(row, status: str, requests_done: int, messages: list[dict], error: str | None = None) -> int | None:
-    """Mark the row sent or failed, keeping only the outline of its messages, commit, and only then look
-    for the person's next pending row.
-
-    That next row's own job can't claim it while this row is pending. So either the job claims
-    after this commit (and finds this row done), or it ran before, when the next row was already
-    committed, and the look-up below finds the row. A look-up inside the marking transaction left
-    a gap on PostgreSQL: it ran before the next row was committed, that row's job ran before the
-    commit, and nobody sent it. (SQLite admits one writer at a time, so it had no gap.)
-    """
-    db.session.execute(_DONE, {"outbox_id": row.id, "new_status": status, "new_error": error, "done": requests_done,
-                               "at": utcnow() if status == "sent" else None, "kept": outline(messages)})
-    db.session.commit()
+def _finish(row, status: str, requests_done: int, messages: list[dict], error: str | None = None) -> None:
+    """Mark a row failed (for good) or sent, keeping only the outline of its messages, and commit."""
+    _mark([{"outbox_id": row.id, "new_status": status, "new_error": error, "done": requests_done,
+            "at": utcnow() if status == "sent" else None, "kept": outline(messages)}])
     if status == "failed":
         metrics.message_failed(row.kind)
-    if row.user_key is None:
-        return None
-    following = db.session.scalar(_NEXT_FOR, {"user_key": row.user_key})
+
+
+def _finish_sent(sent: list[Sent]) -> None:
+    """Mark the rows sent, in one statement and one commit."""
+    if sent:
+        now = utcnow()
+        _mark([{"outbox_id": one.row.id, "new_status": "sent", "new_error": None, "done": one.requests_done,
+                "at": now, "kept": outline(one.messages)} for one in sent])
+
+
+def _mark(values: list[dict]) -> None:
+    db.session.connection().execute(_DONE, values)
     db.session.commit()
-    return following
+
+
+def _next_rows(rows: list) -> list[int]:
+    """The next pending row of each person these rows went to, looked up after they were marked and committed.
+
+    That next row's own job can't claim it while an older row is pending. So either the job claims after the
+    marking's commit (and finds the older row done), or it ran before, when the next row was already committed,
+    and this look-up finds the row. A look-up inside the marking transaction left a gap on PostgreSQL: it ran
+    before the next row was committed, that row's job ran before the commit, and nobody sent it. (SQLite admits
+    one writer at a time, so it had no gap.) A person whose row is still pending (to be retried, or taken over by
+    another attempt) has no next row yet: it follows that row.
+    """
+    if not rows:
+        return []
+    following = db.session.scalars(select(func.min(OutboxMessage.id))
+                                   .where(OutboxMessage.user_key.in_({row.user_key for row in rows}),
+                                          OutboxMessage.status == "pending")
+                                   .group_by(OutboxMessage.user_key)).all()
+    db.session.commit()
+    return sorted(set(following) - {row.id for row in rows})
 
 
 def _send(row, request: Request) -> None:
@@ -322,18 +352,18 @@ def _reply(row, request: Request) -> bool:
         return False
 
 
-def _record_failure(row, messages: list[dict], error: LineError, done: int) -> int | None:
+def _record_failure(row, messages: list[dict], error: LineError, done: int) -> None:
     """Schedule a retry (the person's later rows keep waiting behind it), or fail the row for good."""
     now = utcnow()
     if error.transient and now - row.created_at < GIVE_UP_AFTER:
         retry_at = now + min(timedelta(seconds=15 * 2 ** min(row.attempts, 8)), timedelta(hours=1))
         log.warning("outbox %s will be retried at %s: %s", row.id, retry_at, error)
         _update(row.id, next_attempt_at=retry_at, claimed_until=None, claimed_by=None, error=str(error)[:2000])
-        return None
+        return
     log.error("outbox %s failed for good (event %s): %s", row.id, row.source_event_id, error)
     if error.recipient_unreachable and row.kind in ("push", "reply"):
         _unreachable(row.recipients[0])
-    return _finish(row, "failed", done, messages, str(error)[:2000])
+    _finish(row, "failed", done, messages, str(error)[:2000])
 
 
 def _unreachable(user_id: str) -> None:
@@ -374,6 +404,11 @@ def next_claim_ends() -> datetime | None:
 
 def send_later(rows: list[OutboxMessage]) -> None:
     """After the transaction that stored them has committed: queue their delivery."""
-    for row in rows:
-        # The id from the identity key: `row.id` would reload the expired row in a new transaction.
-        jobs.enqueue("delivery", deliver, inspect(row).identity[0])
+    # The id from the identity key: `row.id` would reload the expired row in a new transaction.
+    send_ids([inspect(row).identity[0] for row in rows])
+
+
+def send_ids(outbox_ids: list[int]) -> None:
+    """Queue the delivery of these rows, BATCH to a job."""
+    for start in range(0, len(outbox_ids), BATCH):
+        jobs.enqueue("delivery", deliver, *outbox_ids[start:start + BATCH])

@@ -14,7 +14,7 @@ from collections import Counter
 
 import redis
 
-from bot import inbox, jobs, leases, outbox, privacy, reminder_clock, report_clock
+from bot import inbox, leases, outbox, privacy, reminder_clock, report_clock
 from bot.redis_store import get_redis
 from models import db, utcnow
 
@@ -49,8 +49,7 @@ def _sweep() -> tuple[int, int]:
     for lapsed, count in Counter(row.lapsed for row in due if row.lapsed).items():
         log.warning("sweep: the lease of %s on %d outgoing messages ran out (the process died or stalled); "
                     "taking them over", lapsed, count)
-    for row in due:
-        jobs.enqueue("delivery", outbox.deliver, row.id)
+    outbox.send_ids([row.id for row in due])
     if users or due:
         log.info("sweep re-queued events of %d users and %d outgoing messages", len(users), len(due))
     privacy.purge_when_due()

@@ -4,7 +4,9 @@
 A reminder's `SentReminder` row, unique per (person, period, kind, day), is inserted in the same transaction as its
 outbox message, and inserted first: a tick run twice, a restart, or a second process ticking at the same time finds
 the row there (or fails to insert it) and queues nothing. A crash before the commit leaves neither, so the next
-tick sends it; after the commit the outbox sees it sent (with its retry key, never twice).
+tick sends it; after the commit the outbox sees it sent (with its retry key, never twice). Reminders are stored
+BATCH to a transaction, and each batch's delivery starts as it commits; a batch of which another process queued
+some at the same time is stored again one reminder at a time.
 
 Every process with a sweeper ticks (`bot.recovery`): the embedded process, and with REDIS_URL each RQ worker, at
 most once a minute each; `flask --app wsgi reminders run` ticks once by hand.
@@ -13,8 +15,7 @@ most once a minute each; `flask --app wsgi reminders run` ticks once by hand.
 import logging
 import time
 from collections import Counter
-from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import click
@@ -23,7 +24,7 @@ from flask.cli import AppGroup
 from sqlalchemy.exc import IntegrityError
 
 from bot import jobs, metrics, outbox, reminder_quota
-from core.types import Push
+from bot.reminder_quota import Queued
 from dialogs import summaries as summary_messages
 from dialogs.reminders import reminder
 from domain.step4_care import checkins, reminders, summaries
@@ -32,20 +33,8 @@ from models import SentReminder, db, utcnow
 log = logging.getLogger(__name__)
 
 TICK_EVERY = 60.0  # seconds, per process
+BATCH = 500  # reminders stored in one transaction
 _next_tick = 0.0
-
-
-@dataclass(frozen=True)
-class Queued:
-    """A reminder as sent (or as it would be), in plain values: what the command line lists."""
-
-    staff_id: int
-    name: str
-    period: int
-    day: date
-    households: int
-    push: Push
-    kind: str = reminders.CARETAKER_DUE
 
 
 def tick(now: datetime, dry_run: bool = False) -> list[Queued]:
@@ -54,7 +43,7 @@ def tick(now: datetime, dry_run: bool = False) -> list[Queued]:
     due = planned(now)
     if dry_run:
         return due
-    queued = [one for one in reminder_quota.fit(due) if queue(one)]
+    queued = queue_all(reminder_quota.fit(due))
     for kind, count in Counter(one.kind for one in queued).items():
         metrics.reminders_sent(kind, count)
     if queued:
@@ -83,21 +72,35 @@ def _to_supervisor(one: summaries.Due, now: datetime) -> Queued:
     return Queued(staff.id, staff.name, one.period.key, one.day, households, push, one.kind)
 
 
-def queue(one: Queued) -> bool:
-    """One reminder, in one transaction: its row first (unique), then its outbox message. False when it was queued
-    already (by an earlier tick, or by another process ticking at the same time: its insert then fails)."""
-    sent = SentReminder(staff_id=one.staff_id, period=one.period, kind=one.kind, day=one.day)
-    db.session.add(sent)
+def queue_all(due: list[Queued]) -> list[Queued]:
+    """Queue these reminders, BATCH to a transaction. Returns those queued: not those queued already (by an earlier
+    tick, or by another process ticking at the same time)."""
+    queued = []
+    for start in range(0, len(due), BATCH):
+        batch = due[start:start + BATCH]
+        if _store(batch):
+            queued += batch
+        else:  # some were queued already: each on its own
+            queued += [one for one in batch if _store([one])]
+    return queued
+
+
+def _store(batch: list[Queued]) -> bool:
+    """Reminders in one transaction: their rows first (unique), then their outbox messages, and then their delivery
+    queued. False, and nothing stored, when one was queued already (its row's insert fails)."""
+    sent = [SentReminder(staff_id=one.staff_id, period=one.period, kind=one.kind, day=one.day) for one in batch]
+    db.session.add_all(sent)
     try:
         db.session.flush()
     except IntegrityError:
         db.session.rollback()
         return False
-    row = outbox.queue_push(one.push.to, [message.to_dict() for message in one.push.messages])
+    rows = [outbox.queue_push(one.push.to, [message.to_dict() for message in one.push.messages]) for one in batch]
     db.session.flush()
-    sent.outbox_id = row.id
+    for row_of_reminder, row in zip(sent, rows, strict=True):
+        row_of_reminder.outbox_id = row.id
     db.session.commit()
-    outbox.send_later([row])
+    outbox.send_later(rows)
     return True
 
 

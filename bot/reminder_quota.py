@@ -5,34 +5,39 @@ Before a tick queues its reminders it asks LINE what is left of the month's quot
 the most households still to visit this period (the furthest behind the cut-off), ties by who was registered first.
 The others are not sent this tick (a later tick sends them if the quota was raised meanwhile), and each admin gets one
 warning for the period, with room kept for it: a `SentReminder` row of kind `QUOTA_WARNING` per admin and period,
-inserted with its message as a reminder is, so two ticks or two processes never warn twice. If LINE can't be asked,
+queued with the tick's reminders as one of them, so two ticks or two processes never warn twice. If LINE can't be asked,
 that is logged and everything is sent as usual (LINE refuses what is past the quota, and the outbox retries it).
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Protocol
+from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import exists, select
-from sqlalchemy.exc import IntegrityError
 
 from bot import metrics, outbox
 from bot.gateway import LineError, gateway
 from core.periods import Period
 from core.types import Push
 from dialogs.reminders import quota_warning
-from domain.step4_care import checkins
+from domain.step4_care import checkins, reminders
 from models import LineUser, SentReminder, Staff, StaffRole, db
 
 
-class Queued(Protocol):
-    """A reminder a tick would queue (`bot.reminder_clock.Queued`): what the quota needs to know of it."""
+@dataclass(frozen=True)
+class Queued:
+    """A reminder as a tick queues it (or would), in plain values: what the command line lists, and what the quota
+    needs to know of it. Unique per (staff_id, period, kind, day)."""
 
     staff_id: int
+    name: str
     period: int
+    day: date
     households: int  # still to visit: the more, the later the caretaker is
     push: Push
+    kind: str = reminders.CARETAKER_DUE
 
 
 log = logging.getLogger(__name__)
@@ -66,8 +71,8 @@ def cost(one: Queued) -> int:
 
 
 def fit(due: list[Queued]) -> list[Queued]:
-    """The reminders of a tick that fit in what is left of the quota, the latest-due first; the admins are warned
-    (once a period) when some must wait."""
+    """The reminders of a tick that fit in what is left of the quota, the latest-due first, and, when some must
+    wait, a warning to each admin not warned yet this period (queued with them)."""
     if not due:
         return due
     left = messages_left()
@@ -82,8 +87,7 @@ def fit(due: list[Queued]) -> list[Queued]:
             room -= cost(one)
     kept = [one for one in due if one.staff_id in sent]
     log.warning("message quota: %d messages left, %d reminders held back", left, len(due) - len(kept))
-    warn(admins, period, len(due) - len(kept), left)
-    return kept
+    return warnings(admins, period, len(due) - len(kept), left) + kept
 
 
 def unwarned_admins(period: int) -> list[tuple[Staff, str]]:
@@ -97,21 +101,9 @@ def unwarned_admins(period: int) -> list[tuple[Staff, str]]:
         .order_by(Staff.id)).all())
 
 
-def warn(admins: list[tuple[Staff, str]], period: int, held: int, left: int) -> None:
-    """One warning to each admin, each in one transaction with its unique row (another tick may warn at once)."""
+def warnings(admins: list[tuple[Staff, str]], period: int, held: int, left: int) -> list[Queued]:
+    """A warning to each admin, dated the period's last day: one a period, as its row is unique."""
     last_day = Period.from_key(period).last_day(checkins.report_day())
-    for admin, locale in admins:
-        staff_id, user_id = admin.id, admin.line_user_id
-        sent = SentReminder(staff_id=staff_id, period=period, kind=QUOTA_WARNING, day=last_day)
-        db.session.add(sent)
-        try:
-            db.session.flush()
-        except IntegrityError:
-            db.session.rollback()
-            continue
-        push = quota_warning(user_id, locale or "th", held, left)
-        row = outbox.queue_push(push.to, [message.to_dict() for message in push.messages])
-        db.session.flush()
-        sent.outbox_id = row.id
-        db.session.commit()
-        outbox.send_later([row])
+    return [Queued(admin.id, admin.name, period, last_day, 0, quota_warning(admin.line_user_id, locale or "th", held,
+                                                                            left), QUOTA_WARNING)
+            for admin, locale in admins]

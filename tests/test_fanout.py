@@ -94,7 +94,8 @@ def test_when_the_quota_is_short_the_latest_due_go_first_and_admins_are_warned_o
     admin(app, boss)
     platform.message_quota = 3  # four reminders due: room for the warning and two of them
 
-    assert {one.name for one in tick(app, ON_THE_15TH)} == {"ช้า ค้างมาก", "กลาง ค้างสอง"}
+    assert {(one.name, one.kind) for one in tick(app, ON_THE_15TH)} == {
+        ("ช้า ค้างมาก", "caretaker_due"), ("กลาง ค้างสอง", "caretaker_due"), ("ผู้ดูแลระบบ ทดสอบ", "quota_warning")}
     assert platform.received(ahead.user_id) == [] and platform.received(also_ahead.user_id) == []
     [warning] = platform.received(boss.user_id)
     assert warning.messages[0]["text"] == quota_warning(left=3, held=2)

@@ -209,6 +209,20 @@ def test_one_persons_messages_arrive_in_the_order_they_were_made(app, platform):
     platform.wait_for_messages(other, 1)
 
 
+def test_a_batch_sends_each_persons_messages_in_order_and_one_refused_does_not_hold_back_the_others(app, platform):
+    first, second, blocked = (platform.add_user(platform.new_user_id())["userId"] for _ in range(3))
+    platform.block(blocked)
+    with app.app_context():
+        rows = [outbox.queue_push(to, [text(n)]) for n, to in enumerate((first, blocked, first, second, first))]
+        db.session.commit()
+        ids = [message.id for message in rows]
+        outbox.deliver(*ids)  # one job: the first person's later messages wait behind their first, then follow it
+    settle(app)
+    assert [d.messages[0]["text"] for d in platform.received(first)] == [text(n)["text"] for n in (0, 2, 4)]
+    assert [d.messages[0]["text"] for d in platform.received(second)] == [text(3)["text"]]
+    assert [row(app, outbox_id).status for outbox_id in ids] == ["sent", "failed", "sent", "sent", "sent"]
+
+
 def test_a_message_made_while_the_previous_one_is_being_marked_sent_is_sent_too(app, platform):
     """The next message is stored, and its own job finds the previous one still pending, in the moment
     between the previous one reaching LINE and its "sent" being committed."""
@@ -305,7 +319,7 @@ def crash_after_claiming(app, reply_lands: bool, event_age: timedelta = timedelt
     with app.app_context():
         message = outbox.queue_reply(token, user, [text(1)], None, event_time=utcnow() - event_age)
         db.session.commit()
-        assert outbox.claim(message.id) is not None
+        assert outbox.claim(message.id)
         if reply_lands:
             gateway().reply(token, [text(1)], until=time.time() + 30)
         return user, message.id
@@ -357,7 +371,7 @@ def test_messages_claimed_by_a_killed_process_are_taken_over_when_its_lease_runs
         outbox.queue_push(user, [text(2)])
         db.session.commit()
         first_id = first.id
-        assert outbox.claim(first_id) is not None
+        assert outbox.claim(first_id)
         # The claim as the killed worker made it: in its name, and nothing renews it.
         db.session.execute(update(OutboxMessage).where(OutboxMessage.id == first_id)
                            .values(claimed_by="worker-2.example:4242"))
@@ -380,7 +394,7 @@ def test_a_live_process_renews_its_lease_and_keeps_its_message(embedded_app, pla
     with embedded_app.app_context():
         message = outbox.queue_push(user, [text(1)])
         db.session.commit()
-        assert outbox.claim(message.id) is not None
+        assert outbox.claim(message.id)
         claimed_at = utcnow()
         renewal = claimed_at + leases.LEASE - timedelta(seconds=2)
         monkeypatch.setattr(leases, "utcnow", lambda: renewal)

@@ -108,7 +108,20 @@ def test_a_second_tick_and_a_second_process_ticking_at_once_send_nothing_more(ap
     assert len(tick(app, ON_THE_15TH)) == 2
     assert tick(app, ON_THE_15TH) == [] and tick(app, local(15, 12)) == []  # the tick run again, a restart
     with app.app_context():
-        assert [reminder_clock.queue(one) for one in seen] == [False, False]  # the rows' unique key refuses them
+        assert reminder_clock.queue_all(seen) == []  # the rows' unique key refuses them
+    settle(app)
+    assert pushes(app) == 2
+    assert len(platform.received(somchai.user_id)) == 1 and len(platform.received(somying.user_id)) == 1
+
+
+def test_reminders_of_which_another_process_queued_some_are_each_sent_once(app, new_user, platform):
+    somchai, somying = new_user("สมชาย"), new_user("สมหญิง")
+    caretaker(app, somchai, "สมชาย ดูแลดี", ("12",))
+    caretaker(app, somying, "สมหญิง ใส่ใจ", ("13",))
+    with app.app_context():
+        seen = reminder_clock.planned(ON_THE_15TH.astimezone(UTC))
+        assert reminder_clock.queue_all(seen[:1]) == seen[:1]  # another process got to the first one
+        assert reminder_clock.queue_all(seen) == seen[1:]  # the batch is refused, then stored one by one
     settle(app)
     assert pushes(app) == 2
     assert len(platform.received(somchai.user_id)) == 1 and len(platform.received(somying.user_id)) == 1
