@@ -34,19 +34,24 @@ Measured on this 2-core machine (shared with other work; load average 2), 2026-1
       peak RSS, national / a district's                     196 / 184  185 / 180 MB
 
 Measured at 1,000,000 households on PostgreSQL (`--households 1000000 --backend postgresql`, 2026-12-04, load
-average 1; 19 minutes, 18 of them generating):
+average 1.1; 20 minutes, 18 of them generating):
 
     1,000,000 households, 12 periods (11,610,000 check-ins)   postgresql
-    freeze the nation (85,660 areas stored)                     34.99 s    target < 60 s: PASS
-    a district's view from the snapshot                         30.3 ms
-      its whole page: map, trend, HTML                          41.8 ms    target < 300 ms: PASS
-    a province's live view (12,481 households)                  2.67 s     target < 2 s: FAIL
-    national XLSX (85,660 areas, 1,000,000 households)          33.70 s
+    freeze the nation (85,660 areas stored)                     37.02 s    target < 60 s: PASS
+    a district's view from the snapshot                         35.5 ms
+      its whole page: map, trend, HTML                          47.8 ms    target < 300 ms: PASS
+    a province's live view (12,481 households)                  0.48 s     target < 2 s: PASS
+    national XLSX (85,660 areas, 1,000,000 households)          36.62 s
       peak RSS, national / a district's                         187 / 180 MB   flat: PASS
 
-The province's live view took 0.81 s at 100,000 households and 2.67 s at a million for the same 12,481
-households: some part of its count still reads the nation's rows of the period (to find with EXPLAIN ANALYZE on
-a database of that size); the other figures held as extrapolated below.
+A province's live view took 2.67 s at a million before: its count read parts of the whole country's records for
+its 12,481 households (EXPLAIN ANALYZE on 300,000 households): the latest income of each household was found by
+grouping every check-in of the nation, then hashing all 3.5 million to join back; the current compass, the "with
+a compass", "interviewed" and "with a caretaker" counts hashed the nation's compasses, visits and care
+assignments. Each is now looked up per household of the area through its index (a correlated subquery or EXISTS,
+which the planner probes for an area and hashes once for the nation), and PostgreSQL plans with random_page_cost
+1.1 (`bot/postgres.py`): at 300,000 households the view went from 1.72 s to 0.47 s; the nation's count, by the
+same random_page_cost, from 7.9 s to 9.0 s (its freeze at a million: 35 s before, 37 s now). The 100,000 table above was measured before that change.
 
 Extrapolated to 1,000,000 households (11.6 million check-ins), from the 100,000 run:
 - Freezing the nation reads every household and check-in once (hash joins and grouped scans, then a pass over the
@@ -56,8 +61,7 @@ Extrapolated to 1,000,000 households (11.6 million check-ins), from the 100,000 
 - A district's view reads its 89 snapshot rows and counts its own ~1,000 households' visits through their indexes
   (the late entries): the same at any size of the country, about 10 ms (target < 300 ms).
 - A province's live view counts its own households (about 13,000 in any province: a million households over 77
-  provinces) through indexes and hash joins of its rows: about 0.8 s on PostgreSQL (target < 2 s), whatever the
-  country's size.
+  provinces) through their indexes: measured above, 0.48 s whatever the country's size.
 - The national XLSX streams every row (about 90,000 areas and a million households: ~40 s); its memory does not
   grow with the rows: the frozen rows are read 500 at a time and merged with the visits counted per level, the
   households 2,000 at a time (by tracemalloc at 60,000 households: Python's peak 8 MB, reached in the level sheets,
