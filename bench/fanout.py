@@ -7,7 +7,7 @@ The bot runs in this process on the embedded defaults (a fresh SQLite file, thre
 stand-in for the pacing bucket); the emulator in its own process (`bench.webhook --serve-emulator`), answering 429
 past LINE's limits. N caretakers, each with one household in their care, are bulk-inserted. Then:
 
-1. announcement: one outbox multicast row to all N, timed from queuing until it is sent;
+1. announcement: one outbox multicast row for each 500 of the N, timed from queuing until all are sent;
 2. reminders on the 15th: `reminder_clock.tick` queues N pushes (each a `SentReminder` row and an outbox row in
    one transaction), timed from the tick's start until the last is sent;
 3. half the caretakers check in; the 18th's tick pushes to the other half;
@@ -191,10 +191,10 @@ def run(n: int, delivery_threads: int) -> str:
             db.session.remove()
             jobs.runner(app).start_sweeper()  # as the web process does at its first request
             announcement = Phase("announcement")
-            row = outbox.queue_multicast([user_id(c) for c in range(1, n + 1)],
-                                         [{"type": "text", "text": "ประกาศ: ประชุมประจำเดือนวันที่ 25"}])
+            rows = outbox.queue_multicast([user_id(c) for c in range(1, n + 1)],
+                                          [{"type": "text", "text": "ประกาศ: ประชุมประจำเดือนวันที่ 25"}])
             db.session.commit()
-            outbox.send_later([row])
+            outbox.send_later(rows)
             announcement.done(app)
             days = []
             for day, done_before in zip(DAYS, (range(0), range(2, n + 1, 2), range(1, n + 1, 2)), strict=True):

@@ -81,8 +81,12 @@ def queue_push(user_id: str, messages: list[dict], source_event_id: str | None =
     return _store("push", [user_id], messages, secret, source_event_id=source_event_id)
 
 
-def queue_multicast(user_ids: list[str], messages: list[dict]) -> OutboxMessage:
-    return _store("multicast", list(dict.fromkeys(user_ids)), messages, False)
+def queue_multicast(user_ids: list[str], messages: list[dict]) -> list[OutboxMessage]:
+    """A row per RECIPIENTS_PER_MULTICAST people (each once): the rows go out side by side, as LINE allows 200
+    multicast calls a second, where one row's calls would follow each other."""
+    recipients = list(dict.fromkeys(user_ids))
+    return [_store("multicast", recipients[i:i + RECIPIENTS_PER_MULTICAST], messages, False)
+            for i in range(0, len(recipients), RECIPIENTS_PER_MULTICAST)]
 
 
 def queue_leave(chat_type: str, chat_id: str, source_event_id: str | None) -> OutboxMessage:
@@ -212,8 +216,8 @@ def _deliver_claimed(row) -> Sent | None:
     try:
         messages = bodies(row)
     except InvalidTag:
-        _finish(row, "failed", row.requests_done, row.messages,
-                "sealed under another OUTBOX_KEY: it can't be opened, so it can't be sent")
+        _fail(row, row.requests_done, row.messages,
+              "sealed under another OUTBOX_KEY: it can't be opened, so it can't be sent")
         return None
     requests = plan(row, messages)
     done, started = row.requests_done, time.perf_counter()
@@ -263,20 +267,23 @@ _DONE = (update(OutboxMessage).where(OutboxMessage.id == bindparam("outbox_id"))
          .execution_options(synchronize_session=False))
 
 
-def _finish(row, status: str, requests_done: int, messages: list[dict], error: str | None = None) -> None:
-    """Mark a row failed (for good) or sent, keeping only the outline of its messages, and commit."""
-    _mark([{"outbox_id": row.id, "new_status": status, "new_error": error, "done": requests_done,
-            "at": utcnow() if status == "sent" else None, "kept": outline(messages)}])
-    if status == "failed":
-        metrics.message_failed(row.kind)
+def _fail(row, requests_done: int, messages: list[dict], error: str) -> None:
+    """Mark a row failed for good, keeping only the outline of its messages, and commit."""
+    _mark([_marked(row, "failed", requests_done, messages, error=error)])
+    metrics.message_failed(row.kind)
 
 
 def _finish_sent(sent: list[Sent]) -> None:
     """Mark the rows sent, in one statement and one commit."""
     if sent:
         now = utcnow()
-        _mark([{"outbox_id": one.row.id, "new_status": "sent", "new_error": None, "done": one.requests_done,
-                "at": now, "kept": outline(one.messages)} for one in sent])
+        _mark([_marked(one.row, "sent", one.requests_done, one.messages, at=now) for one in sent])
+
+
+def _marked(row, status: str, requests_done: int, messages: list[dict], error: str | None = None,
+            at: datetime | None = None) -> dict:
+    return {"outbox_id": row.id, "new_status": status, "new_error": error, "done": requests_done, "at": at,
+            "kept": outline(messages)}
 
 
 def _mark(values: list[dict]) -> None:
@@ -363,7 +370,7 @@ def _record_failure(row, messages: list[dict], error: LineError, done: int) -> N
     log.error("outbox %s failed for good (event %s): %s", row.id, row.source_event_id, error)
     if error.recipient_unreachable and row.kind in ("push", "reply"):
         _unreachable(row.recipients[0])
-    _finish(row, "failed", done, messages, str(error)[:2000])
+    _fail(row, done, messages, str(error)[:2000])
 
 
 def _unreachable(user_id: str) -> None:
