@@ -73,3 +73,35 @@ def test_a_job_giving_the_connection_back_does_not_take_it_again_before_a_waitin
         thread.join(10)
     assert order == ["job, first transaction", "request", "job, second transaction"]
     engine.dispose()
+
+
+def test_jobs_take_the_connection_in_the_order_they_asked_for_it(tmp_path):
+    engine = create_engine(f"sqlite:///{tmp_path / 'bot.sqlite3'}", **sqlite.ENGINE_OPTIONS)
+    order, holding, let_go = [], threading.Event(), threading.Event()
+
+    def busy_job() -> None:  # a tick: one transaction after another
+        jobs._mark_background()
+        with engine.connect():
+            order.append("busy job")
+            holding.set()
+            let_go.wait(10)
+        with engine.connect():
+            order.append("busy job again")
+
+    def job(name: str) -> None:
+        jobs._mark_background()
+        with engine.connect():
+            order.append(name)
+
+    threads = [threading.Thread(target=busy_job)]
+    threads[0].start()
+    holding.wait(10)
+    for i in range(3):  # each asks after the one before
+        threads.append(threading.Thread(target=job, args=(f"job {i}",)))
+        threads[-1].start()
+        wait_until(lambda n=i + 1: waiting_for_the_connection(engine.pool) == n, message=f"job {i} queues")
+    let_go.set()
+    for thread in threads:
+        thread.join(10)
+    assert order == ["busy job", "job 0", "job 1", "job 2", "busy job again"]
+    engine.dispose()
