@@ -23,15 +23,16 @@ and the live late-entries count; the median of 5); `counting.count` of a provinc
 median of 3); and `export.write` of the frozen period as XLSX for the nation and for a district, each in a child
 process whose peak RSS (VmHWM) is its own: "flat" = the nation's peak within 15 MB or 10% of a district's.
 
-Measured on this 2-core machine (shared with other work; load average 2), 2026-12-04, `--households 100000`
-(about 7 minutes, most of it generating; the default 20,000 takes 2):
+Measured on this 2-core machine (load average 1.4), 2026-12-04, `--households 100000` (about 7 minutes, most of it
+generating; the default 20,000 takes 2):
 
     100,000 households, 12 periods (1,161,000 check-ins)    sqlite     postgresql
-    freeze the nation (8,569 areas stored)                  2.79 s     3.90 s      a second freeze: 1 ms
-    a district's view from the snapshot (89 rows)           6.6 ms     10.1 ms
-    a province's live view (12,481 households)              0.30 s     0.81 s
-    national XLSX (8,569 areas, 100,000 households)         3.25 s     4.11 s
-      peak RSS, national / a district's                     196 / 184  185 / 180 MB
+    freeze the nation (8,569 areas stored)                  2.70 s     3.39 s      a second freeze: 1 ms
+    a district's view from the snapshot (89 rows)           6.9 ms     9.0 ms
+      its whole page: map, trend, HTML                      14.2 ms    20.6 ms
+    a province's live view (12,481 households)              0.28 s     0.41 s
+    national XLSX (8,569 areas, 100,000 households)         3.45 s     3.62 s
+      peak RSS, national / a district's                     197 / 184  186 / 180 MB
 
 Measured at 1,000,000 households on PostgreSQL (`--households 1000000 --backend postgresql`, 2026-12-04, load
 average 1.1; 20 minutes, 18 of them generating):
@@ -51,11 +52,13 @@ a compass", "interviewed" and "with a caretaker" counts hashed the nation's comp
 assignments. Each is now looked up per household of the area through its index (a correlated subquery or EXISTS,
 which the planner probes for an area and hashes once for the nation), and PostgreSQL plans with random_page_cost
 1.1 (`bot/postgres.py`): at 300,000 households the view went from 1.72 s to 0.47 s; the nation's count, by the
-same random_page_cost, from 7.9 s to 9.0 s (its freeze at a million: 35 s before, 37 s now). The 100,000 table above was measured before that change.
+same random_page_cost, from 7.9 s to 9.0 s (its freeze at a million: 35 s before, 37 s now). At 100,000 the
+province's view went from 0.81 s to 0.41 s on PostgreSQL.
 
 Extrapolated to 1,000,000 households (11.6 million check-ins), from the 100,000 run:
 - Freezing the nation reads every household and check-in once (hash joins and grouped scans, then a pass over the
-  households' incomes in Python): linear, about 10 x 3.9 = 39 s on PostgreSQL (target < 60 s), 28 s on SQLite.
+  households' incomes in Python): linear, about 10 x 3.4 = 34 s on PostgreSQL (37 s measured; target < 60 s),
+  27 s on SQLite.
   Not measured at that size: hash aggregates larger than PostgreSQL's work_mem spill to disk there, which may
   add to it; raise work_mem for the freeze's session if it nears the target.
 - A district's view reads its 89 snapshot rows and counts its own ~1,000 households' visits through their indexes

@@ -202,3 +202,18 @@ def test_a_day_off_that_is_no_reminder_day_is_refused_and_changes_nothing(app, n
     assert th("That day has no reminder any more: nothing was changed.") \
         in somchai.postback("menu=reminder_day_off&day=x")
     assert len(tick(app, ON_THE_15TH)) == 1
+
+
+def test_the_database_is_free_for_others_while_the_reminders_messages_are_built(app, new_user, monkeypatch):
+    somchai = new_user("สมชาย")
+    caretaker(app, somchai, "สมชาย ดูแลดี", ("12", "13"))
+    connections_held = []
+
+    def building(*args):  # a webhook request or the sweep needs the connection meanwhile (SQLite has one)
+        connections_held.append(db.engine.pool.checkedout())
+        return build(*args)
+
+    build = reminder_clock.reminder
+    monkeypatch.setattr(reminder_clock, "reminder", building)
+    [sent] = tick(app, ON_THE_15TH)
+    assert sent.households == 2 and connections_held == [0]
