@@ -59,8 +59,8 @@ Extrapolated to 1,000,000 households (11.6 million check-ins), from the 100,000 
 - Freezing the nation reads every household and check-in once (hash joins and grouped scans, then a pass over the
   households' incomes in Python): linear, about 10 x 3.4 = 34 s on PostgreSQL (37 s measured; target < 60 s),
   27 s on SQLite.
-  Not measured at that size: hash aggregates larger than PostgreSQL's work_mem spill to disk there, which may
-  add to it; raise work_mem for the freeze's session if it nears the target.
+  At that size hash aggregates larger than PostgreSQL's work_mem spill to disk (the 37 s measured includes it);
+  raise work_mem for the freeze's session if it nears the target.
 - A district's view reads its 89 snapshot rows and counts its own ~1,000 households' visits through their indexes
   (the late entries): the same at any size of the country, about 10 ms (target < 300 ms).
 - A province's live view counts its own households (about 13,000 in any province: a million households over 77
