@@ -20,8 +20,8 @@ class RequestsFirstPool(QueuePool):
     waiting and no other job is in it, so a request finds at most one job ahead of it, however many
     are waiting. (A plain queue lets the thread that just gave the connection back take it again
     before the woken waiter runs: one busy job thread could keep every request waiting for seconds.)
-    Jobs go in the order they asked: with 32 delivery threads busy, a job woken at random (as a bare
-    condition wakes them) waited more than the 30 s timeout for its turn, the sweep among them."""
+    Jobs go in the order they asked: a bare condition wakes one at random, so under a backlog of 32
+    delivery threads a job (the sweep) could be passed over again and again."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
