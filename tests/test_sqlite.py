@@ -45,27 +45,36 @@ def test_a_webhook_request_is_served_before_jobs_that_were_waiting_longer(tmp_pa
     engine.dispose()
 
 
-def test_a_job_giving_the_connection_back_does_not_take_it_again_before_a_waiting_request(tmp_path):
-    engine = create_engine(f"sqlite:///{tmp_path / 'bot.sqlite3'}", **sqlite.ENGINE_OPTIONS)
-    order, holding, let_go = [], threading.Event(), threading.Event()
+def start_busy_job(engine, order: list, first: str, second: str) -> tuple[threading.Thread, threading.Event]:
+    """A job of two transactions, one after the other (a drain of many events, a tick), started and holding the
+    connection in its first until the event returned is set."""
+    holding, let_go = threading.Event(), threading.Event()
 
-    def job() -> None:  # one transaction after another, as a drain of many events does
+    def job() -> None:
         jobs._mark_background()
         with engine.connect():
-            order.append("job, first transaction")
+            order.append(first)
             holding.set()
             let_go.wait(10)
         with engine.connect():
-            order.append("job, second transaction")
+            order.append(second)
+
+    thread = threading.Thread(target=job)
+    thread.start()
+    holding.wait(10)
+    return thread, let_go
+
+
+def test_a_job_giving_the_connection_back_does_not_take_it_again_before_a_waiting_request(tmp_path):
+    engine = create_engine(f"sqlite:///{tmp_path / 'bot.sqlite3'}", **sqlite.ENGINE_OPTIONS)
+    order = []
 
     def request() -> None:
         with engine.connect():
             order.append("request")
 
-    threads = [threading.Thread(target=job)]
-    threads[0].start()
-    holding.wait(10)
-    threads.append(threading.Thread(target=request))
+    busy, let_go = start_busy_job(engine, order, "job, first transaction", "job, second transaction")
+    threads = [busy, threading.Thread(target=request)]
     threads[1].start()
     wait_until(lambda: waiting_for_the_connection(engine.pool) == 1, message="the request queues")
     let_go.set()
@@ -77,25 +86,15 @@ def test_a_job_giving_the_connection_back_does_not_take_it_again_before_a_waitin
 
 def test_jobs_take_the_connection_in_the_order_they_asked_for_it(tmp_path):
     engine = create_engine(f"sqlite:///{tmp_path / 'bot.sqlite3'}", **sqlite.ENGINE_OPTIONS)
-    order, holding, let_go = [], threading.Event(), threading.Event()
-
-    def busy_job() -> None:  # a tick: one transaction after another
-        jobs._mark_background()
-        with engine.connect():
-            order.append("busy job")
-            holding.set()
-            let_go.wait(10)
-        with engine.connect():
-            order.append("busy job again")
+    order = []
 
     def job(name: str) -> None:
         jobs._mark_background()
         with engine.connect():
             order.append(name)
 
-    threads = [threading.Thread(target=busy_job)]
-    threads[0].start()
-    holding.wait(10)
+    busy, let_go = start_busy_job(engine, order, "busy job", "busy job again")
+    threads = [busy]
     for i in range(3):  # each asks after the one before
         threads.append(threading.Thread(target=job, args=(f"job {i}",)))
         threads[-1].start()
