@@ -13,14 +13,17 @@ carries no authority: it names a page and a record, worth nothing to anyone LINE
 
 import tempfile
 from collections.abc import Callable
-from typing import IO, TypeVar
+from dataclasses import dataclass
+from datetime import datetime
+from typing import IO, Protocol, TypeVar
 
 import requests
-from flask import Blueprint, current_app, jsonify, make_response, render_template, request, send_file
+from flask import Blueprint, abort, current_app, jsonify, make_response, render_template, request, send_file
 from sqlalchemy import select
 
 from core.i18n import N_, gettext
 from core.types import Context
+from domain.access import scope, signed_links
 from models import LineUser, Staff, db, utcnow
 
 bp = Blueprint("liff", __name__)
@@ -122,6 +125,40 @@ def refused_download(status: int, message: str):
     response = make_response(gettext(message), status)
     response.mimetype = "text/plain"
     return private(response)
+
+
+@dataclass(frozen=True)
+class Refusals:
+    """What a kind of download link says when it is refused: expired, not one of ours, of an area outside."""
+
+    expired: str
+    invalid: str
+    outside: str
+
+
+class SignedDownload(Protocol):
+    staff_id: int
+    area_code: str
+
+
+Link = TypeVar("Link", bound=SignedDownload)
+
+
+def signed_download(read: Callable[[str, datetime], Link], token_text: str, refusals: Refusals,
+                    now: datetime) -> tuple[Link, Staff, scope.Scope]:
+    """A download link's token read, its signer and their scope now, which still covers the link's area; otherwise
+    the request ends with the refusal (410 expired, 403 otherwise; revoked staff have no scope)."""
+    try:
+        link = read(token_text, now)
+    except signed_links.ExpiredLink:
+        abort(refused_download(410, refusals.expired))
+    except signed_links.BadLink:
+        abort(refused_download(403, refusals.invalid))
+    staff = db.session.get(Staff, link.staff_id)
+    within = scope.of(staff)
+    if not within.contains(link.area_code):
+        abort(refused_download(403, refusals.outside))
+    return link, staff, within
 
 
 def reader(staff: Staff) -> Context:

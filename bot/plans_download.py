@@ -15,10 +15,10 @@ from flask import Blueprint, current_app, jsonify, render_template, request
 from bot import liff
 from core.i18n import N_
 from core.thai import format_datetime
-from domain.access import audit, scope, signed_links
+from domain.access import audit
 from domain.labels import area_label
 from domain.step2_compass import plan_links, plans
-from models import Staff, db, utcnow
+from models import db, utcnow
 
 bp = Blueprint("plans", __name__)
 
@@ -42,21 +42,17 @@ def page():
                                 html=render_template("plans.html", t=text, url=url)))
 
 
+REFUSALS = liff.Refusals(
+    N_("This link has expired. Ask for a new one in the LINE chat: menu, then “Plans by agency”."),
+    N_("This link is not valid. Ask for a new one in the LINE chat: menu, then “Plans by agency”."),
+    N_("You no longer have access to this area's plans."))
+
+
 @bp.get(plan_links.PATH)
 def download():
     now = utcnow()
-    try:
-        link = plan_links.read(request.args.get(plan_links.PARAMETER, ""), now)
-    except signed_links.ExpiredLink:
-        return liff.refused_download(410, N_("This link has expired. Ask for a new one in the LINE chat: menu, "
-                                             "then “Plans by agency”."))
-    except signed_links.BadLink:
-        return liff.refused_download(403, N_("This link is not valid. Ask for a new one in the LINE chat: menu, "
-                                             "then “Plans by agency”."))
-    staff = db.session.get(Staff, link.staff_id)
-    within = scope.of(staff)  # nothing at all for someone revoked
-    if not within.contains(link.area_code):
-        return liff.refused_download(403, N_("You no longer have access to this area's plans."))
+    link, staff, within = liff.signed_download(plan_links.read, request.args.get(plan_links.PARAMETER, ""), REFUSALS,
+                                               now)
     file, exported = liff.written_file(lambda into: plans.write(within, link.area_code, into, now,
                                                                 current_app.config["BOT_TIMEZONE"]))
     db.session.add(audit.entry("plans.export", "area", link.area_code, staff_id=staff.id,

@@ -8,6 +8,7 @@ again that they are active and still see the whole country. Files older than tha
 import os
 import time
 import uuid
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
@@ -27,6 +28,8 @@ from models import LineUser, Staff, db, utcnow
 bp = Blueprint("report_files", __name__)
 
 PATH, PARAMETER, PURPOSE = "/report-ready", "t", "report_ready"
+# What a refused link to a report file says: the page's, and the whole country's.
+REFUSALS = liff.Refusals(file_links.EXPIRED, file_links.INVALID, file_links.OUTSIDE)
 READY_HOURS = 24
 
 
@@ -70,16 +73,23 @@ def _forget_old_files() -> None:
 
 @bp.get(PATH)
 def download():
-    try:
-        (staff_id, name, period), _ = signed_links.read(PURPOSE, request.args.get(PARAMETER, ""), utcnow())
-    except signed_links.ExpiredLink:
-        return liff.refused_download(410, file_links.EXPIRED)
-    except signed_links.BadLink:
-        return liff.refused_download(403, file_links.INVALID)
-    staff = db.session.get(Staff, int(staff_id))
-    path = folder() / f"{name}.xlsx"
-    if not scope.of(staff).contains(NATION):
-        return liff.refused_download(403, file_links.OUTSIDE)
+    ready, _, _ = liff.signed_download(_read, request.args.get(PARAMETER, ""), REFUSALS, utcnow())
+    path = folder() / f"{ready.name}.xlsx"
     if not path.is_file():  # deleted as too old
         return liff.refused_download(410, file_links.EXPIRED)
-    return liff.attachment(path.open("rb"), f"report-{period}-{NATION}.xlsx")
+    return liff.attachment(path.open("rb"), f"report-{ready.period}-{NATION}.xlsx")
+
+
+@dataclass(frozen=True)
+class Ready:
+    """What the link of a whole country's file says: for whom, which file of which period."""
+
+    staff_id: int
+    name: str
+    period: str
+    area_code: str = NATION
+
+
+def _read(token_text: str, now) -> Ready:
+    (staff_id, name, period), _ = signed_links.read(PURPOSE, token_text, now)
+    return Ready(int(staff_id), name, period)

@@ -18,13 +18,13 @@ from core.thai import format_date, format_datetime
 from core.types import Context
 from core.xlsx import Workbook
 from dialogs.buttons import whole
-from domain.access import audit, scope, signed_links
+from domain.access import audit, scope
 from domain.labels import DIMENSION_LABELS
 from domain.step4_care import checkins
 from domain.step5_report import export, figures, file_links, map_points, reading, snapshots
 from domain.step5_report.counting import Moment
 from domain.step5_report.figures import LATE, NATION
-from models import Staff, db, utcnow
+from models import db, utcnow
 from models.household import DIMENSIONS
 
 bp = Blueprint("report_page", __name__)
@@ -88,16 +88,8 @@ def html(ctx: Context, report: snapshots.Report, within: scope.Scope, download: 
 def download():
     """The report file of a signed link: one sheet per level and the households, for its signer if still allowed."""
     now = utcnow()
-    try:
-        link = file_links.read(request.args.get(file_links.PARAMETER, ""), now)
-    except signed_links.ExpiredLink:
-        return liff.refused_download(410, file_links.EXPIRED)
-    except signed_links.BadLink:
-        return liff.refused_download(403, file_links.INVALID)
-    staff = db.session.get(Staff, link.staff_id)
-    within = scope.of(staff)  # nothing at all for someone revoked
-    if not within.contains(link.area_code):
-        return liff.refused_download(403, file_links.OUTSIDE)
+    link, staff, within = liff.signed_download(file_links.read, request.args.get(file_links.PARAMETER, ""),
+                                               report_files.REFUSALS, now)
     if link.area_code == NATION:  # minutes of work: a job makes it and pushes its link in LINE
         jobs.enqueue("reports", report_files.prepare, staff.id, link.period.key)
         response = make_response(gettext(N_("The whole country's file takes a few minutes: its link will come to you "
