@@ -87,6 +87,8 @@ def create_app(config: dict | None = None) -> Flask:
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             sqlite.tune(db.engine)
+        elif db.engine.dialect.name == "postgresql":
+            postgres.tune(db.engine)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
     redis_store.init_app(app)
     jobs.init_app(app, sweep=recovery.sweep, next_sweep_in=recovery.next_sweep_in)

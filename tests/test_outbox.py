@@ -242,9 +242,9 @@ def test_a_message_made_while_the_previous_one_is_being_marked_sent_is_sent_too(
 
     deliverer = threading.Thread(target=deliver_first)
 
-    def note_marking(_conn, _cursor, _statement, parameters, _context, _executemany):
-        if threading.current_thread() is deliverer and isinstance(parameters, dict) \
-                and parameters.get("new_status") == "sent":
+    def note_marking(_conn, _cursor, _statement, _parameters, context, _executemany):
+        if threading.current_thread() is deliverer and any(
+                parameters.get("new_status") == "sent" for parameters in context.compiled_parameters):
             marking.set()
 
     def hold_commit(_conn):
