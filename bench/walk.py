@@ -69,7 +69,7 @@ def save(outcome: Outcome) -> None:
     db.session.add_all(outcome.store)
     if outcome.audit:
         db.session.flush()
-        db.session.add_all([audit.written(change) for change in outcome.audit])
+        audit.store([audit.written(change) for change in outcome.audit])
     db.session.commit()
 
 

@@ -364,7 +364,7 @@ def apply(row: Pending, outcome: Outcome) -> AfterCommit:
         outcome.resumed.status = "active"
     db.session.add_all(outcome.store)
     db.session.flush()
-    db.session.add_all([audit.written(change, row.webhook_event_id) for change in outcome.audit])
+    audit.store([audit.written(change, row.webhook_event_id) for change in outcome.audit])
     outgoing = []
     if outcome.reply:
         outgoing += _answer(row, [message.to_dict() for message in outcome.reply], outcome.secret)

@@ -26,11 +26,11 @@ class AuditEntry(db.Model):
     action: Mapped[str] = mapped_column(String(64))
     entity: Mapped[str] = mapped_column(String(64))
     entity_id: Mapped[str | None] = mapped_column(String(64))
-    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))  # None: SQL NULL, not JSON null
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
     event_id: Mapped[str | None] = mapped_column(String(64))
     household_id: Mapped[int | None]  # the household the entry is about; no foreign key: it outlives an erasure
-    fields: Mapped[list[str] | None] = mapped_column(JSON)  # a sealed entry's field names, in clear
+    fields: Mapped[list[str] | None] = mapped_column(JSON(none_as_null=True))  # a sealed entry's field names, in clear
     sealed: Mapped[bytes | None] = mapped_column(LargeBinary)  # nonce + AES-GCM of {"before": ..., "after": ...}
 
     __table_args__ = (Index("ix_audit_log_entity", "entity", "entity_id"),

@@ -19,6 +19,7 @@ from decimal import Decimal
 
 from flask import current_app
 from sqlalchemy import func, select
+from sqlalchemy.orm.attributes import flag_modified
 
 from core.periods import Period
 from core.thai import BE_OFFSET, format_date, format_money
@@ -188,6 +189,10 @@ def _progress(changes: problems.Changes, check_in: CheckIn, household: Household
         before = {"status": activity.status, "reason": activity.status_reason}
         activity.status, activity.status_reason = STATUS_OF_PROGRESS[said], reason
         if before != {"status": activity.status, "reason": activity.status_reason}:
+            # Both columns written even if one is unchanged: a batch's changed activities then share one UPDATE
+            # statement (the ORM sends one per run of rows changed in the same columns).
+            flag_modified(activity, "status")
+            flag_modified(activity, "status_reason")
             changes.log("compass_activity.update", "compass_activity", activity.id, before=before,
                         after={"status": activity.status, "reason": activity.status_reason})
             changes.store.append(activity)
