@@ -9,6 +9,7 @@ import click
 from flask.cli import AppGroup
 
 from bot import outbox
+from core import line_json
 from core.i18n import DEFAULT_LOCALE, gettext
 from dialogs import care_notices
 from domain.access import areas
@@ -53,7 +54,7 @@ def tell_caretakers(plan: assign_file.Plan, by: Staff) -> None:
     """Tell each caretaker given households which are now theirs, and each previous one which are no longer theirs
     (sent by the app at its next sweep)."""
     for push in care_notices.given(plan.assignments, by) + care_notices.taken(plan.assignments, by):
-        outbox.queue_push(push.to, [message.to_dict() for message in push.messages])
+        outbox.queue_push(push.to, [line_json.of(message) for message in push.messages])
 
 
 @caretakers_group.command("loads")

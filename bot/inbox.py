@@ -38,6 +38,7 @@ from bot import jobs, metrics, outbox, richmenu
 from bot.errors import describe, is_transient
 from bot.events import fetch, fetches_from_line, handle, parse, received
 from bot.redis_store import get_redis
+from core import line_json
 from core.i18n import gettext
 from core.types import Outcome
 from domain.access import audit
@@ -367,8 +368,8 @@ def apply(row: Pending, outcome: Outcome) -> AfterCommit:
     audit.store([audit.written(change, row.webhook_event_id) for change in outcome.audit])
     outgoing = []
     if outcome.reply:
-        outgoing += _answer(row, [message.to_dict() for message in outcome.reply], outcome.secret)
-    outgoing += [outbox.queue_push(push.to, [message.to_dict() for message in push.messages], row.webhook_event_id)
+        outgoing += _answer(row, [line_json.of(message) for message in outcome.reply], outcome.secret)
+    outgoing += [outbox.queue_push(push.to, [line_json.of(message) for message in push.messages], row.webhook_event_id)
                  for push in outcome.push]
     if outcome.leave:
         source = row.payload["source"]
@@ -415,7 +416,7 @@ def _fail(stored: Pending, exc: Exception, apologise: bool = True) -> bool:
         person = db.session.get(LineUser, stored.user_key)
         apology = gettext("Sorry, the system could not process that message. Please try again.",
                           person.language if person else "th")
-        outgoing = _answer(stored, [TextMessage(text=apology).to_dict()])
+        outgoing = _answer(stored, [line_json.of(TextMessage(text=apology))])
     db.session.commit()
     log.error("event %s (%s) failed: %s", stored.webhook_event_id, stored.payload.get("type"), describe(exc))
     metrics.event_failed()

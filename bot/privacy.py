@@ -25,6 +25,7 @@ from sqlalchemy import delete, select, text
 
 from bot import outbox
 from bot.inbox import without_content
+from core import line_json
 from core.i18n import gettext
 from core.thai import format_date
 from domain.access import areas, audit
@@ -125,7 +126,7 @@ def _tell(supervisor: Staff, revoked: Staff, household: Household, session: Dial
                       "to continue where they left off. Left untouched for %(days)s days, it is deleted.", locale,
                       name=revoked.name, number=household.house_number, village=village,
                       date=format_date(session.updated_at, locale), days=draft_retention().days)
-    outbox.queue_push(supervisor.line_user_id, [TextMessage(text=message).to_dict()])
+    outbox.queue_push(supervisor.line_user_id, [line_json.of(TextMessage(text=message))])
 
 
 # ---- the periodic purge ---------------------------------------------------------------------------------

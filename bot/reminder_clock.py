@@ -25,6 +25,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot import jobs, metrics, outbox, reminder_quota
 from bot.reminder_quota import Queued
+from core import line_json
 from dialogs import summaries as summary_messages
 from dialogs.reminders import reminder
 from domain.step4_care import checkins, reminders, summaries
@@ -101,7 +102,7 @@ def _store(batch: list[Queued]) -> bool:
     except IntegrityError:
         db.session.rollback()
         return False
-    rows = [outbox.queue_push(one.push.to, [message.to_dict() for message in one.push.messages]) for one in batch]
+    rows = [outbox.queue_push(one.push.to, [line_json.of(message) for message in one.push.messages]) for one in batch]
     db.session.flush()
     for row_of_reminder, row in zip(sent, rows, strict=True):
         row_of_reminder.outbox_id = row.id

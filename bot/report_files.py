@@ -16,6 +16,7 @@ from flask import Blueprint, current_app, request
 from linebot.v3.messaging import TextMessage
 
 from bot import liff, outbox
+from core import line_json
 from core.i18n import gettext
 from core.periods import Period
 from core.thai import format_datetime
@@ -60,7 +61,7 @@ def prepare(staff_id: int, period_key: int) -> None:
                    time=format_datetime(expires_at, locale, current_app.config["BOT_TIMEZONE"]), url=url)
     db.session.add(audit.entry("report.export", "area", NATION, staff_id=staff.id, line_user_id=staff.line_user_id,
                                after={"period": period.key, "households": done.households, "by": "job"}))
-    row = outbox.queue_push(staff.line_user_id, [TextMessage(text=text).to_dict()])
+    row = outbox.queue_push(staff.line_user_id, [line_json.of(TextMessage(text=text))])
     db.session.commit()
     outbox.send_later([row])
 

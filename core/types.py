@@ -69,9 +69,6 @@ class Later:
 
     build: Callable[[], Message]
 
-    def to_dict(self) -> dict:
-        return self.build().to_dict()
-
 
 @dataclass
 class Context:

@@ -19,6 +19,8 @@ from sqlalchemy import text
 
 from bot import create_app, jobs
 from bot.demo import IDENTITIES, write_identities
+from core import line_json
+from core.types import Later
 from emulator import EmulatorServer, LineDriver, Platform
 from emulator.webchat import use_demo_identities
 from models import LineUser, Staff, StaffRole, db
@@ -40,6 +42,22 @@ from tests.helpers import (
 )
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True)
+def messages_as_the_sdk_writes_them(monkeypatch):
+    """Every message the bot sends in a test (in this process) is written by `core.line_json` exactly as the SDK's
+    own `to_dict()` writes it."""
+    one_pass = line_json.of
+
+    def compared(message):
+        if isinstance(message, Later):
+            message = message.build()
+        written = one_pass(message)
+        assert written == message.to_dict()
+        return written
+
+    monkeypatch.setattr(line_json, "of", compared)
 
 
 @pytest.fixture(scope="session")

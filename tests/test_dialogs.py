@@ -11,6 +11,7 @@ from hypothesis import given
 from sqlalchemy import select
 
 from bot import DIALOGS, create_app, jobs, outbox
+from core import line_json
 from core.types import Context, Input, Invalid, Outcome
 from dialogs import drafts, engine, menu, registry
 from dialogs.flow import Dialog
@@ -97,7 +98,7 @@ def open_survey(app, chat):
         outcome = engine.start(Context(line_user, None, None, utcnow(), ZONE), "survey")
         for record in outcome.store:
             db.session.add(record)
-        rows = [outbox.queue_push(chat.user_id, [m.to_dict() for m in outcome.reply])]
+        rows = [outbox.queue_push(chat.user_id, [line_json.of(m) for m in outcome.reply])]
         db.session.commit()
         outbox.send_later(rows)
     chat.last = chat.platform.wait_for_messages(chat.user_id, seen + 1)[seen]

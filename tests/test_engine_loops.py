@@ -5,6 +5,7 @@ Driven by signed LINE events."""
 import pytest
 
 from bot import outbox
+from core import line_json
 from core.types import Context, Invalid, Outcome
 from dialogs import engine, registry
 from dialogs.flow import NEXT_ITEM, Dialog, ForEach
@@ -69,7 +70,7 @@ def open_pets(app, chat, answers: dict | None = None) -> str:
         line_user = db.session.get(LineUser, chat.user_id)
         outcome = engine.start(Context(line_user, None, None, utcnow(), ZONE), "pets", answers=answers)
         db.session.add_all(outcome.store)
-        rows = [outbox.queue_push(chat.user_id, [m.to_dict() for m in outcome.reply])]
+        rows = [outbox.queue_push(chat.user_id, [line_json.of(m) for m in outcome.reply])]
         db.session.commit()
         outbox.send_later(rows)
     chat.last = chat.platform.wait_for_messages(chat.user_id, seen + 1)[seen]
