@@ -9,10 +9,18 @@ processes) and answers how long the caller must wait. The wait is a reservation,
 A bucket admits a burst of a tenth of the limit and then 90% of it a second: any window of one second holds at
 most the limit, with room for calls that reach LINE out of step with their tokens. A 429 that still happens is
 retried by the gateway like any other.
+
+A process takes 5 ms of an endpoint's calls from the bucket at once (10 pushes at LINE's 2,000 a second; a single
+multicast at 200) and hands them to its threads, each at its own moment: the script ran once per push, and on the
+embedded Redis stand-in (which runs Lua in Python) it was a third of the bot's CPU for a push (`bench.fanout`'s
+gateway alone: 0.75 ms a call). A moment reserved but not used within 5 ms lapses, so reserved calls never bunch up
+by more than that.
 """
 
 import logging
+import threading
 import time
+from collections import defaultdict, deque
 from collections.abc import Callable
 
 from redis import Redis
@@ -23,8 +31,10 @@ log = logging.getLogger(__name__)
 BURST_SHARE = 0.1  # of the limit, taken at once
 RATE_SHARE = 1 - BURST_SHARE  # of the limit, a second after the burst
 KEY_PREFIX = "pace:"
+RESERVED_SECONDS = 0.005  # of an endpoint's calls, taken at once by a process
 
-# KEYS[1]: the bucket. ARGV: seconds between two calls, seconds of burst. Returns microseconds to wait.
+# KEYS[1]: the bucket. ARGV: seconds between two calls, seconds of burst, calls taken. Returns the microseconds until
+# the first may go (negative: it could have gone that long ago; each next one goes a call's interval later).
 _TAKE = """
 local now_parts = redis.call('TIME')
 local now = tonumber(now_parts[1]) * 1000000 + tonumber(now_parts[2])
@@ -32,11 +42,9 @@ local interval = tonumber(ARGV[1]) * 1000000
 local burst = tonumber(ARGV[2]) * 1000000
 local next_free = tonumber(redis.call('GET', KEYS[1]) or now)
 if next_free < now then next_free = now end
-local wait = next_free - burst - now
-if wait < 0 then wait = 0 end
-local after = next_free + interval
+local after = next_free + interval * tonumber(ARGV[3])
 redis.call('SET', KEYS[1], string.format('%d', after), 'PX', math.ceil((after - now) / 1000) + 1000)
-return math.floor(wait)
+return math.floor(next_free - burst - now)
 """
 
 
@@ -47,6 +55,8 @@ class Pacer:
         self._take = redis.register_script(_TAKE)
         self._limits = limits
         self._sleep = sleep
+        self._lock = threading.Lock()
+        self._reserved: dict[str, deque[float]] = defaultdict(deque)  # moments (time.monotonic) calls may go
 
     def wait(self, endpoint: str) -> float:
         """Block until a call to `endpoint` may go; the seconds waited. If Redis can't be asked the call goes
@@ -54,13 +64,28 @@ class Pacer:
         limit = self._limits.get(endpoint)
         if not limit:
             return 0.0
-        interval = 1 / (limit * RATE_SHARE)
-        burst = max(limit * BURST_SHARE - 1, 0) * interval
-        try:
-            seconds = int(self._take(keys=[KEY_PREFIX + endpoint], args=[repr(interval), repr(burst)])) / 1e6
-        except RedisError as error:
-            log.warning("pacing %s calls: Redis not reachable (%s); calling unpaced", endpoint, error)
-            return 0.0
+        with self._lock:
+            reserved = self._reserved[endpoint]
+            while reserved and reserved[0] < time.monotonic() - RESERVED_SECONDS:
+                reserved.popleft()  # lapsed
+            if not reserved and not self._reserve(endpoint, limit, reserved):
+                return 0.0
+            moment = reserved.popleft()
+        seconds = max(moment - time.monotonic(), 0.0)
         if seconds:
             self._sleep(seconds)
         return seconds
+
+    def _reserve(self, endpoint: str, limit: int, reserved: deque[float]) -> bool:
+        """Take the next calls from the shared bucket into `reserved`; False if Redis can't be asked."""
+        interval = 1 / (limit * RATE_SHARE)
+        burst = max(limit * BURST_SHARE - 1, 0) * interval
+        count = max(1, round(limit * RESERVED_SECONDS))
+        try:
+            first = int(self._take(keys=[KEY_PREFIX + endpoint], args=[repr(interval), repr(burst), count])) / 1e6
+        except RedisError as error:
+            log.warning("pacing %s calls: Redis not reachable (%s); calling unpaced", endpoint, error)
+            return False
+        now = time.monotonic()
+        reserved.extend(now + max(first + k * interval, 0.0) for k in range(count))
+        return True
