@@ -3,7 +3,9 @@ to visit this period, each a button that opens its check-in, "Monthly visits" fo
 reminder day off, every month) and "Stop reminders"; and the taps that turn reminders off and on again (off from the
 reminder itself, on from "Monthly visits")."""
 
-from linebot.v3.messaging import QuickReply, TextMessage
+from functools import lru_cache
+
+from linebot.v3.messaging import QuickReply, QuickReplyItem, TextMessage
 
 from core.i18n import gettext
 from core.types import Context, Outcome, Push
@@ -25,13 +27,20 @@ def reminder(due: Due, report_day: int) -> Push:
                    "to the %(day)s.\n%(households)s\nTap a household to record its visit.", locale,
                    count=len(due.households), month=due.period.label(locale), days=due.days_left, day=report_day,
                    households=listed)
-    fixed = [(gettext("Monthly visits", locale), "menu=monthly_visits"),
-             (gettext("Not on the %(day)s", locale, day=due.day.day), f"menu={SKIP_DAY}&day={due.day.day}"),
-             (gettext("Stop reminders", locale), f"menu={STOP}")]
-    houses = [(f"{h.house_number} {h.head_name}", f"menu=checkin&household={h.id}")
+    fixed = _fixed(locale, due.day.day)
+    houses = [buttons.tap(f"{h.house_number} {h.head_name}", f"menu=checkin&household={h.id}")
               for h in due.households[:QUICK_REPLY_LIMIT - len(fixed)]]
-    items = [buttons.tap(label, data) for label, data in houses + fixed]
-    return Push(to=due.caretaker.line_user_id, messages=[TextMessage(text=text, quickReply=QuickReply(items=items))])
+    return Push(to=due.caretaker.line_user_id,
+                messages=[TextMessage(text=text, quickReply=QuickReply(items=[*houses, *fixed]))])
+
+
+@lru_cache(maxsize=32)
+def _fixed(locale: str, day: int) -> tuple[QuickReplyItem, ...]:
+    """The buttons every reminder of a day has, in a language: made once per tick's thousands of reminders (the
+    SDK's checks of a button cost as much as storing its reminder)."""
+    return (buttons.tap(gettext("Monthly visits", locale), "menu=monthly_visits"),
+            buttons.tap(gettext("Not on the %(day)s", locale, day=day), f"menu={SKIP_DAY}&day={day}"),
+            buttons.tap(gettext("Stop reminders", locale), f"menu={STOP}"))
 
 
 def quota_warning(user_id: str, locale: str, held: int, left: int) -> Push:
