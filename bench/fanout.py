@@ -20,35 +20,41 @@ through more than LINE admits), duplicates (a caretaker given an announcement or
 the time as a ratio to LINE's own limit (N/500/200 s for the multicast, N/2,000 s for the pushes; goal within 2x),
 and pushed messages per caretaker in the period (at most one a reminder day, none once done).
 
-Figures on 2026-12-04, --n 100000 (the issue's size; about 8 minutes), 32 delivery threads, on this project's
+Figures on 2026-12-05, --n 100000 (the issue's size; about 7 minutes), 32 delivery threads, on this project's
 2-core machine (load average about 2 from the bench and the emulator alone):
 
     multicast: 200 calls accepted (ceil(N/500) = 200), answers {200: 200}, 100,000 caretakers given it,
-        duplicates 0, 1.80 s = 1.80x LINE's limit (1.00 s)
+        duplicates 0, 1.71 s = 1.71x LINE's limit (1.00 s)
     push, reminders on the 15th: 100,000 queued, 100,000 calls, answers {200: 100000}, duplicates 0,
-        183.82 s = 3.68x LINE's limit (50.00 s); the tick queued them in 92.38 s, the calls took 162.61 s
+        116.04 s = 2.32x LINE's limit (50.00 s); the tick queued them in 60.14 s, the calls took 102.14 s
     push, reminders on the 18th: 50,000 queued, 50,000 calls, answers {200: 50000}, duplicates 0,
-        92.91 s = 3.72x LINE's limit (25.00 s); the tick queued them in 44.39 s, the calls took 82.59 s
+        56.05 s = 2.24x LINE's limit (25.00 s); the tick queued them in 27.08 s, the calls took 48.89 s
     push, reminders on the 20th: 0 queued, 0 calls
-    push, the gateway alone: 100,000 calls, answers {200: 100000}, 93.00 s = 1.86x LINE's limit
+    push, the gateway alone: 100,000 calls, answers {200: 100000}, 60.03 s = 1.20x LINE's limit
     pushed messages per caretaker in the period: 1: 50,000, 2: 50,000 (one a reminder day while not done)
     outbox rows not sent at the end: 0; sent by the sweeper after a first try gave up: 0
 
-Earlier the same day the pushes took 8.73x and 8.36x, the multicast 2.62x, with 15 messages sent again by the
-sweeper (LINE answered 409 to the copies). What changed: a delivery job claims, sends and marks up to 50 rows
-(three commits a batch, where each row took three), a tick stores its reminders 500 to a transaction and gives the
-database back while it builds them, a multicast is a row per 500 recipients sent side by side, and jobs take the
-embedded database's one connection in the order they asked.
+The pushes went from 8.73x LINE's time (2026-12-04 morning) to 3.68x (evening) to 2.32x; the multicast from 2.62x
+to 1.37-1.80x (it varies from run to run). What changed:
+- 2026-12-04: a delivery job claims, sends and marks up to 50 rows (three commits a batch, where each row took
+  three), a tick stores its reminders 500 to a transaction and gives the database back while it builds them, a
+  multicast is a row per 500 recipients sent side by side, and jobs take the embedded database's one connection in
+  the order they asked;
+- 2026-12-05: a process takes 5 ms of calls from the pacing bucket at once (the bucket's Lua script, run in Python
+  by the embedded Redis stand-in, was a third of the gateway's CPU: alone, 1.86x to 1.20x); messages are written
+  as JSON in one pass (`core.line_json`; the SDK's `to_dict()` was 63% of storing a reminder); a reminder's fixed
+  buttons are made once a day and language; its row is inserted after its outbox message, naming it, in one
+  statement (no ORM object, no UPDATE). The tick's 100,000 went from 92 s to 60 s.
 
 Not one 429: the shared bucket keeps every call under LINE's limits. The multicast is within the 2x goal; the
-pushes are not, and can't be on this machine: the paced gateway alone (the SDK's calls and the emulator, no
-database) already takes 1.86x LINE's time, as the emulator and the bot share the two cores, so whatever the bot
-adds goes past 2x. Half the 15th's time is the tick building and storing 100,000 reminders (92 s; the calls start
-with its first 500). More cores, and worker processes on PostgreSQL (the servers deployment), are the way to
-LINE's 2,000 a second. In each run one sweep gives up after waiting 30 s for the embedded database's connection
-(logged; the next sweep runs 5 s later). Tracing the pool: the connection is held for about 35 s by this bench's
-main thread (not the bot's), as the 18th's tick starts, after it stored the check-ins (now 1,000 a transaction,
-which did not change it); what in the main thread keeps it is still to be found.
+pushes are not. On the embedded defaults the bot is one Python process, so its own work runs on one core at a time
+(Python's global lock): building and storing a reminder (about 0.45 ms of CPU) and delivering it (0.57 ms: 0.45 the
+gateway's SDK call, 0.12 the outbox's claiming and marking) come to about 1 ms a push, which is 2x LINE's 2,000 a
+second by itself, before the waits for the one database connection. Under 2x takes about 0.85 ms a push here, or
+the servers deployment, whose workers are processes, on a machine with cores for them and for PostgreSQL. In each
+run one sweep gives up after waiting 30 s for the embedded database's connection (logged; the next sweep runs 5 s
+later): a trace of the pool showed it held by this bench's main thread (not the bot's) as the 18th's tick starts;
+what in the main thread keeps it is still to be found.
 """
 
 from __future__ import annotations

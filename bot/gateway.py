@@ -9,7 +9,7 @@ one. So a reply is retried too, while its token is still valid: after a call who
 a retry that LINE accepts means the first one did not land, and one refused for its token means the
 first one did land (nobody else holds the token), so it counts as sent. Either way it arrives once.
 
-Messages are sent as the JSON the handlers' SDK models produced (`to_dict()`, stored in the
+Messages are sent as the JSON the handlers' SDK models produced (`core.line_json`, stored in the
 outbox) through the SDK's own `ApiClient.call_api`: its generated `reply_message` and friends
 would rebuild and re-validate every model twice over, about 0.4 ms of CPU per message sent.
 """

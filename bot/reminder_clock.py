@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 import click
 from flask import current_app
 from flask.cli import AppGroup
+from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 
 from bot import jobs, metrics, outbox, reminder_quota
@@ -93,19 +94,18 @@ def queue_all(due: list[Queued]) -> list[Queued]:
 
 
 def _store(batch: list[Queued]) -> bool:
-    """Reminders in one transaction: their rows first (unique), then their outbox messages, and then their delivery
-    queued. False, and nothing stored, when one was queued already (its row's insert fails)."""
-    sent = [SentReminder(staff_id=one.staff_id, period=one.period, kind=one.kind, day=one.day) for one in batch]
-    db.session.add_all(sent)
+    """Reminders in one transaction: their outbox messages, then their rows (unique) naming them, and then their
+    delivery queued. False, and nothing stored, when one was queued already (its row's insert fails). The rows are
+    inserted in one statement, with no ORM object made for them (nothing reads them back here)."""
+    rows = [outbox.queue_push(one.push.to, [line_json.of(message) for message in one.push.messages]) for one in batch]
+    db.session.flush()
     try:
-        db.session.flush()
+        db.session.execute(insert(SentReminder), [
+            {"staff_id": one.staff_id, "period": one.period, "kind": one.kind, "day": one.day, "outbox_id": row.id}
+            for one, row in zip(batch, rows, strict=True)])
     except IntegrityError:
         db.session.rollback()
         return False
-    rows = [outbox.queue_push(one.push.to, [line_json.of(message) for message in one.push.messages]) for one in batch]
-    db.session.flush()
-    for row_of_reminder, row in zip(sent, rows, strict=True):
-        row_of_reminder.outbox_id = row.id
     db.session.commit()
     outbox.send_later(rows)
     return True
