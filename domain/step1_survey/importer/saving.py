@@ -198,14 +198,13 @@ class Saver:
         keys = {household_id: audit.new_key() for household_id in ids.values()}
         _insert(HouseholdKey, [{"household_id": household_id, "key": key, "created_at": now}
                                for household_id, key in keys.items()])
-        entries = [audit.entry("household.create", "household", household_id, staff_id=self.staff_id,
-                               household=household_id, key=keys[household_id], at=now,
-                               after={"via": "import", "file": self.file_name, "members": len(group.rows),
-                                      **{name: values[name] for name in (*HOUSEHOLD_FIELDS, "village_code",
-                                                                         "import_key", "head_name")}})
-                   for group, values in zip(groups, households, strict=True)
-                   for household_id in [ids[values["import_key"]]]]
-        _insert(AuditEntry, [_columns(entry) for entry in entries])
+        _insert(AuditEntry, [audit.row("household.create", "household", household_id, staff_id=self.staff_id,
+                                       household=household_id, key=keys[household_id], at=now,
+                                       after={"via": "import", "file": self.file_name, "members": len(group.rows),
+                                              **{name: values[name] for name in (*HOUSEHOLD_FIELDS, "village_code",
+                                                                                 "import_key", "head_name")}})
+                             for group, values in zip(groups, households, strict=True)
+                             for household_id in [ids[values["import_key"]]]])
         self.summary.households_created += len(groups)
         self.summary.members_created += sum(len(group.rows) for group in groups)
 
@@ -312,11 +311,6 @@ def _insert(model, rows: list[dict]) -> None:
     with cursor, cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
         for row in rows:
             copy.write_row([Json(row[key]) if key in json and row[key] is not None else row[key] for key in columns])
-
-
-def _columns(record) -> dict:
-    """A model instance as the column values of an INSERT."""
-    return {column.key: getattr(record, column.key) for column in record.__table__.columns if column.key != "id"}
 
 
 def _jsonable(value):
