@@ -33,6 +33,9 @@ SERVER_THREADS = 100
 # Connections waiting to be accepted; cheroot's default of 5 resets connections when many callers
 # (the bot's delivery threads) connect at once.
 LISTEN_BACKLOG = 128
+# Idle connections kept open for the caller's next request, as LINE's API does. cheroot's default keeps 10
+# and closes the rest, so 32 delivery threads opened a new connection for every second call.
+KEEP_ALIVE_CONNECTIONS = SERVER_THREADS
 
 messaging_api = Blueprint("line_messaging_api", __name__, url_prefix="/v2/bot")
 control = Blueprint("line_emulator_control", __name__, url_prefix="/_emulator")
@@ -433,6 +436,7 @@ class EmulatorServer:
         self.app = create_app(platform, webhook_url)
         self._server = wsgi.Server((host, port), self.app, numthreads=SERVER_THREADS, request_queue_size=LISTEN_BACKLOG)
         self._server.expiration_interval = STOP_CHECK_SECONDS
+        self._server.keep_alive_conn_limit = KEEP_ALIVE_CONNECTIONS
         self._server.prepare()  # binds now, so `url` is known before serving
         self._thread = threading.Thread(target=self._server.serve, name="line-emulator", daemon=True)
 
