@@ -24,15 +24,18 @@ Figures on 2026-12-05, --n 100000 (the issue's size; about 7 minutes), 32 delive
 2-core machine (load average about 2 from the bench and the emulator alone):
 
     multicast: 200 calls accepted (ceil(N/500) = 200), answers {200: 200}, 100,000 caretakers given it,
-        duplicates 0, 1.71 s = 1.71x LINE's limit (1.00 s)
+        duplicates 0, 1.47 s = 1.47x LINE's limit (1.00 s)
     push, reminders on the 15th: 100,000 queued, 100,000 calls, answers {200: 100000}, duplicates 0,
-        116.04 s = 2.32x LINE's limit (50.00 s); the tick queued them in 60.14 s, the calls took 102.14 s
+        101.56 s = 2.03x LINE's limit (50.00 s); the tick queued them in 66.74 s, the calls took 87.18 s
     push, reminders on the 18th: 50,000 queued, 50,000 calls, answers {200: 50000}, duplicates 0,
-        56.05 s = 2.24x LINE's limit (25.00 s); the tick queued them in 27.08 s, the calls took 48.89 s
+        53.25 s = 2.13x LINE's limit (25.00 s); the tick queued them in 32.75 s, the calls took 44.75 s
     push, reminders on the 20th: 0 queued, 0 calls
-    push, the gateway alone: 100,000 calls, answers {200: 100000}, 60.03 s = 1.20x LINE's limit
+    push, the gateway alone: 100,000 calls, answers {200: 100000}, 60.35 s = 1.21x LINE's limit
     pushed messages per caretaker in the period: 1: 50,000, 2: 50,000 (one a reminder day while not done)
     outbox rows not sent at the end: 0; sent by the sweeper after a first try gave up: 0
+
+Runs the same day with part of the last changes (below) gave 2.10x and 2.02x (the pacing bucket's change alone):
+the 18th moves by about 5% from run to run.
 
 The pushes went from 8.73x LINE's time (2026-12-04 morning) to 3.68x (evening) to 2.32x; the multicast from 2.62x
 to 1.37-1.80x (it varies from run to run). What changed:
@@ -44,17 +47,21 @@ to 1.37-1.80x (it varies from run to run). What changed:
   by the embedded Redis stand-in, was a third of the gateway's CPU: alone, 1.86x to 1.20x); messages are written
   as JSON in one pass (`core.line_json`; the SDK's `to_dict()` was 63% of storing a reminder); a reminder's fixed
   buttons are made once a day and language; its row is inserted after its outbox message, naming it, in one
-  statement (no ORM object, no UPDATE). The tick's 100,000 went from 92 s to 60 s.
+  statement (no ORM object, no UPDATE). The tick's 100,000 went from 92 s to 60 s. Later that day: without
+  REDIS_URL the pacing bucket is kept in the process (`bot.pacing.LocalBucket`, no Lua run in Python), the gateway
+  sends the outbox's JSON without the SDK walking it again, and a tick inserts its outbox rows in one statement
+  with no ORM object (2.32x to 2.03x on the 15th).
 
 Not one 429: the shared bucket keeps every call under LINE's limits. The multicast is within the 2x goal; the
 pushes are not. On the embedded defaults the bot is one Python process, so its own work runs on one core at a time
-(Python's global lock): building and storing a reminder (about 0.45 ms of CPU) and delivering it (0.57 ms: 0.45 the
-gateway's SDK call, 0.12 the outbox's claiming and marking) come to about 1 ms a push, which is 2x LINE's 2,000 a
+(Python's global lock): building and storing a reminder (about 0.45 ms of CPU before the last changes) and
+delivering it (0.51 ms: 0.37 the gateway's SDK call, measured alone, and the rest the outbox's claiming and marking)
+come to about 0.95 ms a push, which is 2x LINE's 2,000 a
 second by itself, before the waits for the one database connection. Under 2x takes about 0.85 ms a push here, or
-the servers deployment, whose workers are processes, on a machine with cores for them and for PostgreSQL. In each
-run one sweep gives up after waiting 30 s for the embedded database's connection (logged; the next sweep runs 5 s
-later): a trace of the pool showed it held by this bench's main thread (not the bot's) as the 18th's tick starts;
-what in the main thread keeps it is still to be found.
+the servers deployment, whose workers are processes, on a machine with cores for them and for PostgreSQL. The one
+sweep that used to give up each run, after waiting 30 s for the embedded database's connection, was this bench's
+main thread keeping a transaction open while the gateway ran alone; it now gives the connection back (not
+re-measured yet).
 """
 
 from __future__ import annotations
@@ -224,6 +231,7 @@ def run(n: int, delivery_threads: int) -> str:
                                        .where(OutboxMessage.status != "sent"))
             swept = db.session.scalar(select(func.count()).select_from(OutboxMessage)
                                       .where(OutboxMessage.attempts > 1))
+            db.session.remove()  # the database's one connection back to the sweeps while the gateway runs alone
             bare = gateway_only(app, n, delivery_threads)
         log = line.calls()
         jobs.runner(app).shutdown()

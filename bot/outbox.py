@@ -31,7 +31,7 @@ from datetime import datetime, timedelta
 
 from cryptography.exceptions import InvalidTag
 from flask import current_app
-from sqlalchemy import bindparam, exists, func, inspect, or_, select, update
+from sqlalchemy import bindparam, exists, func, insert, inspect, or_, select, update
 from sqlalchemy.orm import aliased
 
 from bot import jobs, leases, metrics
@@ -98,17 +98,30 @@ def queue_leave(chat_type: str, chat_id: str, source_event_id: str | None) -> Ou
 LEAVES = ("leave_group", "leave_room")
 
 
+def queue_pushes(pushes: list[tuple[str, list[dict]]]) -> list[int]:
+    """Store many pushes (each to one person, its messages) in one statement, making no ORM object for them: their
+    ids, in order. A reminder tick stores 100,000, and an ORM object each was a sixth of its CPU (`bench.fanout`).
+    Their delivery is queued with `send_ids` once the transaction has committed."""
+    return list(db.session.scalars(insert(OutboxMessage).returning(OutboxMessage.id, sort_by_parameter_order=True),
+                                   [_row("push", [to], messages, False) for to, messages in pushes]))
+
+
 def _store(kind: str, recipients: list[str], messages: list[dict], secret: bool, **fields) -> OutboxMessage:
+    row = OutboxMessage(**_row(kind, recipients, messages, secret, **fields))
+    db.session.add(row)
+    return row
+
+
+def _row(kind: str, recipients: list[str], messages: list[dict], secret: bool, **fields) -> dict:
+    """The columns of a new row."""
     if not recipients or not (messages or kind in LEAVES):
         raise ValueError("an outgoing message needs at least one message and one recipient")
     if secret:
         fields |= {"messages": outline(messages), "sealed": seal(messages)}
     else:
         fields |= {"messages": messages}
-    row = OutboxMessage(kind=kind, recipients=recipients, retry_key=str(uuid.uuid4()),
-                        user_key=recipients[0] if kind != "multicast" else None, **fields)
-    db.session.add(row)
-    return row
+    return {"kind": kind, "recipients": recipients, "retry_key": str(uuid.uuid4()),
+            "user_key": recipients[0] if kind != "multicast" else None, **fields}
 
 
 def outline(messages: list[dict]) -> list[dict]:

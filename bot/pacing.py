@@ -1,10 +1,12 @@
 """Pacing of pushed messages under LINE's rate limits: a token bucket per endpoint, shared by every process.
 
 LINE admits at most LINE_PUSH_PER_SECOND push calls and LINE_MULTICAST_PER_SECOND multicast calls a second per
-channel, whoever makes them, and answers 429 past that. So the bucket lives in Redis (the in-process stand-in when
-there is no REDIS_URL, which is then shared by the one process's threads), and one Lua script takes a token
-atomically: it keeps the moment the next call may go (GCRA), reads the time from Redis (one clock for all the
-processes) and answers how long the caller must wait. The wait is a reservation, so a caller sleeps once and goes.
+channel, whoever makes them, and answers 429 past that. So with REDIS_URL set the bucket lives in Redis, and one Lua
+script takes a token atomically: it keeps the moment the next call may go (GCRA), reads the time from Redis (one
+clock for all the processes) and answers how long the caller must wait. The wait is a reservation, so a caller
+sleeps once and goes. Without REDIS_URL one process makes every call, so the same GCRA runs in that process under a
+lock (`LocalBucket`): the in-process Redis stand-in runs Lua in Python, and its script was 11% of the bot's CPU in
+`bench.fanout`'s reminders on the 15th.
 
 A bucket admits a burst of a tenth of the limit and then 90% of it a second: any window of one second holds at
 most the limit, with room for calls that reach LINE out of step with their tokens. A 429 that still happens is
@@ -22,7 +24,9 @@ import threading
 import time
 from collections import defaultdict, deque
 from collections.abc import Callable
+from typing import Protocol
 
+from flask import Flask
 from redis import Redis
 from redis.exceptions import RedisError
 
@@ -48,11 +52,50 @@ return math.floor(next_free - burst - now)
 """
 
 
+class Bucket(Protocol):
+    def take(self, endpoint: str, interval: float, burst: float, count: int) -> float:
+        """Take `count` calls, `interval` seconds apart, `burst` seconds of them allowed at once. Returns the seconds
+        until the first may go (negative: it could have gone that long ago)."""
+
+
+class RedisBucket:
+    """The buckets in Redis, shared by every process that calls LINE."""
+
+    def __init__(self, redis: Redis):
+        self._take = redis.register_script(_TAKE)
+
+    def take(self, endpoint: str, interval: float, burst: float, count: int) -> float:
+        return int(self._take(keys=[KEY_PREFIX + endpoint], args=[repr(interval), repr(burst), count])) / 1e6
+
+
+class LocalBucket:
+    """The buckets in this process, for when it is the only one calling LINE: `_TAKE` in Python."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._next_free: dict[str, float] = {}  # time.monotonic() when an endpoint's next call may go
+
+    def take(self, endpoint: str, interval: float, burst: float, count: int) -> float:
+        with self._lock:
+            now = time.monotonic()
+            next_free = max(self._next_free.get(endpoint, now), now)
+            self._next_free[endpoint] = next_free + interval * count
+            return next_free - burst - now
+
+
+def bucket(app: Flask) -> Bucket:
+    """The app's buckets, made once: in Redis when REDIS_URL is set, else in this process."""
+    if "pacing_bucket" not in app.extensions:
+        app.extensions["pacing_bucket"] = (RedisBucket(app.extensions["redis"]) if app.config["REDIS_URL"]
+                                           else LocalBucket())
+    return app.extensions["pacing_bucket"]
+
+
 class Pacer:
     """Token buckets by endpoint ("push", "multicast"), each at `limits[endpoint]` calls a second."""
 
-    def __init__(self, redis: Redis, limits: dict[str, int], sleep: Callable[[float], None] = time.sleep):
-        self._take = redis.register_script(_TAKE)
+    def __init__(self, bucket: Bucket, limits: dict[str, int], sleep: Callable[[float], None] = time.sleep):
+        self._bucket = bucket
         self._limits = limits
         self._sleep = sleep
         self._lock = threading.Lock()
@@ -82,7 +125,7 @@ class Pacer:
         burst = max(limit * BURST_SHARE - 1, 0) * interval
         count = max(1, round(limit * RESERVED_SECONDS))
         try:
-            first = int(self._take(keys=[KEY_PREFIX + endpoint], args=[repr(interval), repr(burst), count])) / 1e6
+            first = self._bucket.take(endpoint, interval, burst, count)
         except RedisError as error:
             log.warning("pacing %s calls: Redis not reachable (%s); calling unpaced", endpoint, error)
             return False

@@ -95,19 +95,20 @@ def queue_all(due: list[Queued]) -> list[Queued]:
 
 def _store(batch: list[Queued]) -> bool:
     """Reminders in one transaction: their outbox messages, then their rows (unique) naming them, and then their
-    delivery queued. False, and nothing stored, when one was queued already (its row's insert fails). The rows are
-    inserted in one statement, with no ORM object made for them (nothing reads them back here)."""
-    rows = [outbox.queue_push(one.push.to, [line_json.of(message) for message in one.push.messages]) for one in batch]
-    db.session.flush()
+    delivery queued. False, and nothing stored, when one was queued already (its row's insert fails). The outbox
+    messages are inserted in one statement and the rows in another, with no ORM object made (nothing reads them back
+    here)."""
+    outbox_ids = outbox.queue_pushes([(one.push.to, [line_json.of(message) for message in one.push.messages])
+                                      for one in batch])
     try:
         db.session.execute(insert(SentReminder), [
-            {"staff_id": one.staff_id, "period": one.period, "kind": one.kind, "day": one.day, "outbox_id": row.id}
-            for one, row in zip(batch, rows, strict=True)])
+            {"staff_id": one.staff_id, "period": one.period, "kind": one.kind, "day": one.day, "outbox_id": outbox_id}
+            for one, outbox_id in zip(batch, outbox_ids, strict=True)])
     except IntegrityError:
         db.session.rollback()
         return False
     db.session.commit()
-    outbox.send_later(rows)
+    outbox.send_ids(outbox_ids)
     return True
 
 

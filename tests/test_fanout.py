@@ -66,7 +66,7 @@ def test_pushes_from_two_processes_share_one_bucket_and_stay_under_lines_rate_li
     users = [platform.new_user_id() for _ in range(30)]
     # Two processes' gateways, one Redis: each paces against the same bucket.
     lines = [LineGateway(TOKEN, emulator.url, timeout=5, retries=0, backoff=0.1, pool_size=2,
-                         pacer=pacing.Pacer(app.extensions["redis"], {"push": 20})) for _ in range(2)]
+                         pacer=pacing.Pacer(pacing.bucket(app), {"push": 20})) for _ in range(2)]
 
     def push_half(line: LineGateway, half: list[str]) -> None:
         for user in half:
@@ -91,7 +91,7 @@ def test_pushes_taken_from_the_bucket_several_at_a_time_still_stay_under_lines_r
     platform.rate_limits = {PUSH: limit}
     users = [platform.new_user_id() for _ in range(count)]
     lines = [LineGateway(TOKEN, emulator.url, timeout=5, retries=0, backoff=0.1, pool_size=4,
-                         pacer=pacing.Pacer(app.extensions["redis"], {"push": limit})) for _ in range(2)]
+                         pacer=pacing.Pacer(pacing.bucket(app), {"push": limit})) for _ in range(2)]
     assert round(limit * pacing.RESERVED_SECONDS) == 3
 
     def push_share(line: LineGateway, share: list[str]) -> None:
