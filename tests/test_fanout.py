@@ -164,7 +164,7 @@ def test_a_caretaker_who_blocked_the_bot_is_marked_and_skipped_next_time(app, ne
 def test_a_crash_between_sending_a_reminder_and_marking_it_sends_nothing_twice(app, new_user, platform, monkeypatch):
     somchai = new_user("สมชาย")
     caretaker(app, somchai, "สมชาย ดูแลดี", ("12",))
-    monkeypatch.setattr(outbox, "send_later", lambda rows: None)  # the process dies once the reminder is queued...
+    monkeypatch.setattr(outbox, "send_ids", lambda outbox_ids: None)  # the process dies once the reminder is queued...
     with app.app_context():
         [queued] = reminder_clock.tick(ON_THE_15TH.astimezone(UTC))
         row = db.session.scalars(select(OutboxMessage)).one()
