@@ -8,9 +8,10 @@ sleeps once and goes. Without REDIS_URL one process makes every call, so the sam
 lock (`LocalBucket`): the in-process Redis stand-in runs Lua in Python, and its script was 11% of the bot's CPU in
 `bench.fanout`'s reminders on the 15th.
 
-A bucket admits a burst of a tenth of the limit and then 90% of it a second: any window of one second holds at
-most the limit, with room for calls that reach LINE out of step with their tokens. A 429 that still happens is
-retried by the gateway like any other.
+A bucket admits a burst of 5% of the limit and then 90% of it a second, so any window of one second holds at most
+95% of the limit. The other 5% (50 ms of calls at the full rate) is room for calls that reach LINE later than
+their tokens and bunch up with the next ones (a burst of a tenth, as before, left none). A 429 that still happens
+is retried by the gateway like any other.
 
 A process takes 5 ms of an endpoint's calls from the bucket at once (10 pushes at LINE's 2,000 a second; a single
 multicast at 200) and hands them to its threads, each at its own moment. The script ran once per push, and on the
@@ -32,8 +33,8 @@ from redis.exceptions import RedisError
 
 log = logging.getLogger(__name__)
 
-BURST_SHARE = 0.1  # of the limit, taken at once
-RATE_SHARE = 1 - BURST_SHARE  # of the limit, a second after the burst
+BURST_SHARE = 0.05  # of the limit, taken at once
+RATE_SHARE = 0.9  # of the limit, a second after the burst
 KEY_PREFIX = "pace:"
 RESERVED_SECONDS = 0.005  # of an endpoint's calls, taken at once by a process
 

@@ -64,7 +64,7 @@ def test_an_announcement_to_many_goes_in_multicasts_of_500_each_with_its_own_ret
 def test_pushes_from_two_processes_share_one_bucket_and_stay_under_lines_rate_limit(app, platform, emulator):
     platform.rate_limits = {PUSH: 20}
     users = [platform.new_user_id() for _ in range(30)]
-    # Two processes' gateways, one Redis: each paces against the same bucket.
+    # Two processes' gateways, one bucket (in Redis with REDIS_URL, else the process's): each paces against it.
     lines = [LineGateway(TOKEN, emulator.url, timeout=5, retries=0, backoff=0.1, pool_size=2,
                          pacer=pacing.Pacer(pacing.bucket(app), {"push": 20})) for _ in range(2)]
 
@@ -81,8 +81,8 @@ def test_pushes_from_two_processes_share_one_bucket_and_stay_under_lines_rate_li
     assert len(sent) == 30 and {call["status"] for call in sent} == {200}  # not one 429
     times = [call["time"] for call in sent]
     assert busiest_second(times) <= 20
-    # A burst of two, then 18 a second (90% of the limit): the other 28 take at least 28/18 s.
-    assert max(times) - min(times) >= 28 / 18 * 0.9
+    # One at once (a burst of 5% of 20 is one call), then 18 a second (90% of the limit): the other 29 take 29/18 s.
+    assert max(times) - min(times) >= 29 / 18 * 0.9
 
 
 def test_pushes_taken_from_the_bucket_several_at_a_time_still_stay_under_lines_rate_limit(app, platform, emulator):
@@ -107,8 +107,8 @@ def test_pushes_taken_from_the_bucket_several_at_a_time_still_stay_under_lines_r
     assert len(sent) == count and {call["status"] for call in sent} == {200}  # not one 429
     times = [call["time"] for call in sent]
     assert busiest_second(times) <= limit
-    # A burst of a tenth of the limit, then 90% of it a second.
-    assert max(times) - min(times) >= (count - limit / 10) / (limit * 0.9) * 0.9
+    # A burst of 5% of the limit, then 90% of it a second.
+    assert max(times) - min(times) >= (count - limit * 0.05) / (limit * 0.9) * 0.9
 
 
 def test_when_the_quota_is_short_the_latest_due_go_first_and_admins_are_warned_once(app, new_user, platform):
