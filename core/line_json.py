@@ -6,11 +6,20 @@ quick-reply buttons, each an action) was serialised four levels deep, three time
 caretakers' reminders: `to_dict()` was 63% of a reminder tick's storing time. This walks each model's fields once,
 by alias, leaving out those unset (None), as `to_dict()` does; the tests compare the two on every message the
 test suite sends (`tests/conftest.py`).
+
+A model that is never changed again can be written once (`once`): the three buttons every reminder of a day has were
+27 of the 33 fields walked for each of a tick's 100,000 reminders.
 """
+
+from typing import TypeVar
 
 from pydantic.v1 import BaseModel
 
 from core.types import Later
+
+M = TypeVar("M", bound=BaseModel)
+_written: dict[int, dict] = {}  # id of a model marked `once` (kept in _kept, so the id is never reused): its JSON
+_kept: list[BaseModel] = []
 
 
 def of(message) -> dict:
@@ -20,8 +29,18 @@ def of(message) -> dict:
     return _json(message)
 
 
+def once(model: M) -> M:
+    """Mark a model that is never changed again: its JSON is written now and reused wherever it is sent. For the
+    few models made once and sent many times (kept for the process's life)."""
+    _written[id(model)] = _json(model)
+    _kept.append(model)
+    return model
+
+
 def _json(value):
     if isinstance(value, BaseModel):
+        if id(value) in _written:
+            return _written[id(value)]
         fields = value.__fields__
         return {fields[name].alias: _json(item) for name, item in value.__dict__.items() if item is not None}
     if isinstance(value, list):

@@ -19,10 +19,13 @@ def new_key() -> str:
 
 
 def encode(session, data: dict) -> str:
-    payload = urlencode({"s": session.key, "v": session.version, **data})
-    if len(payload) > MAX_DATA:
-        raise ValueError(f"postback data over {MAX_DATA} characters: {payload[:50]}...")
-    return payload
+    return _within_limit(urlencode({"s": session.key, "v": session.version, **data}))
+
+
+def _within_limit(data: str) -> str:
+    if len(data) > MAX_DATA:
+        raise ValueError(f"postback data over {MAX_DATA} characters: {data[:50]}...")
+    return data
 
 
 def decode(raw: str) -> dict[str, str]:
@@ -44,8 +47,13 @@ def belongs(data: dict, session) -> bool:
 
 def tap(label: str, data: str) -> QuickReplyItem:
     """A quick-reply button that opens something (`menu=...`, `cmd=...`), whichever step the person is at; it shows
-    the whole label as the person's message."""
-    return QuickReplyItem(action=PostbackAction(label=label[:LABEL_LIMIT], data=data, displayText=label))
+    the whole label as the person's message.
+
+    Made without pydantic's checks, which only confirm that the three are strings (and the data's length, checked
+    here) and then copy the action into the item again: they were two-thirds of making a reminder, of which a tick
+    makes 100,000 (`bench.fanout`)."""
+    return QuickReplyItem.construct(action=PostbackAction.construct(label=label[:LABEL_LIMIT],
+                                                                    data=_within_limit(data), display_text=label))
 
 
 def postback(session, label: str, data: dict, display: str | None = None) -> QuickReplyItem:
