@@ -54,11 +54,12 @@ def tick(now: datetime, dry_run: bool = False) -> list[Queued]:
 
 
 def planned(now: datetime) -> list[Queued]:
-    """The reminders due at `now` not sent yet, their messages built; no transaction is left open.
+    """The reminders due at `now` not sent yet (a caretaker's message is built as it is stored, the others' now); no
+    transaction is left open.
 
-    The caretakers' are read, then the connection is given back (their records kept as read) while their messages
-    are built: for 100,000 caretakers that takes tens of seconds, and on the embedded database the one connection
-    held that long kept webhook requests and the sweep waiting (`bench.fanout`)."""
+    The caretakers' are read, then the connection is given back (their records kept as read): their messages are
+    built with no transaction open. For 100,000 caretakers that takes tens of seconds, and on the embedded database
+    the one connection held that long kept webhook requests and the sweep waiting (`bench.fanout`)."""
     report_day = checkins.report_day()
     caretakers_due = reminders.due(now, current_app.config["BOT_TIMEZONE"])
     db.session.close()

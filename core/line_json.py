@@ -20,6 +20,7 @@ from core.types import Later
 M = TypeVar("M", bound=BaseModel)
 _written: dict[int, dict] = {}  # id of a model marked `once` (kept in _kept, so the id is never reused): its JSON
 _kept: list[BaseModel] = []
+_PLAIN = frozenset({str, int, float, bool})
 
 
 def of(message) -> dict:
@@ -38,6 +39,8 @@ def once(model: M) -> M:
 
 
 def _json(value):
+    if type(value) in _PLAIN:  # most fields: asked first, as pydantic's isinstance check is slow
+        return value
     if isinstance(value, BaseModel):
         if id(value) in _written:
             return _written[id(value)]

@@ -3,13 +3,13 @@ to visit this period, each a button that opens its check-in, "Monthly visits" fo
 reminder day off, every month) and "Stop reminders"; and the taps that turn reminders off and on again (off from the
 reminder itself, on from "Monthly visits")."""
 
-from functools import lru_cache
+from functools import lru_cache, partial
 
 from linebot.v3.messaging import QuickReply, QuickReplyItem, TextMessage
 
 from core import line_json
 from core.i18n import gettext
-from core.types import Context, Outcome, Push
+from core.types import Context, Later, Outcome, Push
 from dialogs import buttons, menu
 from dialogs.buttons import QUICK_REPLY_LIMIT
 from domain.step4_care import reminders
@@ -20,7 +20,12 @@ STOP, START, SKIP_DAY = "reminders_off", "reminders_on", "reminder_day_off"  # t
 
 
 def reminder(due: Due, report_day: int) -> Push:
-    """The one message a caretaker gets on a reminder day, in their language."""
+    """The one message a caretaker gets on a reminder day, in their language. It is built as it is stored (`Later`):
+    a tick stores its reminders 500 at a time, and the first go out while the rest are still to be built."""
+    return Push(to=due.caretaker.line_user_id, messages=[Later(partial(_message, due, report_day))])
+
+
+def _message(due: Due, report_day: int) -> TextMessage:
     locale = due.locale
     listed = "\n".join(f"• {gettext('House %(number)s', locale, number=h.house_number)} {h.head_name}"
                        for h in due.households)
@@ -33,8 +38,7 @@ def reminder(due: Due, report_day: int) -> Push:
               for h in due.households[:QUICK_REPLY_LIMIT - len(fixed)]]
     # Made without pydantic's checks, which would copy every button again (as `buttons.tap` does): a tick makes
     # 100,000 of these.
-    message = TextMessage.construct(text=text, quick_reply=QuickReply.construct(items=[*houses, *fixed]))
-    return Push(to=due.caretaker.line_user_id, messages=[message])
+    return TextMessage.construct(text=text, quick_reply=QuickReply.construct(items=[*houses, *fixed]))
 
 
 @lru_cache(maxsize=32)
