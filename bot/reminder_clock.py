@@ -102,7 +102,7 @@ def _store(batch: list[Queued]) -> bool:
     outbox_ids = outbox.queue_pushes([(one.push.to, [line_json.of(message) for message in one.push.messages])
                                       for one in batch])
     try:
-        db.session.execute(insert(SentReminder), [
+        db.session.connection().execute(insert(SentReminder.__table__), [
             {"staff_id": one.staff_id, "period": one.period, "kind": one.kind, "day": one.day, "outbox_id": outbox_id}
             for one, outbox_id in zip(batch, outbox_ids, strict=True)])
     except IntegrityError:
