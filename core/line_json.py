@@ -18,8 +18,8 @@ from pydantic.v1 import BaseModel
 from core.types import Later
 
 M = TypeVar("M", bound=BaseModel)
-_written: dict[int, dict] = {}  # id of a model marked `once` (kept in _kept, so the id is never reused): its JSON
-_kept: list[BaseModel] = []
+# id of a model marked `once`: the model (kept, so that its id is never reused) and its JSON
+_written: dict[int, tuple[BaseModel, dict]] = {}
 _PLAIN = frozenset({str, int, float, bool})
 
 
@@ -33,8 +33,7 @@ def of(message) -> dict:
 def once(model: M) -> M:
     """Mark a model that is never changed again: its JSON is written now and reused wherever it is sent. For the
     few models made once and sent many times (kept for the process's life)."""
-    _written[id(model)] = _json(model)
-    _kept.append(model)
+    _written[id(model)] = (model, _json(model))
     return model
 
 
@@ -42,8 +41,8 @@ def _json(value):
     if type(value) in _PLAIN:  # most fields: asked first, as pydantic's isinstance check is slow
         return value
     if isinstance(value, BaseModel):
-        if id(value) in _written:
-            return _written[id(value)]
+        if (written := _written.get(id(value))) is not None:
+            return written[1]
         fields = value.__fields__
         return {fields[name].alias: _json(item) for name, item in value.__dict__.items() if item is not None}
     if isinstance(value, list):
